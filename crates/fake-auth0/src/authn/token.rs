@@ -1,0 +1,55 @@
+//! `POST /oauth/token`: authenticates the client and hands the request to its grant.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::client_auth::{authenticate, presented};
+use super::oauth_error::OAuthError;
+use super::params::{parse_params, require};
+use super::{grant_client_credentials, grant_code, grant_refresh};
+use crate::state::Shared;
+
+pub(crate) async fn token(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match handle(&shared, &headers, &body) {
+        Ok(issued) => issued.into_response(),
+        Err(e) => {
+            tracing::debug!(error = %e, "token request refused");
+            e.into_response()
+        }
+    }
+}
+
+fn handle(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<super::mint::Issued, OAuthError> {
+    let params = parse_params(headers, body)?;
+    let grant_type = require(&params, "grant_type")?.to_owned();
+    let creds = presented(headers, &params)?;
+    let client = authenticate(&shared.tenant(), &creds)?;
+    match grant_type.as_str() {
+        "authorization_code" => grant_code::exchange(shared, &client, &params),
+        "refresh_token" => grant_refresh::exchange(shared, &client, &params),
+        "client_credentials" => {
+            // A public client holds no secret, so it cannot use this grant.
+            if creds.client_secret.is_none() {
+                return Err(OAuthError::unauthorized());
+            }
+            grant_client_credentials::exchange(shared, &client, &params)
+        }
+        other => Err(OAuthError::new(
+            StatusCode::FORBIDDEN,
+            "unsupported_grant_type",
+            format!("Unsupported grant type: {other}"),
+        )),
+    }
+}

@@ -1,0 +1,70 @@
+//! `/_fake/*`: the test hooks of [`crate::FakeAuth0`] over HTTP, for tests that run the
+//! fake as a separate process. Not part of Auth0; never faulted, never counted.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Deserializer};
+
+use crate::faults::Fault;
+use crate::state::Shared;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/_fake/stats", get(stats))
+        .route("/_fake/faults", post(add_fault).delete(clear_faults))
+        .route("/_fake/settings", post(settings))
+        .with_state(shared)
+}
+
+async fn stats(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.stats()).into_response()
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> StatusCode {
+    shared.faults().add(fault);
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.faults().clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Every field is optional; `"grant_scopes": null` lifts the limit, leaving it out keeps it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsBody {
+    #[serde(default)]
+    access_token_ttl_secs: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    grant_scopes: Option<Option<Vec<String>>>,
+    #[serde(default)]
+    login_user: Option<String>,
+}
+
+/// Tells a present `null` (Some(None)) from an absent field (None).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+async fn settings(State(shared): State<Arc<Shared>>, Json(body): Json<SettingsBody>) -> StatusCode {
+    shared.update_settings(|s| {
+        if let Some(t) = body.access_token_ttl_secs {
+            s.access_token_ttl = std::time::Duration::from_secs(t);
+        }
+        if let Some(g) = body.grant_scopes {
+            s.grant_scopes = g;
+        }
+        if let Some(u) = body.login_user {
+            s.login_user = u;
+        }
+    });
+    StatusCode::NO_CONTENT
+}

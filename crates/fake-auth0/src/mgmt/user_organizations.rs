@@ -1,0 +1,42 @@
+//! `GET /users/{id}/organizations`: the organizations a user belongs to.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, State};
+use axum::response::Response;
+use serde_json::Value;
+
+use super::caller::Caller;
+use super::error::{ApiError, ApiResult};
+use super::paging::offset;
+use super::params::Params;
+use super::path_id::Id;
+use super::reply::ok;
+use super::scopes::READ_USER_ORGS;
+use crate::state::Shared;
+
+pub(crate) async fn list(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Id(id): Id,
+    params: Params,
+) -> ApiResult<Response> {
+    caller.require(&READ_USER_ORGS)?;
+    let paging = offset(&params, 1)?;
+    let tenant = shared.tenant();
+    if !tenant.users.contains_key(&id) {
+        return Err(ApiError::user_not_found());
+    }
+    let orgs: Vec<Value> = tenant
+        .organizations_of(&id)
+        .into_iter()
+        .map(|o| o.render())
+        .collect();
+    let total = orgs.len();
+    Ok(ok(paging.respond(
+        "organizations",
+        paging.window(orgs),
+        total,
+        false,
+    )))
+}

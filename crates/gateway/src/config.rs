@@ -1,0 +1,482 @@
+//! `gateway.toml`: the documented input types (what operators write) and their conversion into
+//! checked settings. Every problem is reported with its key and the reason, all at once, so an
+//! operator fixes a file in one pass.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use gw_oauth::{ClientSecret, GrantMode, Scope, ScopeSet, TenantSettings};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use url::Url;
+
+/// The file as written. Required values are `Option` here so that a missing one is reported with
+/// the others rather than stopping the parse.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// The HTTP server.
+    pub server: Option<RawServer>,
+    /// Where connections, keys and audit records are kept.
+    pub store: Option<RawStore>,
+    /// One table per Auth0 tenant.
+    #[serde(default)]
+    pub tenants: Vec<RawTenant>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    /// Address to listen on, e.g. `127.0.0.1:8080` (default) or `0.0.0.0:8080`.
+    pub listen: Option<String>,
+    /// The URL clients and Auth0 reach the gateway at, e.g. `https://mcp.example.com`. Callbacks are built from it.
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    /// `sqlite://PATH` (default `sqlite://gateway.db`) or `postgres://…`.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTenant {
+    /// The tenant's name in the gateway: lowercase letters, digits, `-` and `_`.
+    pub name: Option<String>,
+    /// The tenant's Auth0 domain, e.g. `my-tenant.us.auth0.com`.
+    pub domain: Option<String>,
+    /// Overrides `https://{domain}` as the address of the tenant's APIs (private cloud, tests).
+    pub base_url: Option<String>,
+    /// The Regular Web Application's client ID.
+    pub client_id: Option<String>,
+    /// Refused: secrets never live in this file. Use `client_secret_env` or `client_secret_file`.
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub client_secret: Option<toml::Value>,
+    /// Name of the environment variable holding the client secret.
+    pub client_secret_env: Option<String>,
+    /// Path of a file holding the client secret (e.g. a mounted Kubernetes secret).
+    pub client_secret_file: Option<PathBuf>,
+    /// `client_credentials` (default) or `authorization_code`.
+    pub grant: Option<String>,
+    /// The scopes the gateway may use on this tenant (from the product's scope list; must include `openid`).
+    pub scopes: Option<Vec<String>>,
+    /// Offer only tools that read.
+    pub read_only: Option<bool>,
+    /// Offer only these tools.
+    pub allow: Option<Vec<String>>,
+    /// Never offer these tools.
+    pub deny: Option<Vec<String>>,
+}
+
+/// The checked configuration the gateway runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerSettings,
+    pub store: StoreSettings,
+    pub tenants: Vec<TenantSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    pub url: String,
+}
+
+/// One thing wrong with the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.reason)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not valid gateway TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("{path} has {} problem(s):\n{}", problems.len(), problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+}
+
+impl Config {
+    /// Reads, parses and checks a configuration file; the environment supplies secrets.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Config::parse(&text, &|name| std::env::var(name).ok()).map_err(|e| match e {
+            ParseError::Syntax(message) => ConfigError::Syntax { path: path.to_owned(), message },
+            ParseError::Invalid(problems) => ConfigError::Invalid { path: path.to_owned(), problems },
+        })
+    }
+
+    /// Parses and checks configuration text, looking environment variables up with `env`.
+    pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ParseError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ParseError::Syntax(e.to_string()))?;
+        Checker { problems: Vec::new(), env }.check(raw)
+    }
+
+    pub fn tenant(&self, name: &str) -> Option<&TenantSettings> {
+        self.tenants.iter().find(|t| t.name == name)
+    }
+}
+
+#[derive(Debug)]
+pub enum ParseError {
+    Syntax(String),
+    Invalid(Vec<Problem>),
+}
+
+struct Checker<'a> {
+    problems: Vec<Problem>,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, key: impl Into<String>, reason: impl Into<String>) {
+        self.problems.push(Problem { key: key.into(), reason: reason.into() });
+    }
+
+    fn check(mut self, raw: RawConfig) -> Result<Config, ParseError> {
+        let server = self.server(raw.server.unwrap_or_default());
+        let store = self.store(raw.store.unwrap_or_default());
+        let mut tenants = Vec::new();
+        let mut names = HashSet::new();
+        for (i, raw) in raw.tenants.into_iter().enumerate() {
+            if let Some(tenant) = self.tenant(&format!("tenants[{i}]"), raw) {
+                if !names.insert(tenant.name.clone()) {
+                    self.problem(format!("tenants[{i}].name"), format!("`{}` is used by an earlier tenant; names must be unique", tenant.name));
+                }
+                tenants.push(tenant);
+            }
+        }
+        match (server, self.problems.is_empty()) {
+            (Some(server), true) => Ok(Config { server, store, tenants }),
+            _ => Err(ParseError::Invalid(self.problems)),
+        }
+    }
+
+    fn server(&mut self, raw: RawServer) -> Option<ServerSettings> {
+        let listen_text = raw.listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen = match listen_text.parse::<SocketAddr>() {
+            Ok(listen) => Some(listen),
+            Err(_) => {
+                self.problem("server.listen", format!("`{listen_text}` is not an address with a port, e.g. 127.0.0.1:8080"));
+                None
+            }
+        }?;
+        let public_url = match raw.public_url {
+            None => Url::parse(&format!("http://{listen}")).ok()?,
+            Some(text) => match Url::parse(&text) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                    if url.scheme() == "http" && !is_loopback_host(&url) {
+                        self.problem("server.public_url", "must be https unless the host is loopback: Auth0 sends authorization codes to it");
+                    }
+                    url
+                }
+                _ => {
+                    self.problem("server.public_url", format!("`{text}` is not an http(s) URL"));
+                    return None;
+                }
+            },
+        };
+        Some(ServerSettings { listen, public_url })
+    }
+
+    fn store(&mut self, raw: RawStore) -> StoreSettings {
+        let url = raw.url.unwrap_or_else(|| "sqlite://gateway.db".to_owned());
+        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            self.problem("store.url", format!("`{url}` is neither sqlite://PATH nor postgres://…"));
+        }
+        StoreSettings { url }
+    }
+
+    fn tenant(&mut self, key: &str, raw: RawTenant) -> Option<TenantSettings> {
+        let before = self.problems.len();
+        let name = self.required(key, "name", raw.name);
+        if let Some(name) = &name {
+            if !valid_tenant_name(name) {
+                self.problem(format!("{key}.name"), format!("`{name}` must be 1–63 lowercase letters, digits, `-` or `_`, starting with a letter or digit"));
+            }
+        }
+        let domain = self.required(key, "domain", raw.domain).and_then(|domain| self.domain(key, domain));
+        let base_url = match (&raw.base_url, &domain) {
+            (Some(text), _) => self.base_url(key, text),
+            (None, Some(domain)) => Url::parse(&format!("https://{domain}")).ok(),
+            (None, None) => None,
+        };
+        let client_id = self.required(key, "client_id", raw.client_id);
+        let client_secret = self.secret(key, raw.client_secret, raw.client_secret_env, raw.client_secret_file);
+        let grant = match raw.grant.as_deref() {
+            None | Some("client_credentials") => Some(GrantMode::ClientCredentials),
+            Some("authorization_code") => Some(GrantMode::AuthorizationCode),
+            Some(other) => {
+                self.problem(format!("{key}.grant"), format!("`{other}` is neither `client_credentials` nor `authorization_code`"));
+                None
+            }
+        };
+        let scopes = self.scopes(key, raw.scopes);
+        let allow = raw.allow.map(|list| self.tool_names(&format!("{key}.allow"), list));
+        let deny = raw.deny.map(|list| self.tool_names(&format!("{key}.deny"), list)).unwrap_or_default();
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(TenantSettings {
+            name: name?,
+            domain: domain?,
+            base_url: base_url?,
+            client_id: client_id?,
+            client_secret: client_secret?,
+            grant: grant?,
+            scopes: scopes?,
+            read_only: raw.read_only.unwrap_or(false),
+            allow,
+            deny,
+        })
+    }
+
+    fn required(&mut self, key: &str, field: &str, value: Option<String>) -> Option<String> {
+        match value {
+            Some(value) if !value.trim().is_empty() => Some(value),
+            Some(_) => {
+                self.problem(format!("{key}.{field}"), "must not be empty");
+                None
+            }
+            None => {
+                self.problem(format!("{key}.{field}"), "is required");
+                None
+            }
+        }
+    }
+
+    fn domain(&mut self, key: &str, domain: String) -> Option<String> {
+        if valid_hostname(&domain) {
+            Some(domain.to_ascii_lowercase())
+        } else {
+            self.problem(
+                format!("{key}.domain"),
+                format!("`{domain}` is not a hostname; give the tenant's domain as shown in Auth0, e.g. my-tenant.us.auth0.com (no https://, no path)"),
+            );
+            None
+        }
+    }
+
+    fn base_url(&mut self, key: &str, text: &str) -> Option<Url> {
+        match Url::parse(text) {
+            Ok(url) if url.scheme() == "https" && url.host().is_some() => Some(url),
+            Ok(url) if url.scheme() == "http" && is_loopback_host(&url) => Some(url),
+            Ok(url) if url.scheme() == "http" => {
+                self.problem(format!("{key}.base_url"), "must be https unless the host is loopback: tokens travel over it");
+                None
+            }
+            _ => {
+                self.problem(format!("{key}.base_url"), format!("`{text}` is not an http(s) URL"));
+                None
+            }
+        }
+    }
+
+    fn secret(&mut self, key: &str, literal: Option<toml::Value>, env: Option<String>, file: Option<PathBuf>) -> Option<ClientSecret> {
+        if literal.is_some() {
+            self.problem(
+                format!("{key}.client_secret"),
+                "secrets are not accepted in the configuration file; put it in an environment variable (client_secret_env) or a file (client_secret_file)",
+            );
+            return None;
+        }
+        match (env, file) {
+            (Some(_), Some(_)) => {
+                self.problem(format!("{key}.client_secret_env"), "give client_secret_env or client_secret_file, not both");
+                None
+            }
+            (Some(var), None) => match (self.env)(&var) {
+                Some(value) if !value.trim().is_empty() => Some(ClientSecret::new(value.trim())),
+                _ => {
+                    self.problem(format!("{key}.client_secret_env"), format!("environment variable `{var}` is not set or is empty"));
+                    None
+                }
+            },
+            (None, Some(path)) => match std::fs::read_to_string(&path) {
+                Ok(value) if !value.trim().is_empty() => Some(ClientSecret::new(value.trim())),
+                Ok(_) => {
+                    self.problem(format!("{key}.client_secret_file"), format!("{} is empty", path.display()));
+                    None
+                }
+                Err(e) => {
+                    self.problem(format!("{key}.client_secret_file"), format!("cannot read {}: {e}", path.display()));
+                    None
+                }
+            },
+            (None, None) => {
+                self.problem(format!("{key}.client_secret_env"), "the client secret is required: set client_secret_env or client_secret_file");
+                None
+            }
+        }
+    }
+
+    fn scopes(&mut self, key: &str, scopes: Option<Vec<String>>) -> Option<ScopeSet> {
+        let Some(scopes) = scopes else {
+            self.problem(format!("{key}.scopes"), "is required: list the scopes the gateway may use on this tenant");
+            return None;
+        };
+        let mut set = ScopeSet::EMPTY;
+        let mut ok = true;
+        for (i, name) in scopes.iter().enumerate() {
+            match name.parse::<Scope>() {
+                Ok(scope) => set.insert(scope),
+                Err(e) => {
+                    self.problem(format!("{key}.scopes[{i}]"), e.to_string());
+                    ok = false;
+                }
+            }
+        }
+        if ok && !set.contains(Scope::Openid) {
+            self.problem(format!("{key}.scopes"), "must include `openid`: every connection identifies its user with OpenID Connect");
+            ok = false;
+        }
+        ok.then_some(set)
+    }
+
+    fn tool_names(&mut self, key: &str, names: Vec<String>) -> Vec<String> {
+        for (i, name) in names.iter().enumerate() {
+            if gw_mcp::catalog().get(name).is_none() {
+                self.problem(format!("{key}[{i}]"), format!("`{name}` is not a tool; `mcp-gateway tools` lists them"));
+            }
+        }
+        names
+    }
+}
+
+fn valid_tenant_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
+}
+
+fn valid_hostname(host: &str) -> bool {
+    host.len() <= 253
+        && host.contains('.')
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+pub(crate) fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "DEMO_SECRET").then(|| "s3cret".to_owned())
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match Config::parse(text, &env) {
+            Err(ParseError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    const GOOD: &str = r#"
+        [[tenants]]
+        name = "demo"
+        domain = "demo.us.auth0.com"
+        client_id = "abc"
+        client_secret_env = "DEMO_SECRET"
+        scopes = ["openid", "read:users"]
+    "#;
+
+    #[test]
+    fn a_minimal_tenant_loads_with_defaults() {
+        let config = Config::parse(GOOD, &env).unwrap();
+        let tenant = config.tenant("demo").unwrap();
+        assert_eq!(tenant.base_url.as_str(), "https://demo.us.auth0.com/");
+        assert_eq!(tenant.grant, GrantMode::ClientCredentials);
+        assert_eq!(tenant.client_secret.expose_secret(), "s3cret");
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_literal_secret_is_refused_by_key() {
+        let text = GOOD.replace("client_secret_env = \"DEMO_SECRET\"", "client_secret = \"hunter2\"");
+        let problems = problems(&text);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("tenants[0].client_secret: secrets are not accepted"), "{problems:?}");
+        assert!(!problems[0].contains("hunter2"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let text = r#"
+            [server]
+            listen = "nowhere"
+            [[tenants]]
+            name = "Bad Name"
+            domain = "https://manage.auth0.com/dashboard/us/x"
+            client_secret_env = "MISSING"
+            scopes = ["read:users", "write:all"]
+            deny = ["auth0_nuke"]
+        "#;
+        let problems = problems(text);
+        let keys: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
+        for key in [
+            "server.listen",
+            "tenants[0].name",
+            "tenants[0].domain",
+            "tenants[0].client_id",
+            "tenants[0].client_secret_env",
+            "tenants[0].scopes[1]",
+            "tenants[0].deny[0]",
+        ] {
+            assert!(keys.contains(&key), "{key} missing from {problems:#?}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let text = format!("{GOOD}\nclient_secrte = \"typo\"");
+        assert!(matches!(Config::parse(&text, &env), Err(ParseError::Syntax(message)) if message.contains("client_secrte")));
+    }
+
+    #[test]
+    fn plain_http_base_urls_are_refused_off_loopback() {
+        let text = GOOD.replace("scopes", "base_url = \"http://auth.example.com\"\nscopes");
+        assert!(problems(&text)[0].starts_with("tenants[0].base_url: must be https"));
+        let text = GOOD.replace("scopes", "base_url = \"http://127.0.0.1:4010\"\nscopes");
+        assert!(Config::parse(&text, &env).is_ok());
+    }
+
+    #[test]
+    fn openid_is_required() {
+        let text = GOOD.replace("[\"openid\", \"read:users\"]", "[\"read:users\"]");
+        assert!(problems(&text)[0].contains("must include `openid`"));
+    }
+}

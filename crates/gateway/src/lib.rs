@@ -1,0 +1,31 @@
+//! The `mcp-gateway` binary: command line, configuration, transports and the demo.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod logging;
+pub mod runtime;
+pub mod stdio_transport;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses the command line and runs the chosen command.
+pub fn run() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::execute(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

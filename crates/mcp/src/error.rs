@@ -1,0 +1,130 @@
+//! Why a tool call failed, and how each failure is told to the model: what happened and what to
+//! do next. Tool failures are tool results with `isError: true` (so the model reads them), never
+//! protocol errors, except for a tool name that does not exist at all.
+
+use std::time::{Duration, SystemTime};
+
+use gw_auth0::Auth0Error;
+use gw_oauth::{MachineTokenError, Scope, ScopeSet};
+use rmcp::model::{CallToolResult, ContentBlock};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// The arguments do not fit the tool's input schema.
+    #[error("Invalid arguments: {0}. Nothing was changed; check the tool's input schema and call it again.")]
+    InvalidArguments(String),
+    /// The caller's scopes do not cover the tool.
+    #[error("{tool} needs the scope(s) {missing}, which this connection was not granted. Ask the tenant's operator to grant them, or use a tool you have.", missing = missing.names().join(", "))]
+    MissingScopes { tool: String, missing: ScopeSet },
+    /// The operator's settings for the tenant do not allow the tool.
+    #[error("{tool} is not allowed on tenant `{tenant}`: {reason}.")]
+    NotAllowed { tool: String, tenant: String, reason: &'static str },
+    /// No Management API token could be had.
+    #[error("Could not get a token for the Auth0 Management API: {0}")]
+    Token(#[from] MachineTokenError),
+    #[error("{}", describe_upstream(.0))]
+    Upstream(#[from] Auth0Error),
+    /// The request made sense to the schema but not to Auth0's rules as we know them.
+    #[error("{0}")]
+    Rejected(String),
+    #[error("Internal error: {0}")]
+    Internal(String),
+}
+
+impl ToolError {
+    pub fn into_result(self) -> CallToolResult {
+        CallToolResult::error(vec![ContentBlock::text(self.to_string())])
+    }
+
+    /// A short label for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ToolError::InvalidArguments(_) => "invalid_arguments",
+            ToolError::MissingScopes { .. } => "missing_scopes",
+            ToolError::NotAllowed { .. } => "not_allowed",
+            ToolError::Token(_) => "token",
+            ToolError::Upstream(_) => "upstream",
+            ToolError::Rejected(_) => "rejected",
+            ToolError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// Tells the model what Auth0 said and what to do about it.
+fn describe_upstream(error: &Auth0Error) -> String {
+    match error {
+        Auth0Error::Api { status, error_code, message, .. } => {
+            let code = error_code.as_deref().map(|c| format!(", errorCode {c}")).unwrap_or_default();
+            let advice = match status {
+                400 => "Fix the arguments as the message says and call again.".to_owned(),
+                401 => "The gateway's token for this tenant was rejected; try again, and if it persists the tenant must be reconnected.".to_owned(),
+                403 if error.is_insufficient_scope() => insufficient_scope_advice(&error.missing_scopes()),
+                403 => "The token is not allowed to do this for this resource.".to_owned(),
+                404 => "Check the id (list the resources to find it).".to_owned(),
+                409 => "It already exists or conflicts with existing data; look it up instead of creating it again.".to_owned(),
+                414 => "The query is too long; shorten it.".to_owned(),
+                500..=599 => "Auth0 had a problem; try again shortly.".to_owned(),
+                _ => String::new(),
+            };
+            format!("Auth0 answered {status}{code}: {message} {advice}").trim_end().to_owned()
+        }
+        Auth0Error::RateLimited { retry_at, retry_after } => {
+            let wait = retry_after.or_else(|| retry_at.and_then(|at| at.duration_since(SystemTime::now()).ok()));
+            match wait {
+                Some(wait) => format!(
+                    "Auth0's rate limit for this tenant is exhausted. Retry after {} seconds.",
+                    round_up_secs(wait)
+                ),
+                None => "Auth0's rate limit for this tenant is exhausted. Retry in a few seconds.".to_owned(),
+            }
+        }
+        Auth0Error::OutcomeUnknown { .. } => format!(
+            "{error} Do not simply repeat the call: first read the resource to see whether the change was made."
+        ),
+        other => format!("The call to Auth0 failed: {other}. Try again shortly."),
+    }
+}
+
+fn round_up_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// Maps the Auth0 scopes a 403 asked for to the gateway scopes that would grant them.
+fn insufficient_scope_advice(auth0_missing: &[String]) -> String {
+    let product: ScopeSet = Scope::ALL
+        .iter()
+        .copied()
+        .filter(|scope| scope.auth0_scopes().iter().any(|s| auth0_missing.iter().any(|m| m == s)))
+        .collect();
+    if product.is_empty() {
+        format!(
+            "The tenant's token lacks the Auth0 scope(s) {}; none of them is a gateway scope, so this operation is not available through the gateway.",
+            auth0_missing.join(", ")
+        )
+    } else {
+        format!(
+            "The tenant's token lacks the gateway scope {}: the tenant's operator must grant it to the gateway's application in Auth0 (APIs → Auth0 Management API → Machine to Machine Applications).",
+            product.names().join(" or ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insufficient_scope_names_the_gateway_scope() {
+        let advice = insufficient_scope_advice(&["create:organization_members".to_owned()]);
+        assert!(advice.contains("manage:organization_members"), "{advice}");
+    }
+
+    #[test]
+    fn missing_scope_error_names_every_missing_scope() {
+        let error = ToolError::MissingScopes {
+            tool: "auth0_list_user_roles".into(),
+            missing: ScopeSet::from_slice(&[Scope::ReadRoles]),
+        };
+        assert!(error.to_string().contains("read:roles"));
+    }
+}

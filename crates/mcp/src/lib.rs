@@ -1,0 +1,16 @@
+//! The gateway's MCP server: every scoped Auth0 operation as an MCP tool, listed and guarded per
+//! principal. Transports (stdio, HTTP) live in the gateway binary; this crate is the handler.
+
+pub mod access;
+pub mod call;
+pub mod catalog;
+pub mod error;
+pub mod render;
+pub mod server;
+pub mod tenant_runtime;
+mod tools;
+
+pub use access::{Principal, PrincipalKind};
+pub use catalog::{Catalog, Effect, ToolDef, catalog};
+pub use server::GatewayServer;
+pub use tenant_runtime::TenantRuntime;
