@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use rmcp::model::{ClientJsonRpcMessage, ClientRequest, ErrorCode, ErrorData, JsonRpcMessage, RequestId, ServerJsonRpcMessage};
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest, ErrorCode, ErrorData, JsonRpcMessage, RequestId};
 use rmcp::service::{RoleServer, RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::Value;
@@ -109,15 +109,18 @@ enum Line {
 
 enum Triage {
     Pass(Box<ClientJsonRpcMessage>),
-    Answer(ServerJsonRpcMessage),
+    Answer(Value),
     Skip,
 }
 
-fn error(id: Option<RequestId>, code: ErrorCode, message: impl Into<Cow<'static, str>>) -> ServerJsonRpcMessage {
-    ServerJsonRpcMessage::error(ErrorData::new(code, message, None), id)
+/// A JSON-RPC error response. Built by hand because JSON-RPC 2.0 wants `"id": null` when the
+/// request's id could not be read, and rmcp's message type omits the member instead.
+fn error(id: Option<RequestId>, code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Value {
+    let error = ErrorData::new(code, message, None);
+    serde_json::json!({ "jsonrpc": "2.0", "id": id, "error": error })
 }
 
-async fn write_message<W: AsyncWrite + Unpin>(writer: &Mutex<W>, message: &ServerJsonRpcMessage) -> std::io::Result<()> {
+async fn write_message<W: AsyncWrite + Unpin, M: serde::Serialize>(writer: &Mutex<W>, message: &M) -> std::io::Result<()> {
     let mut line = serde_json::to_vec(message).map_err(std::io::Error::other)?;
     line.push(b'\n');
     let mut writer = writer.lock().await;
@@ -198,7 +201,7 @@ mod tests {
         let (passed, replies) = exchange("not json\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n").await;
         assert_eq!(passed, ["ping"]);
         assert_eq!(replies[0]["error"]["code"], -32700);
-        assert_eq!(replies[0]["id"], Value::Null);
+        assert_eq!(replies[0].get("id"), Some(&Value::Null), "JSON-RPC wants an explicit null id");
     }
 
     #[tokio::test]

@@ -51,9 +51,9 @@ impl GatewayServer {
 
     async fn call(&self, tool: &'static ToolDef, arguments: Value) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
+        tool.validate(&arguments)?;
         let (scopes, token) = self.scopes().await?;
         access::scopes_allow(tool, scopes)?;
-        tool.validate(&arguments)?;
         let context = |token| {
             CallContext::new(self.tenant.auth0.clone(), self.tenant.settings.clone(), self.principal.clone(), scopes, token)
         };

@@ -1,5 +1,6 @@
 //! `mcp-gateway tools`: the catalogue, as JSON for programs or as the Markdown table in README.md.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use serde_json::json;
@@ -7,11 +8,15 @@ use serde_json::json;
 use crate::cli::ToolsFormat;
 
 pub(super) fn execute(format: ToolsFormat) -> anyhow::Result<ExitCode> {
-    match format {
-        ToolsFormat::Json => println!("{}", serde_json::to_string_pretty(&catalogue_json())?),
-        ToolsFormat::Markdown => print!("{}", catalogue_markdown()),
+    let text = match format {
+        ToolsFormat::Json => format!("{}\n", serde_json::to_string_pretty(&catalogue_json())?),
+        ToolsFormat::Markdown => catalogue_markdown(),
+    };
+    // A reader that stops early (`| head`) is not an error worth a panic.
+    match std::io::stdout().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 pub fn catalogue_json() -> serde_json::Value {
