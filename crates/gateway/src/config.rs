@@ -208,11 +208,10 @@ impl Checker<'_> {
     fn tenant(&mut self, key: &str, raw: RawTenant) -> Option<TenantSettings> {
         let before = self.problems.len();
         let name = self.required(key, "name", raw.name);
-        if let Some(name) = &name {
-            if !valid_tenant_name(name) {
+        if let Some(name) = &name
+            && !valid_tenant_name(name) {
                 self.problem(format!("{key}.name"), format!("`{name}` must be 1–63 lowercase letters, digits, `-` or `_`, starting with a letter or digit"));
             }
-        }
         let domain = self.required(key, "domain", raw.domain).and_then(|domain| self.domain(key, domain));
         let base_url = match (&raw.base_url, &domain) {
             (Some(text), _) => self.base_url(key, text),

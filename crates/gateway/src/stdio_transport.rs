@@ -8,6 +8,7 @@
 //! - JSON that is not a JSON-RPC message we accept: -32600 (invalid request), with its id if any;
 //! - a line longer than the limit: -32600, after discarding it without buffering it whole;
 //! - before `initialize`, a request for a method this server does not implement: -32601.
+//!
 //! Everything else goes to rmcp unchanged.
 
 use std::borrow::Cow;

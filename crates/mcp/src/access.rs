@@ -59,11 +59,10 @@ pub fn operator_allows(tool: &ToolDef, tenant: &TenantSettings) -> Result<(), To
     if tenant.deny.iter().any(|name| name == tool.name) {
         return refuse("the operator's deny list names it");
     }
-    if let Some(allow) = &tenant.allow {
-        if !allow.iter().any(|name| name == tool.name) {
+    if let Some(allow) = &tenant.allow
+        && !allow.iter().any(|name| name == tool.name) {
             return refuse("the operator's allow list does not name it");
         }
-    }
     Ok(())
 }
 
