@@ -12,7 +12,7 @@ use super::audit::audit;
 use super::body::JsonBody;
 use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
-use super::paging::{checkpoint, checkpoint_body, offset};
+use super::paging::{checkpoint, offset};
 use super::params::{Params, project};
 use super::path_id::Id;
 use super::reply::ok;
@@ -148,23 +148,12 @@ pub(crate) async fn list(
             type_ok && field_is("is_first_party", first_party) && field_is("global", global)
         })
         .collect();
-    let render = |page: Vec<(String, Value)>| -> Vec<Value> {
-        page.into_iter()
-            .map(|(_, d)| project(projection.as_ref(), d, ALWAYS))
-            .collect()
-    };
+    let render = |(_, d): (String, Value)| project(projection.as_ref(), d, ALWAYS);
     if let Some(cp) = checkpoint(&params)? {
-        let (page, next) = cp.page(clients, |(id, _)| id.clone());
-        return Ok(ok(checkpoint_body("clients", render(page), next)));
+        return Ok(ok(cp.list("clients", clients, |(id, _)| id.clone(), render)));
     }
     let paging = offset(&params, 0)?;
-    let total = clients.len();
-    Ok(ok(paging.respond(
-        "clients",
-        render(paging.window(clients)),
-        total,
-        false,
-    )))
+    Ok(ok(paging.list("clients", clients, render)))
 }
 
 pub(crate) async fn get(

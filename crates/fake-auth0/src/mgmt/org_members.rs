@@ -10,7 +10,7 @@ use super::audit::audit;
 use super::body::JsonBody;
 use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
-use super::paging::{ORGS_CAP_MESSAGE, checkpoint, checkpoint_body, offset};
+use super::paging::{ORGS_CAP_MESSAGE, checkpoint, offset};
 use super::params::{Params, project};
 use super::path_id::Id;
 use super::reply::{no_content, ok};
@@ -39,24 +39,13 @@ pub(crate) async fn list(
             .filter_map(|uid| tenant.users.get(uid).map(|u| (uid.clone(), u.summary())))
             .collect()
     };
-    let render = |docs: Vec<(String, Value)>| -> Vec<Value> {
-        docs.into_iter()
-            .map(|(_, d)| project(projection.as_ref(), d, &[]))
-            .collect()
-    };
+    let render = |(_, d): (String, Value)| project(projection.as_ref(), d, &[]);
     if let Some(cp) = cp {
-        let (page, next) = cp.page(members, |(uid, _)| uid.clone());
-        return Ok(ok(checkpoint_body("members", render(page), next)));
+        return Ok(ok(cp.list("members", members, |(uid, _)| uid.clone(), render)));
     }
     let paging = offset(&params, 1)?;
     paging.check_cap(ORGS_CAP_MESSAGE)?;
-    let total = members.len();
-    Ok(ok(paging.respond(
-        "members",
-        render(paging.window(members)),
-        total,
-        false,
-    )))
+    Ok(ok(paging.list("members", members, render)))
 }
 
 /// Every listed user must exist. Auth0 documents 400 (not 404) for a bad member list on

@@ -12,7 +12,7 @@ use super::audit::audit;
 use super::body::JsonBody;
 use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
-use super::paging::{ORGS_CAP_MESSAGE, checkpoint, checkpoint_body, offset};
+use super::paging::{ORGS_CAP_MESSAGE, checkpoint, offset};
 use super::params::Params;
 use super::path_id::Id;
 use super::reply::{created, no_content, ok};
@@ -132,11 +132,11 @@ pub(crate) async fn list(
     let mut orgs: Vec<Organization> = shared.tenant().organizations.values().cloned().collect();
     orgs.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(cp) = cp {
-        let (page, next) = cp.page(orgs, |o| o.name.clone());
-        return Ok(ok(checkpoint_body(
+        return Ok(ok(cp.list(
             "organizations",
-            page.iter().map(Organization::render).collect(),
-            next,
+            orgs,
+            |o| o.name.clone(),
+            |o| o.render(),
         )));
     }
     let paging = offset(&params, 1)?;
@@ -164,13 +164,7 @@ pub(crate) async fn list(
             m.remove("created_at");
         }
     }
-    let total = docs.len();
-    Ok(ok(paging.respond(
-        "organizations",
-        paging.window(docs),
-        total,
-        false,
-    )))
+    Ok(ok(paging.list("organizations", docs, |d| d)))
 }
 
 pub(crate) async fn get(

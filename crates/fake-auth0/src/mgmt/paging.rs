@@ -58,6 +58,14 @@ impl Offset {
             .collect()
     }
 
+    /// This page of `items`, each rendered, in the `respond` envelope (without `length`);
+    /// `total` counts all of `items`.
+    pub(crate) fn list<T>(&self, key: &str, items: Vec<T>, render: impl FnMut(T) -> Value) -> Value {
+        let total = items.len();
+        let page = self.window(items).into_iter().map(render).collect();
+        self.respond(key, page, total, false)
+    }
+
     /// A bare array, or with include_totals `{start, limit, [length,] total, <key>}`.
     pub(crate) fn respond(
         &self,
@@ -118,7 +126,7 @@ pub(crate) fn checkpoint(params: &Params) -> ApiResult<Option<Checkpoint>> {
 impl Checkpoint {
     /// The next page of `items` (sorted ascending by `key`) and the opaque cursor that
     /// follows it, or `None` on the last page.
-    pub(crate) fn page<T>(
+    fn page<T>(
         &self,
         items: Vec<T>,
         key: impl Fn(&T) -> String,
@@ -136,10 +144,23 @@ impl Checkpoint {
         };
         (rest, next)
     }
+
+    /// The next page of `items` (sorted ascending by `cursor`), each rendered, as
+    /// `checkpoint_body` under `key`.
+    pub(crate) fn list<T>(
+        &self,
+        key: &str,
+        items: Vec<T>,
+        cursor: impl Fn(&T) -> String,
+        render: impl FnMut(T) -> Value,
+    ) -> Value {
+        let (page, next) = self.page(items, cursor);
+        checkpoint_body(key, page.into_iter().map(render).collect(), next)
+    }
 }
 
 /// `{<key>: [...], next}`, `next` omitted on the last page.
-pub(crate) fn checkpoint_body(key: &str, page: Vec<Value>, next: Option<String>) -> Value {
+fn checkpoint_body(key: &str, page: Vec<Value>, next: Option<String>) -> Value {
     let mut out = Map::new();
     out.insert(key.into(), Value::Array(page));
     if let Some(n) = next {

@@ -29,18 +29,10 @@ pub(crate) async fn list(
     let paging = offset(&params, 1)?;
     let tenant = shared.tenant();
     let role = tenant.roles.get(&id).ok_or_else(ApiError::role_not_found)?;
-    let all: Vec<Value> = role
-        .permissions
-        .iter()
-        .map(|p| Value::Object(tenant.render_permission(p)))
-        .collect();
-    let total = all.len();
-    Ok(ok(paging.respond(
-        "permissions",
-        paging.window(all),
-        total,
-        false,
-    )))
+    let all: Vec<_> = role.permissions.iter().collect();
+    Ok(ok(paging.list("permissions", all, |p| {
+        Value::Object(tenant.render_permission(p))
+    })))
 }
 
 pub(crate) async fn add(

@@ -10,7 +10,7 @@ use super::audit::audit;
 use super::body::JsonBody;
 use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
-use super::paging::{checkpoint, checkpoint_body, offset};
+use super::paging::{checkpoint, offset};
 use super::params::Params;
 use super::path_id::Id;
 use super::reply::{ok, ok_empty};
@@ -34,18 +34,12 @@ pub(crate) async fn list(
             .filter_map(|u| tenant.users.get(u).map(|x| (u.clone(), x.summary())))
             .collect()
     };
+    let doc = |(_, d): (String, Value)| d;
     if let Some(cp) = cp {
-        let (page, next) = cp.page(users, |(u, _)| u.clone());
-        return Ok(ok(checkpoint_body(
-            "users",
-            page.into_iter().map(|(_, d)| d).collect(),
-            next,
-        )));
+        return Ok(ok(cp.list("users", users, |(u, _)| u.clone(), doc)));
     }
     let paging = offset(&params, 1)?;
-    let total = users.len();
-    let page = paging.window(users).into_iter().map(|(_, d)| d).collect();
-    Ok(ok(paging.respond("users", page, total, false)))
+    Ok(ok(paging.list("users", users, doc)))
 }
 
 /// Every listed user must exist, else nothing changes.

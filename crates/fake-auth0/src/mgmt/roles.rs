@@ -66,9 +66,7 @@ pub(crate) async fn list(
         })
         .collect();
     roles.sort_by(|a, b| a.name.cmp(&b.name));
-    let total = roles.len();
-    let page: Vec<Value> = paging.window(roles).into_iter().map(Role::render).collect();
-    Ok(ok(paging.respond("roles", page, total, false)))
+    Ok(ok(paging.list("roles", roles, Role::render)))
 }
 
 pub(crate) async fn get(

@@ -27,16 +27,6 @@ pub(crate) async fn list(
     if !tenant.users.contains_key(&id) {
         return Err(ApiError::user_not_found());
     }
-    let orgs: Vec<Value> = tenant
-        .organizations_of(&id)
-        .into_iter()
-        .map(|o| o.render())
-        .collect();
-    let total = orgs.len();
-    Ok(ok(paging.respond(
-        "organizations",
-        paging.window(orgs),
-        total,
-        false,
-    )))
+    let orgs = tenant.organizations_of(&id);
+    Ok(ok(paging.list("organizations", orgs, |o| o.render())))
 }

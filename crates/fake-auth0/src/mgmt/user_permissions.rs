@@ -45,21 +45,12 @@ pub(crate) async fn list(
             );
         }
     }
-    let all: Vec<Value> = sources
-        .into_iter()
-        .map(|(p, src)| {
-            let mut doc = tenant.render_permission(&p);
-            doc.insert("sources".into(), Value::Array(src));
-            Value::Object(doc)
-        })
-        .collect();
-    let total = all.len();
-    Ok(ok(paging.respond(
-        "permissions",
-        paging.window(all),
-        total,
-        false,
-    )))
+    let all: Vec<_> = sources.into_iter().collect();
+    Ok(ok(paging.list("permissions", all, |(p, src)| {
+        let mut doc = tenant.render_permission(&p);
+        doc.insert("sources".into(), Value::Array(src));
+        Value::Object(doc)
+    })))
 }
 
 pub(crate) async fn add(

@@ -36,13 +36,7 @@ pub(crate) async fn list(
         .filter(|r| r.users.contains(&id))
         .collect();
     roles.sort_by(|a, b| a.name.cmp(&b.name));
-    let total = roles.len();
-    let page: Vec<Value> = paging
-        .window(roles)
-        .into_iter()
-        .map(|r| r.render())
-        .collect();
-    Ok(ok(paging.respond("roles", page, total, false)))
+    Ok(ok(paging.list("roles", roles, |r| r.render())))
 }
 
 /// Adds (`assign`) or removes the listed roles. Every role must exist, else nothing changes.
