@@ -22,14 +22,33 @@ pub enum Command {
         #[arg(long)]
         tenant: String,
     },
+    /// Serve every configured tenant over HTTP: streamable HTTP at /mcp, with access keys.
+    Serve {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+    },
+    /// Create, list and revoke access keys for agents.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Run against a built-in, seeded fake Auth0 tenant: nothing to configure.
     Demo {
-        /// Serve over stdio (the only mode so far).
+        /// Serve over stdio instead of HTTP.
         #[arg(long)]
         stdio: bool,
         /// Narrow the scopes, e.g. `read:users,read:roles` (default: every scope).
         #[arg(long, value_delimiter = ',')]
         scopes: Option<Vec<String>>,
+        /// HTTP: where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// HTTP: where to keep the store (default: a temporary directory, removed on exit).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// HTTP: accept requests without an access key. Refused unless listening on loopback.
+        #[arg(long)]
+        insecure_no_auth: bool,
     },
     /// Print the tool catalogue: name, description, scopes, annotations and input schema.
     Tools {
@@ -40,6 +59,39 @@ pub enum Command {
     Check {
         #[arg(long, default_value = "gateway.toml")]
         config: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; it is printed once and stored only as a hash.
+    Create {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        tenant: String,
+        /// Comma-separated scopes, e.g. `read:users,read:roles` (at most the tenant's).
+        #[arg(long)]
+        scopes: String,
+        /// A name to recognise the key by.
+        #[arg(long, default_value = "agent")]
+        name: String,
+        /// Days until the key expires (default: never).
+        #[arg(long)]
+        expires: Option<u32>,
+    },
+    /// List keys (never the keys themselves).
+    List {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Revoke a key by its id (`key_…`); it is refused from the next request on.
+    Revoke {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        id: String,
     },
 }
 

@@ -33,6 +33,10 @@ pub struct RawServer {
     pub listen: Option<String>,
     /// The URL clients and Auth0 reach the gateway at, e.g. `https://mcp.example.com`. Callbacks are built from it.
     pub public_url: Option<String>,
+    /// Serve `/mcp` without sessions, so any replica can answer any request (default false).
+    pub stateless: Option<bool>,
+    /// Extra `Host` values to accept besides public_url's host and loopback (DNS-rebinding protection).
+    pub allowed_hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -84,6 +88,8 @@ pub struct Config {
 pub struct ServerSettings {
     pub listen: SocketAddr,
     pub public_url: Url,
+    pub stateless: bool,
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -194,7 +200,7 @@ impl Checker<'_> {
                 }
             },
         };
-        Some(ServerSettings { listen, public_url })
+        Some(ServerSettings { listen, public_url, stateless: raw.stateless.unwrap_or(false), allowed_hosts: raw.allowed_hosts.unwrap_or_default() })
     }
 
     fn store(&mut self, raw: RawStore) -> StoreSettings {

@@ -3,9 +3,11 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod http;
 pub mod logging;
 pub mod runtime;
 pub mod stdio_transport;
+pub mod store;
 
 use std::process::ExitCode;
 

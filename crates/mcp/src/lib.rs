@@ -12,5 +12,5 @@ mod tools;
 
 pub use access::{Principal, PrincipalKind};
 pub use catalog::{Catalog, Effect, ToolDef, catalog};
-pub use server::GatewayServer;
+pub use server::{GatewayServer, Tenants};
 pub use tenant_runtime::TenantRuntime;

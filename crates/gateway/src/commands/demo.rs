@@ -1,19 +1,34 @@
-//! `mcp-gateway demo --stdio`: a seeded fake Auth0 tenant in this process, and the gateway over
-//! stdio against it. Nothing to configure; nothing leaves the machine.
+//! `mcp-gateway demo`: a seeded fake Auth0 tenant in this process, and the gateway against it,
+//! over stdio (`--stdio`) or HTTP. Nothing to configure; nothing leaves the machine.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, Seed};
+use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed};
+use gw_mcp::{Principal, Tenants};
 use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings};
 use rand::distr::{Alphanumeric, SampleString};
 
-pub(super) async fn execute(stdio: bool, scopes: Option<Vec<String>>) -> anyhow::Result<ExitCode> {
+use crate::http::{AppState, Inbound, SessionBindings};
+use crate::store::{NewKey, Store};
+
+pub(crate) struct DemoOptions {
+    pub stdio: bool,
+    pub scopes: Option<Vec<String>>,
+    pub listen: SocketAddr,
+    pub data_dir: Option<PathBuf>,
+    pub insecure_no_auth: bool,
+}
+
+pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
     crate::logging::init();
-    if !stdio {
-        bail!("the demo over HTTP is not available yet; run `mcp-gateway demo --stdio`");
+    if options.insecure_no_auth && !options.listen.ip().is_loopback() {
+        bail!("--insecure-no-auth serves the tenant to anyone who can reach it; it is refused unless --listen is a loopback address");
     }
-    let scopes = match scopes {
+    let scopes = match &options.scopes {
         None => ScopeSet::all(),
         Some(names) => {
             let mut set = ScopeSet::parse_list(&names.join(",")).context("--scopes")?;
@@ -21,7 +36,19 @@ pub(super) async fn execute(stdio: bool, scopes: Option<Vec<String>>) -> anyhow:
             set
         }
     };
+    let (fake, settings) = start_demo_tenant(scopes).await?;
+    let code = if options.stdio {
+        let runtime = crate::runtime::tenant_runtime(settings)?;
+        super::stdio::serve(runtime).await
+    } else {
+        serve_http(&options, &fake, settings).await
+    };
+    fake.shutdown().await;
+    code
+}
 
+/// Starts the seeded fake tenant on a free loopback port, with an application for the gateway.
+async fn start_demo_tenant(scopes: ScopeSet) -> anyhow::Result<(RunningFake, TenantSettings)> {
     // A fresh secret per run: the demo tenant is private to this process.
     let client_secret = Alphanumeric.sample_string(&mut rand::rng(), 32);
     let client_id = "mcp-gateway-demo".to_owned();
@@ -31,7 +58,7 @@ pub(super) async fn execute(stdio: bool, scopes: Option<Vec<String>>) -> anyhow:
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
             name: "MCP Gateway (demo)".to_owned(),
-            callbacks: vec![],
+            callbacks: fake_auth0::default_callbacks(),
             management_scopes: fake_auth0::all_management_scopes(),
         }],
         ..FakeConfig::default()
@@ -40,7 +67,6 @@ pub(super) async fn execute(stdio: bool, scopes: Option<Vec<String>>) -> anyhow:
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen on 127.0.0.1 for the demo tenant")?;
     let fake = FakeAuth0::new(fake_config).serve(listener).await.context("cannot start the demo tenant")?;
     tracing::info!(base_url = %fake.base_url, "demo tenant running");
-
     let settings = TenantSettings {
         name: "demo".to_owned(),
         domain,
@@ -53,8 +79,49 @@ pub(super) async fn execute(stdio: bool, scopes: Option<Vec<String>>) -> anyhow:
         allow: None,
         deny: vec![],
     };
+    Ok((fake, settings))
+}
+
+async fn serve_http(options: &DemoOptions, fake: &RunningFake, settings: TenantSettings) -> anyhow::Result<ExitCode> {
+    let temporary;
+    let data_dir = match &options.data_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            dir.clone()
+        }
+        None => {
+            temporary = tempfile::tempdir().context("cannot create a temporary data directory")?;
+            temporary.path().to_owned()
+        }
+    };
+    let store = Store::open(&format!("sqlite://{}", data_dir.join("gateway.db").display())).await?;
+    let listener = tokio::net::TcpListener::bind(options.listen).await.with_context(|| format!("cannot listen on {}", options.listen))?;
+    let address = listener.local_addr()?;
+    let public_url: url::Url = format!("http://{address}/").parse()?;
+
+    let (_, key) = store
+        .create_key(NewKey { tenant: settings.name.clone(), name: "demo".to_owned(), scopes: settings.scopes, expires_at: None })
+        .await?;
+    let inbound = if options.insecure_no_auth { Inbound::InsecureNoAuth(Arc::new(Principal::local_operator(&settings))) } else { Inbound::AccessKeys };
     let runtime = crate::runtime::tenant_runtime(settings)?;
-    let code = super::stdio::serve(runtime).await;
-    fake.shutdown().await;
-    code
+    let tenants: Tenants = Tenants::from([(runtime.settings.name.clone(), runtime)]);
+
+    let endpoint = format!("http://{address}/mcp");
+    println!("MCP endpoint: {endpoint}");
+    if options.insecure_no_auth {
+        println!("Access key: none needed (--insecure-no-auth)");
+    } else {
+        println!("Access key: {}", key.expose_secret());
+    }
+    println!("Demo tenant: {}", fake.base_url);
+    println!("Data directory: {}", data_dir.display());
+    println!();
+    println!("Connect an MCP client over streamable HTTP to the endpoint with the header");
+    println!("  Authorization: Bearer <access key>");
+    println!("e.g. the MCP Inspector:");
+    println!("  npx @modelcontextprotocol/inspector --cli {endpoint} --transport http --header \"Authorization: Bearer <access key>\" --method tools/list");
+    println!("Press Ctrl-C to stop.");
+
+    let state = AppState { store, tenants: Arc::new(tenants), public_url, inbound, sessions: SessionBindings::default() };
+    super::serve::run(listener, state, false, vec![]).await
 }

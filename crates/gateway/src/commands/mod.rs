@@ -2,6 +2,8 @@
 
 mod check;
 mod demo;
+mod keys;
+mod serve;
 mod stdio;
 pub mod tools;
 
@@ -12,7 +14,11 @@ use crate::cli::{Cli, Command};
 pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Stdio { config, tenant } => stdio::execute(&config, &tenant).await,
-        Command::Demo { stdio, scopes } => demo::execute(stdio, scopes).await,
+        Command::Serve { config } => serve::execute(&config).await,
+        Command::Keys { command } => keys::execute(command).await,
+        Command::Demo { stdio, scopes, listen, data_dir, insecure_no_auth } => {
+            demo::execute(demo::DemoOptions { stdio, scopes, listen, data_dir, insecure_no_auth }).await
+        }
         Command::Tools { format } => tools::execute(format),
         Command::Check { config } => check::execute(&config),
     }

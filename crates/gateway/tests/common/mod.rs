@@ -2,6 +2,8 @@
 //! `mcp-gateway stdio` binary as a child process, driven by rmcp's client.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod http;
+
 use std::time::Duration;
 
 use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed};

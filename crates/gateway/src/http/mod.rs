@@ -1,0 +1,90 @@
+//! The HTTP face of the gateway: `/mcp` (streamable HTTP), health checks and the
+//! protected-resource document. `fn app(state) -> Router` so tests can serve it on 127.0.0.1:0.
+
+mod auth;
+mod health;
+mod sessions;
+mod well_known;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::get;
+use gw_mcp::{GatewayServer, Principal, Tenants};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::store::Store;
+
+pub use sessions::SessionBindings;
+
+/// How callers prove who they are.
+#[derive(Clone)]
+pub enum Inbound {
+    /// `Authorization: Bearer <access key>`, looked up in the store on every request, so a
+    /// revoked key is refused at once.
+    AccessKeys,
+    /// No credential: every request acts as this principal. Only for loopback demos and the
+    /// conformance suite; the command line refuses it elsewhere.
+    InsecureNoAuth(Arc<Principal>),
+}
+
+/// Everything the HTTP handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub tenants: Arc<Tenants>,
+    pub public_url: Url,
+    pub inbound: Inbound,
+    pub sessions: SessionBindings,
+}
+
+/// Transport settings for `/mcp`.
+pub struct McpSettings {
+    pub stateless: bool,
+    /// Host values accepted besides loopback.
+    pub allowed_hosts: Vec<String>,
+    pub shutdown: CancellationToken,
+}
+
+/// Largest request body accepted on `/mcp`: tool arguments are small.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub fn app(state: AppState, settings: McpSettings) -> Router {
+    let tenants = state.tenants.clone();
+    let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+    if let Some(host) = state.public_url.host_str() {
+        hosts.push(host.trim_matches(['[', ']']).to_owned());
+    }
+    hosts.extend(settings.allowed_hosts);
+    let origin = state.public_url.origin().ascii_serialization();
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(!settings.stateless)
+        .with_json_response(settings.stateless)
+        .with_allowed_hosts(hosts)
+        // Browsers may only call /mcp from the gateway's own origin or a loopback page.
+        .with_allowed_origins([origin, "http://localhost:*".to_owned(), "http://127.0.0.1:*".to_owned()])
+        .with_max_request_body_bytes(MAX_BODY_BYTES)
+        .with_sse_keep_alive(Some(Duration::from_secs(15)))
+        .with_cancellation_token(settings.shutdown);
+    let mcp = StreamableHttpService::new(
+        move || Ok(GatewayServer::per_request(tenants.clone())),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    let mcp_routes = Router::new()
+        .nest_service("/mcp", mcp)
+        .layer(middleware::from_fn_with_state(state.clone(), sessions::bind_sessions))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    Router::new()
+        .merge(mcp_routes)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/.well-known/oauth-protected-resource", get(well_known::protected_resource))
+        .route("/.well-known/oauth-protected-resource/mcp", get(well_known::protected_resource))
+        .with_state(state)
+}

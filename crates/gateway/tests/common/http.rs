@@ -1,0 +1,97 @@
+//! HTTP harness: the fake tenant and the gateway's axum app, both in this process on
+//! 127.0.0.1:0, with a store in a temporary directory; rmcp's streamable HTTP client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed};
+use gw_mcp::Tenants;
+use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings};
+use mcp_gateway::http::{AppState, Inbound, McpSettings, SessionBindings};
+use mcp_gateway::store::{AccessKey, NewKey, Store};
+use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::{RoleClient, ServiceExt};
+use tokio_util::sync::CancellationToken;
+
+pub struct HttpGateway {
+    pub fake: RunningFake,
+    pub store: Store,
+    pub base: String,
+    pub sessions: SessionBindings,
+    shutdown: CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn start_http(stateless: bool) -> HttpGateway {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = FakeConfig {
+        seed: Seed::Demo,
+        clients: vec![RegisteredClient {
+            client_id: "http-e2e".into(),
+            client_secret: "http-e2e-secret".into(),
+            name: "http e2e".into(),
+            callbacks: vec![],
+            management_scopes: fake_auth0::all_management_scopes(),
+        }],
+        ..FakeConfig::default()
+    };
+    let domain = config.domain.clone();
+    let fake = FakeAuth0::new(config).serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()).await.unwrap();
+    let settings = TenantSettings {
+        name: "acme".into(),
+        domain,
+        base_url: fake.base_url.parse().unwrap(),
+        client_id: "http-e2e".into(),
+        client_secret: ClientSecret::new("http-e2e-secret"),
+        grant: GrantMode::ClientCredentials,
+        scopes: ScopeSet::all(),
+        read_only: false,
+        allow: None,
+        deny: vec![],
+    };
+    let runtime = mcp_gateway::runtime::tenant_runtime(settings).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("gateway.db").display())).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let sessions = SessionBindings::default();
+    let state = AppState {
+        store: store.clone(),
+        tenants: Arc::new(Tenants::from([("acme".to_owned(), runtime)])),
+        public_url: format!("http://{address}/").parse().unwrap(),
+        inbound: Inbound::AccessKeys,
+        sessions: sessions.clone(),
+    };
+    let shutdown = CancellationToken::new();
+    let app = mcp_gateway::http::app(state, McpSettings { stateless, allowed_hosts: vec![], shutdown: shutdown.clone() });
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await.unwrap();
+    });
+    HttpGateway { fake, store, base: format!("http://{address}"), sessions, shutdown, _dir: dir }
+}
+
+impl HttpGateway {
+    pub async fn key(&self, scopes: &str) -> AccessKey {
+        let (_, key) = self
+            .store
+            .create_key(NewKey { tenant: "acme".into(), name: "test".into(), scopes: ScopeSet::parse_list(scopes).unwrap(), expires_at: None })
+            .await
+            .unwrap();
+        key
+    }
+
+    pub async fn client(&self, key: &AccessKey) -> RunningService<RoleClient, ()> {
+        let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", self.base)).auth_header(key.expose_secret());
+        let transport = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+        ().serve(transport).await.expect("MCP handshake over HTTP")
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        self.fake.shutdown().await;
+    }
+}
