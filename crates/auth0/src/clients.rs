@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Auth0Error;
 use crate::http::Call;
-use crate::paging::{ListSpec, Offset, Page, PageRequest};
+use crate::paging::{ListSpec, Offset, Page};
 use crate::sensitive::SensitiveString;
 use crate::{Auth0Client, Fields};
 
@@ -156,12 +156,7 @@ impl Auth0Client {
             .query_opt("include_fields", request.include_fields)
             .query_opt("app_type", request.app_type.as_deref())
             .query_opt("is_first_party", request.is_first_party);
-        let spec = ListSpec {
-            key: "clients",
-            cap: None,
-            totals_reliable: true,
-        };
-        self.list(token, call, &PageRequest::Offset(request.offset), spec)
+        self.list_offset(token, call, &request.offset, ListSpec::uncapped("clients"))
             .await
     }
 

@@ -14,7 +14,7 @@ use tracing::field::Empty;
 use url::Url;
 
 use crate::error::{Auth0Error, api_error};
-use crate::paging::{self, ListSpec, Page, PageRequest};
+use crate::paging::{self, ListSpec, Offset, Page, PageRequest};
 use crate::retry::{self, Budget, RetryPolicy};
 
 /// The largest answer we read. The biggest real one (100 users with metadata) is far below;
@@ -468,6 +468,18 @@ impl Auth0Client {
             .await?;
         let raw = paging::parse_raw(reply.status, &reply.body, spec.key)?;
         paging::into_page(reply.status, raw, request, spec)
+    }
+
+    /// `list` for an endpoint paged by offset only.
+    pub(crate) async fn list_offset<T: DeserializeOwned>(
+        &self,
+        token: &SecretString,
+        call: Call<'_>,
+        offset: &Offset,
+        spec: ListSpec,
+    ) -> Result<Page<T>, Auth0Error> {
+        self.list(token, call, &PageRequest::Offset(*offset), spec)
+            .await
     }
 }
 

@@ -113,6 +113,13 @@ impl Default for ListLogs {
     }
 }
 
+/// Log lists (`/logs`, `/users/{id}/logs`): no record cap, and `total` cannot end the paging.
+pub(crate) const LIST: ListSpec = ListSpec {
+    key: "logs",
+    cap: None,
+    totals_reliable: false,
+};
+
 impl Auth0Client {
     /// Lists log events.
     ///
@@ -127,11 +134,6 @@ impl Auth0Client {
         token: &SecretString,
         request: &ListLogs,
     ) -> Result<Page<LogEvent>, Auth0Error> {
-        let spec = ListSpec {
-            key: "logs",
-            cap: None,
-            totals_reliable: false,
-        };
         match &request.paging {
             PageRequest::Offset(_) => {
                 let call = Call::api(Method::GET, &["logs"])
@@ -139,13 +141,13 @@ impl Auth0Client {
                     .query_opt("sort", request.sort.as_deref())
                     .query_opt("fields", request.fields.as_deref())
                     .query_opt("include_fields", request.include_fields);
-                self.list(token, call, &request.paging, spec).await
+                self.list(token, call, &request.paging, LIST).await
             }
             PageRequest::Checkpoint { take, .. } => {
                 let call = Call::api(Method::GET, &["logs"])
                     .queries(paging::paging_query(&request.paging));
                 let reply = self.send(token, call).await?;
-                let raw = paging::parse_raw(reply.status, &reply.body, spec.key)?;
+                let raw = paging::parse_raw(reply.status, &reply.body, LIST.key)?;
                 let full = *take > 0 && raw.items.len() as u64 >= u64::from(*take);
                 let next_from = full
                     .then(|| {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::Auth0Client;
 use crate::error::Auth0Error;
 use crate::http::Call;
-use crate::paging::{ListSpec, Page, PageRequest, RECORD_CAP};
+use crate::paging::{ListSpec, Page, PageRequest};
 use crate::roles::Role;
 
 /// An Auth0 organization.
@@ -92,12 +92,8 @@ impl Auth0Client {
         sort: Option<&str>,
     ) -> Result<Page<Organization>, Auth0Error> {
         let call = Call::api(Method::GET, &["organizations"]).query_opt("sort", sort);
-        let spec = ListSpec {
-            key: "organizations",
-            cap: Some(RECORD_CAP),
-            totals_reliable: true,
-        };
-        self.list(token, call, page, spec).await
+        self.list(token, call, page, ListSpec::capped("organizations"))
+            .await
     }
 
     /// Reads one organization by id (`GET /api/v2/organizations/{id}`).
@@ -170,12 +166,8 @@ impl Auth0Client {
         page: &PageRequest,
     ) -> Result<Page<Member>, Auth0Error> {
         let call = Call::api(Method::GET, &["organizations", org_id, "members"]);
-        let spec = ListSpec {
-            key: "members",
-            cap: Some(RECORD_CAP),
-            totals_reliable: true,
-        };
-        self.list(token, call, page, spec).await
+        self.list(token, call, page, ListSpec::capped("members"))
+            .await
     }
 
     /// Adds users to an organization (`POST /api/v2/organizations/{id}/members`, 204; needs

@@ -183,6 +183,26 @@ pub(crate) struct ListSpec {
     pub(crate) totals_reliable: bool,
 }
 
+impl ListSpec {
+    /// An endpoint with no record cap whose `total` can be trusted.
+    pub(crate) const fn uncapped(key: &'static str) -> Self {
+        Self {
+            key,
+            cap: None,
+            totals_reliable: true,
+        }
+    }
+
+    /// An endpoint whose offset paging stops at the first 1000 records.
+    pub(crate) const fn capped(key: &'static str) -> Self {
+        Self {
+            key,
+            cap: Some(RECORD_CAP),
+            totals_reliable: true,
+        }
+    }
+}
+
 /// A list answer before its records are typed.
 #[derive(Debug, Default)]
 pub(crate) struct RawPage {
@@ -426,16 +446,8 @@ mod tests {
         }
     }
 
-    const USERS: ListSpec = ListSpec {
-        key: "users",
-        cap: Some(RECORD_CAP),
-        totals_reliable: true,
-    };
-    const LOGS: ListSpec = ListSpec {
-        key: "logs",
-        cap: None,
-        totals_reliable: false,
-    };
+    const USERS: ListSpec = ListSpec::capped("users");
+    const LOGS: ListSpec = crate::logs::LIST;
     const NO_TOTALS: ListSpec = ListSpec {
         key: "users",
         cap: None,

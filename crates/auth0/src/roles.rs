@@ -119,14 +119,6 @@ struct PermissionsBody<'a> {
     permissions: &'a [PermissionRef],
 }
 
-fn roles_list(key: &'static str) -> ListSpec {
-    ListSpec {
-        key,
-        cap: None,
-        totals_reliable: true,
-    }
-}
-
 impl Auth0Client {
     /// Lists roles (`GET /api/v2/roles`), optionally only those whose name contains
     /// `name_filter`.
@@ -137,13 +129,8 @@ impl Auth0Client {
         offset: &Offset,
     ) -> Result<Page<Role>, Auth0Error> {
         let call = Call::api(Method::GET, &["roles"]).query_opt("name_filter", name_filter);
-        self.list(
-            token,
-            call,
-            &PageRequest::Offset(*offset),
-            roles_list("roles"),
-        )
-        .await
+        self.list_offset(token, call, offset, ListSpec::uncapped("roles"))
+            .await
     }
 
     /// Reads one role (`GET /api/v2/roles/{id}`).
@@ -192,7 +179,8 @@ impl Auth0Client {
         page: &PageRequest,
     ) -> Result<Page<RoleUser>, Auth0Error> {
         let call = Call::api(Method::GET, &["roles", role_id, "users"]);
-        self.list(token, call, page, roles_list("users")).await
+        self.list(token, call, page, ListSpec::uncapped("users"))
+            .await
     }
 
     /// Gives a role to users (`POST /api/v2/roles/{id}/users`; Auth0 answers 200 `{}`).
@@ -215,13 +203,8 @@ impl Auth0Client {
         offset: &Offset,
     ) -> Result<Page<Permission>, Auth0Error> {
         let call = Call::api(Method::GET, &["roles", role_id, "permissions"]);
-        self.list(
-            token,
-            call,
-            &PageRequest::Offset(*offset),
-            roles_list("permissions"),
-        )
-        .await
+        self.list_offset(token, call, offset, ListSpec::uncapped("permissions"))
+            .await
     }
 
     /// Adds permissions to a role (`POST /api/v2/roles/{id}/permissions`; 201 `{}`).

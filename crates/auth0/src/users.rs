@@ -10,9 +10,9 @@ use serde_json::{Map, Value};
 use crate::de::opt_string_or_number;
 use crate::error::Auth0Error;
 use crate::http::Call;
-use crate::logs::LogEvent;
+use crate::logs::{self, LogEvent};
 use crate::organizations::Organization;
-use crate::paging::{ListSpec, Offset, Page, PageRequest, RECORD_CAP};
+use crate::paging::{ListSpec, Offset, Page, PageRequest};
 use crate::roles::{Permission, Role};
 use crate::sensitive::SensitiveString;
 use crate::{Auth0Client, Fields};
@@ -248,14 +248,6 @@ pub struct CreateUser {
 }
 
 /// The lists under a user share one shape: `{<key>, start, limit, total}` with offset paging.
-fn nested(key: &'static str) -> ListSpec {
-    ListSpec {
-        key,
-        cap: None,
-        totals_reliable: true,
-    }
-}
-
 impl Auth0Client {
     /// Searches users (`GET /api/v2/users`), always asking for totals so the next page is
     /// known. Auth0 pages through at most the first 1000 matches; no cursor goes past that.
@@ -278,12 +270,8 @@ impl Auth0Client {
             page: request.page.unwrap_or(0),
             per_page: request.per_page,
         });
-        let spec = ListSpec {
-            key: "users",
-            cap: Some(RECORD_CAP),
-            totals_reliable: true,
-        };
-        self.list(token, call, &page, spec).await
+        self.list(token, call, &page, ListSpec::capped("users"))
+            .await
     }
 
     /// Reads one user (`GET /api/v2/users/{id}`).
@@ -355,7 +343,7 @@ impl Auth0Client {
         offset: &Offset,
     ) -> Result<Page<Role>, Auth0Error> {
         let call = Call::api(Method::GET, &["users", user_id, "roles"]);
-        self.list(token, call, &PageRequest::Offset(*offset), nested("roles"))
+        self.list_offset(token, call, offset, ListSpec::uncapped("roles"))
             .await
     }
 
@@ -392,13 +380,8 @@ impl Auth0Client {
         offset: &Offset,
     ) -> Result<Page<Permission>, Auth0Error> {
         let call = Call::api(Method::GET, &["users", user_id, "permissions"]);
-        self.list(
-            token,
-            call,
-            &PageRequest::Offset(*offset),
-            nested("permissions"),
-        )
-        .await
+        self.list_offset(token, call, offset, ListSpec::uncapped("permissions"))
+            .await
     }
 
     /// Lists the organizations a user belongs to (`GET /api/v2/users/{id}/organizations`).
@@ -409,13 +392,8 @@ impl Auth0Client {
         offset: &Offset,
     ) -> Result<Page<Organization>, Auth0Error> {
         let call = Call::api(Method::GET, &["users", user_id, "organizations"]);
-        self.list(
-            token,
-            call,
-            &PageRequest::Offset(*offset),
-            nested("organizations"),
-        )
-        .await
+        self.list_offset(token, call, offset, ListSpec::uncapped("organizations"))
+            .await
     }
 
     /// Lists a user's log events (`GET /api/v2/users/{id}/logs`). Log totals are not reliable
@@ -428,13 +406,7 @@ impl Auth0Client {
         sort: Option<&str>,
     ) -> Result<Page<LogEvent>, Auth0Error> {
         let call = Call::api(Method::GET, &["users", user_id, "logs"]).query_opt("sort", sort);
-        let spec = ListSpec {
-            key: "logs",
-            cap: None,
-            totals_reliable: false,
-        };
-        self.list(token, call, &PageRequest::Offset(*offset), spec)
-            .await
+        self.list_offset(token, call, offset, logs::LIST).await
     }
 }
 

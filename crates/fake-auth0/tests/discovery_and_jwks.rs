@@ -9,15 +9,7 @@ use serde_json::Value;
 #[tokio::test]
 async fn discovery_uses_the_logical_issuer_and_the_real_address() {
     let t = start().await;
-    let d: Value = t
-        .http
-        .get(t.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d: Value = t.get_json("/.well-known/openid-configuration").await;
     assert_eq!(d["issuer"], "https://demo-tenant.us.auth0.com/");
     assert_eq!(d["authorization_endpoint"], t.url("/authorize"));
     assert_eq!(d["token_endpoint"], t.url("/oauth/token"));
@@ -33,23 +25,12 @@ async fn discovery_uses_the_logical_issuer_and_the_real_address() {
 #[tokio::test]
 async fn tokens_verify_against_the_jwks() {
     let t = start().await;
-    let jwks: Value = t
-        .http
-        .get(t.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = t.get_json("/.well-known/jwks.json").await;
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "RSA");
     assert_eq!(key["alg"], "RS256");
     assert_eq!(key["use"], "sig");
-    let token = t.client_credentials().await.json["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = t.client_credentials_token().await;
     assert_eq!(common::jwt_header(&token)["kid"], key["kid"]);
 
     let decoding =

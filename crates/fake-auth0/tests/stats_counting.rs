@@ -10,10 +10,7 @@ use fake_auth0::{Fault, FaultKind, Stats};
 async fn counts_token_and_management_requests() {
     let t = start().await;
     assert_eq!(t.fake().stats().token_requests_for("client_credentials"), 0);
-    let token = t.client_credentials().await.json["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = t.client_credentials_token().await;
     t.client_credentials().await;
     let bad = t
         .token_request(&[
@@ -55,25 +52,9 @@ async fn counts_token_and_management_requests() {
     assert_eq!(stats.total_management_requests(), 6);
 
     // The same numbers over HTTP.
-    let over_http: Stats = t
-        .http
-        .get(t.url("/_fake/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let over_http: Stats = t.get_json("/_fake/stats").await;
     assert_eq!(over_http, stats);
-    let raw: serde_json::Value = t
-        .http
-        .get(t.url("/_fake/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let raw: serde_json::Value = t.get_json("/_fake/stats").await;
     assert_eq!(raw["token_requests"]["client_credentials"], 2);
     assert_eq!(raw["management_requests"]["GET /api/v2/users/{id}"], 2);
 }

@@ -150,7 +150,12 @@ pub(crate) async fn list(
         .collect();
     let render = |(_, d): (String, Value)| project(projection.as_ref(), d, ALWAYS);
     if let Some(cp) = checkpoint(&params)? {
-        return Ok(ok(cp.list("clients", clients, |(id, _)| id.clone(), render)));
+        return Ok(ok(cp.list(
+            "clients",
+            clients,
+            |(id, _)| id.clone(),
+            render,
+        )));
     }
     let paging = offset(&params, 0)?;
     Ok(ok(paging.list("clients", clients, render)))

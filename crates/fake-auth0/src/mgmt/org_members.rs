@@ -41,7 +41,12 @@ pub(crate) async fn list(
     };
     let render = |(_, d): (String, Value)| project(projection.as_ref(), d, &[]);
     if let Some(cp) = cp {
-        return Ok(ok(cp.list("members", members, |(uid, _)| uid.clone(), render)));
+        return Ok(ok(cp.list(
+            "members",
+            members,
+            |(uid, _)| uid.clone(),
+            render,
+        )));
     }
     let paging = offset(&params, 1)?;
     paging.check_cap(ORGS_CAP_MESSAGE)?;

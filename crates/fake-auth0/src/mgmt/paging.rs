@@ -60,7 +60,12 @@ impl Offset {
 
     /// This page of `items`, each rendered, in the `respond` envelope (without `length`);
     /// `total` counts all of `items`.
-    pub(crate) fn list<T>(&self, key: &str, items: Vec<T>, render: impl FnMut(T) -> Value) -> Value {
+    pub(crate) fn list<T>(
+        &self,
+        key: &str,
+        items: Vec<T>,
+        render: impl FnMut(T) -> Value,
+    ) -> Value {
         let total = items.len();
         let page = self.window(items).into_iter().map(render).collect();
         self.respond(key, page, total, false)
@@ -126,11 +131,7 @@ pub(crate) fn checkpoint(params: &Params) -> ApiResult<Option<Checkpoint>> {
 impl Checkpoint {
     /// The next page of `items` (sorted ascending by `key`) and the opaque cursor that
     /// follows it, or `None` on the last page.
-    fn page<T>(
-        &self,
-        items: Vec<T>,
-        key: impl Fn(&T) -> String,
-    ) -> (Vec<T>, Option<String>) {
+    fn page<T>(&self, items: Vec<T>, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
         let mut rest: Vec<T> = items
             .into_iter()
             .filter(|i| self.after.as_deref().is_none_or(|a| key(i).as_str() > a))

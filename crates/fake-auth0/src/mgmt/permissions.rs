@@ -1,6 +1,8 @@
 //! Permission lists in request bodies (`{"permissions":[{resource_server_identifier,
 //! permission_name}]}`), checked against the APIs the tenant defines.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
@@ -16,7 +18,7 @@ const BODY: Schema = Schema {
 
 /// The permissions named by `body`. An unknown API is a 404 and an unknown permission a 400;
 /// Auth0's exact wording for these was not recorded, so the messages are the fake's own.
-pub(crate) fn permission_list(tenant: &Tenant, body: &Value) -> ApiResult<Vec<PermissionRef>> {
+fn permission_list(tenant: &Tenant, body: &Value) -> ApiResult<Vec<PermissionRef>> {
     let map = validate(body, &BODY)?;
     let mut out = Vec::new();
     for item in map["permissions"].as_array().into_iter().flatten() {
@@ -43,4 +45,29 @@ pub(crate) fn permission_list(tenant: &Tenant, body: &Value) -> ApiResult<Vec<Pe
         out.push(PermissionRef::new(rs, name));
     }
     Ok(out)
+}
+
+/// Adds (`add`) or removes the permissions `body` names in the set `held` finds (a role's or
+/// a user's). When `held` finds nothing the answer is `not_found`, before the body is read.
+pub(crate) fn change_permissions(
+    tenant: &mut Tenant,
+    body: &Value,
+    add: bool,
+    not_found: fn() -> ApiError,
+    held: impl Fn(&mut Tenant) -> Option<&mut BTreeSet<PermissionRef>>,
+) -> ApiResult<()> {
+    if held(tenant).is_none() {
+        return Err(not_found());
+    }
+    let perms = permission_list(tenant, body)?;
+    if let Some(set) = held(tenant) {
+        if add {
+            set.extend(perms);
+        } else {
+            for p in &perms {
+                set.remove(p);
+            }
+        }
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@ use super::error::{ApiError, ApiResult};
 use super::paging::offset;
 use super::params::Params;
 use super::path_id::Id;
-use super::permissions::permission_list;
+use super::permissions::change_permissions;
 use super::reply::{created_empty, no_content, ok};
 use super::scopes::{READ_ROLES, UPDATE_ROLES};
 use crate::state::Shared;
@@ -43,13 +43,9 @@ pub(crate) async fn add(
 ) -> ApiResult<Response> {
     caller.require(&UPDATE_ROLES)?;
     let mut tenant = shared.tenant();
-    if !tenant.roles.contains_key(&id) {
-        return Err(ApiError::role_not_found());
-    }
-    let perms = permission_list(&tenant, &body)?;
-    if let Some(role) = tenant.roles.get_mut(&id) {
-        role.permissions.extend(perms);
-    }
+    change_permissions(&mut tenant, &body, true, ApiError::role_not_found, |t| {
+        t.roles.get_mut(&id).map(|r| &mut r.permissions)
+    })?;
     audit(
         &mut tenant,
         &caller,
@@ -70,15 +66,9 @@ pub(crate) async fn remove(
 ) -> ApiResult<Response> {
     caller.require(&UPDATE_ROLES)?;
     let mut tenant = shared.tenant();
-    if !tenant.roles.contains_key(&id) {
-        return Err(ApiError::role_not_found());
-    }
-    let perms = permission_list(&tenant, &body)?;
-    if let Some(role) = tenant.roles.get_mut(&id) {
-        for p in &perms {
-            role.permissions.remove(p);
-        }
-    }
+    change_permissions(&mut tenant, &body, false, ApiError::role_not_found, |t| {
+        t.roles.get_mut(&id).map(|r| &mut r.permissions)
+    })?;
     audit(
         &mut tenant,
         &caller,

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use axum::extract::{Extension, State};
 use axum::response::Response;
-use serde_json::Value;
 
 use super::caller::Caller;
 use super::error::{ApiError, ApiResult};

@@ -15,7 +15,7 @@ use super::error::{ApiError, ApiResult};
 use super::paging::offset;
 use super::params::Params;
 use super::path_id::Id;
-use super::permissions::permission_list;
+use super::permissions::change_permissions;
 use super::reply::{created_empty, no_content, ok};
 use super::scopes::{READ_USERS, UPDATE_USERS};
 use crate::model::resource_server::PermissionRef;
@@ -61,13 +61,9 @@ pub(crate) async fn add(
 ) -> ApiResult<Response> {
     caller.require(&UPDATE_USERS)?;
     let mut tenant = shared.tenant();
-    if !tenant.users.contains_key(&id) {
-        return Err(ApiError::user_not_found());
-    }
-    let perms = permission_list(&tenant, &body)?;
-    if let Some(u) = tenant.users.get_mut(&id) {
-        u.direct_permissions.extend(perms);
-    }
+    change_permissions(&mut tenant, &body, true, ApiError::user_not_found, |t| {
+        t.users.get_mut(&id).map(|u| &mut u.direct_permissions)
+    })?;
     audit(
         &mut tenant,
         &caller,
@@ -87,15 +83,9 @@ pub(crate) async fn remove(
 ) -> ApiResult<Response> {
     caller.require(&UPDATE_USERS)?;
     let mut tenant = shared.tenant();
-    if !tenant.users.contains_key(&id) {
-        return Err(ApiError::user_not_found());
-    }
-    let perms = permission_list(&tenant, &body)?;
-    if let Some(u) = tenant.users.get_mut(&id) {
-        for p in &perms {
-            u.direct_permissions.remove(p);
-        }
-    }
+    change_permissions(&mut tenant, &body, false, ApiError::user_not_found, |t| {
+        t.users.get_mut(&id).map(|u| &mut u.direct_permissions)
+    })?;
     audit(
         &mut tenant,
         &caller,

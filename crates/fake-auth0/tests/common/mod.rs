@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fake_auth0::{FakeAuth0, FakeConfig, RunningFake};
 use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub const CLIENT_ID: &str = fake_auth0::DEFAULT_CLIENT_ID;
@@ -156,5 +157,25 @@ impl Tenant {
             ("audience", &audience),
         ])
         .await
+    }
+
+    /// The access token a client-credentials request returns.
+    pub async fn client_credentials_token(&self) -> String {
+        self.client_credentials().await.json["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// `GET path` without a token, the body decoded as `T`.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> T {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON body")
     }
 }
