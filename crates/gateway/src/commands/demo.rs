@@ -12,7 +12,7 @@ use gw_mcp::{Principal, Tenants};
 use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings};
 use rand::distr::{Alphanumeric, SampleString};
 
-use crate::http::{AppState, Inbound, SessionBindings};
+use crate::http::{AppState, Inbound, SessionBindings, SseSessions};
 use crate::store::{NewKey, Store};
 
 pub(crate) struct DemoOptions {
@@ -122,6 +122,6 @@ async fn serve_http(options: &DemoOptions, fake: &RunningFake, settings: TenantS
     println!("  npx @modelcontextprotocol/inspector --cli {endpoint} --transport http --header \"Authorization: Bearer <access key>\" --method tools/list");
     println!("Press Ctrl-C to stop.");
 
-    let state = AppState { store, tenants: Arc::new(tenants), public_url, inbound, sessions: SessionBindings::default() };
+    let state = AppState { store, tenants: Arc::new(tenants), public_url, inbound, sessions: SessionBindings::default(), sse: SseSessions::default() };
     super::serve::run(listener, state, false, vec![]).await
 }

@@ -11,7 +11,7 @@ use gw_oauth::GrantMode;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::http::{AppState, Inbound, McpSettings, SessionBindings};
+use crate::http::{AppState, Inbound, McpSettings, SessionBindings, SseSessions};
 use crate::store::Store;
 
 pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
@@ -25,6 +25,7 @@ pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
         public_url: config.server.public_url.clone(),
         inbound: Inbound::AccessKeys,
         sessions: SessionBindings::default(),
+        sse: SseSessions::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen).await.with_context(|| format!("cannot listen on {}", config.server.listen))?;
     run(listener, state, config.server.stateless, config.server.allowed_hosts.clone()).await

@@ -3,6 +3,8 @@
 
 mod auth;
 mod health;
+mod host_check;
+mod legacy_sse;
 mod sessions;
 mod well_known;
 
@@ -11,7 +13,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use gw_mcp::{GatewayServer, Principal, Tenants};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -20,6 +22,7 @@ use url::Url;
 
 use crate::store::Store;
 
+pub use legacy_sse::SseSessions;
 pub use sessions::SessionBindings;
 
 /// How callers prove who they are.
@@ -41,6 +44,7 @@ pub struct AppState {
     pub public_url: Url,
     pub inbound: Inbound,
     pub sessions: SessionBindings,
+    pub sse: SseSessions,
 }
 
 /// Transport settings for `/mcp`.
@@ -62,6 +66,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     }
     hosts.extend(settings.allowed_hosts);
     let origin = state.public_url.origin().ascii_serialization();
+    let allowed = host_check::Allowed { hosts: Arc::new(hosts.clone()), origin: origin.clone() };
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(!settings.stateless)
         .with_json_response(settings.stateless)
@@ -80,8 +85,15 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .nest_service("/mcp", mcp)
         .layer(middleware::from_fn_with_state(state.clone(), sessions::bind_sessions))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let legacy_sse_routes = Router::new()
+        .route("/sse", get(legacy_sse::open))
+        .route("/message", post(legacy_sse::message))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(allowed, host_check::check_host_and_origin));
     Router::new()
         .merge(mcp_routes)
+        .merge(legacy_sse_routes)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/.well-known/oauth-protected-resource", get(well_known::protected_resource))

@@ -63,6 +63,7 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
         public_url: format!("http://{address}/").parse().unwrap(),
         inbound: Inbound::AccessKeys,
         sessions: sessions.clone(),
+        sse: mcp_gateway::http::SseSessions::default(),
     };
     let shutdown = CancellationToken::new();
     let app = mcp_gateway::http::app(state, McpSettings { stateless, allowed_hosts: vec![], shutdown: shutdown.clone() });
