@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use gw_mcp::Tenants;
@@ -28,6 +29,7 @@ pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
         sse: SseSessions::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen).await.with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    println!("Listening on http://{}/mcp", listener.local_addr()?);
     run(listener, state, config.server.stateless, config.server.allowed_hosts.clone()).await
 }
 
@@ -44,19 +46,28 @@ fn tenants(config: &Config) -> anyhow::Result<Arc<Tenants>> {
     Ok(Arc::new(tenants))
 }
 
-/// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+/// How long in-flight requests get to finish after a shutdown signal before open sessions and
+/// event streams are closed. Tool calls are bounded well inside it by the Auth0 client's
+/// timeouts and retry budget.
+const DRAIN: Duration = Duration::from_secs(15);
+
+/// Serves until Ctrl-C or SIGTERM; then stops accepting connections, lets in-flight requests
+/// finish, and closes the long-lived streams (which would otherwise hold shutdown open forever).
 pub(crate) async fn run(listener: tokio::net::TcpListener, state: AppState, stateless: bool, allowed_hosts: Vec<String>) -> anyhow::Result<ExitCode> {
-    let shutdown = CancellationToken::new();
+    let sessions = CancellationToken::new();
     let address: SocketAddr = listener.local_addr()?;
-    let app = crate::http::app(state, McpSettings { stateless, allowed_hosts, shutdown: shutdown.clone() });
+    let app = crate::http::app(state, McpSettings { stateless, allowed_hosts, shutdown: sessions.clone() });
     tracing::info!(%address, stateless, "serving MCP over HTTP");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: finishing in-flight requests");
-            shutdown.cancel();
-        })
-        .await?;
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        tokio::spawn(async move {
+            tokio::time::sleep(DRAIN).await;
+            sessions.cancel();
+        });
+    });
+    server.await?;
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
