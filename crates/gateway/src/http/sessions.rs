@@ -31,17 +31,14 @@ impl SessionBindings {
 pub(crate) async fn bind_sessions(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let credential = request.extensions().get::<CredentialId>().cloned().expect("authenticate runs before bind_sessions");
     let presented = request.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if let Some(session) = &presented {
-        if let Some(owner) = state.sessions.0.get(session) {
-            if *owner != credential.0 {
-                tracing::warn!(session = %session, "refused a session id presented by another credential");
-                let body = serde_json::json!({
-                    "jsonrpc": "2.0", "id": null,
-                    "error": {"code": -32600, "message": "This session belongs to another credential; initialize a new session."}
-                });
-                return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
-            }
-        }
+    let owner = presented.as_ref().and_then(|session| state.sessions.0.get(session).map(|owner| owner.clone()));
+    if owner.is_some_and(|owner| owner != credential.0) {
+        tracing::warn!(session = ?presented, "refused a session id presented by another credential");
+        let body = serde_json::json!({
+            "jsonrpc": "2.0", "id": null,
+            "error": {"code": -32600, "message": "This session belongs to another credential; initialize a new session."}
+        });
+        return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
     }
     let closing = request.method() == Method::DELETE;
     let response = next.run(request).await;
