@@ -29,6 +29,10 @@ async fn users_can_be_listed_searched_and_paged_with_the_cursor() {
     seen.dedup();
     assert_eq!(seen.len(), 40, "paging must visit every user exactly once");
 
+    // A model that sends null for the arguments it leaves out is understood.
+    let with_nulls = gateway.ok("auth0_list_users", json!({"q": "blocked:true", "cursor": null, "page": null, "sort": null})).await;
+    assert_eq!(with_nulls["items"].as_array().unwrap().len(), 4);
+
     let blocked = gateway.ok("auth0_list_users", json!({"q": "blocked:true"})).await;
     assert_eq!(blocked["items"].as_array().unwrap().len(), 4);
     gateway.stop().await;

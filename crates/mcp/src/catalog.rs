@@ -7,7 +7,6 @@ use std::sync::{Arc, LazyLock};
 
 use futures::future::BoxFuture;
 use gw_oauth::ScopeSet;
-use rmcp::handler::server::common::{schema_for_input, schema_for_output};
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -58,6 +57,8 @@ pub struct ToolDef {
     pub input_schema: Arc<JsonObject>,
     pub output_schema: Arc<JsonObject>,
     validator: Arc<jsonschema::Validator>,
+    /// Arguments for which `null` means something; for the others it means "absent".
+    nullable: Vec<String>,
     handler: Handler,
 }
 
@@ -73,8 +74,9 @@ impl ToolDef {
         Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
     {
         let needs = gw_oauth::required_scopes(name).unwrap_or_else(|| panic!("tool `{name}` has no row in gw_oauth::TOOL_SCOPES"));
-        let input_schema = schema_for_input::<I>().unwrap_or_else(|e| panic!("input schema of `{name}`: {e}"));
-        let output_schema = schema_for_output::<O>();
+        let input_schema = crate::schema::input::<I>(name);
+        let output_schema = crate::schema::output::<O>();
+        let nullable = crate::schema::nullable_properties(&input_schema);
         let validator = jsonschema::options()
             .should_validate_formats(true)
             .build(&Value::Object(input_schema.as_ref().clone()))
@@ -86,7 +88,7 @@ impl ToolDef {
                 Rendered::new(&output)
             })
         });
-        ToolDef { name, title, description, needs, effect, input_schema, output_schema, validator: Arc::new(validator), handler }
+        ToolDef { name, title, description, needs, effect, input_schema, output_schema, validator: Arc::new(validator), nullable, handler }
     }
 
     pub fn annotations(&self) -> ToolAnnotations {
@@ -105,10 +107,14 @@ impl ToolDef {
     /// Checks arguments against the published input schema, bounds and formats included, so
     /// nothing the schema forbids reaches Auth0. Values are masked in the messages: an argument
     /// may be a password.
-    pub fn validate(&self, arguments: &Value) -> Result<(), ToolError> {
+    pub fn validate(&self, arguments: &mut Value) -> Result<(), ToolError> {
+        // Models often send `null` for an optional argument they mean to leave out.
+        if let Value::Object(map) = arguments {
+            map.retain(|name, value| !value.is_null() || self.nullable.contains(name));
+        }
         let problems: Vec<String> = self
             .validator
-            .iter_errors(arguments)
+            .iter_errors(&*arguments)
             .map(|error| {
                 let path = error.instance_path().to_string();
                 let at = if path.is_empty() { "arguments".to_owned() } else { format!("`{}`", path.trim_start_matches('/').replace('/', ".")) };

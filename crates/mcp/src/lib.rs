@@ -6,6 +6,7 @@ pub mod call;
 pub mod catalog;
 pub mod error;
 pub mod render;
+mod schema;
 pub mod server;
 pub mod tenant_runtime;
 mod tools;

@@ -88,9 +88,9 @@ impl Caller {
             .collect())
     }
 
-    async fn call(&self, tool: &'static ToolDef, arguments: Value) -> Result<crate::render::Rendered, ToolError> {
+    async fn call(&self, tool: &'static ToolDef, mut arguments: Value) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
-        tool.validate(&arguments)?;
+        tool.validate(&mut arguments)?;
         let (scopes, token) = self.scopes().await?;
         access::scopes_allow(tool, scopes)?;
         let context = |token| {
@@ -123,6 +123,14 @@ impl ServerHandler for GatewayServer {
             tenant.as_deref().unwrap_or("an Auth0 tenant")
         ));
         info
+    }
+
+    async fn on_custom_request(
+        &self,
+        request: rmcp::model::CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CustomResult, ErrorData> {
+        Err(ErrorData::new(rmcp::model::ErrorCode::METHOD_NOT_FOUND, format!("Method not found: {}", request.method), None))
     }
 
     async fn list_tools(

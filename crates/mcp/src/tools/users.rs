@@ -247,30 +247,37 @@ pub(crate) struct UpdateUserArgs {
     blocked: Option<bool>,
     /// Given name; null removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schemars(extend("x-nullable" = true))]
     #[schemars(length(min = 1, max = 150))]
     given_name: Option<Option<String>>,
     /// Family name; null removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schemars(extend("x-nullable" = true))]
     #[schemars(length(min = 1, max = 150))]
     family_name: Option<Option<String>>,
     /// Full name; null removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schemars(extend("x-nullable" = true))]
     #[schemars(length(min = 1, max = 300))]
     name: Option<Option<String>>,
     /// Nickname; null removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schemars(extend("x-nullable" = true))]
     #[schemars(length(min = 1, max = 300))]
     nickname: Option<Option<String>>,
     /// Picture URL; null removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schemars(extend("x-nullable" = true))]
     #[schemars(url)]
     picture: Option<Option<String>>,
     /// Phone number in E.164 form; null removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schemars(extend("x-nullable" = true))]
     #[schemars(regex(pattern = r"^\+[0-9]{1,15}$"))]
     phone_number: Option<Option<String>>,
     /// Username; null removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schemars(extend("x-nullable" = true))]
     #[schemars(length(min = 1, max = 128))]
     username: Option<Option<String>>,
     /// Keys to merge into app_metadata; a key set to null is removed.
