@@ -58,6 +58,9 @@ pub struct McpSettings {
 /// Largest request body accepted on `/mcp`: tool arguments are small.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How long a request that is not an event stream may take.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+
 pub fn app(state: AppState, settings: McpSettings) -> Router {
     let tenants = state.tenants.clone();
     let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
@@ -85,18 +88,24 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .nest_service("/mcp", mcp)
         .layer(middleware::from_fn_with_state(state.clone(), sessions::bind_sessions))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    // Requests that answer at once get a deadline; the event streams (/mcp GET, /sse) must not.
+    let deadline = tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_DEADLINE);
     let legacy_sse_routes = Router::new()
         .route("/sse", get(legacy_sse::open))
-        .route("/message", post(legacy_sse::message))
+        .route("/message", post(legacy_sse::message).layer(deadline.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn_with_state(allowed, host_check::check_host_and_origin));
     Router::new()
         .merge(mcp_routes)
         .merge(legacy_sse_routes)
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/.well-known/oauth-protected-resource", get(well_known::protected_resource))
-        .route("/.well-known/oauth-protected-resource/mcp", get(well_known::protected_resource))
+        .merge(
+            Router::new()
+                .route("/healthz", get(health::healthz))
+                .route("/readyz", get(health::readyz))
+                .route("/.well-known/oauth-protected-resource", get(well_known::protected_resource))
+                .route("/.well-known/oauth-protected-resource/mcp", get(well_known::protected_resource))
+                .layer(deadline),
+        )
         .with_state(state)
 }
