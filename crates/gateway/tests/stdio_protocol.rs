@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
-async fn start_demo() -> (tokio::process::Child, tokio::process::ChildStdin, tokio::io::Lines<BufReader<tokio::process::ChildStdout>>) {
+async fn start_demo(extra: &[&str]) -> (tokio::process::Child, tokio::process::ChildStdin, tokio::io::Lines<BufReader<tokio::process::ChildStdout>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
         .args(["demo", "--stdio"])
+        .args(extra)
         .env("RUST_LOG", "debug")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -35,7 +36,7 @@ async fn reply(stdout: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdo
 
 #[tokio::test]
 async fn unknown_methods_and_garbage_are_answered_at_once_before_and_after_initialize() {
-    let (mut child, mut stdin, mut stdout) = start_demo().await;
+    let (mut child, mut stdin, mut stdout) = start_demo(&[]).await;
 
     send(&mut stdin, r#"{"jsonrpc":"2.0","id":1,"method":"server/frobnicate"}"#).await;
     let answer = reply(&mut stdout).await;
@@ -69,16 +70,7 @@ async fn unknown_methods_and_garbage_are_answered_at_once_before_and_after_initi
 
 #[tokio::test]
 async fn demo_scopes_narrow_the_tool_list() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
-        .args(["demo", "--stdio", "--scopes", "read:logs"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (_child, mut stdin, mut stdout) = start_demo(&["--scopes", "read:logs"]).await;
     let initialize = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}});
     send(&mut stdin, &initialize.to_string()).await;
     reply(&mut stdout).await;
