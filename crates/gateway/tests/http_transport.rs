@@ -143,6 +143,18 @@ async fn a_session_id_replayed_with_another_key_is_refused() {
         .await
         .unwrap();
     assert_eq!(replayed.status(), 403);
+
+    let unknown = http
+        .post(format!("{}/mcp", gateway.base))
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-session-id", "no-such-session")
+        .header("mcp-protocol-version", "2025-06-18")
+        .bearer_auth(owner.expose_secret())
+        .json(&list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404, "an unknown session id asks the client to initialize again");
     gateway.stop().await;
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use gw_mcp::Tenants;
 use gw_oauth::GrantMode;
 use tokio_util::sync::CancellationToken;
@@ -58,6 +59,11 @@ pub(crate) async fn run(listener: tokio::net::TcpListener, state: AppState, stat
     let address: SocketAddr = listener.local_addr()?;
     let app = crate::http::app(state, McpSettings { stateless, allowed_hosts, shutdown: sessions.clone() });
     tracing::info!(%address, stateless, "serving MCP over HTTP");
+    // Without TCP_NODELAY, the small SSE frames of session-mode answers wait for the client's
+    // delayed ACK: about 40 ms per call (measured by bench/).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
