@@ -92,7 +92,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     let deadline = tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_DEADLINE);
     let legacy_sse_routes = Router::new()
         .route("/sse", get(legacy_sse::open))
-        .route("/message", post(legacy_sse::message).layer(deadline.clone()))
+        .route("/message", post(legacy_sse::message).layer(deadline))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn_with_state(allowed, host_check::check_host_and_origin));
