@@ -52,7 +52,8 @@ pub(crate) async fn run(target: &Target, spec: LoadSpec) -> Result<RunStats> {
         let target = target.clone();
         let next = next.clone();
         workers.spawn(async move {
-            let mut latencies = Vec::with_capacity((spec.requests as usize / spec.connections) + 16);
+            let mut latencies =
+                Vec::with_capacity((spec.requests as usize / spec.connections) + 16);
             let mut sent = 0u64;
             let mut ok = 0u64;
             loop {
@@ -96,5 +97,11 @@ pub(crate) async fn run(target: &Target, spec: LoadSpec) -> Result<RunStats> {
         ok += o;
         last = last.max(end);
     }
-    Ok(summarize(all, sent, ok, (last - start).as_secs_f64(), spec.rate))
+    Ok(summarize(
+        all,
+        sent,
+        ok,
+        (last - start).as_secs_f64(),
+        spec.rate,
+    ))
 }

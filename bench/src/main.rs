@@ -25,7 +25,10 @@ const DEFAULT_AUDIENCE: &str = "https://demo-tenant.us.auth0.com/api/v2/";
 const TOOL_COUNT: usize = 37;
 
 #[derive(Parser)]
-#[command(name = "mcp-bench", about = "Benchmarks for mcp-gateway (see BENCHMARKS.md)")]
+#[command(
+    name = "mcp-bench",
+    about = "Benchmarks for mcp-gateway (see BENCHMARKS.md)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -144,13 +147,21 @@ struct LoadArgs {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    rustls::crypto::ring::default_provider().install_default().map_err(|_| anyhow::anyhow!("a rustls provider was already installed"))?;
+    rustls::crypto::ring::default_provider()
+        .install_default()
+        .map_err(|_| anyhow::anyhow!("a rustls provider was already installed"))?;
     match Cli::parse().command {
         Command::All(args) => all(*args).await,
         Command::Load(args) => {
             let target = match args.kind {
                 Kind::Direct => Target::Direct {
-                    token: target::machine_token(&args.url, &args.client_id, &args.client_secret, &args.audience).await?,
+                    token: target::machine_token(
+                        &args.url,
+                        &args.client_id,
+                        &args.client_secret,
+                        &args.audience,
+                    )
+                    .await?,
                     base: args.url,
                 },
                 Kind::Stateless | Kind::Session => Target::Mcp {
@@ -159,10 +170,25 @@ async fn main() -> Result<()> {
                     session: matches!(args.kind, Kind::Session),
                     call: McpCall::GetUser,
                 },
-                Kind::ToolsList => Target::Mcp { url: args.url, key: args.key, session: false, call: McpCall::ToolsList { expect_tools: TOOL_COUNT } },
+                Kind::ToolsList => Target::Mcp {
+                    url: args.url,
+                    key: args.key,
+                    session: false,
+                    call: McpCall::ToolsList {
+                        expect_tools: TOOL_COUNT,
+                    },
+                },
             };
-            let spec = LoadSpec { connections: args.connections, requests: args.requests, rate: args.rate, warmup_per_connection: 5 };
-            println!("{}", serde_json::to_string_pretty(&load::run(&target, spec).await?)?);
+            let spec = LoadSpec {
+                connections: args.connections,
+                requests: args.requests,
+                rate: args.rate,
+                warmup_per_connection: 5,
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&load::run(&target, spec).await?)?
+            );
             Ok(())
         }
     }
@@ -171,7 +197,9 @@ async fn main() -> Result<()> {
 async fn all(a: AllArgs) -> Result<()> {
     let runs = a.runs.unwrap_or(if a.quick { 3 } else { 5 });
     let requests = a.requests.unwrap_or(if a.quick { 4_000 } else { 20_000 });
-    let rate_requests = a.rate_requests.unwrap_or(if a.quick { 1_500 } else { 5_000 });
+    let rate_requests = a
+        .rate_requests
+        .unwrap_or(if a.quick { 1_500 } else { 5_000 });
     let sessions = a.sessions.unwrap_or(if a.quick { 1_000 } else { 10_000 });
     let tools_rate = 200.0;
     let tools_requests: u64 = if a.quick { 600 } else { 2_000 };
@@ -182,61 +210,141 @@ async fn all(a: AllArgs) -> Result<()> {
     let baseline_stateless = scale::memory(a.stateless_pid)?;
     let baseline_session = scale::memory(a.session_pid)?;
 
-    let token = target::machine_token(&a.fake_url, &a.client_id, &a.client_secret, &a.audience).await?;
+    let token =
+        target::machine_token(&a.fake_url, &a.client_id, &a.client_secret, &a.audience).await?;
     let targets = [
-        ("direct", Target::Direct { base: a.fake_url.clone(), token }),
-        ("stateless", Target::Mcp { url: a.stateless_url.clone(), key: a.stateless_key.clone(), session: false, call: McpCall::GetUser }),
-        ("session", Target::Mcp { url: a.session_url.clone(), key: a.session_key.clone(), session: true, call: McpCall::GetUser }),
+        (
+            "direct",
+            Target::Direct {
+                base: a.fake_url.clone(),
+                token,
+            },
+        ),
+        (
+            "stateless",
+            Target::Mcp {
+                url: a.stateless_url.clone(),
+                key: a.stateless_key.clone(),
+                session: false,
+                call: McpCall::GetUser,
+            },
+        ),
+        (
+            "session",
+            Target::Mcp {
+                url: a.session_url.clone(),
+                key: a.session_key.clone(),
+                session: true,
+                call: McpCall::GetUser,
+            },
+        ),
     ];
     let gateway_pids = [None, Some(a.stateless_pid), Some(a.session_pid)];
     let (fake_pid, tck) = (a.fake_pid, a.clk_tck as f64);
     // One load run, with the CPU time each process spent on it.
-    let measured = async |target: &Target, gateway: Option<u32>, spec: LoadSpec| -> Result<stats::RunStats> {
-        let before = (scale::cpu_ticks(None)?, scale::cpu_ticks(Some(fake_pid))?, gateway.map(|p| scale::cpu_ticks(Some(p))).transpose()?);
-        let mut run = load::run(target, spec).await?;
-        let after = (scale::cpu_ticks(None)?, scale::cpu_ticks(Some(fake_pid))?, gateway.map(|p| scale::cpu_ticks(Some(p))).transpose()?);
-        let per = |b: u64, a: u64| (a - b) as f64 / tck * 1e6 / run.requests as f64;
-        run.cpu_us_per_request = Some(stats::CpuPerRequest {
-            bench: per(before.0, after.0),
-            fake: per(before.1, after.1),
-            gateway: before.2.zip(after.2).map(|(b, a)| per(b, a)),
-        });
-        Ok(run)
-    };
+    let measured =
+        async |target: &Target, gateway: Option<u32>, spec: LoadSpec| -> Result<stats::RunStats> {
+            let before = (
+                scale::cpu_ticks(None)?,
+                scale::cpu_ticks(Some(fake_pid))?,
+                gateway.map(|p| scale::cpu_ticks(Some(p))).transpose()?,
+            );
+            let mut run = load::run(target, spec).await?;
+            let after = (
+                scale::cpu_ticks(None)?,
+                scale::cpu_ticks(Some(fake_pid))?,
+                gateway.map(|p| scale::cpu_ticks(Some(p))).transpose()?,
+            );
+            let per = |b: u64, a: u64| (a - b) as f64 / tck * 1e6 / run.requests as f64;
+            run.cpu_us_per_request = Some(stats::CpuPerRequest {
+                bench: per(before.0, after.0),
+                fake: per(before.1, after.1),
+                gateway: before.2.zip(after.2).map(|(b, a)| per(b, a)),
+            });
+            Ok(run)
+        };
 
     // Scale 1: idle sessions, first, on a session gateway that has not yet carried load.
     eprintln!("[mcp-bench] idle sessions: {runs} × {sessions}");
     // Warm-up: the first sessions pay one-time costs (runtime threads, store pages, catalogue).
-    scale::idle_sessions(&a.session_url, &a.session_key, a.session_pid, 64).await.context("idle-session warm-up")?;
+    scale::idle_sessions(&a.session_url, &a.session_key, a.session_pid, 64)
+        .await
+        .context("idle-session warm-up")?;
     let mut idle = Vec::new();
     for _ in 0..runs {
-        idle.push(scale::idle_sessions(&a.session_url, &a.session_key, a.session_pid, sessions).await?);
+        idle.push(
+            scale::idle_sessions(&a.session_url, &a.session_key, a.session_pid, sessions).await?,
+        );
     }
     let peak_after_sessions = scale::memory(a.session_pid)?;
 
     // Overhead: every target in every run, the order rotated from run to run.
-    let saturation = LoadSpec { connections: a.connections, requests, rate: None, warmup_per_connection: 10 };
-    let fixed = LoadSpec { connections: a.connections, requests: rate_requests, rate: Some(a.rate), warmup_per_connection: 10 };
+    let saturation = LoadSpec {
+        connections: a.connections,
+        requests,
+        rate: None,
+        warmup_per_connection: 10,
+    };
+    let fixed = LoadSpec {
+        connections: a.connections,
+        requests: rate_requests,
+        rate: Some(a.rate),
+        warmup_per_connection: 10,
+    };
     let mut sat_runs: Vec<Vec<stats::RunStats>> = vec![Vec::new(); targets.len()];
     let mut rate_runs: Vec<Vec<stats::RunStats>> = vec![Vec::new(); targets.len()];
-    let tools = Target::Mcp { url: a.stateless_url.clone(), key: a.stateless_key.clone(), session: false, call: McpCall::ToolsList { expect_tools: TOOL_COUNT } };
+    let tools = Target::Mcp {
+        url: a.stateless_url.clone(),
+        key: a.stateless_key.clone(),
+        session: false,
+        call: McpCall::ToolsList {
+            expect_tools: TOOL_COUNT,
+        },
+    };
     let mut tools_sat = Vec::new();
     let mut tools_fixed = Vec::new();
     for run in 0..runs {
         eprintln!("[mcp-bench] overhead run {}/{runs}", run + 1);
         for step in 0..targets.len() {
             let i = (step + run) % targets.len();
-            sat_runs[i].push(measured(&targets[i].1, gateway_pids[i], saturation).await.with_context(|| format!("saturation, {}", targets[i].0))?);
+            sat_runs[i].push(
+                measured(&targets[i].1, gateway_pids[i], saturation)
+                    .await
+                    .with_context(|| format!("saturation, {}", targets[i].0))?,
+            );
         }
         for step in 0..targets.len() {
             let i = (step + run) % targets.len();
-            rate_runs[i].push(measured(&targets[i].1, gateway_pids[i], fixed).await.with_context(|| format!("fixed rate, {}", targets[i].0))?);
+            rate_runs[i].push(
+                measured(&targets[i].1, gateway_pids[i], fixed)
+                    .await
+                    .with_context(|| format!("fixed rate, {}", targets[i].0))?,
+            );
         }
-        tools_sat.push(measured(&tools, Some(a.stateless_pid), LoadSpec { requests: tools_sat_requests, ..saturation }).await.context("tools/list saturation")?);
+        tools_sat.push(
+            measured(
+                &tools,
+                Some(a.stateless_pid),
+                LoadSpec {
+                    requests: tools_sat_requests,
+                    ..saturation
+                },
+            )
+            .await
+            .context("tools/list saturation")?,
+        );
         tools_fixed.push(
-            load::run(&tools, LoadSpec { connections: 8, requests: tools_requests, rate: Some(tools_rate), warmup_per_connection: 10 })
-                .await
-                .context("tools/list fixed rate")?,
+            load::run(
+                &tools,
+                LoadSpec {
+                    connections: 8,
+                    requests: tools_requests,
+                    rate: Some(tools_rate),
+                    warmup_per_connection: 10,
+                },
+            )
+            .await
+            .context("tools/list fixed rate")?,
         );
     }
 
@@ -244,8 +352,21 @@ async fn all(a: AllArgs) -> Result<()> {
     let wait = Duration::from_secs(a.storm_ttl) + Duration::from_millis(1_000);
     let mut storms = Vec::new();
     for run in 0..runs {
-        eprintln!("[mcp-bench] refresh storm {}/{runs} (waits {:.0} s for the token to expire)", run + 1, wait.as_secs_f64());
-        storms.push(scale::storm(&a.storm_url, &a.storm_key, &a.storm_fake_url, a.storm_calls, wait).await?);
+        eprintln!(
+            "[mcp-bench] refresh storm {}/{runs} (waits {:.0} s for the token to expire)",
+            run + 1,
+            wait.as_secs_f64()
+        );
+        storms.push(
+            scale::storm(
+                &a.storm_url,
+                &a.storm_key,
+                &a.storm_fake_url,
+                a.storm_calls,
+                wait,
+            )
+            .await?,
+        );
     }
 
     let end_stateless = scale::memory(a.stateless_pid)?;
@@ -256,7 +377,14 @@ async fn all(a: AllArgs) -> Result<()> {
     let tools_sat = medians(tools_sat);
     let tools_fixed = medians(tools_fixed);
     let names: Vec<&str> = targets.iter().map(|t| t.0).collect();
-    let by_name = |m: &[Medians]| -> Value { names.iter().zip(m).map(|(n, v)| ((*n).to_owned(), json!(v))).collect::<serde_json::Map<_, _>>().into() };
+    let by_name = |m: &[Medians]| -> Value {
+        names
+            .iter()
+            .zip(m)
+            .map(|(n, v)| ((*n).to_owned(), json!(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
     let ratio = |i: usize| sat[i].throughput_rps / sat[0].throughput_rps;
     let added = |i: usize, f: fn(&Medians) -> f64| f(&fix[i]) - f(&fix[0]);
     let per_session = median(&idle.iter().map(|r| r.bytes_per_session).collect::<Vec<_>>());
@@ -315,12 +443,16 @@ async fn all(a: AllArgs) -> Result<()> {
     if let Some(dir) = a.out.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(&a.out, serde_json::to_string_pretty(&report)? + "\n").with_context(|| format!("writing {}", a.out.display()))?;
+    std::fs::write(&a.out, serde_json::to_string_pretty(&report)? + "\n")
+        .with_context(|| format!("writing {}", a.out.display()))?;
 
     // The summary table.
     let mode = if a.quick { "quick" } else { "full" };
     println!();
-    println!("mcp-bench ({mode}: medians of {runs} runs; {} connections; latency in µs)", a.connections);
+    println!(
+        "mcp-bench ({mode}: medians of {runs} runs; {} connections; latency in µs)",
+        a.connections
+    );
     println!();
     println!(
         "| target | saturation req/s | ×direct | p50 @{:.0}/s | p99 @{:.0}/s | max @{:.0}/s | added p99 | CPU µs/req gateway / fake / bench | errors |",
@@ -329,7 +461,12 @@ async fn all(a: AllArgs) -> Result<()> {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for i in 0..names.len() {
         let cpu = sat[i].cpu_us_per_request.map_or("?".to_owned(), |c| {
-            format!("{} / {:.0} / {:.0}", c.gateway.map_or("—".to_owned(), |g| format!("{g:.0}")), c.fake, c.bench)
+            format!(
+                "{} / {:.0} / {:.0}",
+                c.gateway.map_or("—".to_owned(), |g| format!("{g:.0}")),
+                c.fake,
+                c.bench
+            )
         });
         println!(
             "| {} | {:.0} | {:.2} | {:.0} | {:.0} | {:.0} | {} | {cpu} | {} |",
@@ -339,14 +476,21 @@ async fn all(a: AllArgs) -> Result<()> {
             fix[i].p50_us,
             fix[i].p99_us,
             fix[i].max_us,
-            if i == 0 { "—".to_owned() } else { format!("{:+.0}", added(i, |m| m.p99_us)) },
+            if i == 0 {
+                "—".to_owned()
+            } else {
+                format!("{:+.0}", added(i, |m| m.p99_us))
+            },
             sat[i].errors_total + fix[i].errors_total,
         );
     }
     println!();
     println!("| scale | figure |");
     println!("|---|---|");
-    println!("| gateway RSS at start (stateless / session) | {} / {} KiB |", baseline_stateless.rss_kib, baseline_session.rss_kib);
+    println!(
+        "| gateway RSS at start (stateless / session) | {} / {} KiB |",
+        baseline_stateless.rss_kib, baseline_session.rss_kib
+    );
     for (n, run) in idle.iter().enumerate() {
         println!(
             "| {sessions} idle sessions, run {} | RSS {} → {} KiB ({:.0} bytes/session), after DELETE {} KiB |",
@@ -357,23 +501,43 @@ async fn all(a: AllArgs) -> Result<()> {
             run.after_close.rss_kib
         );
     }
-    println!("| session gateway peak (VmHWM) | {} KiB |", end_session.hwm_kib);
-    println!("| stateless gateway peak (VmHWM) | {} KiB |", end_stateless.hwm_kib);
-    println!("| tools/list ({TOOL_COUNT} tools) @{tools_rate:.0}/s p50 / p99 | {:.0} / {:.0} µs |", tools_fixed.p50_us, tools_fixed.p99_us);
-    println!("| tools/list saturation | {:.0} req/s |", tools_sat.throughput_rps);
+    println!(
+        "| session gateway peak (VmHWM) | {} KiB |",
+        end_session.hwm_kib
+    );
+    println!(
+        "| stateless gateway peak (VmHWM) | {} KiB |",
+        end_stateless.hwm_kib
+    );
+    println!(
+        "| tools/list ({TOOL_COUNT} tools) @{tools_rate:.0}/s p50 / p99 | {:.0} / {:.0} µs |",
+        tools_fixed.p50_us, tools_fixed.p99_us
+    );
+    println!(
+        "| tools/list saturation | {:.0} req/s |",
+        tools_sat.throughput_rps
+    );
     println!(
         "| refresh storm: {} calls on an expired token | token requests per run {:?}; p99 {:.0} µs, max {:.0} µs; {} errors |",
         a.storm_calls, storm_tokens, storm_p99, storm_max, storm_errors
     );
     println!();
-    println!("written to {} ({:.0} s)", a.out.display(), started.elapsed().as_secs_f64());
+    println!(
+        "written to {} ({:.0} s)",
+        a.out.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
 fn machine(rustc: &str) -> Value {
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
     let cpuinfo = read("/proc/cpuinfo");
-    let cpu = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split_once(':')).map_or("unknown", |(_, v)| v.trim());
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown", |(_, v)| v.trim());
     let meminfo = read("/proc/meminfo");
     let mem_kib: u64 = meminfo
         .lines()
@@ -382,7 +546,10 @@ fn machine(rustc: &str) -> Value {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let os = read("/etc/os-release");
-    let os = os.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=")).map_or("unknown", |v| v.trim_matches('"'));
+    let os = os
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map_or("unknown", |v| v.trim_matches('"'));
     json!({
         "cpu_model": cpu,
         "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),

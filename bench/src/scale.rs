@@ -20,17 +20,31 @@ pub(crate) struct Memory {
 }
 
 pub(crate) fn memory(pid: u32) -> Result<Memory> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).with_context(|| format!("/proc/{pid}/status"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("/proc/{pid}/status"))?;
     let field = |name: &str| -> Result<u64> {
-        let line = status.lines().find(|l| l.starts_with(name)).with_context(|| format!("no {name} in /proc/{pid}/status"))?;
-        Ok(line[name.len()..].trim().trim_end_matches("kB").trim().parse()?)
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .with_context(|| format!("no {name} in /proc/{pid}/status"))?;
+        Ok(line[name.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()?)
     };
-    Ok(Memory { rss_kib: field("VmRSS:")?, hwm_kib: field("VmHWM:")? })
+    Ok(Memory {
+        rss_kib: field("VmRSS:")?,
+        hwm_kib: field("VmHWM:")?,
+    })
 }
 
 /// CPU time (user + system) a process has used so far, in clock ticks; `pid` `None` is this process.
 pub(crate) fn cpu_ticks(pid: Option<u32>) -> Result<u64> {
-    let path = pid.map_or_else(|| "/proc/self/stat".to_owned(), |p| format!("/proc/{p}/stat"));
+    let path = pid.map_or_else(
+        || "/proc/self/stat".to_owned(),
+        |p| format!("/proc/{p}/stat"),
+    );
     let stat = std::fs::read_to_string(&path).with_context(|| path.clone())?;
     // Fields after the command name (which is in parentheses and may hold spaces).
     let rest = &stat[stat.rfind(')').context("malformed stat")? + 2..];
@@ -55,7 +69,12 @@ pub(crate) struct IdleSessionsRun {
 
 /// Opens `n` sessions (64 at a time, over a pooled client), reads the gateway's memory,
 /// then ends them all.
-pub(crate) async fn idle_sessions(url: &str, key: &str, pid: u32, n: usize) -> Result<IdleSessionsRun> {
+pub(crate) async fn idle_sessions(
+    url: &str,
+    key: &str,
+    pid: u32,
+    n: usize,
+) -> Result<IdleSessionsRun> {
     let client = target::shared_client()?;
     // Let the allocator settle after earlier work.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -64,7 +83,12 @@ pub(crate) async fn idle_sessions(url: &str, key: &str, pid: u32, n: usize) -> R
     let limit = Arc::new(Semaphore::new(64));
     let mut opening = JoinSet::new();
     for _ in 0..n {
-        let (client, url, key, limit) = (client.clone(), url.to_owned(), key.to_owned(), limit.clone());
+        let (client, url, key, limit) = (
+            client.clone(),
+            url.to_owned(),
+            key.to_owned(),
+            limit.clone(),
+        );
         opening.spawn(async move {
             let _permit = limit.acquire_owned().await?;
             target::open_session(&client, &url, &key).await
@@ -79,7 +103,12 @@ pub(crate) async fn idle_sessions(url: &str, key: &str, pid: u32, n: usize) -> R
     let open = memory(pid)?;
     let mut closing = JoinSet::new();
     for session in sessions {
-        let (client, url, key, limit) = (client.clone(), url.to_owned(), key.to_owned(), limit.clone());
+        let (client, url, key, limit) = (
+            client.clone(),
+            url.to_owned(),
+            key.to_owned(),
+            limit.clone(),
+        );
         closing.spawn(async move {
             let _permit = limit.acquire_owned().await?;
             target::close_session(&client, &url, &key, &session).await
@@ -91,7 +120,14 @@ pub(crate) async fn idle_sessions(url: &str, key: &str, pid: u32, n: usize) -> R
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after_close = memory(pid)?;
     let bytes_per_session = (open.rss_kib as f64 - before.rss_kib as f64) * 1024.0 / n as f64;
-    Ok(IdleSessionsRun { sessions: n, before, open, after_close, bytes_per_session, open_s })
+    Ok(IdleSessionsRun {
+        sessions: n,
+        before,
+        open,
+        after_close,
+        bytes_per_session,
+        open_s,
+    })
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -107,8 +143,19 @@ pub(crate) struct StormRun {
 /// The gateway's cached token is made to expire (a warm-up call, then a wait longer than the
 /// fake's token lifetime), then `calls` tool calls are released at once, each on its own
 /// connection (opened before the barrier), and the fake's token-request count is compared.
-pub(crate) async fn storm(url: &str, key: &str, fake: &str, calls: usize, wait: Duration) -> Result<StormRun> {
-    let target = Target::Mcp { url: url.to_owned(), key: key.to_owned(), session: false, call: McpCall::GetUser };
+pub(crate) async fn storm(
+    url: &str,
+    key: &str,
+    fake: &str,
+    calls: usize,
+    wait: Duration,
+) -> Result<StormRun> {
+    let target = Target::Mcp {
+        url: url.to_owned(),
+        key: key.to_owned(),
+        session: false,
+        call: McpCall::GetUser,
+    };
     let mut warm = Conn::open(&target).await?;
     if !warm.call(&target).await? {
         bail!("the storm gateway's warm-up call failed");
@@ -157,6 +204,12 @@ pub(crate) async fn storm(url: &str, key: &str, fake: &str, calls: usize, wait: 
         calls,
         token_requests: after - before,
         waited_s,
-        latency: summarize(latencies, calls as u64, ok, (last - start).as_secs_f64(), None),
+        latency: summarize(
+            latencies,
+            calls as u64,
+            ok,
+            (last - start).as_secs_f64(),
+            None,
+        ),
     })
 }

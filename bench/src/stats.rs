@@ -48,7 +48,13 @@ pub(crate) fn percentile_us(sorted_ns: &[u64], q: f64) -> f64 {
     sorted_ns[rank - 1] as f64 / 1_000.0
 }
 
-pub(crate) fn summarize(mut latencies_ns: Vec<u64>, requests: u64, ok: u64, elapsed_s: f64, offered_rps: Option<f64>) -> RunStats {
+pub(crate) fn summarize(
+    mut latencies_ns: Vec<u64>,
+    requests: u64,
+    ok: u64,
+    elapsed_s: f64,
+    offered_rps: Option<f64>,
+) -> RunStats {
     latencies_ns.sort_unstable();
     let mean_us = if latencies_ns.is_empty() {
         f64::NAN
@@ -66,7 +72,9 @@ pub(crate) fn summarize(mut latencies_ns: Vec<u64>, requests: u64, ok: u64, elap
         p50_us: percentile_us(&latencies_ns, 0.50),
         p90_us: percentile_us(&latencies_ns, 0.90),
         p99_us: percentile_us(&latencies_ns, 0.99),
-        max_us: latencies_ns.last().map_or(f64::NAN, |&v| v as f64 / 1_000.0),
+        max_us: latencies_ns
+            .last()
+            .map_or(f64::NAN, |&v| v as f64 / 1_000.0),
         cpu_us_per_request: None,
     }
 }
@@ -78,7 +86,11 @@ pub(crate) fn median(values: &[f64]) -> f64 {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// The median of each figure over several runs, with the runs themselves.
@@ -110,14 +122,21 @@ pub(crate) fn medians(runs: Vec<RunStats>) -> Medians {
         p90_us: pick(|r| r.p90_us),
         p99_us: pick(|r| r.p99_us),
         max_us: pick(|r| r.max_us),
-        cpu_us_per_request: runs.iter().all(|r| r.cpu_us_per_request.is_some()).then(|| {
-            let cpu: Vec<CpuPerRequest> = runs.iter().filter_map(|r| r.cpu_us_per_request).collect();
-            CpuPerRequest {
-                bench: median(&cpu.iter().map(|c| c.bench).collect::<Vec<_>>()),
-                fake: median(&cpu.iter().map(|c| c.fake).collect::<Vec<_>>()),
-                gateway: cpu.iter().all(|c| c.gateway.is_some()).then(|| median(&cpu.iter().filter_map(|c| c.gateway).collect::<Vec<_>>())),
-            }
-        }),
+        cpu_us_per_request: runs
+            .iter()
+            .all(|r| r.cpu_us_per_request.is_some())
+            .then(|| {
+                let cpu: Vec<CpuPerRequest> =
+                    runs.iter().filter_map(|r| r.cpu_us_per_request).collect();
+                CpuPerRequest {
+                    bench: median(&cpu.iter().map(|c| c.bench).collect::<Vec<_>>()),
+                    fake: median(&cpu.iter().map(|c| c.fake).collect::<Vec<_>>()),
+                    gateway: cpu
+                        .iter()
+                        .all(|c| c.gateway.is_some())
+                        .then(|| median(&cpu.iter().filter_map(|c| c.gateway).collect::<Vec<_>>())),
+                }
+            }),
         each_run: runs,
     }
 }

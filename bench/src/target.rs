@@ -25,7 +25,12 @@ pub(crate) enum Target {
     /// `GET {base}/api/v2/users/auth0%7Cadmin` with a machine token.
     Direct { base: String, token: String },
     /// `POST {url}` (the gateway's `/mcp`) with an access key.
-    Mcp { url: String, key: String, session: bool, call: McpCall },
+    Mcp {
+        url: String,
+        key: String,
+        session: bool,
+        call: McpCall,
+    },
 }
 
 /// One HTTP/1.1 client with at most one pooled connection: a "connection" of the load generator.
@@ -49,7 +54,12 @@ pub(crate) fn shared_client() -> Result<reqwest::Client> {
 }
 
 /// A client-credentials token for the Management API, straight from the fake's `/oauth/token`.
-pub(crate) async fn machine_token(fake: &str, client_id: &str, client_secret: &str, audience: &str) -> Result<String> {
+pub(crate) async fn machine_token(
+    fake: &str,
+    client_id: &str,
+    client_secret: &str,
+    audience: &str,
+) -> Result<String> {
     let response = shared_client()?
         .post(format!("{fake}/oauth/token"))
         .form(&[
@@ -71,18 +81,44 @@ pub(crate) async fn machine_token(fake: &str, client_id: &str, client_secret: &s
 
 /// `GET /_fake/stats` → `token_requests.client_credentials`.
 pub(crate) async fn client_credentials_count(fake: &str) -> Result<u64> {
-    let stats: Value = shared_client()?.get(format!("{fake}/_fake/stats")).send().await?.error_for_status()?.json().await?;
-    stats["token_requests"]["client_credentials"].as_u64().context("no token_requests.client_credentials in /_fake/stats")
+    let stats: Value = shared_client()?
+        .get(format!("{fake}/_fake/stats"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    stats["token_requests"]["client_credentials"]
+        .as_u64()
+        .context("no token_requests.client_credentials in /_fake/stats")
 }
 
 fn mcp_headers(key: &str, session: Option<&str>) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert(AUTHORIZATION, format!("Bearer {key}").parse().expect("a key is a valid header value"));
+    headers.insert(
+        AUTHORIZATION,
+        format!("Bearer {key}")
+            .parse()
+            .expect("a key is a valid header value"),
+    );
     headers.insert(CONTENT_TYPE, "application/json".parse().expect("static"));
-    headers.insert(ACCEPT, "application/json, text/event-stream".parse().expect("static"));
-    headers.insert("mcp-protocol-version", PROTOCOL_VERSION.parse().expect("static"));
+    headers.insert(
+        ACCEPT,
+        "application/json, text/event-stream"
+            .parse()
+            .expect("static"),
+    );
+    headers.insert(
+        "mcp-protocol-version",
+        PROTOCOL_VERSION.parse().expect("static"),
+    );
     if let Some(session) = session {
-        headers.insert(SESSION_HEADER, session.parse().expect("a session id is a valid header value"));
+        headers.insert(
+            SESSION_HEADER,
+            session
+                .parse()
+                .expect("a session id is a valid header value"),
+        );
     }
     headers
 }
@@ -123,15 +159,19 @@ pub(crate) fn parse_answer(body: &str, id: u64) -> Option<Value> {
 
 /// Success: a `result`, no `error`, and not `isError: true` (and, for `tools/list`, every tool).
 pub(crate) fn is_success(answer: &Value, call: McpCall) -> bool {
-    let Some(result) = answer.get("result") else { return false };
-    if answer.get("error").is_some() || result.get("isError").and_then(Value::as_bool) == Some(true) {
+    let Some(result) = answer.get("result") else {
+        return false;
+    };
+    if answer.get("error").is_some() || result.get("isError").and_then(Value::as_bool) == Some(true)
+    {
         return false;
     }
     match call {
         McpCall::GetUser => true,
-        McpCall::ToolsList { expect_tools } => {
-            result.get("tools").and_then(Value::as_array).is_some_and(|t| t.len() == expect_tools)
-        }
+        McpCall::ToolsList { expect_tools } => result
+            .get("tools")
+            .and_then(Value::as_array)
+            .is_some_and(|t| t.len() == expect_tools),
     }
 }
 
@@ -153,9 +193,18 @@ pub(crate) async fn post(
     session: Option<&str>,
     body: &Value,
 ) -> Result<(reqwest::StatusCode, Option<String>, String)> {
-    let response = client.post(url).headers(mcp_headers(key, session)).body(serde_json::to_vec(body)?).send().await?;
+    let response = client
+        .post(url)
+        .headers(mcp_headers(key, session))
+        .body(serde_json::to_vec(body)?)
+        .send()
+        .await?;
     let status = response.status();
-    let session = response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let session = response
+        .headers()
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let text = response.text().await?;
     Ok((status, session, text))
 }
@@ -166,13 +215,19 @@ pub(crate) async fn open_session(client: &reqwest::Client, url: &str, key: &str)
         "jsonrpc": "2.0", "id": 0, "method": "initialize",
         "params": {"protocolVersion": PROTOCOL_VERSION, "capabilities": {}, "clientInfo": {"name": "mcp-bench", "version": "0"}}
     });
-    let (status, session, body) = post(client, url, key, None, &init).await.context("initialize")?;
+    let (status, session, body) = post(client, url, key, None, &init)
+        .await
+        .context("initialize")?;
     let answer = parse_answer(&body, 0);
-    let Some(session) = session.filter(|_| status.is_success() && answer.as_ref().is_some_and(|a| a.get("result").is_some())) else {
+    let Some(session) = session.filter(|_| {
+        status.is_success() && answer.as_ref().is_some_and(|a| a.get("result").is_some())
+    }) else {
         bail!("initialize failed ({status}): {body}");
     };
     let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    let (status, _, body) = post(client, url, key, Some(&session), &note).await.context("notifications/initialized")?;
+    let (status, _, body) = post(client, url, key, Some(&session), &note)
+        .await
+        .context("notifications/initialized")?;
     if !status.is_success() {
         bail!("notifications/initialized refused ({status}): {body}");
     }
@@ -180,8 +235,17 @@ pub(crate) async fn open_session(client: &reqwest::Client, url: &str, key: &str)
 }
 
 /// `DELETE /mcp` for a session.
-pub(crate) async fn close_session(client: &reqwest::Client, url: &str, key: &str, session: &str) -> Result<()> {
-    let response = client.delete(url).headers(mcp_headers(key, Some(session))).send().await?;
+pub(crate) async fn close_session(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    session: &str,
+) -> Result<()> {
+    let response = client
+        .delete(url)
+        .headers(mcp_headers(key, Some(session)))
+        .send()
+        .await?;
     if !response.status().is_success() {
         bail!("DELETE session answered {}", response.status());
     }
@@ -200,11 +264,27 @@ impl Conn {
     pub(crate) async fn open(target: &Target) -> Result<Self> {
         let client = client()?;
         let (session, direct_url) = match target {
-            Target::Direct { base, .. } => (None, Some(format!("{base}/api/v2/users/{}", USER_ID.replace('|', "%7C")))),
-            Target::Mcp { url, key, session: true, .. } => (Some(open_session(&client, url, key).await?), None),
+            Target::Direct { base, .. } => (
+                None,
+                Some(format!(
+                    "{base}/api/v2/users/{}",
+                    USER_ID.replace('|', "%7C")
+                )),
+            ),
+            Target::Mcp {
+                url,
+                key,
+                session: true,
+                ..
+            } => (Some(open_session(&client, url, key).await?), None),
             Target::Mcp { .. } => (None, None),
         };
-        Ok(Self { client, session, next_id: 1, direct_url })
+        Ok(Self {
+            client,
+            session,
+            next_id: 1,
+            direct_url,
+        })
     }
 
     /// One request; `Ok(true)` when the answer counts as a success.
@@ -220,15 +300,29 @@ impl Conn {
             Target::Mcp { url, key, call, .. } => {
                 let id = self.next_id;
                 self.next_id += 1;
-                let (status, _, body) = post(&self.client, url, key, self.session.as_deref(), &request_body(*call, id)).await?;
-                Ok(status.is_success() && parse_answer(&body, id).is_some_and(|a| is_success(&a, *call)))
+                let (status, _, body) = post(
+                    &self.client,
+                    url,
+                    key,
+                    self.session.as_deref(),
+                    &request_body(*call, id),
+                )
+                .await?;
+                Ok(status.is_success()
+                    && parse_answer(&body, id).is_some_and(|a| is_success(&a, *call)))
             }
         }
     }
 
     /// Establishes this connection's TCP connection with a cheap request (`url`: `/healthz`).
     pub(crate) async fn warm_connection(&self, url: &str) -> Result<()> {
-        self.client.get(url).send().await?.error_for_status()?.bytes().await?;
+        self.client
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
         Ok(())
     }
 
@@ -246,7 +340,10 @@ mod tests {
     #[test]
     fn parses_json_and_sse_answers() {
         let plain = r#"{"jsonrpc":"2.0","id":3,"result":{"content":[]}}"#;
-        assert!(is_success(&parse_answer(plain, 3).unwrap(), McpCall::GetUser));
+        assert!(is_success(
+            &parse_answer(plain, 3).unwrap(),
+            McpCall::GetUser
+        ));
         let sse = "id: 0\nretry: 3000\ndata: \n\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"isError\":true}}\n\n";
         let answer = parse_answer(sse, 7).unwrap();
         assert!(!is_success(&answer, McpCall::GetUser));

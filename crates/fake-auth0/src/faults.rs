@@ -80,7 +80,9 @@ impl From<FaultWire> for Fault {
                 FaultKind::RateLimitRetryAfter { seconds }
             }
             FaultKindWire::Status { status } => FaultKind::Status(status),
-            FaultKindWire::InsufficientScope { expected } => FaultKind::InsufficientScope { expected },
+            FaultKindWire::InsufficientScope { expected } => {
+                FaultKind::InsufficientScope { expected }
+            }
             FaultKindWire::Latency { latency_ms } => {
                 FaultKind::Latency(Duration::from_millis(latency_ms))
             }
@@ -106,7 +108,9 @@ impl From<Fault> for FaultWire {
                 FaultKindWire::RateLimitRetryAfter { seconds }
             }
             FaultKind::Status(status) => FaultKindWire::Status { status },
-            FaultKind::InsufficientScope { expected } => FaultKindWire::InsufficientScope { expected },
+            FaultKind::InsufficientScope { expected } => {
+                FaultKindWire::InsufficientScope { expected }
+            }
             FaultKind::Latency(d) => FaultKindWire::Latency {
                 latency_ms: millis(d),
             },

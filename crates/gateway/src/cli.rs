@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "mcp-gateway", version, about = "An MCP gateway for Auth0: manage a tenant's users, organizations, roles, logs and applications from AI agents, each tool guarded by its OAuth scope.")]
+#[command(
+    name = "mcp-gateway",
+    version,
+    about = "An MCP gateway for Auth0: manage a tenant's users, organizations, roles, logs and applications from AI agents, each tool guarded by its OAuth scope."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

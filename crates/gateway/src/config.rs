@@ -113,27 +113,46 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not valid gateway TOML: {message}")]
     Syntax { path: PathBuf, message: String },
     #[error("{path} has {} problem(s):\n{}", problems.len(), problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
-    Invalid { path: PathBuf, problems: Vec<Problem> },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
 }
 
 impl Config {
     /// Reads, parses and checks a configuration file; the environment supplies secrets.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Config::parse(&text, &|name| std::env::var(name).ok()).map_err(|e| match e {
-            ParseError::Syntax(message) => ConfigError::Syntax { path: path.to_owned(), message },
-            ParseError::Invalid(problems) => ConfigError::Invalid { path: path.to_owned(), problems },
+            ParseError::Syntax(message) => ConfigError::Syntax {
+                path: path.to_owned(),
+                message,
+            },
+            ParseError::Invalid(problems) => ConfigError::Invalid {
+                path: path.to_owned(),
+                problems,
+            },
         })
     }
 
     /// Parses and checks configuration text, looking environment variables up with `env`.
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ParseError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ParseError::Syntax(e.to_string()))?;
-        Checker { problems: Vec::new(), env }.check(raw)
+        Checker {
+            problems: Vec::new(),
+            env,
+        }
+        .check(raw)
     }
 
     pub fn tenant(&self, name: &str) -> Option<&TenantSettings> {
@@ -154,7 +173,10 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn problem(&mut self, key: impl Into<String>, reason: impl Into<String>) {
-        self.problems.push(Problem { key: key.into(), reason: reason.into() });
+        self.problems.push(Problem {
+            key: key.into(),
+            reason: reason.into(),
+        });
     }
 
     fn check(mut self, raw: RawConfig) -> Result<Config, ParseError> {
@@ -165,13 +187,23 @@ impl Checker<'_> {
         for (i, raw) in raw.tenants.into_iter().enumerate() {
             if let Some(tenant) = self.tenant(&format!("tenants[{i}]"), raw) {
                 if !names.insert(tenant.name.clone()) {
-                    self.problem(format!("tenants[{i}].name"), format!("`{}` is used by an earlier tenant; names must be unique", tenant.name));
+                    self.problem(
+                        format!("tenants[{i}].name"),
+                        format!(
+                            "`{}` is used by an earlier tenant; names must be unique",
+                            tenant.name
+                        ),
+                    );
                 }
                 tenants.push(tenant);
             }
         }
         match (server, self.problems.is_empty()) {
-            (Some(server), true) => Ok(Config { server, store, tenants }),
+            (Some(server), true) => Ok(Config {
+                server,
+                store,
+                tenants,
+            }),
             _ => Err(ParseError::Invalid(self.problems)),
         }
     }
@@ -181,7 +213,10 @@ impl Checker<'_> {
         let listen = match listen_text.parse::<SocketAddr>() {
             Ok(listen) => Some(listen),
             Err(_) => {
-                self.problem("server.listen", format!("`{listen_text}` is not an address with a port, e.g. 127.0.0.1:8080"));
+                self.problem(
+                    "server.listen",
+                    format!("`{listen_text}` is not an address with a port, e.g. 127.0.0.1:8080"),
+                );
                 None
             }
         }?;
@@ -195,18 +230,32 @@ impl Checker<'_> {
                     url
                 }
                 _ => {
-                    self.problem("server.public_url", format!("`{text}` is not an http(s) URL"));
+                    self.problem(
+                        "server.public_url",
+                        format!("`{text}` is not an http(s) URL"),
+                    );
                     return None;
                 }
             },
         };
-        Some(ServerSettings { listen, public_url, stateless: raw.stateless.unwrap_or(false), allowed_hosts: raw.allowed_hosts.unwrap_or_default() })
+        Some(ServerSettings {
+            listen,
+            public_url,
+            stateless: raw.stateless.unwrap_or(false),
+            allowed_hosts: raw.allowed_hosts.unwrap_or_default(),
+        })
     }
 
     fn store(&mut self, raw: RawStore) -> StoreSettings {
         let url = raw.url.unwrap_or_else(|| "sqlite://gateway.db".to_owned());
-        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            self.problem("store.url", format!("`{url}` is neither sqlite://PATH nor postgres://…"));
+        if !(url.starts_with("sqlite://")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            self.problem(
+                "store.url",
+                format!("`{url}` is neither sqlite://PATH nor postgres://…"),
+            );
         }
         StoreSettings { url }
     }
@@ -215,28 +264,44 @@ impl Checker<'_> {
         let before = self.problems.len();
         let name = self.required(key, "name", raw.name);
         if let Some(name) = &name
-            && !valid_tenant_name(name) {
-                self.problem(format!("{key}.name"), format!("`{name}` must be 1–63 lowercase letters, digits, `-` or `_`, starting with a letter or digit"));
-            }
-        let domain = self.required(key, "domain", raw.domain).and_then(|domain| self.domain(key, domain));
+            && !valid_tenant_name(name)
+        {
+            self.problem(format!("{key}.name"), format!("`{name}` must be 1–63 lowercase letters, digits, `-` or `_`, starting with a letter or digit"));
+        }
+        let domain = self
+            .required(key, "domain", raw.domain)
+            .and_then(|domain| self.domain(key, domain));
         let base_url = match (&raw.base_url, &domain) {
             (Some(text), _) => self.base_url(key, text),
             (None, Some(domain)) => Url::parse(&format!("https://{domain}")).ok(),
             (None, None) => None,
         };
         let client_id = self.required(key, "client_id", raw.client_id);
-        let client_secret = self.secret(key, raw.client_secret, raw.client_secret_env, raw.client_secret_file);
+        let client_secret = self.secret(
+            key,
+            raw.client_secret,
+            raw.client_secret_env,
+            raw.client_secret_file,
+        );
         let grant = match raw.grant.as_deref() {
             None | Some("client_credentials") => Some(GrantMode::ClientCredentials),
             Some("authorization_code") => Some(GrantMode::AuthorizationCode),
             Some(other) => {
-                self.problem(format!("{key}.grant"), format!("`{other}` is neither `client_credentials` nor `authorization_code`"));
+                self.problem(
+                    format!("{key}.grant"),
+                    format!("`{other}` is neither `client_credentials` nor `authorization_code`"),
+                );
                 None
             }
         };
         let scopes = self.scopes(key, raw.scopes);
-        let allow = raw.allow.map(|list| self.tool_names(&format!("{key}.allow"), list));
-        let deny = raw.deny.map(|list| self.tool_names(&format!("{key}.deny"), list)).unwrap_or_default();
+        let allow = raw
+            .allow
+            .map(|list| self.tool_names(&format!("{key}.allow"), list));
+        let deny = raw
+            .deny
+            .map(|list| self.tool_names(&format!("{key}.deny"), list))
+            .unwrap_or_default();
         if self.problems.len() > before {
             return None;
         }
@@ -285,17 +350,29 @@ impl Checker<'_> {
             Ok(url) if url.scheme() == "https" && url.host().is_some() => Some(url),
             Ok(url) if url.scheme() == "http" && is_loopback_host(&url) => Some(url),
             Ok(url) if url.scheme() == "http" => {
-                self.problem(format!("{key}.base_url"), "must be https unless the host is loopback: tokens travel over it");
+                self.problem(
+                    format!("{key}.base_url"),
+                    "must be https unless the host is loopback: tokens travel over it",
+                );
                 None
             }
             _ => {
-                self.problem(format!("{key}.base_url"), format!("`{text}` is not an http(s) URL"));
+                self.problem(
+                    format!("{key}.base_url"),
+                    format!("`{text}` is not an http(s) URL"),
+                );
                 None
             }
         }
     }
 
-    fn secret(&mut self, key: &str, literal: Option<toml::Value>, env: Option<String>, file: Option<PathBuf>) -> Option<ClientSecret> {
+    fn secret(
+        &mut self,
+        key: &str,
+        literal: Option<toml::Value>,
+        env: Option<String>,
+        file: Option<PathBuf>,
+    ) -> Option<ClientSecret> {
         if literal.is_some() {
             self.problem(
                 format!("{key}.client_secret"),
@@ -305,29 +382,44 @@ impl Checker<'_> {
         }
         match (env, file) {
             (Some(_), Some(_)) => {
-                self.problem(format!("{key}.client_secret_env"), "give client_secret_env or client_secret_file, not both");
+                self.problem(
+                    format!("{key}.client_secret_env"),
+                    "give client_secret_env or client_secret_file, not both",
+                );
                 None
             }
             (Some(var), None) => match (self.env)(&var) {
                 Some(value) if !value.trim().is_empty() => Some(ClientSecret::new(value.trim())),
                 _ => {
-                    self.problem(format!("{key}.client_secret_env"), format!("environment variable `{var}` is not set or is empty"));
+                    self.problem(
+                        format!("{key}.client_secret_env"),
+                        format!("environment variable `{var}` is not set or is empty"),
+                    );
                     None
                 }
             },
             (None, Some(path)) => match std::fs::read_to_string(&path) {
                 Ok(value) if !value.trim().is_empty() => Some(ClientSecret::new(value.trim())),
                 Ok(_) => {
-                    self.problem(format!("{key}.client_secret_file"), format!("{} is empty", path.display()));
+                    self.problem(
+                        format!("{key}.client_secret_file"),
+                        format!("{} is empty", path.display()),
+                    );
                     None
                 }
                 Err(e) => {
-                    self.problem(format!("{key}.client_secret_file"), format!("cannot read {}: {e}", path.display()));
+                    self.problem(
+                        format!("{key}.client_secret_file"),
+                        format!("cannot read {}: {e}", path.display()),
+                    );
                     None
                 }
             },
             (None, None) => {
-                self.problem(format!("{key}.client_secret_env"), "the client secret is required: set client_secret_env or client_secret_file");
+                self.problem(
+                    format!("{key}.client_secret_env"),
+                    "the client secret is required: set client_secret_env or client_secret_file",
+                );
                 None
             }
         }
@@ -335,7 +427,10 @@ impl Checker<'_> {
 
     fn scopes(&mut self, key: &str, scopes: Option<Vec<String>>) -> Option<ScopeSet> {
         let Some(scopes) = scopes else {
-            self.problem(format!("{key}.scopes"), "is required: list the scopes the gateway may use on this tenant");
+            self.problem(
+                format!("{key}.scopes"),
+                "is required: list the scopes the gateway may use on this tenant",
+            );
             return None;
         };
         let mut set = ScopeSet::EMPTY;
@@ -350,7 +445,10 @@ impl Checker<'_> {
             }
         }
         if ok && !set.contains(Scope::Openid) {
-            self.problem(format!("{key}.scopes"), "must include `openid`: every connection identifies its user with OpenID Connect");
+            self.problem(
+                format!("{key}.scopes"),
+                "must include `openid`: every connection identifies its user with OpenID Connect",
+            );
             ok = false;
         }
         ok.then_some(set)
@@ -359,7 +457,10 @@ impl Checker<'_> {
     fn tool_names(&mut self, key: &str, names: Vec<String>) -> Vec<String> {
         for (i, name) in names.iter().enumerate() {
             if gw_mcp::catalog().get(name).is_none() {
-                self.problem(format!("{key}[{i}]"), format!("`{name}` is not a tool; `mcp-gateway tools` lists them"));
+                self.problem(
+                    format!("{key}[{i}]"),
+                    format!("`{name}` is not a tool; `mcp-gateway tools` lists them"),
+                );
             }
         }
         names
@@ -371,7 +472,9 @@ fn valid_tenant_name(name: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= 63
         && bytes[0].is_ascii_alphanumeric()
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
 }
 
 fn valid_hostname(host: &str) -> bool {
@@ -382,7 +485,9 @@ fn valid_hostname(host: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 
@@ -405,7 +510,9 @@ mod tests {
 
     fn problems(text: &str) -> Vec<String> {
         match Config::parse(text, &env) {
-            Err(ParseError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),
+            Err(ParseError::Invalid(problems)) => {
+                problems.iter().map(ToString::to_string).collect()
+            }
             other => panic!("expected problems, got {other:?}"),
         }
     }
@@ -431,10 +538,16 @@ mod tests {
 
     #[test]
     fn a_literal_secret_is_refused_by_key() {
-        let text = GOOD.replace("client_secret_env = \"DEMO_SECRET\"", "client_secret = \"hunter2\"");
+        let text = GOOD.replace(
+            "client_secret_env = \"DEMO_SECRET\"",
+            "client_secret = \"hunter2\"",
+        );
         let problems = problems(&text);
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].starts_with("tenants[0].client_secret: secrets are not accepted"), "{problems:?}");
+        assert!(
+            problems[0].starts_with("tenants[0].client_secret: secrets are not accepted"),
+            "{problems:?}"
+        );
         assert!(!problems[0].contains("hunter2"));
     }
 
@@ -451,7 +564,10 @@ mod tests {
             deny = ["auth0_nuke"]
         "#;
         let problems = problems(text);
-        let keys: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
+        let keys: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(':').next().unwrap())
+            .collect();
         for key in [
             "server.listen",
             "tenants[0].name",
@@ -468,7 +584,9 @@ mod tests {
     #[test]
     fn unknown_keys_are_refused() {
         let text = format!("{GOOD}\nclient_secrte = \"typo\"");
-        assert!(matches!(Config::parse(&text, &env), Err(ParseError::Syntax(message)) if message.contains("client_secrte")));
+        assert!(
+            matches!(Config::parse(&text, &env), Err(ParseError::Syntax(message)) if message.contains("client_secrte"))
+        );
     }
 
     #[test]

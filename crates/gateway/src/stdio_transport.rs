@@ -14,7 +14,9 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use rmcp::model::{ClientJsonRpcMessage, ClientRequest, ErrorCode, ErrorData, JsonRpcMessage, RequestId};
+use rmcp::model::{
+    ClientJsonRpcMessage, ClientRequest, ErrorCode, ErrorData, JsonRpcMessage, RequestId,
+};
 use rmcp::service::{RoleServer, RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::Value;
@@ -32,7 +34,11 @@ pub struct JsonLinesTransport<R, W> {
 
 impl<R: AsyncRead + Unpin + Send, W: AsyncWrite + Unpin + Send + 'static> JsonLinesTransport<R, W> {
     pub fn new(reader: R, writer: W) -> Self {
-        JsonLinesTransport { reader: BufReader::new(reader), writer: Arc::new(Mutex::new(writer)), initialized: false }
+        JsonLinesTransport {
+            reader: BufReader::new(reader),
+            writer: Arc::new(Mutex::new(writer)),
+            initialized: false,
+        }
     }
 
     /// The next line, or `None` at end of input. A line over the limit is consumed and reported as `TooLong`.
@@ -61,7 +67,11 @@ impl<R: AsyncRead + Unpin + Send, W: AsyncWrite + Unpin + Send + 'static> JsonLi
             }
             self.reader.consume(consumed);
             if done {
-                return Ok(Some(if too_long { Line::TooLong } else { Line::Bytes(line) }));
+                return Ok(Some(if too_long {
+                    Line::TooLong
+                } else {
+                    Line::Bytes(line)
+                }));
             }
         }
     }
@@ -70,20 +80,38 @@ impl<R: AsyncRead + Unpin + Send, W: AsyncWrite + Unpin + Send + 'static> JsonLi
     fn triage(&mut self, line: &[u8]) -> Triage {
         let text = match std::str::from_utf8(line) {
             Ok(text) => text.trim(),
-            Err(_) => return Triage::Answer(error(None, ErrorCode::PARSE_ERROR, "Parse error: the message is not valid UTF-8")),
+            Err(_) => {
+                return Triage::Answer(error(
+                    None,
+                    ErrorCode::PARSE_ERROR,
+                    "Parse error: the message is not valid UTF-8",
+                ));
+            }
         };
         if text.is_empty() {
             return Triage::Skip;
         }
         let value: Value = match serde_json::from_str(text) {
             Ok(value) => value,
-            Err(e) => return Triage::Answer(error(None, ErrorCode::PARSE_ERROR, format!("Parse error: {e}"))),
+            Err(e) => {
+                return Triage::Answer(error(
+                    None,
+                    ErrorCode::PARSE_ERROR,
+                    format!("Parse error: {e}"),
+                ));
+            }
         };
-        let id = value.get("id").and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok());
+        let id = value
+            .get("id")
+            .and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok());
         let message: ClientJsonRpcMessage = match serde_json::from_value(value) {
             Ok(message) => message,
             Err(e) => {
-                return Triage::Answer(error(id, ErrorCode::INVALID_REQUEST, format!("Invalid request: {e}")));
+                return Triage::Answer(error(
+                    id,
+                    ErrorCode::INVALID_REQUEST,
+                    format!("Invalid request: {e}"),
+                ));
             }
         };
         if let JsonRpcMessage::Request(request) = &message {
@@ -121,7 +149,10 @@ fn error(id: Option<RequestId>, code: ErrorCode, message: impl Into<Cow<'static,
     serde_json::json!({ "jsonrpc": "2.0", "id": id, "error": error })
 }
 
-async fn write_message<W: AsyncWrite + Unpin, M: serde::Serialize>(writer: &Mutex<W>, message: &M) -> std::io::Result<()> {
+async fn write_message<W: AsyncWrite + Unpin, M: serde::Serialize>(
+    writer: &Mutex<W>,
+    message: &M,
+) -> std::io::Result<()> {
     let mut line = serde_json::to_vec(message).map_err(std::io::Error::other)?;
     line.push(b'\n');
     let mut writer = writer.lock().await;
@@ -136,7 +167,10 @@ where
 {
     type Error = std::io::Error;
 
-    fn send(&mut self, item: TxJsonRpcMessage<RoleServer>) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = self.writer.clone();
         async move { write_message(&writer, &item).await }
     }
@@ -155,14 +189,18 @@ where
                 Line::TooLong => Triage::Answer(error(
                     None,
                     ErrorCode::INVALID_REQUEST,
-                    format!("Invalid request: the message is larger than {MAX_MESSAGE_BYTES} bytes"),
+                    format!(
+                        "Invalid request: the message is larger than {MAX_MESSAGE_BYTES} bytes"
+                    ),
                 )),
                 Line::Bytes(bytes) => self.triage(&bytes),
             };
             match triage {
                 Triage::Pass(message) => return Some(*message),
                 Triage::Answer(reply) => {
-                    tracing::debug!("answered a malformed or unknown message without passing it on");
+                    tracing::debug!(
+                        "answered a malformed or unknown message without passing it on"
+                    );
                     let writer = self.writer.clone();
                     let _ = write_message(&writer, &reply).await;
                 }
@@ -189,25 +227,41 @@ mod tests {
         let mut transport = JsonLinesTransport::new(server_in, server_out);
         let mut passed = Vec::new();
         while let Some(message) = transport.receive().await {
-            passed.push(serde_json::to_value(&message).unwrap()["method"].as_str().unwrap_or("").to_owned());
+            passed.push(
+                serde_json::to_value(&message).unwrap()["method"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+            );
         }
         drop(transport);
         let mut out = String::new();
         client_out.read_to_string(&mut out).await.unwrap();
-        (passed, out.lines().map(|l| serde_json::from_str(l).unwrap()).collect())
+        (
+            passed,
+            out.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        )
     }
 
     #[tokio::test]
     async fn garbage_gets_a_parse_error_and_the_stream_goes_on() {
-        let (passed, replies) = exchange("not json\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n").await;
+        let (passed, replies) =
+            exchange("not json\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n").await;
         assert_eq!(passed, ["ping"]);
         assert_eq!(replies[0]["error"]["code"], -32700);
-        assert_eq!(replies[0].get("id"), Some(&Value::Null), "JSON-RPC wants an explicit null id");
+        assert_eq!(
+            replies[0].get("id"),
+            Some(&Value::Null),
+            "JSON-RPC wants an explicit null id"
+        );
     }
 
     #[tokio::test]
     async fn unknown_methods_before_initialize_get_method_not_found_at_once() {
-        let (passed, replies) = exchange("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"server/whatever\"}\n").await;
+        let (passed, replies) =
+            exchange("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"server/whatever\"}\n").await;
         assert!(passed.is_empty());
         assert_eq!(replies[0]["error"]["code"], -32601);
         assert_eq!(replies[0]["id"], 7);
@@ -215,7 +269,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_json_value_that_is_not_a_message_is_an_invalid_request_with_its_id() {
-        let (_, replies) = exchange("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":7}\n[1,2]\n").await;
+        let (_, replies) = exchange(
+            "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":7}\n[1,2]\n",
+        )
+        .await;
         assert_eq!(replies[0]["error"]["code"], -32600);
         assert_eq!(replies[0]["id"], 3);
         assert_eq!(replies[1]["error"]["code"], -32600);
@@ -224,7 +281,10 @@ mod tests {
     #[tokio::test]
     async fn an_oversized_line_is_refused_without_killing_the_session() {
         let big = format!("{{\"pad\":\"{}\"}}\n", "x".repeat(MAX_MESSAGE_BYTES + 10));
-        let (passed, replies) = exchange(&format!("{big}{{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}}\n")).await;
+        let (passed, replies) = exchange(&format!(
+            "{big}{{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}}\n"
+        ))
+        .await;
         assert_eq!(passed, ["ping"]);
         assert_eq!(replies[0]["error"]["code"], -32600);
     }

@@ -8,7 +8,9 @@ use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
 fn args(value: Value) -> serde_json::Map<String, Value> {
-    let Value::Object(map) = value else { panic!("object expected") };
+    let Value::Object(map) = value else {
+        panic!("object expected")
+    };
     map
 }
 
@@ -17,22 +19,60 @@ async fn a_key_lists_and_calls_exactly_its_tools_in_session_mode() {
     let gateway = start_http(false).await;
     let key = gateway.key("openid,read:users,read:roles").await;
     let client = gateway.client(&key).await;
-    let names: Vec<String> = client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
+    let names: Vec<String> = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
     assert_eq!(
         names,
         [
-            "auth0_whoami", "auth0_list_users", "auth0_get_user", "auth0_find_users_by_email", "auth0_list_user_roles",
-            "auth0_list_user_permissions", "auth0_list_roles", "auth0_get_role", "auth0_list_role_users", "auth0_list_role_permissions"
+            "auth0_whoami",
+            "auth0_list_users",
+            "auth0_get_user",
+            "auth0_find_users_by_email",
+            "auth0_list_user_roles",
+            "auth0_list_user_permissions",
+            "auth0_list_roles",
+            "auth0_get_role",
+            "auth0_list_role_users",
+            "auth0_list_role_permissions"
         ]
     );
-    let result = client.call_tool(CallToolRequestParams::new("auth0_get_user").with_arguments(args(json!({"user_id": "auth0|admin"})))).await.unwrap();
-    assert_eq!(result.structured_content.unwrap()["email"], "admin@example.com");
-    let refused = client.call_tool(CallToolRequestParams::new("auth0_delete_user").with_arguments(args(json!({"user_id": "auth0|alice"})))).await.unwrap();
+    let result = client
+        .call_tool(
+            CallToolRequestParams::new("auth0_get_user")
+                .with_arguments(args(json!({"user_id": "auth0|admin"}))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        result.structured_content.unwrap()["email"],
+        "admin@example.com"
+    );
+    let refused = client
+        .call_tool(
+            CallToolRequestParams::new("auth0_delete_user")
+                .with_arguments(args(json!({"user_id": "auth0|alice"}))),
+        )
+        .await
+        .unwrap();
     assert_eq!(refused.is_error, Some(true));
     assert!(gateway.fake.fake.user("auth0|alice").is_some());
-    let me = client.call_tool(CallToolRequestParams::new("auth0_whoami")).await.unwrap().structured_content.unwrap();
+    let me = client
+        .call_tool(CallToolRequestParams::new("auth0_whoami"))
+        .await
+        .unwrap()
+        .structured_content
+        .unwrap();
     assert_eq!(me["principal_kind"], "agent_key");
-    assert_eq!(gateway.sessions.len(), 1, "the session is bound to the key that opened it");
+    assert_eq!(
+        gateway.sessions.len(),
+        1,
+        "the session is bound to the key that opened it"
+    );
     client.cancel().await.unwrap();
     gateway.stop().await;
 }
@@ -44,9 +84,25 @@ async fn stateless_mode_serves_the_same_tools() {
     let client = gateway.client(&key).await;
     let tools = client.list_all_tools().await.unwrap();
     assert_eq!(tools.len(), 4);
-    let logs = client.call_tool(CallToolRequestParams::new("auth0_list_logs").with_arguments(args(json!({"per_page": 3})))).await.unwrap();
-    assert_eq!(logs.structured_content.unwrap()["items"].as_array().unwrap().len(), 3);
-    assert_eq!(gateway.sessions.len(), 0, "stateless mode opens no sessions");
+    let logs = client
+        .call_tool(
+            CallToolRequestParams::new("auth0_list_logs")
+                .with_arguments(args(json!({"per_page": 3}))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        logs.structured_content.unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        gateway.sessions.len(),
+        0,
+        "stateless mode opens no sessions"
+    );
     client.cancel().await.unwrap();
     gateway.stop().await;
 }
@@ -56,18 +112,44 @@ async fn no_or_bad_credentials_get_401_with_the_resource_metadata_challenge() {
     let gateway = start_http(false).await;
     let http = reqwest::Client::new();
     let initialize = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}});
-    for authorization in [None, Some("Bearer mcpgw_not-a-real-key"), Some("Basic dXNlcjpwYXNz")] {
-        let mut request = http.post(format!("{}/mcp", gateway.base)).header("accept", "application/json, text/event-stream").json(&initialize);
+    for authorization in [
+        None,
+        Some("Bearer mcpgw_not-a-real-key"),
+        Some("Basic dXNlcjpwYXNz"),
+    ] {
+        let mut request = http
+            .post(format!("{}/mcp", gateway.base))
+            .header("accept", "application/json, text/event-stream")
+            .json(&initialize);
         if let Some(value) = authorization {
             request = request.header("authorization", value);
         }
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 401, "{authorization:?}");
-        let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(challenge.starts_with("Bearer "), "{challenge}");
-        assert!(challenge.contains(&format!("resource_metadata=\"{}/.well-known/oauth-protected-resource\"", gateway.base)), "{challenge}");
+        assert!(
+            challenge.contains(&format!(
+                "resource_metadata=\"{}/.well-known/oauth-protected-resource\"",
+                gateway.base
+            )),
+            "{challenge}"
+        );
     }
-    let document: Value = http.get(format!("{}/.well-known/oauth-protected-resource", gateway.base)).send().await.unwrap().json().await.unwrap();
+    let document: Value = http
+        .get(format!(
+            "{}/.well-known/oauth-protected-resource",
+            gateway.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(document["resource"], format!("{}/mcp", gateway.base));
     assert_eq!(document["bearer_methods_supported"], json!(["header"]));
     gateway.stop().await;
@@ -94,9 +176,17 @@ async fn a_forged_host_or_origin_is_refused() {
         request.send()
     };
     let forged_host = send(Some("evil.example.com"), None).await.unwrap();
-    assert!(forged_host.status().is_client_error(), "forged Host got {}", forged_host.status());
+    assert!(
+        forged_host.status().is_client_error(),
+        "forged Host got {}",
+        forged_host.status()
+    );
     let forged_origin = send(None, Some("https://evil.example.com")).await.unwrap();
-    assert!(forged_origin.status().is_client_error(), "forged Origin got {}", forged_origin.status());
+    assert!(
+        forged_origin.status().is_client_error(),
+        "forged Origin got {}",
+        forged_origin.status()
+    );
     let honest = send(None, None).await.unwrap();
     assert!(honest.status().is_success(), "{}", honest.status());
     gateway.stop().await;
@@ -108,9 +198,14 @@ async fn a_revoked_key_is_refused_at_once() {
     let key = gateway.key("openid,read:users").await;
     let client = gateway.client(&key).await;
     assert!(!client.list_all_tools().await.unwrap().is_empty());
-    let id = gateway.store.list_keys(Some("acme")).await.unwrap()[0].id.clone();
+    let id = gateway.store.list_keys(Some("acme")).await.unwrap()[0]
+        .id
+        .clone();
     assert!(gateway.store.revoke_key(&id).await.unwrap());
-    assert!(client.list_all_tools().await.is_err(), "a revoked key was still served");
+    assert!(
+        client.list_all_tools().await.is_err(),
+        "a revoked key was still served"
+    );
     gateway.stop().await;
 }
 
@@ -130,7 +225,10 @@ async fn a_session_id_replayed_with_another_key_is_refused() {
         .await
         .unwrap();
     assert!(opened.status().is_success());
-    let session = opened.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let session = opened.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let list = json!({"jsonrpc":"2.0","id":2,"method":"tools/list"});
     let replayed = http
         .post(format!("{}/mcp", gateway.base))
@@ -154,7 +252,11 @@ async fn a_session_id_replayed_with_another_key_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(unknown.status(), 404, "an unknown session id asks the client to initialize again");
+    assert_eq!(
+        unknown.status(),
+        404,
+        "an unknown session id asks the client to initialize again"
+    );
     gateway.stop().await;
 }
 
@@ -162,7 +264,10 @@ async fn a_session_id_replayed_with_another_key_is_refused() {
 async fn two_hundred_concurrent_sessions_get_correct_separate_answers() {
     let gateway = start_http(false).await;
     let key = gateway.key("openid,read:users").await;
-    let users: Vec<String> = ["auth0|admin", "auth0|alice", "auth0|bob", "auth0|carol"].iter().map(|s| s.to_string()).collect();
+    let users: Vec<String> = ["auth0|admin", "auth0|alice", "auth0|bob", "auth0|carol"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let sessions = (0..200).map(|i| {
         let key = key.clone();
         let user = users[i % users.len()].clone();
@@ -170,10 +275,16 @@ async fn two_hundred_concurrent_sessions_get_correct_separate_answers() {
         async move {
             let client = gateway.client(&key).await;
             let result = client
-                .call_tool(CallToolRequestParams::new("auth0_get_user").with_arguments(args(json!({"user_id": user}))))
+                .call_tool(
+                    CallToolRequestParams::new("auth0_get_user")
+                        .with_arguments(args(json!({"user_id": user}))),
+                )
                 .await
                 .unwrap();
-            let got = result.structured_content.unwrap()["user_id"].as_str().unwrap().to_owned();
+            let got = result.structured_content.unwrap()["user_id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
             client.cancel().await.unwrap();
             (user, got)
         }

@@ -34,7 +34,11 @@ impl Events {
                 }
                 continue;
             }
-            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk()).await.expect("an event within 10 s").unwrap().expect("the stream stays open");
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .expect("the stream stays open");
             self.buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
     }
@@ -52,10 +56,23 @@ async fn an_old_client_initializes_lists_and_calls_over_sse() {
     let key = gateway.key("openid,read:users").await;
     let other = gateway.key("openid,read:users").await;
     let http = reqwest::Client::new();
-    let response = http.get(format!("{}/sse", gateway.base)).bearer_auth(key.expose_secret()).send().await.unwrap();
+    let response = http
+        .get(format!("{}/sse", gateway.base))
+        .bearer_auth(key.expose_secret())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
-    let mut events = Events { response, buffer: String::new() };
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut events = Events {
+        response,
+        buffer: String::new(),
+    };
     let (name, endpoint) = events.next().await;
     assert_eq!(name, "endpoint");
     assert!(endpoint.starts_with("/message?sessionId="), "{endpoint}");
@@ -69,13 +86,29 @@ async fn an_old_client_initializes_lists_and_calls_over_sse() {
     };
 
     let initialize = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"old","version":"0"}}});
-    assert_eq!(post(initialize, Some(key.expose_secret())).await.unwrap().status(), 202);
+    assert_eq!(
+        post(initialize, Some(key.expose_secret()))
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
     let answer = events.next_message().await;
     assert_eq!(answer["id"], 1);
     assert_eq!(answer["result"]["protocolVersion"], "2024-11-05");
-    post(json!({"jsonrpc":"2.0","method":"notifications/initialized"}), Some(key.expose_secret())).await.unwrap();
+    post(
+        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+        Some(key.expose_secret()),
+    )
+    .await
+    .unwrap();
 
-    post(json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}), Some(key.expose_secret())).await.unwrap();
+    post(
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}),
+        Some(key.expose_secret()),
+    )
+    .await
+    .unwrap();
     let answer = events.next_message().await;
     assert_eq!(answer["result"]["tools"].as_array().unwrap().len(), 5);
 
@@ -83,18 +116,51 @@ async fn an_old_client_initializes_lists_and_calls_over_sse() {
         .await
         .unwrap();
     let answer = events.next_message().await;
-    assert_eq!(answer["result"]["structuredContent"]["user_id"], "auth0|alice");
+    assert_eq!(
+        answer["result"]["structuredContent"]["user_id"],
+        "auth0|alice"
+    );
 
     let list = json!({"jsonrpc":"2.0","id":4,"method":"tools/list"});
     assert_eq!(post(list.clone(), None).await.unwrap().status(), 401);
-    assert_eq!(post(list.clone(), Some(other.expose_secret())).await.unwrap().status(), 403);
-    let malformed = http.post(&post_url).bearer_auth(key.expose_secret()).body("{not json").send().await.unwrap();
+    assert_eq!(
+        post(list.clone(), Some(other.expose_secret()))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let malformed = http
+        .post(&post_url)
+        .bearer_auth(key.expose_secret())
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(malformed.status(), 400);
-    assert_eq!(malformed.json::<Value>().await.unwrap()["error"]["code"], -32700);
+    assert_eq!(
+        malformed.json::<Value>().await.unwrap()["error"]["code"],
+        -32700
+    );
 
-    let id = gateway.store.list_keys(Some("acme")).await.unwrap().into_iter().find(|k| k.prefix == key.expose_secret()[..10]).unwrap().id;
+    let id = gateway
+        .store
+        .list_keys(Some("acme"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.prefix == key.expose_secret()[..10])
+        .unwrap()
+        .id;
     gateway.store.revoke_key(&id).await.unwrap();
-    assert_eq!(post(list, Some(key.expose_secret())).await.unwrap().status(), 401, "a revoked key is refused at once");
+    assert_eq!(
+        post(list, Some(key.expose_secret()))
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "a revoked key is refused at once"
+    );
     gateway.stop().await;
 }
 
@@ -103,11 +169,27 @@ async fn sse_refuses_a_forged_host_and_a_missing_key() {
     let gateway = start_http(false).await;
     let key = gateway.key("openid,read:users").await;
     let http = reqwest::Client::new();
-    let forged = http.get(format!("{}/sse", gateway.base)).header("host", "evil.example.com").bearer_auth(key.expose_secret()).send().await.unwrap();
+    let forged = http
+        .get(format!("{}/sse", gateway.base))
+        .header("host", "evil.example.com")
+        .bearer_auth(key.expose_secret())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), 403);
-    let no_key = http.get(format!("{}/sse", gateway.base)).send().await.unwrap();
+    let no_key = http
+        .get(format!("{}/sse", gateway.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_key.status(), 401);
-    let unknown = http.post(format!("{}/message?sessionId=nope", gateway.base)).bearer_auth(key.expose_secret()).json(&json!({})).send().await.unwrap();
+    let unknown = http
+        .post(format!("{}/message?sessionId=nope", gateway.base))
+        .bearer_auth(key.expose_secret())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 404);
     gateway.stop().await;
 }

@@ -10,9 +10,22 @@ use serde_json::json;
 
 #[tokio::test]
 async fn fifty_concurrent_calls_on_an_expired_token_cause_exactly_one_token_request() {
-    let gateway = start(Setup { access_token_ttl: Duration::from_secs(2), ..Setup::default() }).await;
-    gateway.ok("auth0_get_user", json!({"user_id": "auth0|admin"})).await;
-    assert_eq!(gateway.fake.fake.stats().token_requests_for("client_credentials"), 1);
+    let gateway = start(Setup {
+        access_token_ttl: Duration::from_secs(2),
+        ..Setup::default()
+    })
+    .await;
+    gateway
+        .ok("auth0_get_user", json!({"user_id": "auth0|admin"}))
+        .await;
+    assert_eq!(
+        gateway
+            .fake
+            .fake
+            .stats()
+            .token_requests_for("client_credentials"),
+        1
+    );
 
     // Let the token pass its refresh point (a tenth of its lifetime before expiry).
     tokio::time::sleep(Duration::from_millis(2_100)).await;
@@ -22,7 +35,15 @@ async fn fifty_concurrent_calls_on_an_expired_token_cause_exactly_one_token_requ
     for result in &results {
         assert_ne!(result.is_error, Some(true), "{}", common::text(result));
     }
-    assert_eq!(gateway.fake.fake.stats().token_requests_for("client_credentials"), 2, "one refresh for fifty waiting calls");
+    assert_eq!(
+        gateway
+            .fake
+            .fake
+            .stats()
+            .token_requests_for("client_credentials"),
+        2,
+        "one refresh for fifty waiting calls"
+    );
     gateway.stop().await;
 }
 
@@ -32,6 +53,13 @@ async fn the_token_is_reused_across_calls() {
     for _ in 0..5 {
         gateway.ok("auth0_list_roles", json!({})).await;
     }
-    assert_eq!(gateway.fake.fake.stats().token_requests_for("client_credentials"), 1);
+    assert_eq!(
+        gateway
+            .fake
+            .fake
+            .stats()
+            .token_requests_for("client_credentials"),
+        1
+    );
     gateway.stop().await;
 }

@@ -12,7 +12,9 @@ use serde_json::json;
 #[tokio::test]
 async fn a_missing_user_is_a_404_tool_error_with_advice() {
     let gateway = start(Setup::default()).await;
-    let message = gateway.err("auth0_get_user", json!({"user_id": "auth0|nobody"})).await;
+    let message = gateway
+        .err("auth0_get_user", json!({"user_id": "auth0|nobody"}))
+        .await;
     assert!(message.contains("404"), "{message}");
     assert!(message.contains("inexistent_user"), "{message}");
     assert!(message.contains("The user does not exist."), "{message}");
@@ -22,7 +24,9 @@ async fn a_missing_user_is_a_404_tool_error_with_advice() {
 #[tokio::test]
 async fn a_duplicate_role_is_a_409_tool_error() {
     let gateway = start(Setup::default()).await;
-    let message = gateway.err("auth0_create_role", json!({"name": "admin"})).await;
+    let message = gateway
+        .err("auth0_create_role", json!({"name": "admin"}))
+        .await;
     assert!(message.contains("409"), "{message}");
     assert!(message.contains("already exists"), "{message}");
     assert_eq!(gateway.fake.fake.counts().roles, 4);
@@ -35,11 +39,16 @@ async fn insufficient_scope_names_the_gateway_scope_to_grant() {
     gateway.fake.fake.add_fault(Fault {
         method: Some("POST".into()),
         path_prefix: "/api/v2/organizations/org_acme000000000000/members".into(),
-        kind: FaultKind::InsufficientScope { expected: vec!["create:organization_members".into()] },
+        kind: FaultKind::InsufficientScope {
+            expected: vec!["create:organization_members".into()],
+        },
         times: None,
     });
     let message = gateway
-        .err("auth0_add_organization_members", json!({"organization_id": "org_acme000000000000", "members": ["auth0|carol"]}))
+        .err(
+            "auth0_add_organization_members",
+            json!({"organization_id": "org_acme000000000000", "members": ["auth0|carol"]}),
+        )
         .await;
     assert!(message.contains("403"), "{message}");
     assert!(message.contains("insufficient_scope"), "{message}");
@@ -50,7 +59,9 @@ async fn insufficient_scope_names_the_gateway_scope_to_grant() {
 #[tokio::test]
 async fn paging_past_the_first_1000_users_is_a_400_tool_error() {
     let gateway = start(Setup::default()).await;
-    let message = gateway.err("auth0_list_users", json!({"page": 10, "per_page": 100})).await;
+    let message = gateway
+        .err("auth0_list_users", json!({"page": 10, "per_page": 100}))
+        .await;
     assert!(message.contains("400"), "{message}");
     assert!(message.contains("first 1000 records"), "{message}");
     gateway.stop().await;
@@ -62,13 +73,28 @@ async fn a_rate_limit_is_waited_out_until_the_reset_and_then_succeeds() {
     gateway.fake.fake.add_fault(Fault {
         method: Some("GET".into()),
         path_prefix: "/api/v2/roles".into(),
-        kind: FaultKind::RateLimit { reset_after: Duration::from_secs(1) },
+        kind: FaultKind::RateLimit {
+            reset_after: Duration::from_secs(1),
+        },
         times: Some(1),
     });
-    let before = gateway.fake.fake.stats().management_requests_for("GET /api/v2/roles");
+    let before = gateway
+        .fake
+        .fake
+        .stats()
+        .management_requests_for("GET /api/v2/roles");
     let roles = gateway.ok("auth0_list_roles", json!({})).await;
     assert_eq!(roles["total"], 4);
-    assert_eq!(gateway.fake.fake.stats().management_requests_for("GET /api/v2/roles") - before, 2, "one 429, one retry");
+    assert_eq!(
+        gateway
+            .fake
+            .fake
+            .stats()
+            .management_requests_for("GET /api/v2/roles")
+            - before,
+        2,
+        "one 429, one retry"
+    );
     gateway.stop().await;
 }
 
@@ -78,7 +104,9 @@ async fn a_persistent_rate_limit_says_when_to_retry() {
     gateway.fake.fake.add_fault(Fault {
         method: None,
         path_prefix: "/api/v2/logs".into(),
-        kind: FaultKind::RateLimit { reset_after: Duration::from_secs(120) },
+        kind: FaultKind::RateLimit {
+            reset_after: Duration::from_secs(120),
+        },
         times: None,
     });
     let message = gateway.err("auth0_list_logs", json!({})).await;
@@ -100,23 +128,61 @@ async fn bad_arguments_are_refused_and_change_nothing() {
     let users_before = gateway.fake.fake.counts().users;
 
     let cases = [
-        ("auth0_create_user", json!({"connection": "Username-Password-Authentication", "email": "x@example.com", "phone_number": "555-1234"}), "phone_number"),
-        ("auth0_create_user", json!({"email": "x@example.com"}), "connection"),
-        ("auth0_create_user", json!({"connection": "Username-Password-Authentication", "email": "not-an-email"}), "email"),
+        (
+            "auth0_create_user",
+            json!({"connection": "Username-Password-Authentication", "email": "x@example.com", "phone_number": "555-1234"}),
+            "phone_number",
+        ),
+        (
+            "auth0_create_user",
+            json!({"email": "x@example.com"}),
+            "connection",
+        ),
+        (
+            "auth0_create_user",
+            json!({"connection": "Username-Password-Authentication", "email": "not-an-email"}),
+            "email",
+        ),
         ("auth0_list_users", json!({"per_page": 500}), "per_page"),
-        ("auth0_delete_user", json!({"user_id": "auth0|alice", "force": true}), "force"),
-        ("auth0_assign_user_roles", json!({"user_id": "auth0|alice", "roles": []}), "roles"),
-        ("auth0_add_organization_members", json!({"organization_id": "org_acme000000000000", "members": (0..11).map(|i| format!("auth0|u{i}")).collect::<Vec<_>>()}), "members"),
-        ("auth0_update_user", json!({"user_id": "auth0|alice"}), "nothing to update"),
+        (
+            "auth0_delete_user",
+            json!({"user_id": "auth0|alice", "force": true}),
+            "force",
+        ),
+        (
+            "auth0_assign_user_roles",
+            json!({"user_id": "auth0|alice", "roles": []}),
+            "roles",
+        ),
+        (
+            "auth0_add_organization_members",
+            json!({"organization_id": "org_acme000000000000", "members": (0..11).map(|i| format!("auth0|u{i}")).collect::<Vec<_>>()}),
+            "members",
+        ),
+        (
+            "auth0_update_user",
+            json!({"user_id": "auth0|alice"}),
+            "nothing to update",
+        ),
         ("auth0_list_users", json!({"cursor": "forged"}), "cursor"),
         ("auth0_get_user", json!({"user_id": 42}), "user_id"),
     ];
     for (tool, arguments, mentions) in cases {
         let message = gateway.err(tool, arguments.clone()).await;
-        assert!(message.starts_with("Invalid arguments"), "{tool} {arguments}: {message}");
-        assert!(message.contains(mentions), "{tool} {arguments}: {message} (should mention {mentions})");
+        assert!(
+            message.starts_with("Invalid arguments"),
+            "{tool} {arguments}: {message}"
+        );
+        assert!(
+            message.contains(mentions),
+            "{tool} {arguments}: {message} (should mention {mentions})"
+        );
     }
-    assert_eq!(gateway.fake.fake.stats().total_management_requests(), requests_before, "a refused call reached Auth0");
+    assert_eq!(
+        gateway.fake.fake.stats().total_management_requests(),
+        requests_before,
+        "a refused call reached Auth0"
+    );
     assert_eq!(gateway.fake.fake.counts().users, users_before);
     assert!(gateway.fake.fake.user("auth0|alice").is_some());
     gateway.stop().await;

@@ -45,14 +45,31 @@ impl Principal {
 }
 
 /// The scopes a principal can use right now on a tenant whose upstream token granted `upstream`.
-pub fn effective_scopes(principal: &Principal, tenant: &TenantSettings, upstream: ScopeSet) -> ScopeSet {
-    let identity: ScopeSet = Scope::ALL.iter().copied().filter(|s| s.is_identity()).collect();
-    principal.scopes.intersection(tenant.scopes).intersection(upstream.union(identity))
+pub fn effective_scopes(
+    principal: &Principal,
+    tenant: &TenantSettings,
+    upstream: ScopeSet,
+) -> ScopeSet {
+    let identity: ScopeSet = Scope::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_identity())
+        .collect();
+    principal
+        .scopes
+        .intersection(tenant.scopes)
+        .intersection(upstream.union(identity))
 }
 
 /// Whether the operator's settings for the tenant let `tool` be offered at all.
 pub fn operator_allows(tool: &ToolDef, tenant: &TenantSettings) -> Result<(), ToolError> {
-    let refuse = |reason| Err(ToolError::NotAllowed { tool: tool.name.to_owned(), tenant: tenant.name.clone(), reason });
+    let refuse = |reason| {
+        Err(ToolError::NotAllowed {
+            tool: tool.name.to_owned(),
+            tenant: tenant.name.clone(),
+            reason,
+        })
+    };
     if tenant.read_only && tool.effect.changes_tenant() {
         return refuse("the tenant is configured read-only");
     }
@@ -60,9 +77,10 @@ pub fn operator_allows(tool: &ToolDef, tenant: &TenantSettings) -> Result<(), To
         return refuse("the operator's deny list names it");
     }
     if let Some(allow) = &tenant.allow
-        && !allow.iter().any(|name| name == tool.name) {
-            return refuse("the operator's allow list does not name it");
-        }
+        && !allow.iter().any(|name| name == tool.name)
+    {
+        return refuse("the operator's allow list does not name it");
+    }
     Ok(())
 }
 
@@ -71,6 +89,9 @@ pub fn scopes_allow(tool: &ToolDef, scopes: ScopeSet) -> Result<(), ToolError> {
     if scopes.covers(tool.needs) {
         Ok(())
     } else {
-        Err(ToolError::MissingScopes { tool: tool.name.to_owned(), missing: tool.needs.difference(scopes) })
+        Err(ToolError::MissingScopes {
+            tool: tool.name.to_owned(),
+            missing: tool.needs.difference(scopes),
+        })
     }
 }

@@ -19,8 +19,20 @@ pub struct CallContext {
 }
 
 impl CallContext {
-    pub fn new(auth0: Auth0Client, tenant: Arc<TenantSettings>, principal: Arc<Principal>, scopes: ScopeSet, token: AccessToken) -> Self {
-        CallContext { auth0, tenant, principal, scopes, token }
+    pub fn new(
+        auth0: Auth0Client,
+        tenant: Arc<TenantSettings>,
+        principal: Arc<Principal>,
+        scopes: ScopeSet,
+        token: AccessToken,
+    ) -> Self {
+        CallContext {
+            auth0,
+            tenant,
+            principal,
+            scopes,
+            token,
+        }
     }
 
     /// The bearer token for this call's Auth0 requests.

@@ -38,13 +38,21 @@ impl Effect {
         let annotations = ToolAnnotations::with_title(title).open_world(true);
         match self {
             Effect::Read => annotations.read_only(true),
-            Effect::Write { idempotent } => annotations.read_only(false).destructive(false).idempotent(idempotent),
-            Effect::Destructive { idempotent } => annotations.read_only(false).destructive(true).idempotent(idempotent),
+            Effect::Write { idempotent } => annotations
+                .read_only(false)
+                .destructive(false)
+                .idempotent(idempotent),
+            Effect::Destructive { idempotent } => annotations
+                .read_only(false)
+                .destructive(true)
+                .idempotent(idempotent),
         }
     }
 }
 
-type Handler = Arc<dyn Fn(CallContext, Value) -> BoxFuture<'static, Result<Rendered, ToolError>> + Send + Sync>;
+type Handler = Arc<
+    dyn Fn(CallContext, Value) -> BoxFuture<'static, Result<Rendered, ToolError>> + Send + Sync,
+>;
 
 /// One tool, as declared.
 #[derive(Clone)]
@@ -66,14 +74,21 @@ impl ToolDef {
     /// Declares a tool. The input type's schema is what MCP clients see; arguments are decoded
     /// into it strictly (`deny_unknown_fields` on every input type), so a call with wrong
     /// arguments is refused before anything reaches Auth0.
-    pub fn new<I, O, F, Fut>(name: &'static str, title: &'static str, description: &'static str, effect: Effect, run: F) -> ToolDef
+    pub fn new<I, O, F, Fut>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        effect: Effect,
+        run: F,
+    ) -> ToolDef
     where
         I: DeserializeOwned + JsonSchema + Send + 'static,
         O: Serialize + JsonSchema + crate::render::Summary + 'static,
         F: Fn(CallContext, I) -> Fut + Copy + Send + Sync + 'static,
         Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
     {
-        let needs = gw_oauth::required_scopes(name).unwrap_or_else(|| panic!("tool `{name}` has no row in gw_oauth::TOOL_SCOPES"));
+        let needs = gw_oauth::required_scopes(name)
+            .unwrap_or_else(|| panic!("tool `{name}` has no row in gw_oauth::TOOL_SCOPES"));
         let input_schema = crate::schema::input::<I>(name);
         let output_schema = crate::schema::output::<O>();
         let nullable = crate::schema::nullable_properties(&input_schema);
@@ -83,12 +98,24 @@ impl ToolDef {
             .unwrap_or_else(|e| panic!("input schema of `{name}` does not compile: {e}"));
         let handler: Handler = Arc::new(move |ctx, arguments| {
             Box::pin(async move {
-                let input: I = serde_json::from_value(arguments).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
+                let input: I = serde_json::from_value(arguments)
+                    .map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
                 let output = run(ctx, input).await?;
                 Rendered::new(&output)
             })
         });
-        ToolDef { name, title, description, needs, effect, input_schema, output_schema, validator: Arc::new(validator), nullable, handler }
+        ToolDef {
+            name,
+            title,
+            description,
+            needs,
+            effect,
+            input_schema,
+            output_schema,
+            validator: Arc::new(validator),
+            nullable,
+            handler,
+        }
     }
 
     pub fn annotations(&self) -> ToolAnnotations {
@@ -117,14 +144,26 @@ impl ToolDef {
             .iter_errors(&*arguments)
             .map(|error| {
                 let path = error.instance_path().to_string();
-                let at = if path.is_empty() { "arguments".to_owned() } else { format!("`{}`", path.trim_start_matches('/').replace('/', ".")) };
+                let at = if path.is_empty() {
+                    "arguments".to_owned()
+                } else {
+                    format!("`{}`", path.trim_start_matches('/').replace('/', "."))
+                };
                 format!("{at}: {}", error.masked())
             })
             .collect();
-        if problems.is_empty() { Ok(()) } else { Err(ToolError::InvalidArguments(problems.join("; "))) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ToolError::InvalidArguments(problems.join("; ")))
+        }
     }
 
-    pub(crate) async fn run(&self, ctx: CallContext, arguments: Value) -> Result<Rendered, ToolError> {
+    pub(crate) async fn run(
+        &self,
+        ctx: CallContext,
+        arguments: Value,
+    ) -> Result<Rendered, ToolError> {
         (self.handler)(ctx, arguments).await
     }
 }
@@ -138,7 +177,11 @@ pub struct Catalog {
 impl Catalog {
     fn build() -> Catalog {
         let tools = crate::tools::all();
-        let by_name = tools.iter().enumerate().map(|(i, tool)| (tool.name, i)).collect::<HashMap<_, _>>();
+        let by_name = tools
+            .iter()
+            .enumerate()
+            .map(|(i, tool)| (tool.name, i))
+            .collect::<HashMap<_, _>>();
         assert_eq!(by_name.len(), tools.len(), "a tool name is declared twice");
         Catalog { tools, by_name }
     }

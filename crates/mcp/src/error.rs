@@ -11,14 +11,20 @@ use rmcp::model::{CallToolResult, ContentBlock};
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
     /// The arguments do not fit the tool's input schema.
-    #[error("Invalid arguments: {0}. Nothing was changed; check the tool's input schema and call it again.")]
+    #[error(
+        "Invalid arguments: {0}. Nothing was changed; check the tool's input schema and call it again."
+    )]
     InvalidArguments(String),
     /// The caller's scopes do not cover the tool.
     #[error("{tool} needs the scope(s) {missing}, which this connection was not granted. Ask the tenant's operator to grant them, or use a tool you have.", missing = missing.names().join(", "))]
     MissingScopes { tool: String, missing: ScopeSet },
     /// The operator's settings for the tenant do not allow the tool.
     #[error("{tool} is not allowed on tenant `{tenant}`: {reason}.")]
-    NotAllowed { tool: String, tenant: String, reason: &'static str },
+    NotAllowed {
+        tool: String,
+        tenant: String,
+        reason: &'static str,
+    },
     /// No Management API token could be had.
     #[error("Could not get a token for the Auth0 Management API: {0}")]
     Token(#[from] MachineTokenError),
@@ -53,8 +59,16 @@ impl ToolError {
 /// Tells the model what Auth0 said and what to do about it.
 fn describe_upstream(error: &Auth0Error) -> String {
     match error {
-        Auth0Error::Api { status, error_code, message, .. } => {
-            let code = error_code.as_deref().map(|c| format!(", errorCode {c}")).unwrap_or_default();
+        Auth0Error::Api {
+            status,
+            error_code,
+            message,
+            ..
+        } => {
+            let code = error_code
+                .as_deref()
+                .map(|c| format!(", errorCode {c}"))
+                .unwrap_or_default();
             let advice = match status {
                 400 => "Fix the arguments as the message says and call again.".to_owned(),
                 401 => "The gateway's token for this tenant was rejected; try again, and if it persists the tenant must be reconnected.".to_owned(),
@@ -66,16 +80,23 @@ fn describe_upstream(error: &Auth0Error) -> String {
                 500..=599 => "Auth0 had a problem; try again shortly.".to_owned(),
                 _ => String::new(),
             };
-            format!("Auth0 answered {status}{code}: {message} {advice}").trim_end().to_owned()
+            format!("Auth0 answered {status}{code}: {message} {advice}")
+                .trim_end()
+                .to_owned()
         }
-        Auth0Error::RateLimited { retry_at, retry_after } => {
-            let wait = retry_after.or_else(|| retry_at.and_then(|at| at.duration_since(SystemTime::now()).ok()));
+        Auth0Error::RateLimited {
+            retry_at,
+            retry_after,
+        } => {
+            let wait = retry_after
+                .or_else(|| retry_at.and_then(|at| at.duration_since(SystemTime::now()).ok()));
             match wait {
                 Some(wait) => format!(
                     "Auth0's rate limit for this tenant is exhausted. Retry after {} seconds.",
                     round_up_secs(wait)
                 ),
-                None => "Auth0's rate limit for this tenant is exhausted. Retry in a few seconds.".to_owned(),
+                None => "Auth0's rate limit for this tenant is exhausted. Retry in a few seconds."
+                    .to_owned(),
             }
         }
         Auth0Error::OutcomeUnknown { .. } => format!(
@@ -94,7 +115,12 @@ fn insufficient_scope_advice(auth0_missing: &[String]) -> String {
     let product: ScopeSet = Scope::ALL
         .iter()
         .copied()
-        .filter(|scope| scope.auth0_scopes().iter().any(|s| auth0_missing.iter().any(|m| m == s)))
+        .filter(|scope| {
+            scope
+                .auth0_scopes()
+                .iter()
+                .any(|s| auth0_missing.iter().any(|m| m == s))
+        })
         .collect();
     if product.is_empty() {
         format!(

@@ -22,8 +22,12 @@ pub struct Rendered {
 
 impl Rendered {
     pub fn new<O: Serialize + Summary>(output: &O) -> Result<Rendered, ToolError> {
-        let structured = serde_json::to_value(output).map_err(|e| ToolError::Internal(format!("could not encode the result: {e}")))?;
-        Ok(Rendered { structured, summary: output.summary() })
+        let structured = serde_json::to_value(output)
+            .map_err(|e| ToolError::Internal(format!("could not encode the result: {e}")))?;
+        Ok(Rendered {
+            structured,
+            summary: output.summary(),
+        })
     }
 
     pub fn into_result(self) -> CallToolResult {

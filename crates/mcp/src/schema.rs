@@ -19,16 +19,30 @@ use serde_json::Value;
 pub(crate) const NULLABLE_MARK: &str = "x-nullable";
 
 /// Integer and float formats that are Rust's or OpenAPI's, not JSON Schema's.
-const NON_STANDARD_FORMATS: &[&str] = &["int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float", "double"];
+const NON_STANDARD_FORMATS: &[&str] = &[
+    "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64",
+    "float", "double",
+];
 
 pub(crate) fn input<T: JsonSchema + 'static>(tool: &str) -> Arc<JsonObject> {
-    let raw = rmcp::handler::server::common::schema_for_input::<T>().unwrap_or_else(|e| panic!("input schema of `{tool}`: {e}"));
+    let raw = rmcp::handler::server::common::schema_for_input::<T>()
+        .unwrap_or_else(|e| panic!("input schema of `{tool}`: {e}"));
     let mut schema = Value::Object(raw.as_ref().clone());
-    let required: Vec<String> =
-        schema.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+    let required: Vec<String> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         for (name, property) in properties.iter_mut() {
-            let marked = property.as_object_mut().and_then(|p| p.remove(NULLABLE_MARK)).is_some();
+            let marked = property
+                .as_object_mut()
+                .and_then(|p| p.remove(NULLABLE_MARK))
+                .is_some();
             if !marked && !required.contains(name) {
                 drop_null(property);
             }
@@ -39,28 +53,43 @@ pub(crate) fn input<T: JsonSchema + 'static>(tool: &str) -> Arc<JsonObject> {
 }
 
 pub(crate) fn output<T: JsonSchema + 'static>() -> Arc<JsonObject> {
-    let mut schema = Value::Object(rmcp::handler::server::common::schema_for_output::<T>().as_ref().clone());
+    let mut schema = Value::Object(
+        rmcp::handler::server::common::schema_for_output::<T>()
+            .as_ref()
+            .clone(),
+    );
     drop_non_standard_formats(&mut schema);
     into_object(schema)
 }
 
 /// The names of the top-level properties whose schema admits `null`.
 pub(crate) fn nullable_properties(schema: &JsonObject) -> Vec<String> {
-    let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return Vec::new() };
-    properties.iter().filter(|(_, p)| admits_null(p)).map(|(name, _)| name.clone()).collect()
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter(|(_, p)| admits_null(p))
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 fn admits_null(schema: &Value) -> bool {
     match schema.get("type") {
         Some(Value::String(t)) => t == "null",
         Some(Value::Array(types)) => types.iter().any(|t| t == "null"),
-        _ => schema.get("anyOf").and_then(Value::as_array).is_some_and(|branches| branches.iter().any(admits_null)),
+        _ => schema
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .is_some_and(|branches| branches.iter().any(admits_null)),
     }
 }
 
 /// `["T", "null"]` → `"T"`; `anyOf: [X, {"type": "null"}]` → X (keeping the description).
 fn drop_null(property: &mut Value) {
-    let Some(object) = property.as_object_mut() else { return };
+    let Some(object) = property.as_object_mut() else {
+        return;
+    };
     if let Some(Value::Array(types)) = object.get_mut("type") {
         types.retain(|t| t != "null");
         if types.len() == 1 {
@@ -70,7 +99,11 @@ fn drop_null(property: &mut Value) {
         return;
     }
     if let Some(Value::Array(branches)) = object.get("anyOf") {
-        let rest: Vec<Value> = branches.iter().filter(|b| b.get("type").is_none_or(|t| t != "null")).cloned().collect();
+        let rest: Vec<Value> = branches
+            .iter()
+            .filter(|b| b.get("type").is_none_or(|t| t != "null"))
+            .cloned()
+            .collect();
         if rest.len() == 1 {
             object.remove("anyOf");
             if let Value::Object(branch) = &rest[0] {
@@ -87,7 +120,11 @@ fn drop_null(property: &mut Value) {
 fn drop_non_standard_formats(value: &mut Value) {
     match value {
         Value::Object(object) => {
-            if object.get("format").and_then(Value::as_str).is_some_and(|f| NON_STANDARD_FORMATS.contains(&f)) {
+            if object
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| NON_STANDARD_FORMATS.contains(&f))
+            {
                 object.remove("format");
             }
             object.values_mut().for_each(drop_non_standard_formats);
@@ -131,7 +168,10 @@ mod tests {
         assert_eq!(properties["per_page"]["type"], "integer");
         assert!(properties["per_page"].get("format").is_none());
         assert_eq!(properties["per_page"]["maximum"], 100);
-        assert_eq!(properties["name"]["type"], serde_json::json!(["string", "null"]));
+        assert_eq!(
+            properties["name"]["type"],
+            serde_json::json!(["string", "null"])
+        );
         assert!(properties["name"].get(NULLABLE_MARK).is_none());
         assert_eq!(nullable_properties(&schema), ["name"]);
     }

@@ -13,10 +13,18 @@ pub struct TenantRuntime {
 }
 
 impl TenantRuntime {
-    pub fn new(settings: TenantSettings, options: ClientOptions) -> Result<TenantRuntime, Auth0Error> {
+    pub fn new(
+        settings: TenantSettings,
+        options: ClientOptions,
+    ) -> Result<TenantRuntime, Auth0Error> {
         let settings = Arc::new(settings);
         let auth0 = Auth0Client::new(settings.base_url.clone(), options.clone())?;
-        let machine = MachineTokenProvider::new(settings.clone(), OAuthHttp::new(options.request_timeout));
-        Ok(TenantRuntime { settings, auth0, machine })
+        let machine =
+            MachineTokenProvider::new(settings.clone(), OAuthHttp::new(options.request_timeout));
+        Ok(TenantRuntime {
+            settings,
+            auth0,
+            machine,
+        })
     }
 }

@@ -37,14 +37,24 @@ impl OAuthHttp {
 
     /// Sends one request built by `oauth2` and returns the answer in `oauth2`'s terms.
     pub async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpClientError> {
-        let request = reqwest::Request::try_from(request).map_err(|e| HttpClientError(e.to_string()))?;
-        let response = self.client.execute(request).await.map_err(|e| HttpClientError(describe(&e)))?;
+        let request =
+            reqwest::Request::try_from(request).map_err(|e| HttpClientError(e.to_string()))?;
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| HttpClientError(describe(&e)))?;
         let mut builder = http::Response::builder().status(response.status());
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
         }
-        let body = response.bytes().await.map_err(|e| HttpClientError(describe(&e)))?;
-        builder.body(body.to_vec()).map_err(|e| HttpClientError(e.to_string()))
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| HttpClientError(describe(&e)))?;
+        builder
+            .body(body.to_vec())
+            .map_err(|e| HttpClientError(e.to_string()))
     }
 }
 

@@ -8,7 +8,10 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
-use oauth2::{AuthUrl, ClientId, ClientSecret as OAuthClientSecret, RequestTokenError, StandardErrorResponse, TokenResponse, TokenUrl};
+use oauth2::{
+    AuthUrl, ClientId, ClientSecret as OAuthClientSecret, RequestTokenError, StandardErrorResponse,
+    TokenResponse, TokenUrl,
+};
 use tokio::sync::Mutex;
 
 use crate::http_client::OAuthHttp;
@@ -21,10 +24,16 @@ use crate::tenant::TenantSettings;
 pub enum MachineTokenError {
     /// Auth0 answered with an OAuth error (wrong secret, API not authorized for the client …).
     #[error("Auth0 refused the client-credentials request for tenant `{tenant}`: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
-    Refused { tenant: String, error: String, description: Option<String> },
+    Refused {
+        tenant: String,
+        error: String,
+        description: Option<String>,
+    },
     #[error("could not reach Auth0 for tenant `{tenant}`: {detail}")]
     Unreachable { tenant: String, detail: String },
-    #[error("Auth0 answered the token request for tenant `{tenant}` with something that is not a token response: {detail}")]
+    #[error(
+        "Auth0 answered the token request for tenant `{tenant}` with something that is not a token response: {detail}"
+    )]
     BadResponse { tenant: String, detail: String },
 }
 
@@ -48,7 +57,12 @@ pub struct MachineTokenProvider {
 
 impl MachineTokenProvider {
     pub fn new(tenant: Arc<TenantSettings>, http: OAuthHttp) -> Self {
-        MachineTokenProvider { tenant, http, current: RwLock::new(None), refresh: Mutex::new(()) }
+        MachineTokenProvider {
+            tenant,
+            http,
+            current: RwLock::new(None),
+            refresh: Mutex::new(()),
+        }
     }
 
     /// A token that is valid for a while yet, from the cache or from Auth0.
@@ -72,14 +86,19 @@ impl MachineTokenProvider {
 
     fn fresh(&self) -> Option<Arc<MachineToken>> {
         let current = self.current.read().expect("token cache lock poisoned");
-        current.as_ref().filter(|token| Instant::now() < token.refresh_at).cloned()
+        current
+            .as_ref()
+            .filter(|token| Instant::now() < token.refresh_at)
+            .cloned()
     }
 
     #[tracing::instrument(skip_all, fields(tenant = %self.tenant.name))]
     async fn request(&self) -> Result<MachineToken, MachineTokenError> {
         let tenant = &self.tenant;
         let client = BasicClient::new(ClientId::new(tenant.client_id.clone()))
-            .set_client_secret(OAuthClientSecret::new(tenant.client_secret.expose_secret().to_owned()))
+            .set_client_secret(OAuthClientSecret::new(
+                tenant.client_secret.expose_secret().to_owned(),
+            ))
             .set_auth_uri(AuthUrl::from_url(tenant.endpoint("authorize")))
             .set_token_uri(TokenUrl::from_url(tenant.token_url()));
         // The HTTP function owns its client so its futures borrow nothing: `oauth2` ties their
@@ -99,7 +118,13 @@ impl MachineTokenProvider {
 
         let lifetime = response.expires_in().unwrap_or(Duration::from_secs(86_400));
         let granted = match response.scopes() {
-            Some(scopes) => ScopeSet::from_auth0_grant(&scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+            Some(scopes) => ScopeSet::from_auth0_grant(
+                &scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             // Auth0 always returns `scope` for client credentials; without it we cannot know what
             // was granted, and granting nothing is the safe reading.
             None => ScopeSet::EMPTY,
@@ -123,8 +148,14 @@ impl MachineTokenProvider {
                 error: response.error().to_string(),
                 description: response.error_description().cloned(),
             },
-            RequestTokenError::Request(error) => MachineTokenError::Unreachable { tenant, detail: error.to_string() },
-            RequestTokenError::Parse(error, _body) => MachineTokenError::BadResponse { tenant, detail: error.to_string() },
+            RequestTokenError::Request(error) => MachineTokenError::Unreachable {
+                tenant,
+                detail: error.to_string(),
+            },
+            RequestTokenError::Parse(error, _body) => MachineTokenError::BadResponse {
+                tenant,
+                detail: error.to_string(),
+            },
             RequestTokenError::Other(detail) => MachineTokenError::BadResponse { tenant, detail },
         }
     }
@@ -142,7 +173,13 @@ mod tests {
 
     #[test]
     fn margin_is_a_minute_for_day_long_tokens_and_a_tenth_for_short_ones() {
-        assert_eq!(refresh_margin(Duration::from_secs(86_400)), Duration::from_secs(60));
-        assert_eq!(refresh_margin(Duration::from_secs(10)), Duration::from_secs(1));
+        assert_eq!(
+            refresh_margin(Duration::from_secs(86_400)),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(10)),
+            Duration::from_secs(1)
+        );
     }
 }

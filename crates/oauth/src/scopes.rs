@@ -70,7 +70,10 @@ impl Scope {
 
     /// Scopes that only identify the user and unlock no Management API call of their own.
     pub const fn is_identity(self) -> bool {
-        matches!(self, Scope::Openid | Scope::Profile | Scope::Email | Scope::OfflineAccess)
+        matches!(
+            self,
+            Scope::Openid | Scope::Profile | Scope::Email | Scope::OfflineAccess
+        )
     }
 }
 
@@ -83,7 +86,11 @@ impl FromStr for Scope {
     type Err = UnknownScope;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Scope::ALL.iter().copied().find(|scope| scope.as_str() == s).ok_or_else(|| UnknownScope(s.to_owned()))
+        Scope::ALL
+            .iter()
+            .copied()
+            .find(|scope| scope.as_str() == s)
+            .ok_or_else(|| UnknownScope(s.to_owned()))
     }
 }
 
@@ -159,12 +166,18 @@ impl ScopeSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Scope> {
-        Scope::ALL.iter().copied().filter(move |scope| self.contains(*scope))
+        Scope::ALL
+            .iter()
+            .copied()
+            .filter(move |scope| self.contains(*scope))
     }
 
     /// The space-separated Auth0 scope string to request for these scopes.
     pub fn to_auth0_request(self) -> String {
-        self.iter().flat_map(|scope| scope.auth0_scopes().iter().copied()).collect::<Vec<_>>().join(" ")
+        self.iter()
+            .flat_map(|scope| scope.auth0_scopes().iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Maps what Auth0 granted (the token response's space-separated `scope`) back to product
@@ -175,13 +188,21 @@ impl ScopeSet {
         Scope::ALL
             .iter()
             .copied()
-            .filter(|scope| scope.auth0_scopes().iter().all(|needed| granted.contains(needed)))
+            .filter(|scope| {
+                scope
+                    .auth0_scopes()
+                    .iter()
+                    .all(|needed| granted.contains(needed))
+            })
             .collect()
     }
 
     /// Parses a comma- or space-separated list of product scope names.
     pub fn parse_list(list: &str) -> Result<ScopeSet, UnknownScope> {
-        list.split([',', ' ']).filter(|s| !s.is_empty()).map(|s| s.trim().parse::<Scope>()).collect()
+        list.split([',', ' '])
+            .filter(|s| !s.is_empty())
+            .map(|s| s.trim().parse::<Scope>())
+            .collect()
     }
 
     pub fn names(self) -> Vec<&'static str> {
@@ -201,7 +222,9 @@ impl FromIterator<Scope> for ScopeSet {
 
 impl fmt::Debug for ScopeSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter().map(Scope::as_str)).finish()
+        f.debug_set()
+            .entries(self.iter().map(Scope::as_str))
+            .finish()
     }
 }
 
@@ -219,7 +242,9 @@ impl Serialize for ScopeSet {
 
 impl<'de> Deserialize<'de> for ScopeSet {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Vec::<Scope>::deserialize(deserializer)?.into_iter().collect())
+        Ok(Vec::<Scope>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
     }
 }
 
@@ -238,8 +263,12 @@ mod tests {
 
     #[test]
     fn manage_organization_members_is_requested_as_the_two_auth0_scopes() {
-        let request = ScopeSet::from_slice(&[Scope::Openid, Scope::ManageOrganizationMembers]).to_auth0_request();
-        assert_eq!(request, "openid create:organization_members delete:organization_members");
+        let request = ScopeSet::from_slice(&[Scope::Openid, Scope::ManageOrganizationMembers])
+            .to_auth0_request();
+        assert_eq!(
+            request,
+            "openid create:organization_members delete:organization_members"
+        );
     }
 
     #[test]
@@ -247,7 +276,8 @@ mod tests {
         let half = ScopeSet::from_auth0_grant("read:users create:organization_members");
         assert!(!half.contains(Scope::ManageOrganizationMembers));
         assert!(half.contains(Scope::ReadUsers));
-        let both = ScopeSet::from_auth0_grant("delete:organization_members create:organization_members");
+        let both =
+            ScopeSet::from_auth0_grant("delete:organization_members create:organization_members");
         assert!(both.contains(Scope::ManageOrganizationMembers));
     }
 

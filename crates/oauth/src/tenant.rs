@@ -64,7 +64,8 @@ impl TenantSettings {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        base.join(path).expect("a relative path joins onto an http(s) base URL")
+        base.join(path)
+            .expect("a relative path joins onto an http(s) base URL")
     }
 }
 
@@ -97,6 +98,9 @@ mod tests {
     #[test]
     fn endpoints_keep_a_base_path() {
         let t = tenant("https://proxy.example.com/auth0");
-        assert_eq!(t.token_url().as_str(), "https://proxy.example.com/auth0/oauth/token");
+        assert_eq!(
+            t.token_url().as_str(),
+            "https://proxy.example.com/auth0/oauth/token"
+        );
     }
 }

@@ -24,16 +24,28 @@ pub const TOOL_SCOPES: &[(&str, &[Scope])] = &[
     ("auth0_assign_user_roles", &[UpdateUsers]),
     ("auth0_remove_user_roles", &[UpdateUsers]),
     ("auth0_list_user_permissions", &[ReadUsers]),
-    ("auth0_list_user_organizations", &[ReadUsers, ReadOrganizations]),
+    (
+        "auth0_list_user_organizations",
+        &[ReadUsers, ReadOrganizations],
+    ),
     ("auth0_list_user_logs", &[ReadLogs]),
     ("auth0_list_organizations", &[ReadOrganizations]),
     ("auth0_get_organization", &[ReadOrganizations]),
     ("auth0_create_organization", &[CreateOrganizations]),
     ("auth0_update_organization", &[UpdateOrganizations]),
     ("auth0_delete_organization", &[DeleteOrganizations]),
-    ("auth0_list_organization_members", &[ReadOrganizationMembers]),
-    ("auth0_add_organization_members", &[ManageOrganizationMembers]),
-    ("auth0_remove_organization_members", &[ManageOrganizationMembers]),
+    (
+        "auth0_list_organization_members",
+        &[ReadOrganizationMembers],
+    ),
+    (
+        "auth0_add_organization_members",
+        &[ManageOrganizationMembers],
+    ),
+    (
+        "auth0_remove_organization_members",
+        &[ManageOrganizationMembers],
+    ),
     ("auth0_list_roles", &[ReadRoles]),
     ("auth0_get_role", &[ReadRoles]),
     ("auth0_list_role_users", &[ReadRoles, ReadUsers]),
@@ -53,7 +65,10 @@ pub const TOOL_SCOPES: &[(&str, &[Scope])] = &[
 
 /// The scopes `tool` needs, or `None` for a name that is not a tool.
 pub fn required_scopes(tool: &str) -> Option<ScopeSet> {
-    TOOL_SCOPES.iter().find(|(name, _)| *name == tool).map(|(_, scopes)| ScopeSet::from_slice(scopes))
+    TOOL_SCOPES
+        .iter()
+        .find(|(name, _)| *name == tool)
+        .map(|(_, scopes)| ScopeSet::from_slice(scopes))
 }
 
 /// The tools whose needs `granted` covers, in catalog order.

@@ -8,7 +8,11 @@ use crate::config::{Config, ConfigError};
 pub(super) fn execute(path: &Path) -> anyhow::Result<ExitCode> {
     match Config::load(path) {
         Ok(config) => {
-            println!("{}: OK ({} tenant(s))", path.display(), config.tenants.len());
+            println!(
+                "{}: OK ({} tenant(s))",
+                path.display(),
+                config.tenants.len()
+            );
             for tenant in &config.tenants {
                 let tools = gw_oauth::tools_unlocked_by(tenant.scopes).count();
                 println!(
@@ -22,7 +26,11 @@ pub(super) fn execute(path: &Path) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(error @ (ConfigError::Invalid { .. } | ConfigError::Syntax { .. } | ConfigError::Read { .. })) => {
+        Err(
+            error @ (ConfigError::Invalid { .. }
+            | ConfigError::Syntax { .. }
+            | ConfigError::Read { .. }),
+        ) => {
             eprintln!("{error}");
             Ok(ExitCode::from(2))
         }

@@ -26,7 +26,9 @@ pub(crate) struct DemoOptions {
 pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
     crate::logging::init();
     if options.insecure_no_auth && !options.listen.ip().is_loopback() {
-        bail!("--insecure-no-auth serves the tenant to anyone who can reach it; it is refused unless --listen is a loopback address");
+        bail!(
+            "--insecure-no-auth serves the tenant to anyone who can reach it; it is refused unless --listen is a loopback address"
+        );
     }
     let scopes = match &options.scopes {
         None => ScopeSet::all(),
@@ -64,8 +66,13 @@ async fn start_demo_tenant(scopes: ScopeSet) -> anyhow::Result<(RunningFake, Ten
         ..FakeConfig::default()
     };
     let domain = fake_config.domain.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen on 127.0.0.1 for the demo tenant")?;
-    let fake = FakeAuth0::new(fake_config).serve(listener).await.context("cannot start the demo tenant")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot listen on 127.0.0.1 for the demo tenant")?;
+    let fake = FakeAuth0::new(fake_config)
+        .serve(listener)
+        .await
+        .context("cannot start the demo tenant")?;
     tracing::info!(base_url = %fake.base_url, "demo tenant running");
     let settings = TenantSettings {
         name: "demo".to_owned(),
@@ -82,11 +89,16 @@ async fn start_demo_tenant(scopes: ScopeSet) -> anyhow::Result<(RunningFake, Ten
     Ok((fake, settings))
 }
 
-async fn serve_http(options: &DemoOptions, fake: &RunningFake, settings: TenantSettings) -> anyhow::Result<ExitCode> {
+async fn serve_http(
+    options: &DemoOptions,
+    fake: &RunningFake,
+    settings: TenantSettings,
+) -> anyhow::Result<ExitCode> {
     let temporary;
     let data_dir = match &options.data_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
             dir.clone()
         }
         None => {
@@ -94,15 +106,30 @@ async fn serve_http(options: &DemoOptions, fake: &RunningFake, settings: TenantS
             temporary.path().to_owned()
         }
     };
-    let store = Store::open(&format!("sqlite://{}", data_dir.join("gateway.db").display())).await?;
-    let listener = tokio::net::TcpListener::bind(options.listen).await.with_context(|| format!("cannot listen on {}", options.listen))?;
+    let store = Store::open(&format!(
+        "sqlite://{}",
+        data_dir.join("gateway.db").display()
+    ))
+    .await?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
     let address = listener.local_addr()?;
     let public_url: url::Url = format!("http://{address}/").parse()?;
 
     let (_, key) = store
-        .create_key(NewKey { tenant: settings.name.clone(), name: "demo".to_owned(), scopes: settings.scopes, expires_at: None })
+        .create_key(NewKey {
+            tenant: settings.name.clone(),
+            name: "demo".to_owned(),
+            scopes: settings.scopes,
+            expires_at: None,
+        })
         .await?;
-    let inbound = if options.insecure_no_auth { Inbound::InsecureNoAuth(Arc::new(Principal::local_operator(&settings))) } else { Inbound::AccessKeys };
+    let inbound = if options.insecure_no_auth {
+        Inbound::InsecureNoAuth(Arc::new(Principal::local_operator(&settings)))
+    } else {
+        Inbound::AccessKeys
+    };
     let runtime = crate::runtime::tenant_runtime(settings)?;
     let tenants: Tenants = Tenants::from([(runtime.settings.name.clone(), runtime)]);
 
@@ -119,9 +146,18 @@ async fn serve_http(options: &DemoOptions, fake: &RunningFake, settings: TenantS
     println!("Connect an MCP client over streamable HTTP to the endpoint with the header");
     println!("  Authorization: Bearer <access key>");
     println!("e.g. the MCP Inspector:");
-    println!("  npx @modelcontextprotocol/inspector --cli {endpoint} --transport http --header \"Authorization: Bearer <access key>\" --method tools/list");
+    println!(
+        "  npx @modelcontextprotocol/inspector --cli {endpoint} --transport http --header \"Authorization: Bearer <access key>\" --method tools/list"
+    );
     println!("Press Ctrl-C to stop.");
 
-    let state = AppState { store, tenants: Arc::new(tenants), public_url, inbound, sessions: SessionBindings::default(), sse: SseSessions::default() };
+    let state = AppState {
+        store,
+        tenants: Arc::new(tenants),
+        public_url,
+        inbound,
+        sessions: SessionBindings::default(),
+        sse: SseSessions::default(),
+    };
     super::serve::run(listener, state, false, vec![]).await
 }

@@ -11,20 +11,44 @@ use crate::store::{NewKey, Store, unix_now};
 
 pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {
-        KeysCommand::Create { config, tenant, scopes, name, expires } => {
+        KeysCommand::Create {
+            config,
+            tenant,
+            scopes,
+            name,
+            expires,
+        } => {
             let config = Config::load(&config)?;
-            let Some(settings) = config.tenant(&tenant) else { bail!("no tenant named `{tenant}` in the configuration") };
+            let Some(settings) = config.tenant(&tenant) else {
+                bail!("no tenant named `{tenant}` in the configuration")
+            };
             let scopes = ScopeSet::parse_list(&scopes)?;
             let beyond = scopes.difference(settings.scopes);
             if !beyond.is_empty() {
-                bail!("tenant `{tenant}` does not allow {}: a key can hold at most the tenant's scopes", beyond.names().join(", "));
+                bail!(
+                    "tenant `{tenant}` does not allow {}: a key can hold at most the tenant's scopes",
+                    beyond.names().join(", ")
+                );
             }
             let store = Store::open(&config.store.url).await?;
             let expires_at = expires.map(|days| unix_now() + i64::from(days) * 86_400);
-            let (record, key) = store.create_key(NewKey { tenant, name, scopes, expires_at }).await?;
-            println!("Created access key {} for tenant {} with scopes: {}", record.id, record.tenant, record.scopes);
+            let (record, key) = store
+                .create_key(NewKey {
+                    tenant,
+                    name,
+                    scopes,
+                    expires_at,
+                })
+                .await?;
+            println!(
+                "Created access key {} for tenant {} with scopes: {}",
+                record.id, record.tenant, record.scopes
+            );
             println!("Access key: {}", key.expose_secret());
-            println!("It is shown only this once. Send it as `Authorization: Bearer <key>` to {}mcp", config.server.public_url);
+            println!(
+                "It is shown only this once. Send it as `Authorization: Bearer <key>` to {}mcp",
+                config.server.public_url
+            );
         }
         KeysCommand::List { config, tenant } => {
             let config = Config::load(&config)?;
@@ -36,7 +60,10 @@ pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
                     (None, Some(at)) if at <= now => "expired",
                     _ => "active",
                 };
-                println!("{}  {}…  {}  {}  {}  [{}]", key.id, key.prefix, key.tenant, key.name, state, key.scopes);
+                println!(
+                    "{}  {}…  {}  {}  {}  [{}]",
+                    key.id, key.prefix, key.tenant, key.name, state, key.scopes
+                );
             }
         }
         KeysCommand::Revoke { config, id } => {

@@ -16,8 +16,21 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stdio { config, tenant } => stdio::execute(&config, &tenant).await,
         Command::Serve { config } => serve::execute(&config).await,
         Command::Keys { command } => keys::execute(command).await,
-        Command::Demo { stdio, scopes, listen, data_dir, insecure_no_auth } => {
-            demo::execute(demo::DemoOptions { stdio, scopes, listen, data_dir, insecure_no_auth }).await
+        Command::Demo {
+            stdio,
+            scopes,
+            listen,
+            data_dir,
+            insecure_no_auth,
+        } => {
+            demo::execute(demo::DemoOptions {
+                stdio,
+                scopes,
+                listen,
+                data_dir,
+                insecure_no_auth,
+            })
+            .await
         }
         Command::Tools { format } => tools::execute(format),
         Command::Check { config } => check::execute(&config),

@@ -29,9 +29,17 @@ pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
         sessions: SessionBindings::default(),
         sse: SseSessions::default(),
     };
-    let listener = tokio::net::TcpListener::bind(config.server.listen).await.with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     println!("Listening on http://{}/mcp", listener.local_addr()?);
-    run(listener, state, config.server.stateless, config.server.allowed_hosts.clone()).await
+    run(
+        listener,
+        state,
+        config.server.stateless,
+        config.server.allowed_hosts.clone(),
+    )
+    .await
 }
 
 /// The tenants `serve` can act for today: those using the machine token.
@@ -42,7 +50,10 @@ fn tenants(config: &Config) -> anyhow::Result<Arc<Tenants>> {
             tracing::warn!(tenant = %settings.name, "grant = \"authorization_code\" needs connected users, which this version cannot make yet; the tenant is not served");
             continue;
         }
-        tenants.insert(settings.name.clone(), crate::runtime::tenant_runtime(settings.clone())?);
+        tenants.insert(
+            settings.name.clone(),
+            crate::runtime::tenant_runtime(settings.clone())?,
+        );
     }
     Ok(Arc::new(tenants))
 }
@@ -54,10 +65,22 @@ const DRAIN: Duration = Duration::from_secs(15);
 
 /// Serves until Ctrl-C or SIGTERM; then stops accepting connections, lets in-flight requests
 /// finish, and closes the long-lived streams (which would otherwise hold shutdown open forever).
-pub(crate) async fn run(listener: tokio::net::TcpListener, state: AppState, stateless: bool, allowed_hosts: Vec<String>) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    stateless: bool,
+    allowed_hosts: Vec<String>,
+) -> anyhow::Result<ExitCode> {
     let sessions = CancellationToken::new();
     let address: SocketAddr = listener.local_addr()?;
-    let app = crate::http::app(state, McpSettings { stateless, allowed_hosts, shutdown: sessions.clone() });
+    let app = crate::http::app(
+        state,
+        McpSettings {
+            stateless,
+            allowed_hosts,
+            shutdown: sessions.clone(),
+        },
+    );
     tracing::info!(%address, stateless, "serving MCP over HTTP");
     // Without TCP_NODELAY, the small SSE frames of session-mode answers wait for the client's
     // delayed ACK: about 40 ms per call (measured by bench/).

@@ -17,7 +17,10 @@ pub(super) async fn execute(config: &Path, tenant: &str) -> anyhow::Result<ExitC
     let config = Config::load(config)?;
     let Some(settings) = config.tenant(tenant) else {
         let names: Vec<_> = config.tenants.iter().map(|t| t.name.as_str()).collect();
-        bail!("no tenant named `{tenant}` in the configuration (it has: {})", names.join(", "));
+        bail!(
+            "no tenant named `{tenant}` in the configuration (it has: {})",
+            names.join(", ")
+        );
     };
     if settings.grant == GrantMode::AuthorizationCode {
         bail!(
@@ -33,7 +36,10 @@ pub(crate) async fn serve(runtime: Arc<TenantRuntime>) -> anyhow::Result<ExitCod
     let principal = Principal::local_operator(&runtime.settings);
     tracing::info!(tenant = %runtime.settings.name, "serving MCP over stdio");
     let service = GatewayServer::new(runtime, principal)
-        .serve(JsonLinesTransport::new(tokio::io::stdin(), tokio::io::stdout()))
+        .serve(JsonLinesTransport::new(
+            tokio::io::stdin(),
+            tokio::io::stdout(),
+        ))
         .await
         .context("the MCP client did not complete the handshake")?;
     let reason = service.waiting().await?;

@@ -49,8 +49,18 @@ pub fn catalogue_markdown() -> String {
             gw_mcp::Effect::Destructive { idempotent: true } => "destructive, idempotent",
             gw_mcp::Effect::Destructive { idempotent: false } => "destructive",
         };
-        let scopes = tool.needs.names().iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
-        out.push_str(&format!("| `{}` | {} | {scopes} | {kind} |\n", tool.name, tool.description.replace('|', "\\|")));
+        let scopes = tool
+            .needs
+            .names()
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!(
+            "| `{}` | {} | {scopes} | {kind} |\n",
+            tool.name,
+            tool.description.replace('|', "\\|")
+        ));
     }
     out
 }

@@ -16,19 +16,38 @@ use crate::store::AccessKey;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CredentialId(pub String);
 
-pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let (principal, credential) = match &state.inbound {
-        Inbound::InsecureNoAuth(principal) => (principal.clone(), CredentialId("insecure-no-auth".into())),
+        Inbound::InsecureNoAuth(principal) => {
+            (principal.clone(), CredentialId("insecure-no-auth".into()))
+        }
         Inbound::AccessKeys => {
             let Some(presented) = bearer(&request) else {
                 return unauthorized(&state, None);
             };
-            let record = match state.store.find_active_key(&AccessKey::from_presented(presented)).await {
+            let record = match state
+                .store
+                .find_active_key(&AccessKey::from_presented(presented))
+                .await
+            {
                 Ok(Some(record)) if state.tenants.contains_key(&record.tenant) => record,
-                Ok(_) => return unauthorized(&state, Some("the access key is unknown, revoked or expired")),
+                Ok(_) => {
+                    return unauthorized(
+                        &state,
+                        Some("the access key is unknown, revoked or expired"),
+                    );
+                }
                 Err(error) => {
                     tracing::error!(%error, "the store failed while checking an access key");
-                    return (StatusCode::SERVICE_UNAVAILABLE, "the gateway's store is unavailable; try again shortly").into_response();
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the gateway's store is unavailable; try again shortly",
+                    )
+                        .into_response();
                 }
             };
             let principal = Principal {
@@ -46,17 +65,26 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Req
 }
 
 fn bearer(request: &Request) -> Option<&str> {
-    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
 }
 
 /// 401 with the `WWW-Authenticate` challenge MCP clients follow (RFC 6750 + RFC 9728).
 fn unauthorized(state: &AppState, problem: Option<&str>) -> Response {
-    let metadata = format!("{}/.well-known/oauth-protected-resource", state.public_url.as_str().trim_end_matches('/'));
+    let metadata = format!(
+        "{}/.well-known/oauth-protected-resource",
+        state.public_url.as_str().trim_end_matches('/')
+    );
     let challenge = match problem {
         None => format!("Bearer resource_metadata=\"{metadata}\""),
-        Some(problem) => format!("Bearer error=\"invalid_token\", error_description=\"{problem}\", resource_metadata=\"{metadata}\""),
+        Some(problem) => format!(
+            "Bearer error=\"invalid_token\", error_description=\"{problem}\", resource_metadata=\"{metadata}\""
+        ),
     };
     let body = serde_json::json!({
         "error": if problem.is_some() { "invalid_token" } else { "unauthorized" },
@@ -64,7 +92,9 @@ fn unauthorized(state: &AppState, problem: Option<&str>) -> Response {
     });
     let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }

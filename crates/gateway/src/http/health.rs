@@ -32,6 +32,13 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
         };
         tenants.insert(name.clone(), status);
     }
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(json!({ "ready": ready, "store": store, "tenants": tenants })))
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({ "ready": ready, "store": store, "tenants": tenants })),
+    )
 }

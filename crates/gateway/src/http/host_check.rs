@@ -16,15 +16,36 @@ pub(crate) struct Allowed {
     pub origin: String,
 }
 
-pub(crate) async fn check_host_and_origin(State(allowed): State<Allowed>, request: Request, next: Next) -> Response {
-    let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(hostname);
+pub(crate) async fn check_host_and_origin(
+    State(allowed): State<Allowed>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(hostname);
     if !host.is_some_and(|host| allowed.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))) {
-        return (StatusCode::FORBIDDEN, "Forbidden: Host header is not allowed").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "Forbidden: Host header is not allowed",
+        )
+            .into_response();
     }
-    if let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    if let Some(origin) = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
         let loopback = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
             .iter()
-            .any(|prefix| origin == *prefix || origin.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(':')));
+            .any(|prefix| {
+                origin == *prefix
+                    || origin
+                        .strip_prefix(prefix)
+                        .is_some_and(|rest| rest.starts_with(':'))
+            });
         if origin != allowed.origin && !loopback {
             return (StatusCode::FORBIDDEN, "Forbidden: Origin is not allowed").into_response();
         }
@@ -37,5 +58,8 @@ fn hostname(authority: &str) -> String {
     if let Some(rest) = authority.strip_prefix('[') {
         return rest.split(']').next().unwrap_or_default().to_owned();
     }
-    authority.rsplit_once(':').map_or(authority, |(host, _)| host).to_owned()
+    authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host)
+        .to_owned()
 }

@@ -55,17 +55,32 @@ pub(crate) async fn open(
     Extension(credential): Extension<CredentialId>,
 ) -> Response {
     let Some(tenant) = state.tenants.get(&principal.tenant).cloned() else {
-        return (StatusCode::FORBIDDEN, "the credential's tenant is not served here").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "the credential's tenant is not served here",
+        )
+            .into_response();
     };
     let id = Alphanumeric.sample_string(&mut rand::rng(), 32);
     let (to_server, from_client) = mpsc::channel::<ClientJsonRpcMessage>(64);
     let (to_client, from_server) = mpsc::channel::<ServerJsonRpcMessage>(64);
-    state.sse.0.insert(id.clone(), SseSession { to_server, credential: credential.0 });
+    state.sse.0.insert(
+        id.clone(),
+        SseSession {
+            to_server,
+            credential: credential.0,
+        },
+    );
 
-    let incoming = futures::stream::unfold(from_client, |mut rx| async move { rx.recv().await.map(|message| (message, rx)) });
+    let incoming = futures::stream::unfold(from_client, |mut rx| async move {
+        rx.recv().await.map(|message| (message, rx))
+    });
     let server = GatewayServer::new(tenant, (*principal).clone());
     tokio::spawn(async move {
-        match server.serve((PollSender::new(to_client), Box::pin(incoming))).await {
+        match server
+            .serve((PollSender::new(to_client), Box::pin(incoming)))
+            .await
+        {
             Ok(running) => {
                 let _ = running.waiting().await;
             }
@@ -73,17 +88,34 @@ pub(crate) async fn open(
         }
     });
 
-    let guard = SessionGuard { sessions: state.sse.clone(), id: id.clone() };
-    let endpoint = Event::default().event("endpoint").data(format!("/message?sessionId={id}"));
-    Sse::new(events(endpoint, from_server, guard)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+    let guard = SessionGuard {
+        sessions: state.sse.clone(),
+        id: id.clone(),
+    };
+    let endpoint = Event::default()
+        .event("endpoint")
+        .data(format!("/message?sessionId={id}"));
+    Sse::new(events(endpoint, from_server, guard))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }
 
-fn events(endpoint: Event, from_server: mpsc::Receiver<ServerJsonRpcMessage>, guard: SessionGuard) -> impl Stream<Item = Result<Event, Infallible>> {
+fn events(
+    endpoint: Event,
+    from_server: mpsc::Receiver<ServerJsonRpcMessage>,
+    guard: SessionGuard,
+) -> impl Stream<Item = Result<Event, Infallible>> {
     let first = futures::stream::once(async move { Ok(endpoint) });
     let rest = futures::stream::unfold((from_server, guard), |(mut rx, guard)| async move {
         let message = rx.recv().await?;
-        let data = serde_json::to_string(&message).unwrap_or_else(|e| json!({"jsonrpc": "2.0", "error": {"code": -32603, "message": e.to_string()}}).to_string());
-        Some((Ok(Event::default().event("message").data(data)), (rx, guard)))
+        let data = serde_json::to_string(&message).unwrap_or_else(|e| {
+            json!({"jsonrpc": "2.0", "error": {"code": -32603, "message": e.to_string()}})
+                .to_string()
+        });
+        Some((
+            Ok(Event::default().event("message").data(data)),
+            (rx, guard),
+        ))
     });
     futures::StreamExt::chain(first, rest)
 }
@@ -101,24 +133,45 @@ pub(crate) async fn message(
     body: axum::body::Bytes,
 ) -> Response {
     let to_server = match state.sse.0.get(&query.session_id) {
-        None => return (StatusCode::NOT_FOUND, "no such session; open a new one with GET /sse").into_response(),
+        None => {
+            return (
+                StatusCode::NOT_FOUND,
+                "no such session; open a new one with GET /sse",
+            )
+                .into_response();
+        }
         Some(session) if session.credential != credential.0 => {
             tracing::warn!("refused a legacy SSE message from another credential");
-            return (StatusCode::FORBIDDEN, "this session belongs to another credential").into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                "this session belongs to another credential",
+            )
+                .into_response();
         }
         Some(session) => session.to_server.clone(),
     };
     let message: ClientJsonRpcMessage = match serde_json::from_slice(&body) {
         Ok(message) => message,
         Err(error) => {
-            let id = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("id").cloned()).unwrap_or(Value::Null);
-            let code = if serde_json::from_slice::<Value>(&body).is_ok() { -32600 } else { -32700 };
+            let id = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("id").cloned())
+                .unwrap_or(Value::Null);
+            let code = if serde_json::from_slice::<Value>(&body).is_ok() {
+                -32600
+            } else {
+                -32700
+            };
             let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": format!("Invalid message: {error}")}});
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
         }
     };
     match to_server.send(message).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
-        Err(_) => (StatusCode::GONE, "the session has ended; open a new one with GET /sse").into_response(),
+        Err(_) => (
+            StatusCode::GONE,
+            "the session has ended; open a new one with GET /sse",
+        )
+            .into_response(),
     }
 }

@@ -63,19 +63,30 @@ const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
 pub fn app(state: AppState, settings: McpSettings) -> Router {
     let tenants = state.tenants.clone();
-    let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+    let mut hosts = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
     if let Some(host) = state.public_url.host_str() {
         hosts.push(host.trim_matches(['[', ']']).to_owned());
     }
     hosts.extend(settings.allowed_hosts);
     let origin = state.public_url.origin().ascii_serialization();
-    let allowed = host_check::Allowed { hosts: Arc::new(hosts.clone()), origin: origin.clone() };
+    let allowed = host_check::Allowed {
+        hosts: Arc::new(hosts.clone()),
+        origin: origin.clone(),
+    };
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(!settings.stateless)
         .with_json_response(settings.stateless)
         .with_allowed_hosts(hosts)
         // Browsers may only call /mcp from the gateway's own origin or a loopback page.
-        .with_allowed_origins([origin, "http://localhost:*".to_owned(), "http://127.0.0.1:*".to_owned()])
+        .with_allowed_origins([
+            origin,
+            "http://localhost:*".to_owned(),
+            "http://127.0.0.1:*".to_owned(),
+        ])
         .with_max_request_body_bytes(MAX_BODY_BYTES)
         .with_sse_keep_alive(Some(Duration::from_secs(15)))
         .with_cancellation_token(settings.shutdown);
@@ -86,16 +97,31 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     );
     let mcp_routes = Router::new()
         .nest_service("/mcp", mcp)
-        .layer(middleware::from_fn_with_state(state.clone(), sessions::bind_sessions))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            sessions::bind_sessions,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
     // Requests that answer at once get a deadline; the event streams (/mcp GET, /sse) must not.
-    let deadline = tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_DEADLINE);
+    let deadline = tower_http::timeout::TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        REQUEST_DEADLINE,
+    );
     let legacy_sse_routes = Router::new()
         .route("/sse", get(legacy_sse::open))
         .route("/message", post(legacy_sse::message).layer(deadline))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(middleware::from_fn_with_state(allowed, host_check::check_host_and_origin));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            allowed,
+            host_check::check_host_and_origin,
+        ));
     Router::new()
         .merge(mcp_routes)
         .merge(legacy_sse_routes)
@@ -103,8 +129,14 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
             Router::new()
                 .route("/healthz", get(health::healthz))
                 .route("/readyz", get(health::readyz))
-                .route("/.well-known/oauth-protected-resource", get(well_known::protected_resource))
-                .route("/.well-known/oauth-protected-resource/mcp", get(well_known::protected_resource))
+                .route(
+                    "/.well-known/oauth-protected-resource",
+                    get(well_known::protected_resource),
+                )
+                .route(
+                    "/.well-known/oauth-protected-resource/mcp",
+                    get(well_known::protected_resource),
+                )
                 .layer(deadline),
         )
         .with_state(state)

@@ -49,9 +49,16 @@ impl SessionBindings {
     }
 
     fn bind(&self, session: String, credential: String) {
-        self.bindings.insert(session, Binding { credential, last_seen: Instant::now() });
+        self.bindings.insert(
+            session,
+            Binding {
+                credential,
+                last_seen: Instant::now(),
+            },
+        );
         if self.opened.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
-            self.bindings.retain(|_, binding| binding.last_seen.elapsed() < FORGET_AFTER);
+            self.bindings
+                .retain(|_, binding| binding.last_seen.elapsed() < FORGET_AFTER);
         }
     }
 }
@@ -62,9 +69,21 @@ enum Check {
     Unknown,
 }
 
-pub(crate) async fn bind_sessions(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let credential = request.extensions().get::<CredentialId>().cloned().expect("authenticate runs before bind_sessions");
-    let presented = request.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+pub(crate) async fn bind_sessions(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let credential = request
+        .extensions()
+        .get::<CredentialId>()
+        .cloned()
+        .expect("authenticate runs before bind_sessions");
+    let presented = request
+        .headers()
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     if let Some(session) = &presented {
         let check = match state.sessions.bindings.get_mut(session) {
             None => Check::Unknown,
@@ -78,16 +97,35 @@ pub(crate) async fn bind_sessions(State(state): State<AppState>, request: Reques
             Check::Owner => {}
             Check::Stranger => {
                 tracing::warn!("refused a session id presented by another credential");
-                return refuse(StatusCode::FORBIDDEN, "This session belongs to another credential; initialize a new session.");
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    "This session belongs to another credential; initialize a new session.",
+                );
             }
-            Check::Unknown => return refuse(StatusCode::NOT_FOUND, "Session not found; initialize a new session."),
+            Check::Unknown => {
+                return refuse(
+                    StatusCode::NOT_FOUND,
+                    "Session not found; initialize a new session.",
+                );
+            }
         }
     }
     let closing = request.method() == Method::DELETE;
     let response = next.run(request).await;
-    match (&presented, response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok())) {
-        (None, Some(opened)) if response.status().is_success() => state.sessions.bind(opened.to_owned(), credential.0),
-        (Some(session), _) if (closing && response.status().is_success()) || response.status() == StatusCode::NOT_FOUND => {
+    match (
+        &presented,
+        response
+            .headers()
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok()),
+    ) {
+        (None, Some(opened)) if response.status().is_success() => {
+            state.sessions.bind(opened.to_owned(), credential.0)
+        }
+        (Some(session), _)
+            if (closing && response.status().is_success())
+                || response.status() == StatusCode::NOT_FOUND =>
+        {
             state.sessions.bindings.remove(session);
         }
         _ => {}

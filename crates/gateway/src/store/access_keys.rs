@@ -18,7 +18,10 @@ pub struct AccessKey(SecretString);
 
 impl AccessKey {
     fn generate() -> AccessKey {
-        AccessKey(SecretString::from(format!("{PREFIX}{}", Alphanumeric.sample_string(&mut rand::rng(), 40))))
+        AccessKey(SecretString::from(format!(
+            "{PREFIX}{}",
+            Alphanumeric.sample_string(&mut rand::rng(), 40)
+        )))
     }
 
     pub fn from_presented(value: &str) -> AccessKey {
@@ -35,7 +38,11 @@ impl AccessKey {
 
     /// Enough of the key to recognise it in a list, not enough to use it.
     fn display_prefix(&self) -> String {
-        self.0.expose_secret().chars().take(PREFIX.len() + 4).collect()
+        self.0
+            .expose_secret()
+            .chars()
+            .take(PREFIX.len() + 4)
+            .collect()
     }
 }
 
@@ -73,7 +80,12 @@ impl Store {
     pub async fn create_key(&self, new: NewKey) -> Result<(KeyRecord, AccessKey), StoreError> {
         let key = AccessKey::generate();
         let record = KeyRecord {
-            id: format!("key_{}", Alphanumeric.sample_string(&mut rand::rng(), 16).to_lowercase()),
+            id: format!(
+                "key_{}",
+                Alphanumeric
+                    .sample_string(&mut rand::rng(), 16)
+                    .to_lowercase()
+            ),
             tenant: new.tenant,
             name: new.name,
             prefix: key.display_prefix(),
@@ -100,8 +112,13 @@ impl Store {
 
     /// The active key matching a presented one, if any.
     pub async fn find_active_key(&self, key: &AccessKey) -> Result<Option<KeyRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM access_keys WHERE key_hash = ?").bind(key.hash()).fetch_optional(self.pool()).await?;
-        Ok(row.map(|row| record(&row)).filter(|record| record.is_active(unix_now())))
+        let row = sqlx::query("SELECT * FROM access_keys WHERE key_hash = ?")
+            .bind(key.hash())
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row
+            .map(|row| record(&row))
+            .filter(|record| record.is_active(unix_now())))
     }
 
     /// Every key, newest first, optionally for one tenant.
@@ -116,11 +133,13 @@ impl Store {
 
     /// Revokes a key by id; `false` when no active key has that id.
     pub async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE access_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(unix_now())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        let done = sqlx::query(
+            "UPDATE access_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        )
+        .bind(unix_now())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }
@@ -133,7 +152,11 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> KeyRecord {
         prefix: row.get("key_prefix"),
         // Scopes were written by this code from a ScopeSet; an unknown name (a scope removed in a
         // later version) is dropped rather than failing the whole key.
-        scopes: row.get::<String, _>("scopes").split_whitespace().filter_map(|s| s.parse().ok()).collect(),
+        scopes: row
+            .get::<String, _>("scopes")
+            .split_whitespace()
+            .filter_map(|s| s.parse().ok())
+            .collect(),
         created_at: row.get("created_at"),
         expires_at: row.get("expires_at"),
         revoked_at: row.get("revoked_at"),
@@ -147,12 +170,22 @@ mod tests {
 
     async fn store() -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}", dir.path().join("gateway.db").display())).await.unwrap();
+        let store = Store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("gateway.db").display()
+        ))
+        .await
+        .unwrap();
         (store, dir)
     }
 
     fn new_key(tenant: &str) -> NewKey {
-        NewKey { tenant: tenant.into(), name: "agent".into(), scopes: ScopeSet::from_slice(&[Scope::ReadUsers]), expires_at: None }
+        NewKey {
+            tenant: tenant.into(),
+            name: "agent".into(),
+            scopes: ScopeSet::from_slice(&[Scope::ReadUsers]),
+            expires_at: None,
+        }
     }
 
     #[tokio::test]
@@ -160,12 +193,26 @@ mod tests {
         let (store, dir) = store().await;
         let (record, key) = store.create_key(new_key("demo")).await.unwrap();
         assert!(key.expose_secret().starts_with("mcpgw_"));
-        assert_eq!(store.find_active_key(&key).await.unwrap(), Some(record.clone()));
-        assert_eq!(store.find_active_key(&AccessKey::from_presented("mcpgw_wrong")).await.unwrap(), None);
+        assert_eq!(
+            store.find_active_key(&key).await.unwrap(),
+            Some(record.clone())
+        );
+        assert_eq!(
+            store
+                .find_active_key(&AccessKey::from_presented("mcpgw_wrong"))
+                .await
+                .unwrap(),
+            None
+        );
         drop(store);
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-            assert!(!bytes.windows(key.expose_secret().len()).any(|w| w == key.expose_secret().as_bytes()), "the key is stored in plaintext");
+            assert!(
+                !bytes
+                    .windows(key.expose_secret().len())
+                    .any(|w| w == key.expose_secret().as_bytes()),
+                "the key is stored in plaintext"
+            );
         }
     }
 
@@ -174,10 +221,19 @@ mod tests {
         let (store, _dir) = store().await;
         let (record, key) = store.create_key(new_key("demo")).await.unwrap();
         assert!(store.revoke_key(&record.id).await.unwrap());
-        assert!(!store.revoke_key(&record.id).await.unwrap(), "a second revoke changes nothing");
+        assert!(
+            !store.revoke_key(&record.id).await.unwrap(),
+            "a second revoke changes nothing"
+        );
         assert_eq!(store.find_active_key(&key).await.unwrap(), None);
 
-        let (_, expired) = store.create_key(NewKey { expires_at: Some(unix_now() - 1), ..new_key("demo") }).await.unwrap();
+        let (_, expired) = store
+            .create_key(NewKey {
+                expires_at: Some(unix_now() - 1),
+                ..new_key("demo")
+            })
+            .await
+            .unwrap();
         assert_eq!(store.find_active_key(&expired).await.unwrap(), None);
     }
 

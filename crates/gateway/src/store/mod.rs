@@ -5,7 +5,6 @@ mod access_keys;
 
 pub use access_keys::{AccessKey, KeyRecord, NewKey};
 
-
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,7 +12,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store.url `{0}` is not supported yet: use sqlite://PATH (PostgreSQL support is planned)")]
+    #[error(
+        "store.url `{0}` is not supported yet: use sqlite://PATH (PostgreSQL support is planned)"
+    )]
     Unsupported(String),
     #[error("cannot open the store: {0}")]
     Open(sqlx::Error),
@@ -41,7 +42,11 @@ impl Store {
             // WAL: readers never wait for the writer, and a crash loses no committed row.
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(StoreError::Open)?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Open)?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store { pool })
     }
@@ -58,5 +63,8 @@ impl Store {
 }
 
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

@@ -38,7 +38,10 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
         ..FakeConfig::default()
     };
     let domain = config.domain.clone();
-    let fake = FakeAuth0::new(config).serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()).await.unwrap();
+    let fake = FakeAuth0::new(config)
+        .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .await
+        .unwrap();
     let settings = TenantSettings {
         name: "acme".into(),
         domain,
@@ -53,7 +56,12 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
     };
     let runtime = mcp_gateway::runtime::tenant_runtime(settings).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("gateway.db").display())).await.unwrap();
+    let store = Store::open(&format!(
+        "sqlite://{}",
+        dir.path().join("gateway.db").display()
+    ))
+    .await
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let sessions = SessionBindings::default();
@@ -66,26 +74,49 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
         sse: mcp_gateway::http::SseSessions::default(),
     };
     let shutdown = CancellationToken::new();
-    let app = mcp_gateway::http::app(state, McpSettings { stateless, allowed_hosts: vec![], shutdown: shutdown.clone() });
+    let app = mcp_gateway::http::app(
+        state,
+        McpSettings {
+            stateless,
+            allowed_hosts: vec![],
+            shutdown: shutdown.clone(),
+        },
+    );
     let stop = shutdown.clone();
     tokio::spawn(async move {
-        axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await.unwrap();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+            .unwrap();
     });
-    HttpGateway { fake, store, base: format!("http://{address}"), sessions, shutdown, _dir: dir }
+    HttpGateway {
+        fake,
+        store,
+        base: format!("http://{address}"),
+        sessions,
+        shutdown,
+        _dir: dir,
+    }
 }
 
 impl HttpGateway {
     pub async fn key(&self, scopes: &str) -> AccessKey {
         let (_, key) = self
             .store
-            .create_key(NewKey { tenant: "acme".into(), name: "test".into(), scopes: ScopeSet::parse_list(scopes).unwrap(), expires_at: None })
+            .create_key(NewKey {
+                tenant: "acme".into(),
+                name: "test".into(),
+                scopes: ScopeSet::parse_list(scopes).unwrap(),
+                expires_at: None,
+            })
             .await
             .unwrap();
         key
     }
 
     pub async fn client(&self, key: &AccessKey) -> RunningService<RoleClient, ()> {
-        let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", self.base)).auth_header(key.expose_secret());
+        let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", self.base))
+            .auth_header(key.expose_secret());
         let transport = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
         ().serve(transport).await.expect("MCP handshake over HTTP")
     }

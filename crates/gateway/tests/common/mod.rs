@@ -62,7 +62,12 @@ pub async fn start(setup: Setup) -> Gateway {
 
     let dir = tempfile::tempdir().unwrap();
     let config_path = dir.path().join("gateway.toml");
-    let scopes = setup.tenant_scopes.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+    let scopes = setup
+        .tenant_scopes
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     std::fs::write(
         &config_path,
         format!(
@@ -93,7 +98,11 @@ scopes = [{scopes}]
         .env("RUST_LOG", "warn");
     let transport = TokioChildProcess::new(command).unwrap();
     let client = ().serve(transport).await.expect("the gateway completes the MCP handshake");
-    Gateway { fake, client, _dir: dir }
+    Gateway {
+        fake,
+        client,
+        _dir: dir,
+    }
 }
 
 impl Gateway {
@@ -102,12 +111,18 @@ impl Gateway {
     }
 
     pub async fn tool_names(&self) -> Vec<String> {
-        self.tools().await.into_iter().map(|t| t.name.to_string()).collect()
+        self.tools()
+            .await
+            .into_iter()
+            .map(|t| t.name.to_string())
+            .collect()
     }
 
     /// Calls a tool and returns its raw result.
     pub async fn call(&self, name: &str, arguments: Value) -> CallToolResult {
-        let Value::Object(arguments) = arguments else { panic!("arguments must be an object") };
+        let Value::Object(arguments) = arguments else {
+            panic!("arguments must be an object")
+        };
         self.client
             .call_tool(CallToolRequestParams::new(name.to_owned()).with_arguments(arguments))
             .await
@@ -117,16 +132,32 @@ impl Gateway {
     /// Calls a tool that must succeed and returns its structured content.
     pub async fn ok(&self, name: &str, arguments: Value) -> Value {
         let result = self.call(name, arguments).await;
-        assert_ne!(result.is_error, Some(true), "{name} failed: {}", text(&result));
-        let structured = result.structured_content.clone().unwrap_or_else(|| panic!("{name} returned no structuredContent"));
-        assert!(text(&result).contains('\n') || !text(&result).is_empty(), "{name} returned no text rendering");
+        assert_ne!(
+            result.is_error,
+            Some(true),
+            "{name} failed: {}",
+            text(&result)
+        );
+        let structured = result
+            .structured_content
+            .clone()
+            .unwrap_or_else(|| panic!("{name} returned no structuredContent"));
+        assert!(
+            text(&result).contains('\n') || !text(&result).is_empty(),
+            "{name} returned no text rendering"
+        );
         structured
     }
 
     /// Calls a tool that must fail and returns the message the model sees.
     pub async fn err(&self, name: &str, arguments: Value) -> String {
         let result = self.call(name, arguments).await;
-        assert_eq!(result.is_error, Some(true), "{name} unexpectedly succeeded: {}", text(&result));
+        assert_eq!(
+            result.is_error,
+            Some(true),
+            "{name} unexpectedly succeeded: {}",
+            text(&result)
+        );
         text(&result)
     }
 
@@ -137,11 +168,21 @@ impl Gateway {
 }
 
 pub fn text(result: &CallToolResult) -> String {
-    result.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect::<Vec<_>>().join("\n")
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub fn ids(list: &Value, key: &str) -> Vec<String> {
-    list["items"].as_array().unwrap().iter().map(|item| item[key].as_str().unwrap().to_owned()).collect()
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[key].as_str().unwrap().to_owned())
+        .collect()
 }
 
 pub fn no_args() -> Value {

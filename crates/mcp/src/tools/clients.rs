@@ -15,9 +15,27 @@ use crate::render::Summary;
 
 pub(super) fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::new("auth0_list_clients", "List applications", "List the tenant's applications. Secrets and signing keys are never returned.", Effect::Read, list_clients),
-        ToolDef::new("auth0_get_client", "Get an application", "Get one application by client_id. Secrets and signing keys are never returned.", Effect::Read, get_client),
-        ToolDef::new("auth0_update_client", "Update an application", "Change an application's settings: name, description, URLs, grant types, metadata. A wrong callback or grant type can stop its users from logging in.", Effect::Destructive { idempotent: true }, update_client),
+        ToolDef::new(
+            "auth0_list_clients",
+            "List applications",
+            "List the tenant's applications. Secrets and signing keys are never returned.",
+            Effect::Read,
+            list_clients,
+        ),
+        ToolDef::new(
+            "auth0_get_client",
+            "Get an application",
+            "Get one application by client_id. Secrets and signing keys are never returned.",
+            Effect::Read,
+            get_client,
+        ),
+        ToolDef::new(
+            "auth0_update_client",
+            "Update an application",
+            "Change an application's settings: name, description, URLs, grant types, metadata. A wrong callback or grant type can stop its users from logging in.",
+            Effect::Destructive { idempotent: true },
+            update_client,
+        ),
     ]
 }
 
@@ -83,12 +101,21 @@ pub(crate) struct ListClientsArgs {
     cursor: Option<String>,
 }
 
-async fn list_clients(ctx: CallContext, args: ListClientsArgs) -> Result<ListOutput<Client>, ToolError> {
+async fn list_clients(
+    ctx: CallContext,
+    args: ListClientsArgs,
+) -> Result<ListOutput<Client>, ToolError> {
     let offset = paging::offset(args.cursor.as_deref(), args.page, args.per_page)?;
     let query = ListClients {
         fields: args.fields,
         include_fields: args.include_fields,
-        app_type: args.app_type.map(|types| types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",")),
+        app_type: args.app_type.map(|types| {
+            types
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        }),
         is_first_party: args.is_first_party,
         offset,
     };
@@ -110,8 +137,15 @@ pub(crate) struct GetClientArgs {
 }
 
 async fn get_client(ctx: CallContext, args: GetClientArgs) -> Result<Client, ToolError> {
-    let fields = Fields { fields: args.fields, include_fields: args.include_fields };
-    Ok(without_client_secrets(ctx.auth0.get_client(ctx.token(), &args.client_id, &fields).await?))
+    let fields = Fields {
+        fields: args.fields,
+        include_fields: args.include_fields,
+    };
+    Ok(without_client_secrets(
+        ctx.auth0
+            .get_client(ctx.token(), &args.client_id, &fields)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -167,7 +201,13 @@ async fn update_client(ctx: CallContext, args: UpdateClientArgs) -> Result<Clien
     patch_field(&mut body, "is_first_party", args.is_first_party);
     patch_field(&mut body, "client_metadata", args.client_metadata);
     if body.is_empty() {
-        return Err(ToolError::InvalidArguments("nothing to update: give at least one field besides client_id".into()));
+        return Err(ToolError::InvalidArguments(
+            "nothing to update: give at least one field besides client_id".into(),
+        ));
     }
-    Ok(without_client_secrets(ctx.auth0.update_client(ctx.token(), &args.client_id, &body).await?))
+    Ok(without_client_secrets(
+        ctx.auth0
+            .update_client(ctx.token(), &args.client_id, &body)
+            .await?,
+    ))
 }

@@ -12,8 +12,20 @@ use crate::render::Summary;
 
 pub(super) fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::new("auth0_list_logs", "List log events", "Search the tenant's log events (`q`, newest first by default), or read them in order from a log id with `from` (checkpoint mode, which ignores `q` and `sort`).", Effect::Read, list_logs),
-        ToolDef::new("auth0_get_log", "Get a log event", "Get one log event by id.", Effect::Read, get_log),
+        ToolDef::new(
+            "auth0_list_logs",
+            "List log events",
+            "Search the tenant's log events (`q`, newest first by default), or read them in order from a log id with `from` (checkpoint mode, which ignores `q` and `sort`).",
+            Effect::Read,
+            list_logs,
+        ),
+        ToolDef::new(
+            "auth0_get_log",
+            "Get a log event",
+            "Get one log event by id.",
+            Effect::Read,
+            get_log,
+        ),
     ]
 }
 
@@ -57,20 +69,32 @@ pub(crate) struct ListLogsArgs {
     cursor: Option<String>,
 }
 
-async fn list_logs(ctx: CallContext, args: ListLogsArgs) -> Result<ListOutput<LogEvent>, ToolError> {
+async fn list_logs(
+    ctx: CallContext,
+    args: ListLogsArgs,
+) -> Result<ListOutput<LogEvent>, ToolError> {
     let checkpoint = args.from.is_some() || args.take.is_some();
     if checkpoint && (args.page.is_some() || args.per_page.is_some() || args.cursor.is_some()) {
         return Err(ToolError::InvalidArguments("`from`/`take` (checkpoint mode) cannot be combined with `page`, `per_page` or `cursor`".into()));
     }
     let paging = if checkpoint {
-        PageRequest::Checkpoint { from: args.from, take: args.take.unwrap_or(paging::DEFAULT_PER_PAGE) }
+        PageRequest::Checkpoint {
+            from: args.from,
+            take: args.take.unwrap_or(paging::DEFAULT_PER_PAGE),
+        }
     } else {
         match args.cursor.as_deref() {
             Some(_) => paging::page_request(args.cursor.as_deref(), None, None)?,
             None => PageRequest::Offset(paging::offset(None, args.page, args.per_page)?),
         }
     };
-    let query = ListLogs { q: args.q, sort: args.sort, fields: args.fields, include_fields: args.include_fields, paging };
+    let query = ListLogs {
+        q: args.q,
+        sort: args.sort,
+        fields: args.fields,
+        include_fields: args.include_fields,
+        paging,
+    };
     let page = ctx.auth0.list_logs(ctx.token(), &query).await?;
     Ok(ListOutput::from_page(page, |event| event))
 }

@@ -39,8 +39,15 @@ pub(crate) mod nullable {
 }
 
 /// Adds `key` to a PATCH body when the caller set it (`null` included, which unsets it in Auth0).
-pub(crate) fn patch_field<T: serde::Serialize>(body: &mut serde_json::Map<String, serde_json::Value>, key: &str, value: Option<T>) {
+pub(crate) fn patch_field<T: serde::Serialize>(
+    body: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    value: Option<T>,
+) {
     if let Some(value) = value {
-        body.insert(key.to_owned(), serde_json::to_value(value).expect("plain data serialises"));
+        body.insert(
+            key.to_owned(),
+            serde_json::to_value(value).expect("plain data serialises"),
+        );
     }
 }

@@ -15,14 +15,62 @@ use crate::render::Summary;
 
 pub(super) fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::new("auth0_list_organizations", "List organizations", "List the tenant's organizations. Without `page` it pages by checkpoint (no limit on how far); with `page` Auth0 stops at the first 1000.", Effect::Read, list_organizations),
-        ToolDef::new("auth0_get_organization", "Get an organization", "Get one organization by `organization_id` or by `name`.", Effect::Read, get_organization),
-        ToolDef::new("auth0_create_organization", "Create an organization", "Create an organization.", Effect::Write { idempotent: false }, create_organization),
-        ToolDef::new("auth0_update_organization", "Update an organization", "Change an organization's name, display name, branding or metadata.", Effect::Write { idempotent: true }, update_organization),
-        ToolDef::new("auth0_delete_organization", "Delete an organization", "Delete an organization permanently (its members stay as users).", Effect::Destructive { idempotent: false }, delete_organization),
-        ToolDef::new("auth0_list_organization_members", "List organization members", "List the members of an organization.", Effect::Read, list_organization_members),
-        ToolDef::new("auth0_add_organization_members", "Add organization members", "Add users to an organization as members.", Effect::Write { idempotent: true }, add_organization_members),
-        ToolDef::new("auth0_remove_organization_members", "Remove organization members", "Remove users from an organization (the users themselves are kept).", Effect::Destructive { idempotent: true }, remove_organization_members),
+        ToolDef::new(
+            "auth0_list_organizations",
+            "List organizations",
+            "List the tenant's organizations. Without `page` it pages by checkpoint (no limit on how far); with `page` Auth0 stops at the first 1000.",
+            Effect::Read,
+            list_organizations,
+        ),
+        ToolDef::new(
+            "auth0_get_organization",
+            "Get an organization",
+            "Get one organization by `organization_id` or by `name`.",
+            Effect::Read,
+            get_organization,
+        ),
+        ToolDef::new(
+            "auth0_create_organization",
+            "Create an organization",
+            "Create an organization.",
+            Effect::Write { idempotent: false },
+            create_organization,
+        ),
+        ToolDef::new(
+            "auth0_update_organization",
+            "Update an organization",
+            "Change an organization's name, display name, branding or metadata.",
+            Effect::Write { idempotent: true },
+            update_organization,
+        ),
+        ToolDef::new(
+            "auth0_delete_organization",
+            "Delete an organization",
+            "Delete an organization permanently (its members stay as users).",
+            Effect::Destructive { idempotent: false },
+            delete_organization,
+        ),
+        ToolDef::new(
+            "auth0_list_organization_members",
+            "List organization members",
+            "List the members of an organization.",
+            Effect::Read,
+            list_organization_members,
+        ),
+        ToolDef::new(
+            "auth0_add_organization_members",
+            "Add organization members",
+            "Add users to an organization as members.",
+            Effect::Write { idempotent: true },
+            add_organization_members,
+        ),
+        ToolDef::new(
+            "auth0_remove_organization_members",
+            "Remove organization members",
+            "Remove users from an organization (the users themselves are kept).",
+            Effect::Destructive { idempotent: true },
+            remove_organization_members,
+        ),
     ]
 }
 
@@ -35,7 +83,10 @@ impl Summary for Organization {
         format!(
             "Organization {} ({}).",
             self.id.as_deref().unwrap_or("(no id)"),
-            self.display_name.as_deref().or(self.name.as_deref()).unwrap_or("unnamed")
+            self.display_name
+                .as_deref()
+                .or(self.name.as_deref())
+                .unwrap_or("unnamed")
         )
     }
 }
@@ -58,9 +109,15 @@ pub(crate) struct ListOrganizationsArgs {
     cursor: Option<String>,
 }
 
-async fn list_organizations(ctx: CallContext, args: ListOrganizationsArgs) -> Result<ListOutput<Organization>, ToolError> {
+async fn list_organizations(
+    ctx: CallContext,
+    args: ListOrganizationsArgs,
+) -> Result<ListOutput<Organization>, ToolError> {
     let request = paging::page_request(args.cursor.as_deref(), args.page, args.per_page)?;
-    let page = ctx.auth0.list_organizations(ctx.token(), &request, args.sort.as_deref()).await?;
+    let page = ctx
+        .auth0
+        .list_organizations(ctx.token(), &request, args.sort.as_deref())
+        .await?;
     Ok(ListOutput::from_page(page, |org| org))
 }
 
@@ -75,11 +132,19 @@ pub(crate) struct GetOrganizationArgs {
     name: Option<String>,
 }
 
-async fn get_organization(ctx: CallContext, args: GetOrganizationArgs) -> Result<Organization, ToolError> {
+async fn get_organization(
+    ctx: CallContext,
+    args: GetOrganizationArgs,
+) -> Result<Organization, ToolError> {
     match (args.organization_id, args.name) {
         (Some(id), None) => Ok(ctx.auth0.get_organization(ctx.token(), &id).await?),
-        (None, Some(name)) => Ok(ctx.auth0.get_organization_by_name(ctx.token(), &name).await?),
-        _ => Err(ToolError::InvalidArguments("give exactly one of `organization_id` and `name`".into())),
+        (None, Some(name)) => Ok(ctx
+            .auth0
+            .get_organization_by_name(ctx.token(), &name)
+            .await?),
+        _ => Err(ToolError::InvalidArguments(
+            "give exactly one of `organization_id` and `name`".into(),
+        )),
     }
 }
 
@@ -99,14 +164,20 @@ pub(crate) struct CreateOrganizationArgs {
     metadata: Option<Map<String, Value>>,
 }
 
-async fn create_organization(ctx: CallContext, args: CreateOrganizationArgs) -> Result<Organization, ToolError> {
+async fn create_organization(
+    ctx: CallContext,
+    args: CreateOrganizationArgs,
+) -> Result<Organization, ToolError> {
     let organization = CreateOrganization {
         name: args.name,
         display_name: args.display_name,
         branding: args.branding.map(Value::Object),
         metadata: args.metadata,
     };
-    Ok(ctx.auth0.create_organization(ctx.token(), &organization).await?)
+    Ok(ctx
+        .auth0
+        .create_organization(ctx.token(), &organization)
+        .await?)
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -128,16 +199,24 @@ pub(crate) struct UpdateOrganizationArgs {
     metadata: Option<Map<String, Value>>,
 }
 
-async fn update_organization(ctx: CallContext, args: UpdateOrganizationArgs) -> Result<Organization, ToolError> {
+async fn update_organization(
+    ctx: CallContext,
+    args: UpdateOrganizationArgs,
+) -> Result<Organization, ToolError> {
     let mut body = Map::new();
     patch_field(&mut body, "name", args.name);
     patch_field(&mut body, "display_name", args.display_name);
     patch_field(&mut body, "branding", args.branding);
     patch_field(&mut body, "metadata", args.metadata);
     if body.is_empty() {
-        return Err(ToolError::InvalidArguments("nothing to update: give at least one field besides organization_id".into()));
+        return Err(ToolError::InvalidArguments(
+            "nothing to update: give at least one field besides organization_id".into(),
+        ));
     }
-    Ok(ctx.auth0.update_organization(ctx.token(), &args.organization_id, &body).await?)
+    Ok(ctx
+        .auth0
+        .update_organization(ctx.token(), &args.organization_id, &body)
+        .await?)
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -148,9 +227,18 @@ pub(crate) struct OrganizationIdArgs {
     organization_id: String,
 }
 
-async fn delete_organization(ctx: CallContext, args: OrganizationIdArgs) -> Result<Deleted, ToolError> {
-    ctx.auth0.delete_organization(ctx.token(), &args.organization_id).await?;
-    Ok(Deleted { kind: "organization", id: args.organization_id, deleted: true })
+async fn delete_organization(
+    ctx: CallContext,
+    args: OrganizationIdArgs,
+) -> Result<Deleted, ToolError> {
+    ctx.auth0
+        .delete_organization(ctx.token(), &args.organization_id)
+        .await?;
+    Ok(Deleted {
+        kind: "organization",
+        id: args.organization_id,
+        deleted: true,
+    })
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -168,9 +256,15 @@ pub(crate) struct ListMembersArgs {
     cursor: Option<String>,
 }
 
-async fn list_organization_members(ctx: CallContext, args: ListMembersArgs) -> Result<ListOutput<Member>, ToolError> {
+async fn list_organization_members(
+    ctx: CallContext,
+    args: ListMembersArgs,
+) -> Result<ListOutput<Member>, ToolError> {
     let request = paging::page_request(args.cursor.as_deref(), args.page, args.per_page)?;
-    let page = ctx.auth0.list_organization_members(ctx.token(), &args.organization_id, &request).await?;
+    let page = ctx
+        .auth0
+        .list_organization_members(ctx.token(), &args.organization_id, &request)
+        .await?;
     Ok(ListOutput::from_page(page, |member| member))
 }
 
@@ -198,16 +292,44 @@ pub(crate) struct MembersChanged {
 
 impl Summary for MembersChanged {
     fn summary(&self) -> String {
-        format!("{} {} member(s) {} organization {}.", if self.change == "added" { "Added" } else { "Removed" }, self.members.len(), if self.change == "added" { "to" } else { "from" }, self.organization_id)
+        format!(
+            "{} {} member(s) {} organization {}.",
+            if self.change == "added" {
+                "Added"
+            } else {
+                "Removed"
+            },
+            self.members.len(),
+            if self.change == "added" { "to" } else { "from" },
+            self.organization_id
+        )
     }
 }
 
-async fn add_organization_members(ctx: CallContext, args: MembersArgs) -> Result<MembersChanged, ToolError> {
-    ctx.auth0.add_organization_members(ctx.token(), &args.organization_id, &args.members).await?;
-    Ok(MembersChanged { organization_id: args.organization_id, members: args.members, change: "added" })
+async fn add_organization_members(
+    ctx: CallContext,
+    args: MembersArgs,
+) -> Result<MembersChanged, ToolError> {
+    ctx.auth0
+        .add_organization_members(ctx.token(), &args.organization_id, &args.members)
+        .await?;
+    Ok(MembersChanged {
+        organization_id: args.organization_id,
+        members: args.members,
+        change: "added",
+    })
 }
 
-async fn remove_organization_members(ctx: CallContext, args: MembersArgs) -> Result<MembersChanged, ToolError> {
-    ctx.auth0.remove_organization_members(ctx.token(), &args.organization_id, &args.members).await?;
-    Ok(MembersChanged { organization_id: args.organization_id, members: args.members, change: "removed" })
+async fn remove_organization_members(
+    ctx: CallContext,
+    args: MembersArgs,
+) -> Result<MembersChanged, ToolError> {
+    ctx.auth0
+        .remove_organization_members(ctx.token(), &args.organization_id, &args.members)
+        .await?;
+    Ok(MembersChanged {
+        organization_id: args.organization_id,
+        members: args.members,
+        change: "removed",
+    })
 }

@@ -15,16 +15,76 @@ use crate::render::Summary;
 
 pub(super) fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::new("auth0_list_roles", "List roles", "List the tenant's roles, optionally filtered by name.", Effect::Read, list_roles),
-        ToolDef::new("auth0_get_role", "Get a role", "Get one role by id.", Effect::Read, get_role),
-        ToolDef::new("auth0_list_role_users", "List a role's users", "List the users assigned a role. Without `page` it pages by checkpoint; with `page` Auth0 stops at the first 1000.", Effect::Read, list_role_users),
-        ToolDef::new("auth0_list_role_permissions", "List a role's permissions", "List the permissions a role grants.", Effect::Read, list_role_permissions),
-        ToolDef::new("auth0_create_role", "Create a role", "Create a role.", Effect::Write { idempotent: false }, create_role),
-        ToolDef::new("auth0_update_role", "Update a role", "Change a role's name or description.", Effect::Write { idempotent: true }, update_role),
-        ToolDef::new("auth0_assign_role_users", "Assign a role to users", "Assign a role to one or more users.", Effect::Write { idempotent: true }, assign_role_users),
-        ToolDef::new("auth0_add_role_permissions", "Add permissions to a role", "Add permissions (of an API registered in the tenant) to a role.", Effect::Write { idempotent: true }, add_role_permissions),
-        ToolDef::new("auth0_remove_role_permissions", "Remove permissions from a role", "Remove permissions from a role; users holding the role lose them.", Effect::Destructive { idempotent: true }, remove_role_permissions),
-        ToolDef::new("auth0_delete_role", "Delete a role", "Delete a role; users holding it lose its permissions.", Effect::Destructive { idempotent: false }, delete_role),
+        ToolDef::new(
+            "auth0_list_roles",
+            "List roles",
+            "List the tenant's roles, optionally filtered by name.",
+            Effect::Read,
+            list_roles,
+        ),
+        ToolDef::new(
+            "auth0_get_role",
+            "Get a role",
+            "Get one role by id.",
+            Effect::Read,
+            get_role,
+        ),
+        ToolDef::new(
+            "auth0_list_role_users",
+            "List a role's users",
+            "List the users assigned a role. Without `page` it pages by checkpoint; with `page` Auth0 stops at the first 1000.",
+            Effect::Read,
+            list_role_users,
+        ),
+        ToolDef::new(
+            "auth0_list_role_permissions",
+            "List a role's permissions",
+            "List the permissions a role grants.",
+            Effect::Read,
+            list_role_permissions,
+        ),
+        ToolDef::new(
+            "auth0_create_role",
+            "Create a role",
+            "Create a role.",
+            Effect::Write { idempotent: false },
+            create_role,
+        ),
+        ToolDef::new(
+            "auth0_update_role",
+            "Update a role",
+            "Change a role's name or description.",
+            Effect::Write { idempotent: true },
+            update_role,
+        ),
+        ToolDef::new(
+            "auth0_assign_role_users",
+            "Assign a role to users",
+            "Assign a role to one or more users.",
+            Effect::Write { idempotent: true },
+            assign_role_users,
+        ),
+        ToolDef::new(
+            "auth0_add_role_permissions",
+            "Add permissions to a role",
+            "Add permissions (of an API registered in the tenant) to a role.",
+            Effect::Write { idempotent: true },
+            add_role_permissions,
+        ),
+        ToolDef::new(
+            "auth0_remove_role_permissions",
+            "Remove permissions from a role",
+            "Remove permissions from a role; users holding the role lose them.",
+            Effect::Destructive { idempotent: true },
+            remove_role_permissions,
+        ),
+        ToolDef::new(
+            "auth0_delete_role",
+            "Delete a role",
+            "Delete a role; users holding it lose its permissions.",
+            Effect::Destructive { idempotent: false },
+            delete_role,
+        ),
     ]
 }
 
@@ -34,7 +94,11 @@ impl Noun for RoleUser {
 
 impl Summary for Role {
     fn summary(&self) -> String {
-        format!("Role {} ({}).", self.id.as_deref().unwrap_or("(no id)"), self.name.as_deref().unwrap_or("unnamed"))
+        format!(
+            "Role {} ({}).",
+            self.id.as_deref().unwrap_or("(no id)"),
+            self.name.as_deref().unwrap_or("unnamed")
+        )
     }
 }
 
@@ -55,7 +119,10 @@ pub(crate) struct ListRolesArgs {
 
 async fn list_roles(ctx: CallContext, args: ListRolesArgs) -> Result<ListOutput<Role>, ToolError> {
     let offset = paging::offset(args.cursor.as_deref(), args.page, args.per_page)?;
-    let page = ctx.auth0.list_roles(ctx.token(), args.name_filter.as_deref(), &offset).await?;
+    let page = ctx
+        .auth0
+        .list_roles(ctx.token(), args.name_filter.as_deref(), &offset)
+        .await?;
     Ok(ListOutput::from_page(page, |role| role))
 }
 
@@ -86,15 +153,27 @@ pub(crate) struct RolePageArgs {
     cursor: Option<String>,
 }
 
-async fn list_role_users(ctx: CallContext, args: RolePageArgs) -> Result<ListOutput<RoleUser>, ToolError> {
+async fn list_role_users(
+    ctx: CallContext,
+    args: RolePageArgs,
+) -> Result<ListOutput<RoleUser>, ToolError> {
     let request = paging::page_request(args.cursor.as_deref(), args.page, args.per_page)?;
-    let page = ctx.auth0.list_role_users(ctx.token(), &args.role_id, &request).await?;
+    let page = ctx
+        .auth0
+        .list_role_users(ctx.token(), &args.role_id, &request)
+        .await?;
     Ok(ListOutput::from_page(page, |user| user))
 }
 
-async fn list_role_permissions(ctx: CallContext, args: RolePageArgs) -> Result<ListOutput<Permission>, ToolError> {
+async fn list_role_permissions(
+    ctx: CallContext,
+    args: RolePageArgs,
+) -> Result<ListOutput<Permission>, ToolError> {
     let offset = paging::offset(args.cursor.as_deref(), args.page, args.per_page)?;
-    let page = ctx.auth0.list_role_permissions(ctx.token(), &args.role_id, &offset).await?;
+    let page = ctx
+        .auth0
+        .list_role_permissions(ctx.token(), &args.role_id, &offset)
+        .await?;
     Ok(ListOutput::from_page(page, |permission| permission))
 }
 
@@ -110,7 +189,10 @@ pub(crate) struct CreateRoleArgs {
 }
 
 async fn create_role(ctx: CallContext, args: CreateRoleArgs) -> Result<Role, ToolError> {
-    let role = CreateRole { name: args.name, description: args.description };
+    let role = CreateRole {
+        name: args.name,
+        description: args.description,
+    };
     Ok(ctx.auth0.create_role(ctx.token(), &role).await?)
 }
 
@@ -133,9 +215,14 @@ async fn update_role(ctx: CallContext, args: UpdateRoleArgs) -> Result<Role, Too
     patch_field(&mut body, "name", args.name);
     patch_field(&mut body, "description", args.description);
     if body.is_empty() {
-        return Err(ToolError::InvalidArguments("nothing to update: give `name` or `description`".into()));
+        return Err(ToolError::InvalidArguments(
+            "nothing to update: give `name` or `description`".into(),
+        ));
     }
-    Ok(ctx.auth0.update_role(ctx.token(), &args.role_id, &body).await?)
+    Ok(ctx
+        .auth0
+        .update_role(ctx.token(), &args.role_id, &body)
+        .await?)
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -160,13 +247,25 @@ pub(crate) struct RoleUsersAssigned {
 
 impl Summary for RoleUsersAssigned {
     fn summary(&self) -> String {
-        format!("Assigned role {} to {} user(s).", self.role_id, self.users.len())
+        format!(
+            "Assigned role {} to {} user(s).",
+            self.role_id,
+            self.users.len()
+        )
     }
 }
 
-async fn assign_role_users(ctx: CallContext, args: RoleUsersArgs) -> Result<RoleUsersAssigned, ToolError> {
-    ctx.auth0.assign_role_users(ctx.token(), &args.role_id, &args.users).await?;
-    Ok(RoleUsersAssigned { role_id: args.role_id, users: args.users })
+async fn assign_role_users(
+    ctx: CallContext,
+    args: RoleUsersArgs,
+) -> Result<RoleUsersAssigned, ToolError> {
+    ctx.auth0
+        .assign_role_users(ctx.token(), &args.role_id, &args.users)
+        .await?;
+    Ok(RoleUsersAssigned {
+        role_id: args.role_id,
+        users: args.users,
+    })
 }
 
 /// A permission of an API registered in the tenant.
@@ -205,29 +304,76 @@ pub(crate) struct RolePermissionsChanged {
 
 impl Summary for RolePermissionsChanged {
     fn summary(&self) -> String {
-        let names: Vec<_> = self.permissions.iter().map(|p| p.permission_name.as_str()).collect();
-        format!("{} {} permission(s) on role {}: {}.", if self.change == "added" { "Added" } else { "Removed" }, names.len(), self.role_id, names.join(", "))
+        let names: Vec<_> = self
+            .permissions
+            .iter()
+            .map(|p| p.permission_name.as_str())
+            .collect();
+        format!(
+            "{} {} permission(s) on role {}: {}.",
+            if self.change == "added" {
+                "Added"
+            } else {
+                "Removed"
+            },
+            names.len(),
+            self.role_id,
+            names.join(", ")
+        )
     }
 }
 
 fn permission_refs(permissions: &[PermissionArg]) -> Vec<PermissionRef> {
     permissions
         .iter()
-        .map(|p| PermissionRef { resource_server_identifier: p.resource_server_identifier.clone(), permission_name: p.permission_name.clone() })
+        .map(|p| PermissionRef {
+            resource_server_identifier: p.resource_server_identifier.clone(),
+            permission_name: p.permission_name.clone(),
+        })
         .collect()
 }
 
-async fn add_role_permissions(ctx: CallContext, args: RolePermissionsArgs) -> Result<RolePermissionsChanged, ToolError> {
-    ctx.auth0.add_role_permissions(ctx.token(), &args.role_id, &permission_refs(&args.permissions)).await?;
-    Ok(RolePermissionsChanged { role_id: args.role_id, permissions: args.permissions, change: "added" })
+async fn add_role_permissions(
+    ctx: CallContext,
+    args: RolePermissionsArgs,
+) -> Result<RolePermissionsChanged, ToolError> {
+    ctx.auth0
+        .add_role_permissions(
+            ctx.token(),
+            &args.role_id,
+            &permission_refs(&args.permissions),
+        )
+        .await?;
+    Ok(RolePermissionsChanged {
+        role_id: args.role_id,
+        permissions: args.permissions,
+        change: "added",
+    })
 }
 
-async fn remove_role_permissions(ctx: CallContext, args: RolePermissionsArgs) -> Result<RolePermissionsChanged, ToolError> {
-    ctx.auth0.remove_role_permissions(ctx.token(), &args.role_id, &permission_refs(&args.permissions)).await?;
-    Ok(RolePermissionsChanged { role_id: args.role_id, permissions: args.permissions, change: "removed" })
+async fn remove_role_permissions(
+    ctx: CallContext,
+    args: RolePermissionsArgs,
+) -> Result<RolePermissionsChanged, ToolError> {
+    ctx.auth0
+        .remove_role_permissions(
+            ctx.token(),
+            &args.role_id,
+            &permission_refs(&args.permissions),
+        )
+        .await?;
+    Ok(RolePermissionsChanged {
+        role_id: args.role_id,
+        permissions: args.permissions,
+        change: "removed",
+    })
 }
 
 async fn delete_role(ctx: CallContext, args: RoleIdArgs) -> Result<Deleted, ToolError> {
     ctx.auth0.delete_role(ctx.token(), &args.role_id).await?;
-    Ok(Deleted { kind: "role", id: args.role_id, deleted: true })
+    Ok(Deleted {
+        kind: "role",
+        id: args.role_id,
+        deleted: true,
+    })
 }

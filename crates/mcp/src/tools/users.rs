@@ -15,19 +15,97 @@ use crate::render::Summary;
 
 pub(super) fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::new("auth0_list_users", "List users", "Search and list the tenant's users (Auth0 user search v3, Lucene syntax in `q`). Auth0 returns at most the first 1000 matches; narrow `q` to reach others.", Effect::Read, list_users),
-        ToolDef::new("auth0_get_user", "Get a user", "Get one user by user_id, with profile, metadata, identities and login statistics.", Effect::Read, get_user),
-        ToolDef::new("auth0_find_users_by_email", "Find users by email", "Find every user with this exact email address (one per connection).", Effect::Read, find_users_by_email),
-        ToolDef::new("auth0_create_user", "Create a user", "Create a user in a connection (e.g. Username-Password-Authentication; database connections need a password).", Effect::Write { idempotent: false }, create_user),
-        ToolDef::new("auth0_update_user", "Update a user", "Update a user's profile, metadata or blocked state. Metadata objects merge one level deep; a field set to null is removed. Blocking a user locks them out.", Effect::Destructive { idempotent: true }, update_user),
-        ToolDef::new("auth0_delete_user", "Delete a user", "Delete a user permanently.", Effect::Destructive { idempotent: true }, delete_user),
-        ToolDef::new("auth0_get_user_idp_tokens", "Get a user's identity-provider tokens", "Get the access and refresh tokens that the user's identity providers (e.g. Google) issued, per identity. These are secrets: use them only for the task at hand.", Effect::Read, get_user_idp_tokens),
-        ToolDef::new("auth0_list_user_roles", "List a user's roles", "List the roles assigned directly to a user.", Effect::Read, list_user_roles),
-        ToolDef::new("auth0_assign_user_roles", "Assign roles to a user", "Assign one or more roles to a user (already-assigned roles are kept).", Effect::Write { idempotent: true }, assign_user_roles),
-        ToolDef::new("auth0_remove_user_roles", "Remove roles from a user", "Remove one or more roles from a user.", Effect::Destructive { idempotent: true }, remove_user_roles),
-        ToolDef::new("auth0_list_user_permissions", "List a user's permissions", "List the permissions a user holds, directly or through roles, with where each comes from.", Effect::Read, list_user_permissions),
-        ToolDef::new("auth0_list_user_organizations", "List a user's organizations", "List the organizations a user is a member of.", Effect::Read, list_user_organizations),
-        ToolDef::new("auth0_list_user_logs", "List a user's log events", "List log events for one user, newest first by default.", Effect::Read, list_user_logs),
+        ToolDef::new(
+            "auth0_list_users",
+            "List users",
+            "Search and list the tenant's users (Auth0 user search v3, Lucene syntax in `q`). Auth0 returns at most the first 1000 matches; narrow `q` to reach others.",
+            Effect::Read,
+            list_users,
+        ),
+        ToolDef::new(
+            "auth0_get_user",
+            "Get a user",
+            "Get one user by user_id, with profile, metadata, identities and login statistics.",
+            Effect::Read,
+            get_user,
+        ),
+        ToolDef::new(
+            "auth0_find_users_by_email",
+            "Find users by email",
+            "Find every user with this exact email address (one per connection).",
+            Effect::Read,
+            find_users_by_email,
+        ),
+        ToolDef::new(
+            "auth0_create_user",
+            "Create a user",
+            "Create a user in a connection (e.g. Username-Password-Authentication; database connections need a password).",
+            Effect::Write { idempotent: false },
+            create_user,
+        ),
+        ToolDef::new(
+            "auth0_update_user",
+            "Update a user",
+            "Update a user's profile, metadata or blocked state. Metadata objects merge one level deep; a field set to null is removed. Blocking a user locks them out.",
+            Effect::Destructive { idempotent: true },
+            update_user,
+        ),
+        ToolDef::new(
+            "auth0_delete_user",
+            "Delete a user",
+            "Delete a user permanently.",
+            Effect::Destructive { idempotent: true },
+            delete_user,
+        ),
+        ToolDef::new(
+            "auth0_get_user_idp_tokens",
+            "Get a user's identity-provider tokens",
+            "Get the access and refresh tokens that the user's identity providers (e.g. Google) issued, per identity. These are secrets: use them only for the task at hand.",
+            Effect::Read,
+            get_user_idp_tokens,
+        ),
+        ToolDef::new(
+            "auth0_list_user_roles",
+            "List a user's roles",
+            "List the roles assigned directly to a user.",
+            Effect::Read,
+            list_user_roles,
+        ),
+        ToolDef::new(
+            "auth0_assign_user_roles",
+            "Assign roles to a user",
+            "Assign one or more roles to a user (already-assigned roles are kept).",
+            Effect::Write { idempotent: true },
+            assign_user_roles,
+        ),
+        ToolDef::new(
+            "auth0_remove_user_roles",
+            "Remove roles from a user",
+            "Remove one or more roles from a user.",
+            Effect::Destructive { idempotent: true },
+            remove_user_roles,
+        ),
+        ToolDef::new(
+            "auth0_list_user_permissions",
+            "List a user's permissions",
+            "List the permissions a user holds, directly or through roles, with where each comes from.",
+            Effect::Read,
+            list_user_permissions,
+        ),
+        ToolDef::new(
+            "auth0_list_user_organizations",
+            "List a user's organizations",
+            "List the organizations a user is a member of.",
+            Effect::Read,
+            list_user_organizations,
+        ),
+        ToolDef::new(
+            "auth0_list_user_logs",
+            "List a user's log events",
+            "List log events for one user, newest first by default.",
+            Effect::Read,
+            list_user_logs,
+        ),
     ]
 }
 
@@ -118,8 +196,15 @@ pub(crate) struct GetUserArgs {
 }
 
 async fn get_user(ctx: CallContext, args: GetUserArgs) -> Result<User, ToolError> {
-    let fields = Fields { fields: args.fields, include_fields: args.include_fields };
-    Ok(without_idp_tokens(ctx.auth0.get_user(ctx.token(), &args.user_id, &fields).await?))
+    let fields = Fields {
+        fields: args.fields,
+        include_fields: args.include_fields,
+    };
+    Ok(without_idp_tokens(
+        ctx.auth0
+            .get_user(ctx.token(), &args.user_id, &fields)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -148,10 +233,21 @@ impl Summary for UsersFound {
     }
 }
 
-async fn find_users_by_email(ctx: CallContext, args: FindUsersByEmailArgs) -> Result<UsersFound, ToolError> {
-    let fields = Fields { fields: args.fields, include_fields: args.include_fields };
-    let users = ctx.auth0.users_by_email(ctx.token(), &args.email, &fields).await?;
-    Ok(UsersFound { users: users.into_iter().map(without_idp_tokens).collect() })
+async fn find_users_by_email(
+    ctx: CallContext,
+    args: FindUsersByEmailArgs,
+) -> Result<UsersFound, ToolError> {
+    let fields = Fields {
+        fields: args.fields,
+        include_fields: args.include_fields,
+    };
+    let users = ctx
+        .auth0
+        .users_by_email(ctx.token(), &args.email, &fields)
+        .await?;
+    Ok(UsersFound {
+        users: users.into_iter().map(without_idp_tokens).collect(),
+    })
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -221,7 +317,9 @@ async fn create_user(ctx: CallContext, args: CreateUserArgs) -> Result<User, Too
         app_metadata: args.app_metadata,
         user_metadata: args.user_metadata,
     };
-    Ok(without_idp_tokens(ctx.auth0.create_user(ctx.token(), &user).await?))
+    Ok(without_idp_tokens(
+        ctx.auth0.create_user(ctx.token(), &user).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -304,9 +402,15 @@ async fn update_user(ctx: CallContext, args: UpdateUserArgs) -> Result<User, Too
     patch_field(&mut body, "app_metadata", args.app_metadata);
     patch_field(&mut body, "user_metadata", args.user_metadata);
     if body.is_empty() || (body.len() == 1 && body.contains_key("connection")) {
-        return Err(ToolError::InvalidArguments("nothing to update: give at least one field besides user_id".into()));
+        return Err(ToolError::InvalidArguments(
+            "nothing to update: give at least one field besides user_id".into(),
+        ));
     }
-    Ok(without_idp_tokens(ctx.auth0.update_user(ctx.token(), &args.user_id, &body).await?))
+    Ok(without_idp_tokens(
+        ctx.auth0
+            .update_user(ctx.token(), &args.user_id, &body)
+            .await?,
+    ))
 }
 
 /// The outcome of a removal.
@@ -328,7 +432,11 @@ impl Summary for Deleted {
 
 async fn delete_user(ctx: CallContext, args: UserIdArgs) -> Result<Deleted, ToolError> {
     ctx.auth0.delete_user(ctx.token(), &args.user_id).await?;
-    Ok(Deleted { kind: "user", id: args.user_id, deleted: true })
+    Ok(Deleted {
+        kind: "user",
+        id: args.user_id,
+        deleted: true,
+    })
 }
 
 /// A user's identities with the tokens their identity providers issued.
@@ -362,15 +470,27 @@ pub(crate) struct IdpIdentity {
 
 impl Summary for IdpTokens {
     fn summary(&self) -> String {
-        let with_tokens = self.identities.iter().filter(|i| i.access_token.is_some() || i.refresh_token.is_some()).count();
-        format!("{} identities of {}, {with_tokens} with IdP tokens.", self.identities.len(), self.user_id)
+        let with_tokens = self
+            .identities
+            .iter()
+            .filter(|i| i.access_token.is_some() || i.refresh_token.is_some())
+            .count();
+        format!(
+            "{} identities of {}, {with_tokens} with IdP tokens.",
+            self.identities.len(),
+            self.user_id
+        )
     }
 }
 
 async fn get_user_idp_tokens(ctx: CallContext, args: UserIdArgs) -> Result<IdpTokens, ToolError> {
-    let user = ctx.auth0.get_user(ctx.token(), &args.user_id, &Fields::default()).await?;
+    let user = ctx
+        .auth0
+        .get_user(ctx.token(), &args.user_id, &Fields::default())
+        .await?;
     let user = serde_json::to_value(user).map_err(|e| ToolError::Internal(e.to_string()))?;
-    let text = |identity: &Value, key: &str| identity.get(key).and_then(Value::as_str).map(str::to_owned);
+    let text =
+        |identity: &Value, key: &str| identity.get(key).and_then(Value::as_str).map(str::to_owned);
     let identities = user
         .get("identities")
         .and_then(Value::as_array)
@@ -379,7 +499,11 @@ async fn get_user_idp_tokens(ctx: CallContext, args: UserIdArgs) -> Result<IdpTo
                 .map(|identity| IdpIdentity {
                     provider: text(identity, "provider"),
                     connection: text(identity, "connection"),
-                    user_id: identity.get("user_id").map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())),
+                    user_id: identity.get("user_id").map(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string())
+                    }),
                     access_token: text(identity, "access_token"),
                     access_token_secret: text(identity, "access_token_secret"),
                     refresh_token: text(identity, "refresh_token"),
@@ -387,7 +511,10 @@ async fn get_user_idp_tokens(ctx: CallContext, args: UserIdArgs) -> Result<IdpTo
                 .collect()
         })
         .unwrap_or_default();
-    Ok(IdpTokens { user_id: args.user_id, identities })
+    Ok(IdpTokens {
+        user_id: args.user_id,
+        identities,
+    })
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -405,9 +532,15 @@ pub(crate) struct UserPageArgs {
     cursor: Option<String>,
 }
 
-async fn list_user_roles(ctx: CallContext, args: UserPageArgs) -> Result<ListOutput<Role>, ToolError> {
+async fn list_user_roles(
+    ctx: CallContext,
+    args: UserPageArgs,
+) -> Result<ListOutput<Role>, ToolError> {
     let offset = paging::offset(args.cursor.as_deref(), args.page, args.per_page)?;
-    let page = ctx.auth0.list_user_roles(ctx.token(), &args.user_id, &offset).await?;
+    let page = ctx
+        .auth0
+        .list_user_roles(ctx.token(), &args.user_id, &offset)
+        .await?;
     Ok(ListOutput::from_page(page, |role| role))
 }
 
@@ -435,34 +568,73 @@ pub(crate) struct UserRolesChanged {
 
 impl Summary for UserRolesChanged {
     fn summary(&self) -> String {
-        format!("{} {} role(s) for {}: {}.", capitalised(self.change), self.roles.len(), self.user_id, self.roles.join(", "))
+        format!(
+            "{} {} role(s) for {}: {}.",
+            capitalised(self.change),
+            self.roles.len(),
+            self.user_id,
+            self.roles.join(", ")
+        )
     }
 }
 
 fn capitalised(word: &str) -> String {
     let mut chars = word.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
-async fn assign_user_roles(ctx: CallContext, args: UserRolesArgs) -> Result<UserRolesChanged, ToolError> {
-    ctx.auth0.assign_user_roles(ctx.token(), &args.user_id, &args.roles).await?;
-    Ok(UserRolesChanged { user_id: args.user_id, roles: args.roles, change: "assigned" })
+async fn assign_user_roles(
+    ctx: CallContext,
+    args: UserRolesArgs,
+) -> Result<UserRolesChanged, ToolError> {
+    ctx.auth0
+        .assign_user_roles(ctx.token(), &args.user_id, &args.roles)
+        .await?;
+    Ok(UserRolesChanged {
+        user_id: args.user_id,
+        roles: args.roles,
+        change: "assigned",
+    })
 }
 
-async fn remove_user_roles(ctx: CallContext, args: UserRolesArgs) -> Result<UserRolesChanged, ToolError> {
-    ctx.auth0.remove_user_roles(ctx.token(), &args.user_id, &args.roles).await?;
-    Ok(UserRolesChanged { user_id: args.user_id, roles: args.roles, change: "removed" })
+async fn remove_user_roles(
+    ctx: CallContext,
+    args: UserRolesArgs,
+) -> Result<UserRolesChanged, ToolError> {
+    ctx.auth0
+        .remove_user_roles(ctx.token(), &args.user_id, &args.roles)
+        .await?;
+    Ok(UserRolesChanged {
+        user_id: args.user_id,
+        roles: args.roles,
+        change: "removed",
+    })
 }
 
-async fn list_user_permissions(ctx: CallContext, args: UserPageArgs) -> Result<ListOutput<Permission>, ToolError> {
+async fn list_user_permissions(
+    ctx: CallContext,
+    args: UserPageArgs,
+) -> Result<ListOutput<Permission>, ToolError> {
     let offset = paging::offset(args.cursor.as_deref(), args.page, args.per_page)?;
-    let page = ctx.auth0.list_user_permissions(ctx.token(), &args.user_id, &offset).await?;
+    let page = ctx
+        .auth0
+        .list_user_permissions(ctx.token(), &args.user_id, &offset)
+        .await?;
     Ok(ListOutput::from_page(page, |permission| permission))
 }
 
-async fn list_user_organizations(ctx: CallContext, args: UserPageArgs) -> Result<ListOutput<Organization>, ToolError> {
+async fn list_user_organizations(
+    ctx: CallContext,
+    args: UserPageArgs,
+) -> Result<ListOutput<Organization>, ToolError> {
     let offset = paging::offset(args.cursor.as_deref(), args.page, args.per_page)?;
-    let page = ctx.auth0.list_user_organizations(ctx.token(), &args.user_id, &offset).await?;
+    let page = ctx
+        .auth0
+        .list_user_organizations(ctx.token(), &args.user_id, &offset)
+        .await?;
     Ok(ListOutput::from_page(page, |organization| organization))
 }
 
@@ -484,8 +656,14 @@ pub(crate) struct UserLogsArgs {
     cursor: Option<String>,
 }
 
-async fn list_user_logs(ctx: CallContext, args: UserLogsArgs) -> Result<ListOutput<LogEvent>, ToolError> {
+async fn list_user_logs(
+    ctx: CallContext,
+    args: UserLogsArgs,
+) -> Result<ListOutput<LogEvent>, ToolError> {
     let offset = paging::offset(args.cursor.as_deref(), args.page, args.per_page)?;
-    let page = ctx.auth0.list_user_logs(ctx.token(), &args.user_id, &offset, args.sort.as_deref()).await?;
+    let page = ctx
+        .auth0
+        .list_user_logs(ctx.token(), &args.user_id, &offset, args.sort.as_deref())
+        .await?;
     Ok(ListOutput::from_page(page, |event| event))
 }

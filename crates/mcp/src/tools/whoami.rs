@@ -45,7 +45,13 @@ pub(crate) struct WhoAmI {
 
 impl Summary for WhoAmI {
     fn summary(&self) -> String {
-        format!("{} on tenant {} ({}) with {} scopes.", self.principal, self.tenant, self.domain, self.scopes.len())
+        format!(
+            "{} on tenant {} ({}) with {} scopes.",
+            self.principal,
+            self.tenant,
+            self.domain,
+            self.scopes.len()
+        )
     }
 }
 
