@@ -4,6 +4,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod http;
+pub mod jsonrpc;
 pub mod logging;
 pub mod runtime;
 pub mod stdio_transport;

@@ -11,15 +11,14 @@
 //!
 //! Everything else goes to rmcp unchanged.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
-use rmcp::model::{
-    ClientJsonRpcMessage, ClientRequest, ErrorCode, ErrorData, JsonRpcMessage, RequestId,
-};
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest, ErrorCode, JsonRpcMessage};
 use rmcp::service::{RoleServer, RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::Value;
+
+use crate::jsonrpc::{error_response, parse_client_message};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Mutex;
 
@@ -81,7 +80,7 @@ impl<R: AsyncRead + Unpin + Send, W: AsyncWrite + Unpin + Send + 'static> JsonLi
         let text = match std::str::from_utf8(line) {
             Ok(text) => text.trim(),
             Err(_) => {
-                return Triage::Answer(error(
+                return Triage::Answer(error_response(
                     None,
                     ErrorCode::PARSE_ERROR,
                     "Parse error: the message is not valid UTF-8",
@@ -91,34 +90,15 @@ impl<R: AsyncRead + Unpin + Send, W: AsyncWrite + Unpin + Send + 'static> JsonLi
         if text.is_empty() {
             return Triage::Skip;
         }
-        let value: Value = match serde_json::from_str(text) {
-            Ok(value) => value,
-            Err(e) => {
-                return Triage::Answer(error(
-                    None,
-                    ErrorCode::PARSE_ERROR,
-                    format!("Parse error: {e}"),
-                ));
-            }
-        };
-        let id = value
-            .get("id")
-            .and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok());
-        let message: ClientJsonRpcMessage = match serde_json::from_value(value) {
+        let message = match parse_client_message(text.as_bytes()) {
             Ok(message) => message,
-            Err(e) => {
-                return Triage::Answer(error(
-                    id,
-                    ErrorCode::INVALID_REQUEST,
-                    format!("Invalid request: {e}"),
-                ));
-            }
+            Err(response) => return Triage::Answer(response),
         };
         if let JsonRpcMessage::Request(request) = &message {
             match &request.request {
                 ClientRequest::InitializeRequest(_) => self.initialized = true,
                 ClientRequest::CustomRequest(custom) if !self.initialized => {
-                    return Triage::Answer(error(
+                    return Triage::Answer(error_response(
                         Some(request.id.clone()),
                         ErrorCode::METHOD_NOT_FOUND,
                         format!("Method not found: {}", custom.method),
@@ -140,13 +120,6 @@ enum Triage {
     Pass(Box<ClientJsonRpcMessage>),
     Answer(Value),
     Skip,
-}
-
-/// A JSON-RPC error response. Built by hand because JSON-RPC 2.0 wants `"id": null` when the
-/// request's id could not be read, and rmcp's message type omits the member instead.
-fn error(id: Option<RequestId>, code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Value {
-    let error = ErrorData::new(code, message, None);
-    serde_json::json!({ "jsonrpc": "2.0", "id": id, "error": error })
 }
 
 async fn write_message<W: AsyncWrite + Unpin, M: serde::Serialize>(
@@ -186,7 +159,7 @@ where
                 }
             };
             let triage = match line {
-                Line::TooLong => Triage::Answer(error(
+                Line::TooLong => Triage::Answer(error_response(
                     None,
                     ErrorCode::INVALID_REQUEST,
                     format!(

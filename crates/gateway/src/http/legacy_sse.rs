@@ -21,7 +21,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use rmcp::ServiceExt;
 use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::mpsc;
 use tokio_util::sync::PollSender;
 
@@ -150,21 +150,9 @@ pub(crate) async fn message(
         }
         Some(session) => session.to_server.clone(),
     };
-    let message: ClientJsonRpcMessage = match serde_json::from_slice(&body) {
+    let message = match crate::jsonrpc::parse_client_message(&body) {
         Ok(message) => message,
-        Err(error) => {
-            let id = serde_json::from_slice::<Value>(&body)
-                .ok()
-                .and_then(|v| v.get("id").cloned())
-                .unwrap_or(Value::Null);
-            let code = if serde_json::from_slice::<Value>(&body).is_ok() {
-                -32600
-            } else {
-                -32700
-            };
-            let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": format!("Invalid message: {error}")}});
-            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
-        }
+        Err(response) => return (StatusCode::BAD_REQUEST, Json(response)).into_response(),
     };
     match to_server.send(message).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
