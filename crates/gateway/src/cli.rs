@@ -22,10 +22,28 @@ pub enum Command {
         /// The configuration file.
         #[arg(long, default_value = "gateway.toml")]
         config: PathBuf,
-        /// Which tenant of the configuration to serve.
+        /// Which tenant of the configuration to serve, as the local operator.
+        #[arg(long, required_unless_present = "connection")]
+        tenant: Option<String>,
+        /// Act as this connected user (`con_…`, from `mcp-gateway connect` or `connections list`).
+        #[arg(long)]
+        connection: Option<String>,
+    },
+    /// Connect a user to a tenant from the terminal: prints the sign-in URL, waits for Auth0's
+    /// callback on the configured public URL, and stores the connection.
+    Connect {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
         #[arg(long)]
         tenant: String,
     },
+    /// List and revoke connected users.
+    Connections {
+        #[command(subcommand)]
+        command: ConnectionsCommand,
+    },
+    /// Print a fresh key for [store] encryption_key_env / encryption_key_file (32 random bytes, base64).
+    GenKey,
     /// Serve every configured tenant over HTTP: streamable HTTP at /mcp, with access keys.
     Serve {
         #[arg(long, default_value = "gateway.toml")]
@@ -53,6 +71,10 @@ pub enum Command {
         /// HTTP: accept requests without an access key. Refused unless listening on loopback.
         #[arg(long)]
         insecure_no_auth: bool,
+        /// How the demo tenant's calls are authorized: the gateway's machine token with every
+        /// connected user allowed everything, or each connected user's own token.
+        #[arg(long, value_enum, default_value_t = DemoGrant::ClientCredentials)]
+        grant: DemoGrant,
     },
     /// Print the tool catalogue: name, description, scopes, annotations and input schema.
     Tools {
@@ -97,6 +119,30 @@ pub enum KeysCommand {
         config: PathBuf,
         id: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionsCommand {
+    /// List connections (never their tokens).
+    List {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Revoke a connection: its refresh token is revoked at Auth0, its tokens erased, and every
+    /// access key bound to it stops working.
+    Revoke {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoGrant {
+    ClientCredentials,
+    AuthorizationCode,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -7,7 +7,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use gw_oauth::{ClientSecret, GrantMode, Scope, ScopeSet, TenantSettings};
+use gw_oauth::{ClientSecret, GrantMode, Scope, ScopeSet, TenantSettings, UserGrant, UserMatch};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use url::Url;
@@ -44,6 +44,11 @@ pub struct RawServer {
 pub struct RawStore {
     /// `sqlite://PATH` (default `sqlite://gateway.db`) or `postgres://…`.
     pub url: Option<String>,
+    /// Name of the environment variable holding the key that encrypts tokens at rest (32 bytes,
+    /// base64; `mcp-gateway gen-key` makes one). Needed to connect users.
+    pub encryption_key_env: Option<String>,
+    /// Path of a file holding that key instead.
+    pub encryption_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -74,6 +79,23 @@ pub struct RawTenant {
     pub allow: Option<Vec<String>>,
     /// Never offer these tools.
     pub deny: Option<Vec<String>>,
+    /// `client_credentials` tenants: which connected users get which scopes. A user matching no
+    /// entry may connect but is offered no tools.
+    pub users: Option<Vec<RawUserGrant>>,
+}
+
+/// One `[[tenants.users]]` entry: exactly one of `user_id`, `email`, `email_domain`, and `scopes`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawUserGrant {
+    /// An Auth0 user id, e.g. `auth0|64b…`.
+    pub user_id: Option<String>,
+    /// A verified email address.
+    pub email: Option<String>,
+    /// Every verified email address at this domain, e.g. `example.com`.
+    pub email_domain: Option<String>,
+    /// What these users get (at most the tenant's scopes).
+    pub scopes: Option<Vec<String>>,
 }
 
 /// The checked configuration the gateway runs with.
@@ -95,6 +117,23 @@ pub struct ServerSettings {
 #[derive(Debug, Clone)]
 pub struct StoreSettings {
     pub url: String,
+    /// The checked key that seals tokens, base64; `None` when connections are not set up.
+    pub encryption_key: Option<secrecy::SecretString>,
+}
+
+impl StoreSettings {
+    /// Opens the store, with its key when one is configured.
+    pub async fn open(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+        use secrecy::ExposeSecret;
+        match &self.encryption_key {
+            None => crate::store::Store::open(&self.url).await,
+            Some(key) => {
+                let cipher = gw_oauth::TokenCipher::from_base64(key.expose_secret())
+                    .expect("the key was checked when the configuration was loaded");
+                crate::store::Store::open_with_key(&self.url, cipher).await
+            }
+        }
+    }
 }
 
 /// One thing wrong with the configuration.
@@ -198,6 +237,19 @@ impl Checker<'_> {
                 tenants.push(tenant);
             }
         }
+        if store.encryption_key.is_none()
+            && let Some(tenant) = tenants
+                .iter()
+                .find(|t| t.grant == GrantMode::AuthorizationCode)
+        {
+            self.problem(
+                "store.encryption_key_env",
+                format!(
+                    "tenant `{}` uses authorization_code, which keeps users' tokens: set encryption_key_env or encryption_key_file (make a key with `mcp-gateway gen-key`)",
+                    tenant.name
+                ),
+            );
+        }
         match (server, self.problems.is_empty()) {
             (Some(server), true) => Ok(Config {
                 server,
@@ -257,7 +309,55 @@ impl Checker<'_> {
                 format!("`{url}` is neither sqlite://PATH nor postgres://…"),
             );
         }
-        StoreSettings { url }
+        let encryption_key = self.encryption_key(raw.encryption_key_env, raw.encryption_key_file);
+        StoreSettings {
+            url,
+            encryption_key,
+        }
+    }
+
+    fn encryption_key(
+        &mut self,
+        env: Option<String>,
+        file: Option<PathBuf>,
+    ) -> Option<secrecy::SecretString> {
+        let (key, value) = match (env, file) {
+            (None, None) => return None,
+            (Some(_), Some(_)) => {
+                self.problem(
+                    "store.encryption_key_env",
+                    "give encryption_key_env or encryption_key_file, not both",
+                );
+                return None;
+            }
+            (Some(var), None) => match (self.env)(&var) {
+                Some(value) if !value.trim().is_empty() => ("store.encryption_key_env", value),
+                _ => {
+                    self.problem(
+                        "store.encryption_key_env",
+                        format!("environment variable `{var}` is not set or is empty"),
+                    );
+                    return None;
+                }
+            },
+            (None, Some(path)) => match std::fs::read_to_string(&path) {
+                Ok(value) => ("store.encryption_key_file", value),
+                Err(e) => {
+                    self.problem(
+                        "store.encryption_key_file",
+                        format!("cannot read {}: {e}", path.display()),
+                    );
+                    return None;
+                }
+            },
+        };
+        match gw_oauth::TokenCipher::from_base64(&value) {
+            Ok(_) => Some(secrecy::SecretString::from(value.trim().to_owned())),
+            Err(e) => {
+                self.problem(key, e.to_string());
+                None
+            }
+        }
     }
 
     fn tenant(&mut self, key: &str, raw: RawTenant) -> Option<TenantSettings> {
@@ -302,6 +402,17 @@ impl Checker<'_> {
             .deny
             .map(|list| self.tool_names(&format!("{key}.deny"), list))
             .unwrap_or_default();
+        let user_policy = match (raw.users, grant, scopes) {
+            (None, _, _) => Vec::new(),
+            (Some(_), Some(GrantMode::AuthorizationCode), _) => {
+                self.problem(
+                    format!("{key}.users"),
+                    "applies only to client_credentials tenants: with authorization_code each user gets what Auth0 grants their own token",
+                );
+                Vec::new()
+            }
+            (Some(users), _, scopes) => self.user_policy(key, users, scopes.unwrap_or_default()),
+        };
         if self.problems.len() > before {
             return None;
         }
@@ -316,7 +427,80 @@ impl Checker<'_> {
             read_only: raw.read_only.unwrap_or(false),
             allow,
             deny,
+            user_policy,
         })
+    }
+
+    fn user_policy(
+        &mut self,
+        key: &str,
+        users: Vec<RawUserGrant>,
+        tenant_scopes: ScopeSet,
+    ) -> Vec<UserGrant> {
+        let mut policy = Vec::new();
+        for (i, raw) in users.into_iter().enumerate() {
+            let key = format!("{key}.users[{i}]");
+            let matches = match (raw.user_id, raw.email, raw.email_domain) {
+                (Some(id), None, None) => Some(UserMatch::UserId(id)),
+                (None, Some(email), None) if email.contains('@') => Some(UserMatch::Email(email)),
+                (None, Some(email), None) => {
+                    self.problem(
+                        format!("{key}.email"),
+                        format!("`{email}` is not an email address"),
+                    );
+                    None
+                }
+                (None, None, Some(domain)) if valid_hostname(domain.trim_start_matches('@')) => {
+                    Some(UserMatch::EmailDomain(
+                        domain.trim_start_matches('@').to_owned(),
+                    ))
+                }
+                (None, None, Some(domain)) => {
+                    self.problem(
+                        format!("{key}.email_domain"),
+                        format!("`{domain}` is not a domain, e.g. example.com"),
+                    );
+                    None
+                }
+                _ => {
+                    self.problem(
+                        key.clone(),
+                        "give exactly one of user_id, email or email_domain",
+                    );
+                    None
+                }
+            };
+            let scopes = match raw.scopes {
+                None => {
+                    self.problem(
+                        format!("{key}.scopes"),
+                        "is required: list what these users get",
+                    );
+                    None
+                }
+                Some(names) => match ScopeSet::parse_list(&names.join(",")) {
+                    Err(e) => {
+                        self.problem(format!("{key}.scopes"), e.to_string());
+                        None
+                    }
+                    Ok(set) if !set.difference(tenant_scopes).is_empty() => {
+                        self.problem(
+                            format!("{key}.scopes"),
+                            format!(
+                                "{} not in the tenant's scopes",
+                                set.difference(tenant_scopes).names().join(", ")
+                            ),
+                        );
+                        None
+                    }
+                    Ok(set) => Some(set),
+                },
+            };
+            if let (Some(matches), Some(scopes)) = (matches, scopes) {
+                policy.push(UserGrant { matches, scopes });
+            }
+        }
+        policy
     }
 
     fn required(&mut self, key: &str, field: &str, value: Option<String>) -> Option<String> {

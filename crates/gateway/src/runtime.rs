@@ -1,15 +1,66 @@
-//! Building a tenant's runtime (Auth0 client, token cache) from its settings.
+//! Building a tenant's runtime (Auth0 client, token caches) from its settings, and the principal
+//! a connection acts as.
 
 use std::sync::Arc;
 
 use gw_auth0::ClientOptions;
-use gw_mcp::TenantRuntime;
-use gw_oauth::TenantSettings;
+use gw_mcp::{Principal, PrincipalKind, TenantRuntime};
+use gw_oauth::{GrantMode, OAuthHttp, Scope, ScopeSet, TenantSettings};
+use url::Url;
 
-pub fn tenant_runtime(settings: TenantSettings) -> anyhow::Result<Arc<TenantRuntime>> {
+use crate::store::{ConnectionRecord, Store, StoreVault};
+
+/// A tenant's runtime. With a store that holds an encryption key, users can connect through the
+/// gateway at `public_url` and calls can use their tokens.
+pub fn tenant_runtime(
+    settings: TenantSettings,
+    connections: Option<(&Url, &Store)>,
+) -> anyhow::Result<Arc<TenantRuntime>> {
     let options = ClientOptions {
         user_agent: format!("mcp-gateway-auth0/{}", env!("CARGO_PKG_VERSION")),
         ..ClientOptions::default()
     };
-    Ok(Arc::new(TenantRuntime::new(settings, options)?))
+    let timeout = options.request_timeout;
+    let mut runtime = TenantRuntime::new(settings, options)?;
+    if let Some((public_url, store)) = connections
+        && store.can_hold_tokens()
+    {
+        runtime = runtime.with_connections(
+            public_url,
+            Arc::new(StoreVault(store.clone())),
+            OAuthHttp::new(timeout),
+        );
+    }
+    Ok(Arc::new(runtime))
+}
+
+/// The principal a connected user acts as. With `authorization_code` that is what Auth0 granted
+/// their token; with `client_credentials` it is what the operator's policy gives them (plus the
+/// identity scopes their login was granted).
+pub fn connection_principal(tenant: &TenantSettings, connection: &ConnectionRecord) -> Principal {
+    let granted = connection.granted_scopes();
+    let scopes = match tenant.grant {
+        GrantMode::AuthorizationCode => granted,
+        GrantMode::ClientCredentials => {
+            let identity: ScopeSet = Scope::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.is_identity())
+                .collect();
+            gw_oauth::scopes_for(
+                &tenant.user_policy,
+                &connection.user_id,
+                connection.email.as_deref(),
+                connection.email_verified,
+            )
+            .union(granted.intersection(identity))
+        }
+    };
+    Principal {
+        tenant: tenant.name.clone(),
+        subject: format!("{} ({})", connection.display_name(), connection.id),
+        kind: PrincipalKind::User,
+        scopes,
+        connection: Some(connection.id.clone()),
+    }
 }

@@ -20,6 +20,8 @@ pub struct Principal {
     pub kind: PrincipalKind,
     /// The most this principal may use, before the tenant's and Auth0's limits.
     pub scopes: ScopeSet,
+    /// The connection (`con_…`) a user principal acts through.
+    pub connection: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,7 @@ impl Principal {
             subject: "local operator (stdio)".to_owned(),
             kind: PrincipalKind::LocalOperator,
             scopes: tenant.scopes,
+            connection: None,
         }
     }
 }
@@ -92,6 +95,7 @@ pub fn scopes_allow(tool: &ToolDef, scopes: ScopeSet) -> Result<(), ToolError> {
         Err(ToolError::MissingScopes {
             tool: tool.name.to_owned(),
             missing: tool.needs.difference(scopes),
+            consent_url: None,
         })
     }
 }

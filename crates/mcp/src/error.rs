@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use gw_auth0::Auth0Error;
-use gw_oauth::{MachineTokenError, Scope, ScopeSet};
+use gw_oauth::{MachineTokenError, Scope, ScopeSet, UserTokenError};
 use rmcp::model::{CallToolResult, ContentBlock};
 
 #[derive(Debug, thiserror::Error)]
@@ -16,8 +16,22 @@ pub enum ToolError {
     )]
     InvalidArguments(String),
     /// The caller's scopes do not cover the tool.
-    #[error("{tool} needs the scope(s) {missing}, which this connection was not granted. Ask the tenant's operator to grant them, or use a tool you have.", missing = missing.names().join(", "))]
-    MissingScopes { tool: String, missing: ScopeSet },
+    #[error("{tool} needs the scope(s) {missing}, which this connection was not granted. {}", match consent_url {
+        Some(url) => format!("The user can grant them at {url} (their access key then gains the tool)."),
+        None => "Ask the tenant's operator to grant them, or use a tool you have.".to_owned(),
+    }, missing = missing.names().join(", "))]
+    MissingScopes {
+        tool: String,
+        missing: ScopeSet,
+        /// Where the user can consent to exactly the missing scopes, when the tenant allows them.
+        consent_url: Option<String>,
+    },
+    /// The connected user's token cannot be had.
+    #[error("{}", describe_connection(error, reconnect_url.as_deref()))]
+    Connection {
+        error: UserTokenError,
+        reconnect_url: Option<String>,
+    },
     /// The operator's settings for the tenant do not allow the tool.
     #[error("{tool} is not allowed on tenant `{tenant}`: {reason}.")]
     NotAllowed {
@@ -49,6 +63,7 @@ impl ToolError {
             ToolError::MissingScopes { .. } => "missing_scopes",
             ToolError::NotAllowed { .. } => "not_allowed",
             ToolError::Token(_) => "token",
+            ToolError::Connection { .. } => "connection",
             ToolError::Upstream(_) => "upstream",
             ToolError::Rejected(_) => "rejected",
             ToolError::Internal(_) => "internal",
@@ -106,6 +121,25 @@ fn describe_upstream(error: &Auth0Error) -> String {
     }
 }
 
+fn describe_connection(error: &UserTokenError, reconnect_url: Option<&str>) -> String {
+    let reconnect = reconnect_url
+        .map(|url| format!(" Ask the user to connect again at {url}; their access key keeps working afterwards."))
+        .unwrap_or_default();
+    match error {
+        UserTokenError::NeedsReconnect { reason } => {
+            format!("The user's Auth0 connection must be renewed: {reason}.{reconnect}")
+        }
+        UserTokenError::Gone => {
+            "The user's Auth0 connection was revoked; this access key no longer acts for anyone."
+                .to_owned()
+        }
+        UserTokenError::Refresh(error) => {
+            format!("Could not refresh the user's Auth0 token ({error}). Try again shortly.")
+        }
+        UserTokenError::Vault(error) => format!("Internal error: {error}. Try again shortly."),
+    }
+}
+
 fn round_up_secs(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
@@ -150,6 +184,7 @@ mod tests {
         let error = ToolError::MissingScopes {
             tool: "auth0_list_user_roles".into(),
             missing: ScopeSet::from_slice(&[Scope::ReadRoles]),
+            consent_url: None,
         };
         assert!(error.to_string().contains("read:roles"));
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use gw_auth0::Auth0Error;
-use gw_oauth::ScopeSet;
+use gw_oauth::{AccessToken, GrantMode, ScopeSet};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
     PaginatedRequestParams, ServerCapabilities, ServerConfig,
@@ -85,24 +85,130 @@ impl GatewayServer {
     }
 }
 
+/// Which token a caller's Auth0 requests carry.
+enum Upstream<'a> {
+    /// The tenant's machine token (client_credentials).
+    Machine,
+    /// The connected user's own token (authorization_code).
+    User(&'a str),
+}
+
 impl Caller {
-    /// The principal's effective scopes, which needs the upstream token's grant.
-    async fn scopes(&self) -> Result<(ScopeSet, gw_oauth::AccessToken), ToolError> {
-        let token = self.tenant.machine.token().await?;
-        let scopes =
-            access::effective_scopes(&self.principal, &self.tenant.settings, token.granted);
-        Ok((scopes, token.access_token.clone()))
+    fn upstream(&self) -> Result<Upstream<'_>, ToolError> {
+        match (self.tenant.settings.grant, &self.principal.connection) {
+            (GrantMode::ClientCredentials, _) => Ok(Upstream::Machine),
+            (GrantMode::AuthorizationCode, Some(connection)) => Ok(Upstream::User(connection)),
+            (GrantMode::AuthorizationCode, None) => Err(ToolError::Rejected(format!(
+                "Tenant `{}` acts with each connected user's own Auth0 token, and this caller is not a connected user. Connect at {} and use the access key shown there.",
+                self.tenant.settings.name,
+                self.tenant
+                    .connect_url
+                    .as_ref()
+                    .map_or("/connect/{tenant}".to_owned(), |u| u.to_string())
+            ))),
+        }
+    }
+
+    fn connection_error(&self, error: gw_oauth::UserTokenError) -> ToolError {
+        ToolError::Connection {
+            error,
+            reconnect_url: self.tenant.connect_url.as_ref().map(|u| u.to_string()),
+        }
+    }
+
+    /// A token to call Auth0 with, and the principal's effective scopes with it.
+    async fn token(&self) -> Result<(ScopeSet, AccessToken), ToolError> {
+        let (granted, token) = match self.upstream()? {
+            Upstream::Machine => {
+                let token = self.tenant.machine.token().await?;
+                (token.granted, token.access_token.clone())
+            }
+            Upstream::User(connection) => {
+                let token = self
+                    .users()?
+                    .token(connection)
+                    .await
+                    .map_err(|e| self.connection_error(e))?;
+                (token.granted, token.access_token.clone())
+            }
+        };
+        let scopes = access::effective_scopes(&self.principal, &self.tenant.settings, granted);
+        Ok((scopes, token))
+    }
+
+    /// A token after Auth0 refused `rejected` with a 401.
+    async fn token_after_rejection(
+        &self,
+        rejected: &AccessToken,
+    ) -> Result<AccessToken, ToolError> {
+        match self.upstream()? {
+            Upstream::Machine => {
+                self.tenant.machine.invalidate();
+                Ok(self.tenant.machine.token().await?.access_token.clone())
+            }
+            Upstream::User(connection) => Ok(self
+                .users()?
+                .token_after_rejection(connection, rejected)
+                .await
+                .map_err(|e| self.connection_error(e))?
+                .access_token
+                .clone()),
+        }
+    }
+
+    fn users(&self) -> Result<&gw_oauth::UserTokenProvider, ToolError> {
+        self.tenant.users.as_ref().ok_or_else(|| {
+            ToolError::Internal(
+                "this gateway keeps no connections (no encryption key is configured)".to_owned(),
+            )
+        })
+    }
+
+    /// The principal's effective scopes for listing tools. A connected user's grant is known
+    /// from the connection, so listing needs no token (and never waits for a refresh).
+    async fn listing_scopes(&self) -> Result<ScopeSet, ToolError> {
+        match self.tenant.settings.grant {
+            GrantMode::AuthorizationCode => Ok(access::effective_scopes(
+                &self.principal,
+                &self.tenant.settings,
+                self.principal.scopes,
+            )),
+            GrantMode::ClientCredentials => Ok(self.token().await?.0),
+        }
     }
 
     /// The tools this principal sees, in catalog order.
     async fn visible_tools(&self) -> Result<Vec<&'static ToolDef>, ToolError> {
-        let (scopes, _) = self.scopes().await?;
+        let scopes = self.listing_scopes().await?;
         Ok(catalog()
             .tools()
             .iter()
             .filter(|tool| access::operator_allows(tool, &self.tenant.settings).is_ok())
             .filter(|tool| access::scopes_allow(tool, scopes).is_ok())
             .collect())
+    }
+
+    /// Refuses a tool the scopes do not cover; for a connected user, with a link to consent to
+    /// exactly the missing scopes when the tenant allows them.
+    fn check_scopes(&self, tool: &ToolDef, scopes: ScopeSet) -> Result<(), ToolError> {
+        match access::scopes_allow(tool, scopes) {
+            Err(ToolError::MissingScopes { tool, missing, .. }) => {
+                let consent_url = match (&self.principal.connection, self.tenant.settings.grant) {
+                    (Some(connection), GrantMode::AuthorizationCode)
+                        if self.tenant.settings.scopes.covers(missing) =>
+                    {
+                        self.tenant.consent_url(connection, missing)
+                    }
+                    _ => None,
+                };
+                Err(ToolError::MissingScopes {
+                    tool,
+                    missing,
+                    consent_url,
+                })
+            }
+            other => other,
+        }
     }
 
     async fn call(
@@ -112,8 +218,8 @@ impl Caller {
     ) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
         tool.validate(&mut arguments)?;
-        let (scopes, token) = self.scopes().await?;
-        access::scopes_allow(tool, scopes)?;
+        let (scopes, token) = self.token().await?;
+        self.check_scopes(tool, scopes)?;
         let context = |token| {
             CallContext::new(
                 self.tenant.auth0.clone(),
@@ -123,11 +229,10 @@ impl Caller {
                 token,
             )
         };
-        match tool.run(context(token), arguments.clone()).await {
+        match tool.run(context(token.clone()), arguments.clone()).await {
             // Auth0 processed nothing on a 401, so after a fresh token one retry is safe even for writes.
             Err(ToolError::Upstream(Auth0Error::Api { status: 401, .. })) => {
-                self.tenant.machine.invalidate();
-                let (_, token) = self.scopes().await?;
+                let token = self.token_after_rejection(&token).await?;
                 tool.run(context(token), arguments).await
             }
             outcome => outcome,

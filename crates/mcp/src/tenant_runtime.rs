@@ -1,15 +1,22 @@
-//! Everything the gateway holds for one tenant while it runs: its settings, its Auth0 client and
-//! its machine-token cache.
+//! Everything the gateway holds for one tenant while it runs: its settings, its Auth0 client, its
+//! machine-token cache and, once users can connect, their tokens.
 
 use std::sync::Arc;
 
 use gw_auth0::{Auth0Client, Auth0Error, ClientOptions};
-use gw_oauth::{MachineTokenProvider, OAuthHttp, TenantSettings};
+use gw_oauth::{
+    ConnectionVault, MachineTokenProvider, OAuthHttp, ScopeSet, TenantSettings, UserTokenProvider,
+};
+use url::Url;
 
 pub struct TenantRuntime {
     pub settings: Arc<TenantSettings>,
     pub auth0: Auth0Client,
     pub machine: MachineTokenProvider,
+    /// Connected users' tokens; `None` when the gateway has no vault (no encryption key).
+    pub users: Option<UserTokenProvider>,
+    /// Where users connect (`{public_url}/connect/{tenant}`), for links in tool errors.
+    pub connect_url: Option<Url>,
 }
 
 impl TenantRuntime {
@@ -25,6 +32,45 @@ impl TenantRuntime {
             settings,
             auth0,
             machine,
+            users: None,
+            connect_url: None,
         })
     }
+
+    /// Lets users connect through the gateway at `public_url`, keeping their tokens in `vault`.
+    pub fn with_connections(
+        mut self,
+        public_url: &Url,
+        vault: Arc<dyn ConnectionVault>,
+        http: OAuthHttp,
+    ) -> TenantRuntime {
+        let redirect_uri = join(public_url, "integration-callback");
+        self.connect_url = Some(join(public_url, &format!("connect/{}", self.settings.name)));
+        self.users = Some(UserTokenProvider::new(
+            self.settings.clone(),
+            http,
+            redirect_uri,
+            vault,
+        ));
+        self
+    }
+
+    /// The link that asks the user to consent to `more` scopes on top of what `connection` holds.
+    pub fn consent_url(&self, connection: &str, more: ScopeSet) -> Option<String> {
+        let mut url = self.connect_url.clone()?;
+        url.query_pairs_mut()
+            .append_pair("connection", connection)
+            .append_pair("add", &more.names().join(","));
+        Some(url.into())
+    }
+}
+
+/// `base` + `path`, keeping any path prefix the gateway is served under.
+pub fn join(base: &Url, path: &str) -> Url {
+    let mut base = base.clone();
+    if !base.path().ends_with('/') {
+        base.set_path(&format!("{}/", base.path()));
+    }
+    base.join(path)
+        .expect("a relative path joins onto an http(s) URL")
 }

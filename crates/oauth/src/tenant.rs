@@ -47,6 +47,8 @@ pub struct TenantSettings {
     pub allow: Option<Vec<String>>,
     /// These tools are never offered.
     pub deny: Vec<String>,
+    /// `client_credentials` only: what each connected user may use (see [`crate::scopes_for`]).
+    pub user_policy: Vec<crate::UserGrant>,
 }
 
 impl TenantSettings {
@@ -85,6 +87,7 @@ mod tests {
             read_only: false,
             allow: None,
             deny: vec![],
+            user_policy: vec![],
         }
     }
 

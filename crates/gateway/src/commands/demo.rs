@@ -9,14 +9,18 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed};
 use gw_mcp::{Principal, Tenants};
-use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings};
+use gw_oauth::{
+    ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher, UserGrant, UserMatch,
+};
 use rand::distr::{Alphanumeric, SampleString};
 
+use crate::cli::DemoGrant;
 use crate::http::{AppState, Inbound, SessionBindings, SseSessions};
 use crate::store::{NewKey, Store};
 
 pub(crate) struct DemoOptions {
     pub stdio: bool,
+    pub grant: DemoGrant,
     pub scopes: Option<Vec<String>>,
     pub listen: SocketAddr,
     pub data_dir: Option<PathBuf>,
@@ -38,10 +42,16 @@ pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
             set
         }
     };
-    let (fake, settings) = start_demo_tenant(scopes).await?;
+    if options.stdio && options.grant == DemoGrant::AuthorizationCode {
+        bail!(
+            "--grant authorization_code acts for users who connect in a browser; serve it over HTTP (drop --stdio)"
+        );
+    }
+    let (fake, settings) = start_demo_tenant(scopes, options.grant).await?;
     let code = if options.stdio {
-        let runtime = crate::runtime::tenant_runtime(settings)?;
-        super::stdio::serve(runtime).await
+        let runtime = crate::runtime::tenant_runtime(settings, None)?;
+        let principal = Principal::local_operator(&runtime.settings);
+        super::stdio::serve(runtime, principal).await
     } else {
         serve_http(&options, &fake, settings).await
     };
@@ -50,7 +60,10 @@ pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
 }
 
 /// Starts the seeded fake tenant on a free loopback port, with an application for the gateway.
-async fn start_demo_tenant(scopes: ScopeSet) -> anyhow::Result<(RunningFake, TenantSettings)> {
+async fn start_demo_tenant(
+    scopes: ScopeSet,
+    grant: DemoGrant,
+) -> anyhow::Result<(RunningFake, TenantSettings)> {
     // A fresh secret per run: the demo tenant is private to this process.
     let client_secret = Alphanumeric.sample_string(&mut rand::rng(), 32);
     let client_id = "mcp-gateway-demo".to_owned();
@@ -80,11 +93,23 @@ async fn start_demo_tenant(scopes: ScopeSet) -> anyhow::Result<(RunningFake, Ten
         base_url: fake.base_url.parse()?,
         client_id,
         client_secret: ClientSecret::new(client_secret),
-        grant: GrantMode::ClientCredentials,
+        grant: match grant {
+            DemoGrant::ClientCredentials => GrantMode::ClientCredentials,
+            DemoGrant::AuthorizationCode => GrantMode::AuthorizationCode,
+        },
         scopes,
         read_only: false,
         allow: None,
         deny: vec![],
+        // The fake signs everyone in as its login user; the demo's policy lets that user do
+        // everything the tenant allows.
+        user_policy: match grant {
+            DemoGrant::ClientCredentials => vec![UserGrant {
+                matches: UserMatch::UserId(fake_auth0::DEFAULT_LOGIN_USER.to_owned()),
+                scopes,
+            }],
+            DemoGrant::AuthorizationCode => vec![],
+        },
     };
     Ok((fake, settings))
 }
@@ -106,10 +131,11 @@ async fn serve_http(
             temporary.path().to_owned()
         }
     };
-    let store = Store::open(&format!(
-        "sqlite://{}",
-        data_dir.join("gateway.db").display()
-    ))
+    let cipher = TokenCipher::from_base64(&demo_key(&data_dir)?)?;
+    let store = Store::open_with_key(
+        &format!("sqlite://{}", data_dir.join("gateway.db").display()),
+        cipher,
+    )
     .await?;
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -123,23 +149,28 @@ async fn serve_http(
             name: "demo".to_owned(),
             scopes: settings.scopes,
             expires_at: None,
+            connection_id: None,
         })
         .await?;
+    let connect_url = format!("http://{address}/connect/{}", settings.name);
     let inbound = if options.insecure_no_auth {
         Inbound::InsecureNoAuth(Arc::new(Principal::local_operator(&settings)))
     } else {
         Inbound::AccessKeys
     };
-    let runtime = crate::runtime::tenant_runtime(settings)?;
+    let runtime = crate::runtime::tenant_runtime(settings, Some((&public_url, &store)))?;
     let tenants: Tenants = Tenants::from([(runtime.settings.name.clone(), runtime)]);
 
     let endpoint = format!("http://{address}/mcp");
     println!("MCP endpoint: {endpoint}");
     if options.insecure_no_auth {
         println!("Access key: none needed (--insecure-no-auth)");
+    } else if options.grant == DemoGrant::AuthorizationCode {
+        println!("Access key: connect a user first (below); the success page shows their key");
     } else {
         println!("Access key: {}", key.expose_secret());
     }
+    println!("Connect a user: {connect_url}");
     println!("Demo tenant: {}", fake.base_url);
     println!("Data directory: {}", data_dir.display());
     println!();
@@ -158,6 +189,27 @@ async fn serve_http(
         inbound,
         sessions: SessionBindings::default(),
         sse: SseSessions::default(),
+        oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
     };
     super::serve::run(listener, state, false, vec![]).await
+}
+
+/// The demo store's encryption key: made on first use in the data directory, readable only by
+/// its owner, and reused so a `--data-dir` demo keeps its connections across restarts.
+fn demo_key(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = data_dir.join("store.key");
+    if path.exists() {
+        return std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()));
+    }
+    let key = TokenCipher::generate_key();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    std::io::Write::write_all(&mut file, key.as_bytes())?;
+    Ok(key)
 }

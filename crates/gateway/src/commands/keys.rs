@@ -38,6 +38,7 @@ pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
                     name,
                     scopes,
                     expires_at,
+                    connection_id: None,
                 })
                 .await?;
             println!(

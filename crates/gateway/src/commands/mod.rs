@@ -1,7 +1,10 @@
 //! One file per subcommand.
 
 mod check;
+mod connect;
+mod connections;
 mod demo;
+mod gen_key;
 mod keys;
 mod serve;
 mod stdio;
@@ -13,7 +16,14 @@ use crate::cli::{Cli, Command};
 
 pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Stdio { config, tenant } => stdio::execute(&config, &tenant).await,
+        Command::Stdio {
+            config,
+            tenant,
+            connection,
+        } => stdio::execute(&config, tenant.as_deref(), connection.as_deref()).await,
+        Command::Connect { config, tenant } => connect::execute(&config, &tenant).await,
+        Command::Connections { command } => connections::execute(command).await,
+        Command::GenKey => Ok(gen_key::execute()),
         Command::Serve { config } => serve::execute(&config).await,
         Command::Keys { command } => keys::execute(command).await,
         Command::Demo {
@@ -22,9 +32,11 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             data_dir,
             insecure_no_auth,
+            grant,
         } => {
             demo::execute(demo::DemoOptions {
                 stdio,
+                grant,
                 scopes,
                 listen,
                 data_dir,

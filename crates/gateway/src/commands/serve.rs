@@ -9,7 +9,6 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use gw_mcp::Tenants;
-use gw_oauth::GrantMode;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
@@ -19,8 +18,13 @@ use crate::store::Store;
 pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
     crate::logging::init();
     let config = Config::load(config)?;
-    let store = Store::open(&config.store.url).await?;
-    let tenants = tenants(&config)?;
+    let store = config.store.open().await?;
+    if !store.can_hold_tokens() {
+        tracing::warn!(
+            "no [store] encryption key is configured: users cannot connect (/connect answers 503); agent keys work"
+        );
+    }
+    let tenants = tenants(&config, &store)?;
     let state = AppState {
         store,
         tenants,
@@ -28,6 +32,7 @@ pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
         inbound: Inbound::AccessKeys,
         sessions: SessionBindings::default(),
         sse: SseSessions::default(),
+        oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -42,17 +47,16 @@ pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
     .await
 }
 
-/// The tenants `serve` can act for today: those using the machine token.
-fn tenants(config: &Config) -> anyhow::Result<Arc<Tenants>> {
+/// Every configured tenant, able to take connections when the store has a key.
+fn tenants(config: &Config, store: &Store) -> anyhow::Result<Arc<Tenants>> {
     let mut tenants = Tenants::new();
     for settings in &config.tenants {
-        if settings.grant == GrantMode::AuthorizationCode {
-            tracing::warn!(tenant = %settings.name, "grant = \"authorization_code\" needs connected users, which this version cannot make yet; the tenant is not served");
-            continue;
-        }
         tenants.insert(
             settings.name.clone(),
-            crate::runtime::tenant_runtime(settings.clone())?,
+            crate::runtime::tenant_runtime(
+                settings.clone(),
+                Some((&config.server.public_url, store)),
+            )?,
         );
     }
     Ok(Arc::new(tenants))

@@ -1,4 +1,5 @@
-//! `mcp-gateway stdio`: one tenant's tools over stdin/stdout for a local MCP client.
+//! `mcp-gateway stdio`: one tenant's tools over stdin/stdout for a local MCP client, as the local
+//! operator or, with `--connection`, as a connected user.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,30 +12,78 @@ use rmcp::ServiceExt;
 
 use crate::config::Config;
 use crate::stdio_transport::JsonLinesTransport;
+use crate::store::ConnectionStatus;
 
-pub(super) async fn execute(config: &Path, tenant: &str) -> anyhow::Result<ExitCode> {
+pub(super) async fn execute(
+    config: &Path,
+    tenant: Option<&str>,
+    connection: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     crate::logging::init();
     let config = Config::load(config)?;
-    let Some(settings) = config.tenant(tenant) else {
-        let names: Vec<_> = config.tenants.iter().map(|t| t.name.as_str()).collect();
-        bail!(
-            "no tenant named `{tenant}` in the configuration (it has: {})",
-            names.join(", ")
-        );
+    let Some(connection) = connection else {
+        let Some(tenant) = tenant else {
+            bail!(
+                "give --tenant NAME (act as the local operator) or --connection ID (act as a connected user)"
+            );
+        };
+        let settings = config
+            .tenant(tenant)
+            .with_context(|| no_tenant(&config, tenant))?;
+        if settings.grant == GrantMode::AuthorizationCode {
+            bail!(
+                "tenant `{tenant}` uses grant = \"authorization_code\", which acts with a connected user's own token: connect with `mcp-gateway connect --tenant {tenant}` and serve with `mcp-gateway stdio --connection <id>`"
+            );
+        }
+        let runtime = crate::runtime::tenant_runtime(settings.clone(), None)?;
+        let principal = Principal::local_operator(&runtime.settings);
+        return serve(runtime, principal).await;
     };
-    if settings.grant == GrantMode::AuthorizationCode {
+    let store = config.store.open().await?;
+    let record = store.connection(connection).await?.with_context(|| {
+        format!(
+            "no connection `{connection}` in the store (`mcp-gateway connections list` shows them)"
+        )
+    })?;
+    if record.status == ConnectionStatus::Revoked {
         bail!(
-            "tenant `{tenant}` uses grant = \"authorization_code\", which acts for a connected user; over stdio the gateway acts for the local operator, so use grant = \"client_credentials\""
+            "connection `{connection}` was revoked; connect again with `mcp-gateway connect --tenant {}`",
+            record.tenant
         );
     }
-    let runtime = crate::runtime::tenant_runtime(settings.clone())?;
-    serve(runtime).await
+    if let Some(tenant) = tenant
+        && tenant != record.tenant
+    {
+        bail!(
+            "connection `{connection}` belongs to tenant `{}`, not `{tenant}`",
+            record.tenant
+        );
+    }
+    let settings = config
+        .tenant(&record.tenant)
+        .with_context(|| no_tenant(&config, &record.tenant))?;
+    let runtime = crate::runtime::tenant_runtime(
+        settings.clone(),
+        Some((&config.server.public_url, &store)),
+    )?;
+    let principal = crate::runtime::connection_principal(settings, &record);
+    serve(runtime, principal).await
+}
+
+fn no_tenant(config: &Config, tenant: &str) -> String {
+    let names: Vec<_> = config.tenants.iter().map(|t| t.name.as_str()).collect();
+    format!(
+        "no tenant named `{tenant}` in the configuration (it has: {})",
+        names.join(", ")
+    )
 }
 
 /// Serves the tenant's tools on this process's stdin/stdout until the client closes them.
-pub(crate) async fn serve(runtime: Arc<TenantRuntime>) -> anyhow::Result<ExitCode> {
-    let principal = Principal::local_operator(&runtime.settings);
-    tracing::info!(tenant = %runtime.settings.name, "serving MCP over stdio");
+pub(crate) async fn serve(
+    runtime: Arc<TenantRuntime>,
+    principal: Principal,
+) -> anyhow::Result<ExitCode> {
+    tracing::info!(tenant = %runtime.settings.name, principal = %principal.subject, "serving MCP over stdio");
     let service = GatewayServer::new(runtime, principal)
         .serve(JsonLinesTransport::new(
             tokio::io::stdin(),

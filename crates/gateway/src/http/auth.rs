@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use gw_mcp::{Principal, PrincipalKind};
 
 use super::{AppState, Inbound};
-use crate::store::AccessKey;
+use crate::store::{AccessKey, ConnectionStatus};
 
 /// Identifies the credential behind a principal, to bind MCP sessions to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,20 +41,29 @@ pub(crate) async fn authenticate(
                         Some("the access key is unknown, revoked or expired"),
                     );
                 }
-                Err(error) => {
-                    tracing::error!(%error, "the store failed while checking an access key");
-                    return (
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "the gateway's store is unavailable; try again shortly",
-                    )
-                        .into_response();
-                }
+                Err(error) => return store_unavailable(&error),
             };
-            let principal = Principal {
-                tenant: record.tenant.clone(),
-                subject: format!("access key `{}` ({})", record.name, record.id),
-                kind: PrincipalKind::AgentKey,
-                scopes: record.scopes,
+            let principal = match &record.connection_id {
+                None => Principal {
+                    tenant: record.tenant.clone(),
+                    subject: format!("access key `{}` ({})", record.name, record.id),
+                    kind: PrincipalKind::AgentKey,
+                    scopes: record.scopes,
+                    connection: None,
+                },
+                Some(connection) => match state.store.connection(connection).await {
+                    Ok(Some(connection)) if connection.status != ConnectionStatus::Revoked => {
+                        let tenant = &state.tenants[&record.tenant].settings;
+                        crate::runtime::connection_principal(tenant, &connection)
+                    }
+                    Ok(_) => {
+                        return unauthorized(
+                            &state,
+                            Some("the connection this access key acts for was revoked"),
+                        );
+                    }
+                    Err(error) => return store_unavailable(&error),
+                },
             };
             (Arc::new(principal), CredentialId(record.id))
         }
@@ -62,6 +71,15 @@ pub(crate) async fn authenticate(
     request.extensions_mut().insert(principal);
     request.extensions_mut().insert(credential);
     next.run(request).await
+}
+
+fn store_unavailable(error: &crate::store::StoreError) -> Response {
+    tracing::error!(%error, "the store failed while checking an access key");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the gateway's store is unavailable; try again shortly",
+    )
+        .into_response()
 }
 
 fn bearer(request: &Request) -> Option<&str> {

@@ -2,9 +2,11 @@
 //! protected-resource document. `fn app(state) -> Router` so tests can serve it on 127.0.0.1:0.
 
 mod auth;
+pub(crate) mod connect;
 mod health;
 mod host_check;
 mod legacy_sse;
+mod pages;
 mod sessions;
 mod well_known;
 
@@ -45,6 +47,20 @@ pub struct AppState {
     pub inbound: Inbound,
     pub sessions: SessionBindings,
     pub sse: SseSessions,
+    /// For the connect flow's requests to Auth0.
+    pub oauth_http: gw_oauth::OAuthHttp,
+}
+
+impl AppState {
+    /// Where Auth0 sends users back: `{public_url}/integration-callback`.
+    pub fn callback_url(&self) -> Url {
+        gw_mcp::tenant_runtime::join(&self.public_url, "integration-callback")
+    }
+
+    /// An absolute link to one of the gateway's pages.
+    pub fn public_link(&self, path: &str) -> String {
+        gw_mcp::tenant_runtime::join(&self.public_url, path).to_string()
+    }
 }
 
 /// Transport settings for `/mcp`.
@@ -112,12 +128,23 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     );
     let legacy_sse_routes = Router::new()
         .route("/sse", get(legacy_sse::open))
-        .route("/message", post(legacy_sse::message).layer(deadline))
+        .route(
+            "/message",
+            post(legacy_sse::message).layer(deadline.clone()),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
         ))
+        .layer(middleware::from_fn_with_state(
+            allowed.clone(),
+            host_check::check_host_and_origin,
+        ));
+    let connect_routes = Router::new()
+        .route("/connect/{tenant}", get(connect::connect))
+        .route("/integration-callback", get(connect::callback))
+        .layer(deadline.clone())
         .layer(middleware::from_fn_with_state(
             allowed,
             host_check::check_host_and_origin,
@@ -125,6 +152,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     Router::new()
         .merge(mcp_routes)
         .merge(legacy_sse_routes)
+        .merge(connect_routes)
         .merge(
             Router::new()
                 .route("/healthz", get(health::healthz))

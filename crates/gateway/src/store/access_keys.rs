@@ -53,6 +53,8 @@ pub struct NewKey {
     pub name: String,
     pub scopes: ScopeSet,
     pub expires_at: Option<i64>,
+    /// Bind the key to a connection: it then acts as that user, with the connection's scopes.
+    pub connection_id: Option<String>,
 }
 
 /// A stored key, without the key.
@@ -66,6 +68,7 @@ pub struct KeyRecord {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    pub connection_id: Option<String>,
 }
 
 impl KeyRecord {
@@ -93,9 +96,10 @@ impl Store {
             created_at: unix_now(),
             expires_at: new.expires_at,
             revoked_at: None,
+            connection_id: new.connection_id,
         };
         sqlx::query(
-            "INSERT INTO access_keys (id, tenant, name, key_hash, key_prefix, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO access_keys (id, tenant, name, key_hash, key_prefix, scopes, created_at, expires_at, connection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&record.id)
         .bind(&record.tenant)
@@ -105,6 +109,7 @@ impl Store {
         .bind(record.scopes.to_string())
         .bind(record.created_at)
         .bind(record.expires_at)
+        .bind(&record.connection_id)
         .execute(self.pool())
         .await?;
         Ok((record, key))
@@ -160,6 +165,7 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> KeyRecord {
         created_at: row.get("created_at"),
         expires_at: row.get("expires_at"),
         revoked_at: row.get("revoked_at"),
+        connection_id: row.get("connection_id"),
     }
 }
 
@@ -185,6 +191,7 @@ mod tests {
             name: "agent".into(),
             scopes: ScopeSet::from_slice(&[Scope::ReadUsers]),
             expires_at: None,
+            connection_id: None,
         }
     }
 

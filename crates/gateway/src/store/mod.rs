@@ -2,11 +2,20 @@
 //! default (one file, created on first use, migrations applied at open).
 
 mod access_keys;
+mod connections;
+mod pending;
+mod vault;
 
 pub use access_keys::{AccessKey, KeyRecord, NewKey};
+pub use connections::{ConnectionRecord, ConnectionStatus, NewConnection};
+pub use pending::{PendingAuthorization, Taken};
+pub use vault::StoreVault;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use gw_oauth::TokenCipher;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
@@ -22,12 +31,24 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("store query failed: {0}")]
     Query(#[from] sqlx::Error),
+    #[error(
+        "the store's encryption key does not match the key its tokens were sealed with; set the key this store was created with (losing it means every user must reconnect)"
+    )]
+    WrongKey,
+    #[error(
+        "connections need an encryption key: set [store] encryption_key_env or encryption_key_file (make a key with `mcp-gateway gen-key`)"
+    )]
+    NoKey,
+    #[error("a sealed value in the store cannot be decrypted: {0}")]
+    Undecryptable(String),
 }
 
 /// A handle on the store; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Seals tokens at rest; `None` when no key is configured (access keys still work).
+    cipher: Option<Arc<TokenCipher>>,
 }
 
 impl Store {
@@ -48,7 +69,41 @@ impl Store {
             .await
             .map_err(StoreError::Open)?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, cipher: None })
+    }
+
+    /// Opens the store with the key that seals its tokens. The first key used is remembered (as a
+    /// sealed check value), so a different key is refused here rather than failing later, one
+    /// token at a time.
+    pub async fn open_with_key(url: &str, cipher: TokenCipher) -> Result<Store, StoreError> {
+        let mut store = Store::open(url).await?;
+        const CHECK: &[u8] = b"mcp-gateway store key check";
+        const CONTEXT: &str = "store_meta:key_check";
+        // Insert-if-absent then read back: two processes starting together agree on one key.
+        sqlx::query(
+            "INSERT INTO store_meta (name, value) VALUES ('key_check', ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(cipher.seal(CHECK, CONTEXT))
+        .execute(&store.pool)
+        .await?;
+        let sealed: Vec<u8> =
+            sqlx::query_scalar("SELECT value FROM store_meta WHERE name = 'key_check'")
+                .fetch_one(&store.pool)
+                .await?;
+        if cipher.open(&sealed, CONTEXT).as_deref() != Ok(CHECK) {
+            return Err(StoreError::WrongKey);
+        }
+        store.cipher = Some(Arc::new(cipher));
+        Ok(store)
+    }
+
+    /// Whether tokens can be sealed and opened (a key is configured).
+    pub fn can_hold_tokens(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    fn cipher(&self) -> Result<&TokenCipher, StoreError> {
+        self.cipher.as_deref().ok_or(StoreError::NoKey)
     }
 
     /// Whether the store answers (for `/readyz`).
@@ -62,9 +117,4 @@ impl Store {
     }
 }
 
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+pub use gw_oauth::unix_now;

@@ -53,8 +53,9 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
         read_only: false,
         allow: None,
         deny: vec![],
+        user_policy: vec![],
     };
-    let runtime = mcp_gateway::runtime::tenant_runtime(settings).unwrap();
+    let runtime = mcp_gateway::runtime::tenant_runtime(settings, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!(
         "sqlite://{}",
@@ -72,6 +73,7 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
         inbound: Inbound::AccessKeys,
         sessions: sessions.clone(),
         sse: mcp_gateway::http::SseSessions::default(),
+        oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
     };
     let shutdown = CancellationToken::new();
     let app = mcp_gateway::http::app(
@@ -108,6 +110,7 @@ impl HttpGateway {
                 name: "test".into(),
                 scopes: ScopeSet::parse_list(scopes).unwrap(),
                 expires_at: None,
+                connection_id: None,
             })
             .await
             .unwrap();

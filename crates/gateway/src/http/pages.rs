@@ -1,0 +1,164 @@
+//! The few HTML pages people see (the end of the connect flow), or the same content as JSON
+//! when the request asks for `application/json`. Every value is escaped: error descriptions
+//! come from the query string and user names from Auth0.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use html_escape::encode_text as esc;
+use serde_json::Value;
+
+/// Whether the client asked for JSON rather than a page.
+pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json"))
+}
+
+/// A failure: a page that says what went wrong and what to do, or `{error, error_description}`.
+pub(crate) fn failure(
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: &str,
+    explanation: &str,
+    next_step: Option<&str>,
+) -> Response {
+    if wants_json(headers) {
+        let body = serde_json::json!({
+            "error": error,
+            "error_description": explanation,
+            "next_step": next_step,
+        });
+        return no_store((status, axum::Json(body)).into_response());
+    }
+    let next = next_step
+        .map(|n| format!("<p>{}</p>", linkify(n)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Could not connect</h1><p class=\"error\">{}</p>{next}<p><small>Error code: <code>{}</code></small></p>",
+        esc(explanation),
+        esc(error)
+    );
+    no_store((status, page("Could not connect", &body)).into_response())
+}
+
+/// What the success page shows.
+pub(crate) struct Connected<'a> {
+    pub tenant: &'a str,
+    pub domain: &'a str,
+    pub connection_id: &'a str,
+    pub user_id: &'a str,
+    pub email: Option<&'a str>,
+    pub granted_scopes: Vec<&'static str>,
+    pub tools: Vec<&'static str>,
+    pub key: &'a str,
+    pub mcp_url: String,
+    /// Why the principal has these scopes (the grant mode explained).
+    pub basis: &'a str,
+}
+
+pub(crate) fn connected(headers: &HeaderMap, c: &Connected<'_>) -> Response {
+    if wants_json(headers) {
+        let body: Value = serde_json::json!({
+            "tenant": c.tenant,
+            "domain": c.domain,
+            "connection_id": c.connection_id,
+            "user": {"user_id": c.user_id, "email": c.email},
+            "granted_scopes": c.granted_scopes,
+            "tools": c.tools,
+            "key": c.key,
+            "mcp_url": c.mcp_url,
+        });
+        return no_store(axum::Json(body).into_response());
+    }
+    let list = |items: &[&str]| {
+        if items.is_empty() {
+            "<p><em>none</em></p>".to_owned()
+        } else {
+            format!(
+                "<ul>{}</ul>",
+                items
+                    .iter()
+                    .map(|i| format!("<li><code>{}</code></li>", esc(i)))
+                    .collect::<String>()
+            )
+        }
+    };
+    let who = match c.email {
+        Some(email) => format!("{} (<code>{}</code>)", esc(email), esc(c.user_id)),
+        None => format!("<code>{}</code>", esc(c.user_id)),
+    };
+    let config = serde_json::to_string_pretty(&serde_json::json!({
+        "mcpServers": {
+            format!("auth0-{}", c.tenant): {
+                "type": "http",
+                "url": c.mcp_url,
+                "headers": {"Authorization": format!("Bearer {}", c.key)}
+            }
+        }
+    }))
+    .unwrap_or_default();
+    let body = format!(
+        "<h1>Connected</h1>\
+         <p>{who} connected the Auth0 tenant <strong>{tenant}</strong> ({domain}). Connection <code>{id}</code>.</p>\
+         <h2>Your access key</h2>\
+         <p>It is shown only once; keep it like a password.</p>\
+         <pre class=\"key\">{key}</pre>\
+         <h2>Use it from an MCP client</h2>\
+         <p>Streamable HTTP endpoint <code>{mcp}</code> with the header <code>Authorization: Bearer &lt;key&gt;</code>, e.g.:</p>\
+         <pre>{config}</pre>\
+         <p>or: <code>npx @modelcontextprotocol/inspector --cli {mcp} --transport http --header \"Authorization: Bearer &lt;key&gt;\" --method tools/list</code></p>\
+         <h2>Granted scopes</h2><p>{basis}</p>{scopes}\
+         <h2>Tools you can use</h2>{tools}",
+        tenant = esc(c.tenant),
+        domain = esc(c.domain),
+        id = esc(c.connection_id),
+        key = esc(c.key),
+        mcp = esc(&c.mcp_url),
+        config = esc(&config),
+        basis = esc(c.basis),
+        scopes = list(&c.granted_scopes),
+        tools = list(&c.tools),
+    );
+    no_store(page("Connected", &body).into_response())
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · MCP gateway for Auth0</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
+         pre{{background:#f4f4f4;padding:.75rem;overflow-x:auto}}.key{{font-size:1.1rem}}.error{{color:#a40000}}</style>\
+         </head><body>{body}</body></html>",
+        esc(title)
+    ))
+}
+
+/// Escapes `text` and turns a trailing URL into a link.
+fn linkify(text: &str) -> String {
+    match text.find("http://").or_else(|| text.find("https://")) {
+        Some(at) => {
+            let (before, url) = text.split_at(at);
+            let url = url.split_whitespace().next().unwrap_or(url);
+            let after = &text[at + url.len()..];
+            format!(
+                "{}<a href=\"{}\">{}</a>{}",
+                esc(before),
+                html_escape::encode_double_quoted_attribute(url),
+                esc(url),
+                esc(after)
+            )
+        }
+        None => esc(text).into_owned(),
+    }
+}
+
+/// Pages with keys or codes must not be cached or leak through the Referer header.
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}

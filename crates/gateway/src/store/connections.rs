@@ -1,0 +1,288 @@
+//! Connections: a user who signed in to a tenant through the gateway, with their tokens sealed.
+//! One per (tenant, user): connecting again (to renew, or to consent to more scopes) updates the
+//! same connection, so the keys bound to it keep working and gain what was granted.
+
+use gw_oauth::{ScopeSet, UserIdentity, UserTokens};
+use rand::distr::{Alphanumeric, SampleString};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::Row;
+
+use super::{Store, StoreError, unix_now};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "reason")]
+pub enum ConnectionStatus {
+    Active,
+    NeedsReconnect(String),
+    Revoked,
+}
+
+/// A connection as lists and principals see it: no tokens.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConnectionRecord {
+    pub id: String,
+    pub tenant: String,
+    pub user_id: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    /// What Auth0 granted, as it wrote it.
+    pub granted: String,
+    pub status: ConnectionStatus,
+    /// Unix seconds the access token expires at, when the connection holds one.
+    pub expires_at: Option<i64>,
+    pub has_refresh_token: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl ConnectionRecord {
+    pub fn granted_scopes(&self) -> ScopeSet {
+        ScopeSet::from_auth0_grant(&self.granted)
+    }
+
+    /// How to name the user to people: the email when there is one.
+    pub fn display_name(&self) -> &str {
+        self.email.as_deref().unwrap_or(&self.user_id)
+    }
+}
+
+/// What the callback stores.
+pub struct NewConnection<'a> {
+    pub tenant: &'a str,
+    pub identity: &'a UserIdentity,
+    pub tokens: &'a UserTokens,
+    /// Keep the tokens (calls use them) or only the grant (calls use the machine token).
+    pub keep_tokens: bool,
+}
+
+fn sealed_context(connection: &str, column: &str) -> String {
+    format!("connections:{connection}:{column}")
+}
+
+impl Store {
+    /// Stores a connection, or renews the user's existing one on this tenant; returns it.
+    pub async fn save_connection(
+        &self,
+        new: NewConnection<'_>,
+    ) -> Result<ConnectionRecord, StoreError> {
+        let cipher = self.cipher()?;
+        let mut tx = self.pool().begin().await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT id FROM connections WHERE tenant = ? AND user_id = ?")
+                .bind(new.tenant)
+                .bind(&new.identity.user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let id = existing.unwrap_or_else(|| {
+            format!(
+                "con_{}",
+                Alphanumeric
+                    .sample_string(&mut rand::rng(), 16)
+                    .to_lowercase()
+            )
+        });
+        let (access, refresh, expires_at) = if new.keep_tokens {
+            (
+                Some(cipher.seal(
+                    new.tokens.access_token.expose_secret().as_bytes(),
+                    &sealed_context(&id, "access_token"),
+                )),
+                new.tokens.refresh_token.as_ref().map(|t| {
+                    cipher.seal(
+                        t.expose_secret().as_bytes(),
+                        &sealed_context(&id, "refresh_token"),
+                    )
+                }),
+                Some(new.tokens.expires_at),
+            )
+        } else {
+            (None, None, None)
+        };
+        let now = unix_now();
+        sqlx::query(
+            "INSERT INTO connections (id, tenant, user_id, email, email_verified, granted, access_token, refresh_token, expires_at, status, status_reason, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_verified = excluded.email_verified,
+                granted = excluded.granted, access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+                expires_at = excluded.expires_at, status = 'active', status_reason = NULL, updated_at = excluded.updated_at",
+        )
+        .bind(&id)
+        .bind(new.tenant)
+        .bind(&new.identity.user_id)
+        .bind(&new.identity.email)
+        .bind(new.identity.email_verified)
+        .bind(&new.tokens.granted)
+        .bind(access)
+        .bind(refresh)
+        .bind(expires_at)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.connection(&id)
+            .await?
+            .ok_or_else(|| StoreError::Query(sqlx::Error::RowNotFound))
+    }
+
+    pub async fn connection(&self, id: &str) -> Result<Option<ConnectionRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM connections WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.as_ref().map(record))
+    }
+
+    /// Every connection, newest first, optionally for one tenant.
+    pub async fn list_connections(
+        &self,
+        tenant: Option<&str>,
+    ) -> Result<Vec<ConnectionRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM connections WHERE (? IS NULL OR tenant = ?) ORDER BY created_at DESC, id",
+        )
+        .bind(tenant)
+        .bind(tenant)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(record).collect())
+    }
+
+    /// The connection's tokens, opened. `None` for the access token when the connection keeps none.
+    pub(crate) async fn connection_tokens(
+        &self,
+        id: &str,
+    ) -> Result<Option<(ConnectionRecord, Option<UserTokens>)>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM connections WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let record = record(&row);
+        let access: Option<Vec<u8>> = row.get("access_token");
+        let Some(access) = access else {
+            return Ok(Some((record, None)));
+        };
+        let cipher = self.cipher()?;
+        let open = |sealed: &[u8], column: &str| {
+            cipher
+                .open_string(sealed, &sealed_context(id, column))
+                .map_err(|_| StoreError::Undecryptable(format!("connection {id}, {column}")))
+        };
+        let refresh: Option<Vec<u8>> = row.get("refresh_token");
+        let tokens = UserTokens {
+            access_token: gw_oauth::AccessToken::new(open(&access, "access_token")?),
+            refresh_token: match refresh {
+                Some(sealed) => Some(SecretString::from(open(&sealed, "refresh_token")?)),
+                None => None,
+            },
+            expires_at: record.expires_at.unwrap_or(0),
+            granted: record.granted.clone(),
+        };
+        Ok(Some((record, Some(tokens))))
+    }
+
+    /// Replaces a connection's tokens after a refresh (the rotated refresh token included).
+    pub(crate) async fn save_refreshed_tokens(
+        &self,
+        id: &str,
+        tokens: &UserTokens,
+    ) -> Result<(), StoreError> {
+        let cipher = self.cipher()?;
+        let refresh = tokens.refresh_token.as_ref().map(|t| {
+            cipher.seal(
+                t.expose_secret().as_bytes(),
+                &sealed_context(id, "refresh_token"),
+            )
+        });
+        sqlx::query(
+            "UPDATE connections SET access_token = ?, refresh_token = ?, expires_at = ?, granted = ?, updated_at = ? WHERE id = ? AND status = 'active'",
+        )
+        .bind(cipher.seal(
+            tokens.access_token.expose_secret().as_bytes(),
+            &sealed_context(id, "access_token"),
+        ))
+        .bind(refresh)
+        .bind(tokens.expires_at)
+        .bind(&tokens.granted)
+        .bind(unix_now())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a connection as needing the user to connect again; its tokens are useless now.
+    pub(crate) async fn mark_needs_reconnect(
+        &self,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE connections SET status = 'needs_reconnect', status_reason = ?, access_token = NULL, refresh_token = NULL, updated_at = ? WHERE id = ? AND status = 'active'",
+        )
+        .bind(reason)
+        .bind(unix_now())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Revokes a connection: its tokens are erased and every key bound to it stops working.
+    /// Returns the refresh token it held (to revoke at Auth0 too), or `None` when the connection
+    /// is unknown or already revoked.
+    pub async fn revoke_connection(
+        &self,
+        id: &str,
+    ) -> Result<Option<Option<SecretString>>, StoreError> {
+        let refresh = match self.connection_tokens(id).await? {
+            None => return Ok(None),
+            Some((record, _)) if record.status == ConnectionStatus::Revoked => return Ok(None),
+            Some((_, tokens)) => tokens.and_then(|t| t.refresh_token),
+        };
+        let now = unix_now();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE connections SET status = 'revoked', status_reason = NULL, access_token = NULL, refresh_token = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE access_keys SET revoked_at = ? WHERE connection_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(refresh))
+    }
+}
+
+fn record(row: &sqlx::sqlite::SqliteRow) -> ConnectionRecord {
+    let status: String = row.get("status");
+    let reason: Option<String> = row.get("status_reason");
+    let refresh: Option<Vec<u8>> = row.get("refresh_token");
+    ConnectionRecord {
+        id: row.get("id"),
+        tenant: row.get("tenant"),
+        user_id: row.get("user_id"),
+        email: row.get("email"),
+        email_verified: row.get("email_verified"),
+        granted: row.get("granted"),
+        status: match status.as_str() {
+            "active" => ConnectionStatus::Active,
+            "revoked" => ConnectionStatus::Revoked,
+            _ => ConnectionStatus::NeedsReconnect(reason.unwrap_or_default()),
+        },
+        expires_at: row.get("expires_at"),
+        has_refresh_token: refresh.is_some(),
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+    }
+}

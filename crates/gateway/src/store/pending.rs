@@ -1,0 +1,94 @@
+//! Authorization requests between `/connect` and `/integration-callback`: the state (kept only
+//! as a hash), the sealed PKCE verifier and the scopes asked for. Taking one deletes it, so each
+//! state works once.
+
+use gw_oauth::ScopeSet;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Store, StoreError, unix_now};
+
+/// How long a user has between `/connect` and the callback (Auth0's codes last ten minutes).
+const PENDING_TTL_SECS: i64 = 600;
+
+pub struct PendingAuthorization {
+    pub tenant: String,
+    pub verifier: SecretString,
+    pub requested: ScopeSet,
+}
+
+/// What presenting a state found.
+pub enum Taken {
+    Found(PendingAuthorization),
+    /// It existed but is too old; it is gone now.
+    Expired {
+        tenant: String,
+    },
+    /// Never issued, or already used.
+    Unknown,
+}
+
+fn state_hash(state: &str) -> String {
+    hex::encode(Sha256::digest(state.as_bytes()))
+}
+
+impl Store {
+    pub async fn save_pending(
+        &self,
+        state: &SecretString,
+        pending: &PendingAuthorization,
+    ) -> Result<(), StoreError> {
+        let hash = state_hash(state.expose_secret());
+        let sealed = self.cipher()?.seal(
+            pending.verifier.expose_secret().as_bytes(),
+            &format!("pending:{hash}:verifier"),
+        );
+        let now = unix_now();
+        // Abandoned sign-ins are cleared as new ones arrive, a day after they expired (until then a
+        // late callback is told it expired rather than that it is unknown).
+        sqlx::query("DELETE FROM pending_authorizations WHERE expires_at <= ?")
+            .bind(now - 86_400)
+            .execute(self.pool())
+            .await?;
+        sqlx::query(
+            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&hash)
+        .bind(&pending.tenant)
+        .bind(sealed)
+        .bind(pending.requested.to_string())
+        .bind(now)
+        .bind(now + PENDING_TTL_SECS)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Takes (deletes and returns) the authorization a callback's state names.
+    pub async fn take_pending(&self, state: &str) -> Result<Taken, StoreError> {
+        let hash = state_hash(state);
+        let row =
+            sqlx::query("DELETE FROM pending_authorizations WHERE state_hash = ? RETURNING *")
+                .bind(&hash)
+                .fetch_optional(self.pool())
+                .await?;
+        let Some(row) = row else {
+            return Ok(Taken::Unknown);
+        };
+        let tenant: String = row.get("tenant");
+        if row.get::<i64, _>("expires_at") <= unix_now() {
+            return Ok(Taken::Expired { tenant });
+        }
+        let sealed: Vec<u8> = row.get("verifier");
+        let verifier = self
+            .cipher()?
+            .open_string(&sealed, &format!("pending:{hash}:verifier"))
+            .map_err(|_| StoreError::Undecryptable("a pending authorization".to_owned()))?;
+        Ok(Taken::Found(PendingAuthorization {
+            tenant,
+            verifier: SecretString::from(verifier),
+            requested: ScopeSet::parse_list(&row.get::<String, _>("requested")).unwrap_or_default(),
+        }))
+    }
+}
