@@ -2,6 +2,7 @@
 //! `mcp-gateway stdio` binary as a child process, driven by rmcp's client.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod connect;
 pub mod http;
 
 use std::time::Duration;

@@ -1,0 +1,410 @@
+//! Connecting a user through `/connect/{tenant}` and `/integration-callback`, in both grant
+//! modes, against the fake tenant with a redirect-following client; and every way it can fail,
+//! each of which explains itself and stores nothing.
+
+mod common;
+
+use common::connect::{Setup, browser, get_json, step_client, tool_names, tools_for, world};
+use gw_oauth::{GrantMode, ScopeSet, UserGrant, UserMatch};
+use rmcp::model::CallToolRequestParams;
+
+fn scopes(names: &[&str]) -> ScopeSet {
+    ScopeSet::parse_list(&names.join(",")).unwrap()
+}
+
+fn text(result: &rmcp::model::CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_user_connects_and_their_key_sees_exactly_what_auth0_granted() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+
+    let connected = gateway.connect().await;
+    let key = connected["key"].as_str().unwrap();
+    assert!(key.starts_with("mcpgw_"));
+    assert!(
+        connected["connection_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("con_")
+    );
+    assert_eq!(connected["user"]["user_id"], "auth0|admin");
+    let granted: Vec<&str> = connected["granted_scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(granted, ScopeSet::all().names());
+
+    let client = gateway.mcp_client(key).await;
+    assert_eq!(tool_names(&client).await, tools_for(ScopeSet::all()));
+    let result = client
+        .call_tool(CallToolRequestParams::new("auth0_whoami"))
+        .await
+        .unwrap();
+    let who = result.structured_content.clone().unwrap();
+    assert_eq!(who["principal_kind"], "user");
+    assert!(who["principal"].as_str().unwrap().contains("con_"), "{who}");
+    let result = client
+        .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    // The call went out with the user's own token: the gateway never asked for a machine token.
+    assert_eq!(
+        world.fake.fake.stats().token_requests_for("client_credentials"),
+        0
+    );
+    assert_eq!(
+        world.fake.fake.stats().token_requests_for("authorization_code"),
+        1
+    );
+    client.cancel().await.unwrap();
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn when_auth0_grants_less_than_asked_the_tool_list_follows_the_grant() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    world
+        .fake
+        .fake
+        .set_grant_scopes(Some(vec!["read:users".into(), "read:logs".into()]));
+    let gateway = world.gateway().await;
+    let connected = gateway.connect().await;
+    let expected = scopes(&[
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "read:users",
+        "read:logs",
+    ]);
+    assert_eq!(
+        connected["granted_scopes"],
+        serde_json::json!(expected.names())
+    );
+    let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
+    assert_eq!(tool_names(&client).await, tools_for(expected));
+
+    // A tool the tenant allows but the grant lacks: the error links to consent for exactly that.
+    let refused = client
+        .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_eq!(refused.is_error, Some(true));
+    let message = text(&refused);
+    assert!(message.contains("read:roles"), "{message}");
+    let consent = message
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no consent link in {message}"))
+        .to_owned();
+    assert!(
+        consent.contains("add=read%3Aroles") || consent.contains("add=read:roles"),
+        "{consent}"
+    );
+
+    // After consenting, the same key gains the tool.
+    world.fake.fake.set_grant_scopes(None);
+    let (status, again) = get_json(&browser(), &consent).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["connection_id"], connected["connection_id"]);
+    let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
+    assert!(
+        tool_names(&client)
+            .await
+            .contains(&"auth0_list_roles".to_owned())
+    );
+    let listed = client
+        .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_ne!(listed.is_error, Some(true), "{}", text(&listed));
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn with_client_credentials_the_policy_decides_and_calls_use_the_machine_token() {
+    let mut setup = Setup::new(GrantMode::ClientCredentials);
+    setup.user_policy = vec![UserGrant {
+        matches: UserMatch::UserId("auth0|admin".into()),
+        scopes: scopes(&["read:users", "read:roles"]),
+    }];
+    let world = world(setup).await;
+    let gateway = world.gateway().await;
+    let connected = gateway.connect().await;
+    let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
+    let expected = scopes(&[
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "read:users",
+        "read:roles",
+    ]);
+    assert_eq!(tool_names(&client).await, tools_for(expected));
+    let result = client
+        .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    assert_eq!(
+        world.fake.fake.stats().token_requests_for("client_credentials"),
+        1
+    );
+    // The user's own tokens are not kept: nothing to leak, nothing to refresh.
+    let connection = gateway
+        .store
+        .connection(connected["connection_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(connection.expires_at, None);
+    assert!(!connection.has_refresh_token);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_the_policy_does_not_name_connects_but_gets_no_tools_beyond_whoami() {
+    let mut setup = Setup::new(GrantMode::ClientCredentials);
+    setup.user_policy = vec![UserGrant {
+        matches: UserMatch::EmailDomain("elsewhere.example".into()),
+        scopes: ScopeSet::all(),
+    }];
+    let world = world(setup).await;
+    let gateway = world.gateway().await;
+    let connected = gateway.connect().await;
+    let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
+    assert_eq!(tool_names(&client).await, vec!["auth0_whoami".to_owned()]);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn the_success_page_shows_the_user_the_scopes_the_tools_and_the_key() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+    let response = browser()
+        .get(format!("{}/connect/acme", gateway.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let page = response.text().await.unwrap();
+    for expected in [
+        "Connected",
+        "auth0|admin",
+        "read:users",
+        "auth0_list_users",
+        "mcpgw_",
+        "/mcp",
+        "Authorization: Bearer",
+    ] {
+        assert!(
+            page.contains(expected),
+            "`{expected}` missing from the page"
+        );
+    }
+    gateway.stop().await;
+}
+
+/// Nothing was stored: no connection, no key.
+async fn nothing_stored(store: &mcp_gateway::store::Store) {
+    assert!(store.list_connections(None).await.unwrap().is_empty());
+    assert!(store.list_keys(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_denied_consent_explains_itself_and_stores_nothing() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+    let callback = gateway.callback_url("&fake_deny=1").await;
+    assert!(callback.contains("error=access_denied"), "{callback}");
+    let (status, body) = get_json(&step_client(), &callback).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "authorization_failed");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("access_denied")
+    );
+    assert!(
+        body["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("/connect/acme")
+    );
+    let page = step_client()
+        .get(&callback)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Could not connect"), "{page}");
+    nothing_stored(&gateway.store).await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn missing_unknown_and_replayed_states_are_refused() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+    let (status, body) = get_json(
+        &step_client(),
+        &format!("{}/integration-callback?code=abc", gateway.base),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("missing_state"))
+    );
+    let (status, body) = get_json(
+        &step_client(),
+        &format!(
+            "{}/integration-callback?code=abc&state=forged",
+            gateway.base
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_state"))
+    );
+    nothing_stored(&gateway.store).await;
+
+    let callback = gateway.callback_url("").await;
+    let (status, _) = get_json(&step_client(), &callback).await;
+    assert_eq!(status, 200);
+    let (status, body) = get_json(&step_client(), &callback).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_state")),
+        "a replayed callback is refused"
+    );
+    assert_eq!(gateway.store.list_connections(None).await.unwrap().len(), 1);
+    assert_eq!(
+        gateway.store.list_keys(None).await.unwrap().len(),
+        1,
+        "the replay made no second key"
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_state_is_refused_with_a_way_to_start_again() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+    let callback = gateway.callback_url("").await;
+    let pool = sqlx::SqlitePool::connect(&world.store_url()).await.unwrap();
+    sqlx::query("UPDATE pending_authorizations SET expires_at = 0")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (status, body) = get_json(&step_client(), &callback).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("expired_state"))
+    );
+    assert!(
+        body["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("/connect/acme")
+    );
+    nothing_stored(&gateway.store).await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_code_exchange_explains_itself_and_stores_nothing() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+    let callback = gateway.callback_url("").await;
+    let mut url = url::Url::parse(&callback).unwrap();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("code", "not-the-code")
+        .append_pair("state", &state);
+    let (status, body) = get_json(&step_client(), url.as_str()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (502, Some("exchange_failed"))
+    );
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("invalid_grant"),
+        "{body}"
+    );
+    nothing_stored(&gateway.store).await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn connect_refuses_unknown_tenants_and_scopes_the_tenant_does_not_allow() {
+    let mut setup = Setup::new(GrantMode::AuthorizationCode);
+    setup.scopes = scopes(&["openid", "offline_access", "read:users"]);
+    let world = world(setup).await;
+    let gateway = world.gateway().await;
+    let (status, body) = get_json(&step_client(), &format!("{}/connect/nope", gateway.base)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("unknown_tenant"))
+    );
+    let (status, body) = get_json(
+        &step_client(),
+        &format!("{}/connect/acme?add=delete:users", gateway.base),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_scope"))
+    );
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("delete:users")
+    );
+
+    // The authorize request asks for the tenant's scopes in Auth0's terms, for the Management API.
+    let response = step_client()
+        .get(format!("{}/connect/acme", gateway.base))
+        .send()
+        .await
+        .unwrap();
+    let authorize = url::Url::parse(&common::connect::location(&response)).unwrap();
+    let query: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["client_id"], "connect-e2e");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(
+        query["audience"],
+        "https://demo-tenant.us.auth0.com/api/v2/"
+    );
+    assert_eq!(
+        query["redirect_uri"],
+        format!("{}/integration-callback", gateway.base)
+    );
+    assert_eq!(query["scope"], "openid offline_access read:users");
+    assert!(query["state"].len() >= 16);
+    gateway.stop().await;
+}
