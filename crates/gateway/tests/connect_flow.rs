@@ -59,11 +59,19 @@ async fn a_user_connects_and_their_key_sees_exactly_what_auth0_granted() {
     assert_ne!(result.is_error, Some(true), "{}", text(&result));
     // The call went out with the user's own token: the gateway never asked for a machine token.
     assert_eq!(
-        world.fake.fake.stats().token_requests_for("client_credentials"),
+        world
+            .fake
+            .fake
+            .stats()
+            .token_requests_for("client_credentials"),
         0
     );
     assert_eq!(
-        world.fake.fake.stats().token_requests_for("authorization_code"),
+        world
+            .fake
+            .fake
+            .stats()
+            .token_requests_for("authorization_code"),
         1
     );
     client.cancel().await.unwrap();
@@ -157,7 +165,11 @@ async fn with_client_credentials_the_policy_decides_and_calls_use_the_machine_to
         .unwrap();
     assert_ne!(result.is_error, Some(true), "{}", text(&result));
     assert_eq!(
-        world.fake.fake.stats().token_requests_for("client_credentials"),
+        world
+            .fake
+            .fake
+            .stats()
+            .token_requests_for("client_credentials"),
         1
     );
     // The user's own tokens are not kept: nothing to leak, nothing to refresh.
