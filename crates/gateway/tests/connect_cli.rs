@@ -1,0 +1,363 @@
+//! The connect flow from the command line and across processes: `connect` with its temporary
+//! callback listener, `stdio --connection`, `connections list|revoke`, `gen-key`, and a gateway
+//! killed in the middle of a refresh.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::connect::{browser, get_json};
+use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake};
+use gw_oauth::TokenCipher;
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::TokioChildProcess;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mcp-gateway");
+
+struct Env {
+    fake: RunningFake,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    key: String,
+    port: u16,
+}
+
+async fn env() -> Env {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let fake = FakeAuth0::new(FakeConfig {
+        clients: vec![RegisteredClient {
+            client_id: "cli-e2e".into(),
+            client_secret: "cli-e2e-secret".into(),
+            name: "MCP Gateway".into(),
+            callbacks: fake_auth0::default_callbacks(),
+            management_scopes: fake_auth0::all_management_scopes(),
+        }],
+        ..FakeConfig::default()
+    })
+    .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+    .await
+    .unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[server]
+listen = "127.0.0.1:{port}"
+public_url = "http://127.0.0.1:{port}"
+
+[store]
+url = "sqlite://{db}"
+encryption_key_env = "CLI_STORE_KEY"
+
+[[tenants]]
+name = "acme"
+domain = "demo-tenant.us.auth0.com"
+base_url = "{base}"
+client_id = "cli-e2e"
+client_secret_env = "CLI_SECRET"
+grant = "authorization_code"
+scopes = ["openid", "email", "offline_access", "read:users", "read:roles"]
+"#,
+            db = dir.path().join("gateway.db").display(),
+            base = fake.base_url,
+        ),
+    )
+    .unwrap();
+    Env {
+        fake,
+        dir,
+        config,
+        key: TokenCipher::generate_key(),
+        port,
+    }
+}
+
+impl Env {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .arg("--config")
+            .arg(&self.config)
+            .env("CLI_SECRET", "cli-e2e-secret")
+            .env("CLI_STORE_KEY", &self.key)
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true);
+        command
+    }
+
+    async fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let output = self.command(args).output().await.unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// `serve`, once it says it is listening.
+    async fn serve(&self) -> Child {
+        let mut child = self
+            .command(&["serve"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("serve did not start")
+            .unwrap()
+            .unwrap_or_default();
+        assert!(line.starts_with("Listening on"), "{line}");
+        child
+    }
+}
+
+fn db_bytes(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        all.extend(std::fs::read(entry.unwrap().path()).unwrap_or_default());
+    }
+    all
+}
+
+#[tokio::test]
+async fn connect_from_the_terminal_then_serve_that_user_over_stdio_then_revoke() {
+    let env = env().await;
+    let mut connect = env
+        .command(&["connect", "--tenant", "acme"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(connect.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("connect printed no URL")
+            .unwrap()
+            .expect("connect ended before printing a URL");
+        if let Some(url) = line.trim().strip_prefix("http") {
+            break format!("http{url}");
+        }
+    };
+    assert!(url.contains("/authorize?"), "{url}");
+    // The browser signs in at the fake tenant and is sent back to the command's listener.
+    let page = browser().get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
+    let mut rest = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        rest.push_str(&line);
+        rest.push('\n');
+    }
+    assert!(connect.wait().await.unwrap().success(), "{rest}");
+    let connection = rest
+        .split_whitespace()
+        .find(|w| w.starts_with("con_"))
+        .unwrap_or_else(|| panic!("no connection id in {rest}"))
+        .trim_end_matches(['.', ')'])
+        .to_owned();
+    assert!(rest.contains("--connection"), "{rest}");
+
+    // stdio as that user.
+    let mut stdio = Command::new(BIN);
+    stdio
+        .args(["stdio", "--connection", &connection, "--config"])
+        .arg(&env.config)
+        .env("CLI_SECRET", "cli-e2e-secret")
+        .env("CLI_STORE_KEY", &env.key)
+        .env("RUST_LOG", "warn");
+    let client = ().serve(TokioChildProcess::new(stdio).unwrap()).await.unwrap();
+    let mut tools: Vec<String> = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    tools.sort();
+    let mut expected: Vec<String> = gw_oauth::tools_unlocked_by(
+        gw_oauth::ScopeSet::parse_list("openid,email,offline_access,read:users,read:roles")
+            .unwrap(),
+    )
+    .map(str::to_owned)
+    .collect();
+    expected.sort();
+    assert_eq!(tools, expected);
+    let roles = client
+        .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_ne!(roles.is_error, Some(true));
+    client.cancel().await.unwrap();
+
+    let (ok, listed, _) = env.run(&["connections", "list"]).await;
+    assert!(ok);
+    assert!(
+        listed.contains(&connection) && listed.contains("active"),
+        "{listed}"
+    );
+
+    // Revoking also revokes the refresh token at Auth0: read it (the test knows the key) first.
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        env.dir.path().join("gateway.db").display()
+    ))
+    .await
+    .unwrap();
+    let sealed: Vec<u8> = sqlx::query_scalar("SELECT refresh_token FROM connections")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let refresh = TokenCipher::from_base64(&env.key)
+        .unwrap()
+        .open_string(&sealed, &format!("connections:{connection}:refresh_token"))
+        .unwrap();
+    let (ok, out, err) = env.run(&["connections", "revoke", &connection]).await;
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("Revoked its refresh token at Auth0"), "{out}");
+    let refused = reqwest::Client::new()
+        .post(env.fake.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", "cli-e2e"),
+            ("client_secret", "cli-e2e-secret"),
+            ("refresh_token", refresh.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        refused.status().is_client_error(),
+        "the refresh token still works at Auth0"
+    );
+    assert!(
+        !db_bytes(env.dir.path())
+            .windows(refresh.len())
+            .any(|w| w == refresh.as_bytes())
+    );
+
+    let (ok, _, err) = env.run(&["stdio", "--connection", &connection]).await;
+    assert!(!ok);
+    assert!(err.contains("revoked"), "{err}");
+}
+
+#[tokio::test]
+async fn a_gateway_killed_during_a_refresh_restarts_into_a_usable_or_clearly_broken_connection() {
+    let env = env().await;
+    let mut gateway = env.serve().await;
+    env.fake.fake.set_access_token_ttl(Duration::from_secs(1));
+    let (status, connected) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
+    assert_eq!(status, 200, "{connected}");
+    env.fake
+        .fake
+        .set_access_token_ttl(Duration::from_secs(3600));
+    let key = connected["key"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    // The refresh will hang at Auth0 long enough to kill the gateway while it waits.
+    env.fake.fake.add_fault(fake_auth0::Fault {
+        method: Some("POST".into()),
+        path_prefix: "/oauth/token".into(),
+        kind: fake_auth0::FaultKind::Latency(Duration::from_secs(2)),
+        times: Some(1),
+    });
+    let call = {
+        let url = format!("{}/mcp", env.base());
+        let key = key.clone();
+        tokio::spawn(async move {
+            let config = rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(url)
+                .auth_header(key);
+            let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
+                reqwest::Client::new(),
+                config,
+            );
+            let client = ().serve(transport).await?;
+            client
+                .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+                .await
+                .map_err(anyhow::Error::from)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    gateway.start_kill().unwrap();
+    gateway.wait().await.unwrap();
+    // The client's call died with the gateway; it is not what this test watches.
+    call.abort();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    let gateway = env.serve().await;
+    let config =
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            format!("{}/mcp", env.base()),
+        )
+        .auth_header(key);
+    let transport =
+        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+    let client = ().serve(transport).await.unwrap();
+    let result = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.call_tool(CallToolRequestParams::new("auth0_list_roles")),
+    )
+    .await
+    .expect("the restarted gateway did not answer")
+    .unwrap();
+    if result.is_error == Some(true) {
+        let message: String = result
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+            .collect();
+        assert!(
+            message.contains("must be renewed") && message.contains("/connect/acme"),
+            "neither usable nor clearly in need of reconnecting: {message}"
+        );
+        let (_, listed, _) = env.run(&["connections", "list"]).await;
+        assert!(listed.contains("needs reconnect"), "{listed}");
+        eprintln!("after the kill: the connection needs reconnecting, and says so");
+    } else {
+        eprintln!("after the kill: the connection is still usable");
+    }
+    drop(gateway);
+}
+
+#[tokio::test]
+async fn gen_key_prints_a_usable_key_and_check_names_a_missing_one() {
+    let env = env().await;
+    let (ok, out, _) = env.run(&["check"]).await;
+    assert!(ok, "{out}");
+    let generated = std::process::Command::new(BIN)
+        .arg("gen-key")
+        .output()
+        .unwrap();
+    let key = String::from_utf8(generated.stdout).unwrap();
+    assert!(TokenCipher::from_base64(&key).is_ok());
+
+    let output = std::process::Command::new(BIN)
+        .args(["check", "--config"])
+        .arg(&env.config)
+        .env("CLI_SECRET", "cli-e2e-secret")
+        .env_remove("CLI_STORE_KEY")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("store.encryption_key_env"), "{err}");
+}
