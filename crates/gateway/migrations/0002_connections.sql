@@ -24,6 +24,7 @@ CREATE TABLE pending_authorizations (
     tenant          TEXT NOT NULL,
     verifier        BLOB NOT NULL,            -- sealed PKCE verifier
     requested       TEXT NOT NULL,            -- product scopes asked for
+    browser_hash    TEXT,                     -- SHA-256 of the cookie that ties it to one browser
     created_at      INTEGER NOT NULL,
     expires_at      INTEGER NOT NULL
 );

@@ -238,9 +238,9 @@ async fn nothing_stored(store: &mcp_gateway::store::Store) {
 async fn a_denied_consent_explains_itself_and_stores_nothing() {
     let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
     let gateway = world.gateway().await;
-    let callback = gateway.callback_url("&fake_deny=1").await;
+    let (browser, callback) = gateway.callback_url("&fake_deny=1").await;
     assert!(callback.contains("error=access_denied"), "{callback}");
-    let (status, body) = get_json(&step_client(), &callback).await;
+    let (status, body) = get_json(&browser, &callback).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "authorization_failed");
     assert!(
@@ -255,7 +255,9 @@ async fn a_denied_consent_explains_itself_and_stores_nothing() {
             .unwrap()
             .contains("/connect/acme")
     );
-    let page = step_client()
+    // The same as a page, for a person.
+    let (browser, callback) = gateway.callback_url("&fake_deny=1").await;
+    let page = browser
         .get(&callback)
         .send()
         .await
@@ -264,6 +266,7 @@ async fn a_denied_consent_explains_itself_and_stores_nothing() {
         .await
         .unwrap();
     assert!(page.contains("Could not connect"), "{page}");
+    assert!(page.contains("access_denied"), "{page}");
     nothing_stored(&gateway.store).await;
     gateway.stop().await;
 }
@@ -295,10 +298,10 @@ async fn missing_unknown_and_replayed_states_are_refused() {
     );
     nothing_stored(&gateway.store).await;
 
-    let callback = gateway.callback_url("").await;
-    let (status, _) = get_json(&step_client(), &callback).await;
+    let (browser, callback) = gateway.callback_url("").await;
+    let (status, _) = get_json(&browser, &callback).await;
     assert_eq!(status, 200);
-    let (status, body) = get_json(&step_client(), &callback).await;
+    let (status, body) = get_json(&browser, &callback).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_state")),
@@ -317,13 +320,13 @@ async fn missing_unknown_and_replayed_states_are_refused() {
 async fn an_expired_state_is_refused_with_a_way_to_start_again() {
     let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
     let gateway = world.gateway().await;
-    let callback = gateway.callback_url("").await;
+    let (browser, callback) = gateway.callback_url("").await;
     let pool = sqlx::SqlitePool::connect(&world.store_url()).await.unwrap();
     sqlx::query("UPDATE pending_authorizations SET expires_at = 0")
         .execute(&pool)
         .await
         .unwrap();
-    let (status, body) = get_json(&step_client(), &callback).await;
+    let (status, body) = get_json(&browser, &callback).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("expired_state"))
@@ -342,7 +345,7 @@ async fn an_expired_state_is_refused_with_a_way_to_start_again() {
 async fn a_failed_code_exchange_explains_itself_and_stores_nothing() {
     let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
     let gateway = world.gateway().await;
-    let callback = gateway.callback_url("").await;
+    let (browser, callback) = gateway.callback_url("").await;
     let mut url = url::Url::parse(&callback).unwrap();
     let state = url
         .query_pairs()
@@ -354,7 +357,7 @@ async fn a_failed_code_exchange_explains_itself_and_stores_nothing() {
         .clear()
         .append_pair("code", "not-the-code")
         .append_pair("state", &state);
-    let (status, body) = get_json(&step_client(), url.as_str()).await;
+    let (status, body) = get_json(&browser, url.as_str()).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (502, Some("exchange_failed"))
@@ -418,5 +421,20 @@ async fn connect_refuses_unknown_tenants_and_scopes_the_tenant_does_not_allow() 
     );
     assert_eq!(query["scope"], "openid offline_access read:users");
     assert!(query["state"].len() >= 16);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_callback_carried_to_another_browser_is_refused() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+    // Login CSRF: someone signs in as themselves and sends the callback link to a victim.
+    let (_attacker, callback) = gateway.callback_url("").await;
+    let (status, body) = get_json(&step_client(), &callback).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("browser_mismatch"))
+    );
+    nothing_stored(&gateway.store).await;
     gateway.stop().await;
 }

@@ -76,7 +76,10 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
         }
     }
     let started_at = unix_now();
-    let url = crate::http::connect::begin(&state, settings, settings.scopes).await?;
+    // Started here, not in a browser: the state was shown only on this terminal.
+    let url = crate::http::connect::begin(&state, settings, settings.scopes, false)
+        .await?
+        .url;
     println!("Open this URL in a browser to connect tenant `{tenant}`:");
     println!("  {url}");
     let outcome = tokio::time::timeout(WAIT, async {

@@ -8,7 +8,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gw_mcp::{TenantRuntime, access, catalog};
 use gw_oauth::{GrantMode, Scope, ScopeSet, UserFlow};
+use rand::distr::{Alphanumeric, SampleString};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::pages::{self, Connected};
@@ -91,8 +94,8 @@ pub(crate) async fn connect(
             .union(settings.scopes.intersection(identity))
             .intersection(settings.scopes);
     }
-    let url = match begin(&state, settings, requested).await {
-        Ok(url) => url,
+    let started = match begin(&state, settings, requested, true).await {
+        Ok(started) => started,
         Err(error) => {
             tracing::error!(%error, "cannot store a pending authorization");
             return fail(
@@ -104,31 +107,87 @@ pub(crate) async fn connect(
         }
     };
     tracing::info!(tenant, requested = %requested, "sending a user to Auth0 to connect");
-    (
+    let mut response = (
         StatusCode::FOUND,
         [
-            (header::LOCATION, url.to_string()),
+            (header::LOCATION, started.url.to_string()),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
     )
-        .into_response()
+        .into_response();
+    if let Some((name, value)) = &started.cookie
+        && let Ok(value) = set_cookie(&state, name, value).parse()
+    {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A started sign-in: where to send the browser, and the cookie that ties it to that browser.
+pub(crate) struct Started {
+    pub url: url::Url,
+    pub cookie: Option<(String, String)>,
 }
 
 /// Starts a sign-in: remembers the state and PKCE verifier, and returns the `/authorize` URL.
+/// With `in_browser`, also a cookie the callback must come back with.
 pub(crate) async fn begin(
     state: &AppState,
     settings: &gw_oauth::TenantSettings,
     requested: ScopeSet,
-) -> Result<url::Url, crate::store::StoreError> {
+    in_browser: bool,
+) -> Result<Started, crate::store::StoreError> {
     let flow = UserFlow::new(settings, &state.oauth_http, state.callback_url());
     let start = flow.start(requested);
+    let cookie = in_browser.then(|| {
+        (
+            cookie_name(start.state.expose_secret()),
+            Alphanumeric.sample_string(&mut rand::rng(), 32),
+        )
+    });
     let pending = PendingAuthorization {
         tenant: settings.name.clone(),
         verifier: start.verifier,
         requested,
+        browser_hash: cookie.as_ref().map(|(_, value)| sha256_hex(value)),
     };
     state.store.save_pending(&start.state, &pending).await?;
-    Ok(start.url)
+    Ok(Started {
+        url: start.url,
+        cookie,
+    })
+}
+
+/// One cookie per sign-in (named after its state), so two tabs connecting at once do not clash.
+fn cookie_name(state: &str) -> String {
+    format!("mcpgw_connect_{}", &sha256_hex(state)[..12])
+}
+
+fn sha256_hex(value: &str) -> String {
+    hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+fn set_cookie(state: &AppState, name: &str, value: &str) -> String {
+    let secure = if state.public_url.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{name}={value}; Path={}; Max-Age=600; HttpOnly; SameSite=Lax{secure}",
+        state.callback_url().path()
+    )
+}
+
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,6 +250,21 @@ pub(crate) async fn callback(
         }
     };
     let tenant = pending.tenant.clone();
+    if let Some(expected) = &pending.browser_hash {
+        let presented = cookie(&headers, &cookie_name(presented_state)).map(sha256_hex);
+        if presented.as_deref() != Some(expected.as_str()) {
+            tracing::warn!(
+                tenant,
+                "a callback arrived in a browser other than the one that started the sign-in"
+            );
+            return fail(
+                StatusCode::BAD_REQUEST,
+                "browser_mismatch",
+                "This sign-in was started in another browser (or this browser blocked the gateway's cookie), so it cannot be finished here. Nothing was stored.",
+                start_again(&tenant),
+            );
+        }
+    }
     if let Some(error) = &query.error {
         let description = query.error_description.as_deref().unwrap_or("");
         let explanation = match error.as_str() {

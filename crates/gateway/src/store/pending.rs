@@ -16,6 +16,10 @@ pub struct PendingAuthorization {
     pub tenant: String,
     pub verifier: SecretString,
     pub requested: ScopeSet,
+    /// SHA-256 (hex) of the cookie set in the browser that started the sign-in, so a callback
+    /// carried to another browser is refused (login CSRF). `None` for sign-ins started from the
+    /// terminal, whose state only the operator saw.
+    pub browser_hash: Option<String>,
 }
 
 /// What presenting a state found.
@@ -29,7 +33,7 @@ pub enum Taken {
     Unknown,
 }
 
-fn state_hash(state: &str) -> String {
+pub(crate) fn state_hash(state: &str) -> String {
     hex::encode(Sha256::digest(state.as_bytes()))
 }
 
@@ -52,12 +56,13 @@ impl Store {
             .execute(self.pool())
             .await?;
         sqlx::query(
-            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&hash)
         .bind(&pending.tenant)
         .bind(sealed)
         .bind(pending.requested.to_string())
+        .bind(&pending.browser_hash)
         .bind(now)
         .bind(now + PENDING_TTL_SECS)
         .execute(self.pool())
@@ -89,6 +94,7 @@ impl Store {
             tenant,
             verifier: SecretString::from(verifier),
             requested: ScopeSet::parse_list(&row.get::<String, _>("requested")).unwrap_or_default(),
+            browser_hash: row.get("browser_hash"),
         }))
     }
 }

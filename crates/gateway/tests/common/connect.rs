@@ -162,6 +162,7 @@ impl World {
 /// A browser: follows redirects, asks for JSON so the result can be read.
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::limited(10))
         .build()
         .unwrap()
@@ -170,6 +171,7 @@ pub fn browser() -> reqwest::Client {
 /// A client that stops at each redirect, to look at (or tamper with) where it points.
 pub fn step_client() -> reqwest::Client {
     reqwest::Client::builder()
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
@@ -200,8 +202,9 @@ impl Gateway {
         body
     }
 
-    /// Walks the flow to the point where Auth0 redirects back: the callback URL, not yet visited.
-    pub async fn callback_url(&self, extra_authorize_params: &str) -> String {
+    /// Walks the flow to the point where Auth0 redirects back: the browser (holding the
+    /// gateway's cookie) and the callback URL, not yet visited.
+    pub async fn callback_url(&self, extra_authorize_params: &str) -> (reqwest::Client, String) {
         let step = step_client();
         let response = step
             .get(format!("{}/connect/acme", self.base))
@@ -210,7 +213,8 @@ impl Gateway {
             .unwrap();
         let authorize = location(&response) + extra_authorize_params;
         let response = step.get(authorize).send().await.unwrap();
-        location(&response)
+        let callback = location(&response);
+        (step, callback)
     }
 
     pub async fn mcp_client(&self, key: &str) -> RunningService<RoleClient, ()> {
