@@ -786,4 +786,81 @@ mod tests {
         let text = GOOD.replace("[\"openid\", \"read:users\"]", "[\"read:users\"]");
         assert!(problems(&text)[0].contains("must include `openid`"));
     }
+
+    #[test]
+    fn user_policy_entries_are_checked_by_key() {
+        let text = format!(
+            "{GOOD}\n[[tenants.users]]\nemail_domain = \"example.com\"\nscopes = [\"read:users\"]\n\
+             [[tenants.users]]\nemail = \"ops@example.com\"\nuser_id = \"auth0|1\"\nscopes = [\"read:users\"]\n\
+             [[tenants.users]]\nuser_id = \"auth0|2\"\nscopes = [\"delete:users\"]\n"
+        );
+        let problems = problems(&text);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("tenants[0].users[1]: give exactly one of"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1]
+                .starts_with("tenants[0].users[2].scopes: delete:users not in the tenant's scopes"),
+            "{problems:#?}"
+        );
+
+        let text = format!(
+            "{GOOD}\n[[tenants.users]]\nemail_domain = \"@example.com\"\nscopes = [\"read:users\"]\n"
+        );
+        let config = Config::parse(&text, &env).unwrap();
+        assert_eq!(
+            config.tenant("demo").unwrap().user_policy,
+            vec![UserGrant {
+                matches: UserMatch::EmailDomain("example.com".into()),
+                scopes: ScopeSet::from_slice(&[Scope::ReadUsers]),
+            }]
+        );
+    }
+
+    #[test]
+    fn authorization_code_tenants_need_an_encryption_key_and_take_no_user_policy() {
+        let text = GOOD.replace("scopes =", "grant = \"authorization_code\"\nscopes =");
+        let problems_found = problems(&text);
+        assert!(
+            problems_found[0]
+                .starts_with("store.encryption_key_env: tenant `demo` uses authorization_code"),
+            "{problems_found:#?}"
+        );
+        let text = format!(
+            "[store]\nencryption_key_env = \"STORE_KEY\"\n{}\n[[tenants.users]]\nuser_id = \"x\"\nscopes = [\"openid\"]\n",
+            GOOD.replace("scopes =", "grant = \"authorization_code\"\nscopes =")
+        );
+        let key = gw_oauth::TokenCipher::generate_key();
+        let env = |name: &str| match name {
+            "DEMO_SECRET" => Some("s3cret".to_owned()),
+            "STORE_KEY" => Some(key.clone()),
+            _ => None,
+        };
+        let Err(ParseError::Invalid(found)) = Config::parse(&text, &env) else {
+            panic!("a user policy on an authorization_code tenant must be refused");
+        };
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].key, "tenants[0].users");
+    }
+
+    #[test]
+    fn a_malformed_encryption_key_is_refused_without_echoing_it() {
+        let text = format!("[store]\nencryption_key_env = \"STORE_KEY\"\n{GOOD}");
+        let env = |name: &str| match name {
+            "DEMO_SECRET" => Some("s3cret".to_owned()),
+            "STORE_KEY" => Some("c2hvcnQ=".to_owned()),
+            _ => None,
+        };
+        let Err(ParseError::Invalid(found)) = Config::parse(&text, &env) else {
+            panic!("a 5-byte key must be refused");
+        };
+        let message = found[0].to_string();
+        assert!(
+            message.starts_with("store.encryption_key_env: the encryption key is not valid"),
+            "{message}"
+        );
+        assert!(!message.contains("c2hvcnQ="), "{message}");
+    }
 }

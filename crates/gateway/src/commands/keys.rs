@@ -22,6 +22,12 @@ pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
             let Some(settings) = config.tenant(&tenant) else {
                 bail!("no tenant named `{tenant}` in the configuration")
             };
+            if settings.grant == gw_oauth::GrantMode::AuthorizationCode {
+                bail!(
+                    "tenant `{tenant}` uses grant = \"authorization_code\": calls need a connected user's own token, so a key must belong to a connection. Have the user open {}connect/{tenant}; the page shows their key",
+                    config.server.public_url
+                );
+            }
             let scopes = ScopeSet::parse_list(&scopes)?;
             let beyond = scopes.difference(settings.scopes);
             if !beyond.is_empty() {
