@@ -139,7 +139,9 @@ pub enum ConnectionsCommand {
     },
 }
 
+/// Spelled as in gateway.toml's `grant`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
 pub enum DemoGrant {
     ClientCredentials,
     AuthorizationCode,

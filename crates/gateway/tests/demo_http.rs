@@ -1,5 +1,8 @@
-//! `mcp-gateway demo` over HTTP: prints the endpoint and a working key; refuses
-//! `--insecure-no-auth` off loopback.
+//! `mcp-gateway demo` over HTTP: prints the endpoint and a working key; a user connects at
+//! `/connect/demo` and their key sees exactly the granted tools; refuses `--insecure-no-auth`
+//! off loopback.
+
+mod common;
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -57,6 +60,76 @@ async fn the_demo_prints_an_endpoint_and_a_key_that_work() {
             .is_success()
     );
     child.kill().await.unwrap();
+}
+
+type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;
+
+/// Starts the demo with `args` and returns it with what it printed up to a line starting with
+/// `until`, and its stdout (kept open: the demo must not write into a closed pipe).
+async fn demo(args: &[&str], until: &str) -> (tokio::process::Child, Vec<String>, Lines) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let done = line.starts_with(until);
+        seen.push(line);
+        if done {
+            return (child, seen, lines);
+        }
+    }
+}
+
+fn value<'a>(lines: &'a [String], prefix: &str) -> &'a str {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no `{prefix}` line in {lines:#?}"))
+}
+
+#[tokio::test]
+async fn a_new_user_connects_to_the_demo_and_their_key_sees_the_granted_tools() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    for (grant, scopes) in [
+        ("client_credentials", "read:users,read:roles"),
+        ("authorization_code", "read:users,offline_access"),
+    ] {
+        let (mut child, lines, _stdout) =
+            demo(&["--grant", grant, "--scopes", scopes], "Press Ctrl-C").await;
+        let connect = value(&lines, "Connect a user: ");
+        let (status, connected) =
+            common::connect::get_json(&common::connect::browser(), connect).await;
+        assert_eq!(status, 200, "{grant}: {connected}");
+        let key = connected["key"].as_str().unwrap();
+        let endpoint = value(&lines, "MCP endpoint: ");
+        let config =
+            rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+                endpoint.to_owned(),
+            )
+            .auth_header(key);
+        let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
+            reqwest::Client::new(),
+            config,
+        );
+        let client = rmcp::ServiceExt::serve((), transport).await.unwrap();
+        let tools = common::connect::tool_names(&client).await;
+        let mut granted = gw_oauth::ScopeSet::parse_list(scopes).unwrap();
+        granted.insert(gw_oauth::Scope::Openid);
+        assert_eq!(tools, common::connect::tools_for(granted), "{grant}");
+        client.cancel().await.unwrap();
+        child.kill().await.unwrap();
+    }
 }
 
 #[tokio::test]
