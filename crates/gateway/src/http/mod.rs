@@ -128,10 +128,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     );
     let legacy_sse_routes = Router::new()
         .route("/sse", get(legacy_sse::open))
-        .route(
-            "/message",
-            post(legacy_sse::message).layer(deadline.clone()),
-        )
+        .route("/message", post(legacy_sse::message).layer(deadline))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -144,7 +141,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     let connect_routes = Router::new()
         .route("/connect/{tenant}", get(connect::connect))
         .route("/integration-callback", get(connect::callback))
-        .layer(deadline.clone())
+        .layer(deadline)
         .layer(middleware::from_fn_with_state(
             allowed,
             host_check::check_host_and_origin,
