@@ -145,3 +145,51 @@ async fn insecure_no_auth_is_refused_off_loopback() {
             .contains("refused unless --listen is a loopback address")
     );
 }
+
+#[tokio::test]
+async fn a_demo_with_a_data_dir_keeps_its_key_file_private_and_its_connections_across_restarts() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let (mut child, lines, _stdout) = demo(&["--data-dir", data_dir], "Press Ctrl-C").await;
+    let (status, connected) = common::connect::get_json(
+        &common::connect::browser(),
+        value(&lines, "Connect a user: "),
+    )
+    .await;
+    assert_eq!(status, 200, "{connected}");
+    let key = connected["key"].as_str().unwrap().to_owned();
+    child.kill().await.unwrap();
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("store.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the key file must be readable by its owner only"
+        );
+    }
+
+    // The demo tenant is new on every run (fresh tokens, fresh secret), but the gateway's store
+    // and its key survive: the user's key still resolves to their connection.
+    let (mut child, lines, _stdout) = demo(&["--data-dir", data_dir], "Press Ctrl-C").await;
+    let config =
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            value(&lines, "MCP endpoint: ").to_owned(),
+        )
+        .auth_header(key);
+    let transport =
+        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+    let client = rmcp::ServiceExt::serve((), transport).await.unwrap();
+    assert_eq!(
+        common::connect::tool_names(&client).await,
+        common::connect::tools_for(gw_oauth::ScopeSet::all())
+    );
+    client.cancel().await.unwrap();
+    child.kill().await.unwrap();
+}
