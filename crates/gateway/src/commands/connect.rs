@@ -77,7 +77,7 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
     }
     let started_at = unix_now();
     // Started here, not in a browser: the state was shown only on this terminal.
-    let url = crate::http::connect::begin(&state, settings, settings.scopes, false)
+    let url = crate::http::connect::begin(&state, settings, settings.scopes, false, None)
         .await?
         .url;
     println!("Open this URL in a browser to connect tenant `{tenant}`:");

@@ -29,48 +29,117 @@ pub(crate) async fn authenticate(
             let Some(presented) = bearer(&request) else {
                 return unauthorized(&state, None);
             };
-            let record = match state
-                .store
-                .find_active_key(&AccessKey::from_presented(presented))
-                .await
-            {
-                Ok(Some(record)) if state.tenants.contains_key(&record.tenant) => record,
-                Ok(_) => {
-                    return unauthorized(
-                        &state,
-                        Some("the access key is unknown, revoked or expired"),
-                    );
-                }
-                Err(error) => return store_unavailable(&error),
-            };
-            let principal = match &record.connection_id {
-                None => Principal {
-                    tenant: record.tenant.clone(),
-                    subject: format!("access key `{}` ({})", record.name, record.id),
-                    kind: PrincipalKind::AgentKey,
-                    scopes: record.scopes,
-                    connection: None,
-                },
-                Some(connection) => match state.store.connection(connection).await {
-                    Ok(Some(connection)) if connection.status != ConnectionStatus::Revoked => {
-                        let tenant = &state.tenants[&record.tenant].settings;
-                        crate::runtime::connection_principal(tenant, &connection)
-                    }
-                    Ok(_) => {
-                        return unauthorized(
-                            &state,
-                            Some("the connection this access key acts for was revoked"),
-                        );
-                    }
-                    Err(error) => return store_unavailable(&error),
-                },
-            };
-            (Arc::new(principal), CredentialId(record.id))
+            match resolve(&state, presented).await {
+                Ok((principal, credential)) => (Arc::new(principal), credential),
+                Err(response) => return response,
+            }
         }
     };
     request.extensions_mut().insert(principal);
     request.extensions_mut().insert(credential);
     next.run(request).await
+}
+
+/// The principal behind a bearer credential: an OAuth access token the gateway issued to an MCP
+/// client (`mcpat_…`), or an access key (`mcpgw_…`, an agent's or a connection's).
+async fn resolve(state: &AppState, presented: &str) -> Result<(Principal, CredentialId), Response> {
+    if presented.starts_with("mcpat_") {
+        return resolve_oauth_token(state, presented).await;
+    }
+    let record = match state
+        .store
+        .find_active_key(&AccessKey::from_presented(presented))
+        .await
+    {
+        Ok(Some(record)) if state.tenants.contains_key(&record.tenant) => record,
+        Ok(_) => {
+            return Err(unauthorized(
+                state,
+                Some("the access key is unknown, revoked or expired"),
+            ));
+        }
+        Err(error) => return Err(store_unavailable(&error)),
+    };
+    let principal = match &record.connection_id {
+        None => Principal {
+            tenant: record.tenant.clone(),
+            subject: format!("access key `{}` ({})", record.name, record.id),
+            kind: PrincipalKind::AgentKey,
+            scopes: record.scopes,
+            connection: None,
+        },
+        Some(connection) => connection_principal(state, &record.tenant, connection)
+            .await?
+            .ok_or_else(|| {
+                unauthorized(
+                    state,
+                    Some("the connection this access key acts for was revoked"),
+                )
+            })?,
+    };
+    Ok((principal, CredentialId(record.id)))
+}
+
+async fn resolve_oauth_token(
+    state: &AppState,
+    presented: &str,
+) -> Result<(Principal, CredentialId), Response> {
+    let grant = match state.store.access_token_grant(presented).await {
+        Ok(Some(grant)) => grant,
+        Ok(None) => {
+            return Err(unauthorized(
+                state,
+                Some("the access token is unknown, expired or revoked"),
+            ));
+        }
+        Err(error) => return Err(store_unavailable(&error)),
+    };
+    // RFC 8707: a token is good only at the resource it was issued for.
+    if grant.resource.trim_end_matches('/') != state.resource().trim_end_matches('/') {
+        return Err(unauthorized(
+            state,
+            Some("the access token was issued for another resource"),
+        ));
+    }
+    let connection = match state.store.connection(&grant.connection_id).await {
+        Ok(Some(connection)) if connection.status != ConnectionStatus::Revoked => connection,
+        Ok(_) => {
+            return Err(unauthorized(
+                state,
+                Some("the connection this token acts for was revoked"),
+            ));
+        }
+        Err(error) => return Err(store_unavailable(&error)),
+    };
+    let Some(runtime) = state.tenants.get(&connection.tenant) else {
+        return Err(unauthorized(
+            state,
+            Some("the token's tenant is not served here"),
+        ));
+    };
+    let mut principal = crate::runtime::connection_principal(&runtime.settings, &connection);
+    principal.scopes = principal.scopes.intersection(grant.scopes);
+    principal.subject = format!("{} via OAuth client {}", principal.subject, grant.client_id);
+    // A session belongs to the grant, so it survives the client refreshing its token.
+    Ok((principal, CredentialId(format!("oauth:{}", grant.family))))
+}
+
+/// The principal a connection acts as; `None` when it was revoked.
+async fn connection_principal(
+    state: &AppState,
+    tenant: &str,
+    connection: &str,
+) -> Result<Option<Principal>, Response> {
+    let Some(runtime) = state.tenants.get(tenant) else {
+        return Ok(None);
+    };
+    match state.store.connection(connection).await {
+        Ok(Some(connection)) if connection.status != ConnectionStatus::Revoked => Ok(Some(
+            crate::runtime::connection_principal(&runtime.settings, &connection),
+        )),
+        Ok(_) => Ok(None),
+        Err(error) => Err(store_unavailable(&error)),
+    }
 }
 
 fn store_unavailable(error: &crate::store::StoreError) -> Response {
@@ -106,7 +175,7 @@ fn unauthorized(state: &AppState, problem: Option<&str>) -> Response {
     };
     let body = serde_json::json!({
         "error": if problem.is_some() { "invalid_token" } else { "unauthorized" },
-        "error_description": problem.unwrap_or("an access key is required: send `Authorization: Bearer <key>` (create one with `mcp-gateway keys create`)"),
+        "error_description": problem.unwrap_or("a credential is required: log in through the authorization server named in the protected-resource metadata, or send `Authorization: Bearer <access key>`"),
     });
     let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&challenge) {

@@ -3,6 +3,8 @@
 //! the connection and shows a new access key bound to it. Any failure explains itself and stores
 //! nothing.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -94,7 +96,7 @@ pub(crate) async fn connect(
             .union(settings.scopes.intersection(identity))
             .intersection(settings.scopes);
     }
-    let started = match begin(&state, settings, requested, true).await {
+    let started = match begin(&state, settings, requested, true, None).await {
         Ok(started) => started,
         Err(error) => {
             tracing::error!(%error, "cannot store a pending authorization");
@@ -136,6 +138,7 @@ pub(crate) async fn begin(
     settings: &gw_oauth::TenantSettings,
     requested: ScopeSet,
     in_browser: bool,
+    oauth_request: Option<String>,
 ) -> Result<Started, crate::store::StoreError> {
     let flow = UserFlow::new(settings, &state.oauth_http, state.callback_url());
     let start = flow.start(requested);
@@ -150,6 +153,7 @@ pub(crate) async fn begin(
         verifier: start.verifier,
         requested,
         browser_hash: cookie.as_ref().map(|(_, value)| sha256_hex(value)),
+        oauth_request,
     };
     state.store.save_pending(&start.state, &pending).await?;
     Ok(Started {
@@ -167,7 +171,7 @@ fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
 }
 
-fn set_cookie(state: &AppState, name: &str, value: &str) -> String {
+pub(crate) fn set_cookie(state: &AppState, name: &str, value: &str) -> String {
     let secure = if state.public_url.scheme() == "https" {
         "; Secure"
     } else {
@@ -265,62 +269,18 @@ pub(crate) async fn callback(
             );
         }
     }
-    if let Some(error) = &query.error {
-        let description = query.error_description.as_deref().unwrap_or("");
-        let explanation = match error.as_str() {
-            "access_denied" => format!(
-                "Auth0 did not authorize the connection (access_denied): {description}. Nothing was stored."
-            ),
-            _ => format!("Auth0 returned the error `{error}`: {description}. Nothing was stored."),
-        };
-        tracing::info!(tenant, error, "a connection attempt was refused by Auth0");
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "authorization_failed",
-            &explanation,
-            start_again(&tenant),
-        );
+    let outcome = sign_in(&state, &pending, &query).await;
+    if let Some(request) = &pending.oauth_request {
+        return super::oauth_server::complete(&state, request, outcome).await;
     }
-    let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "missing_code",
-            "The callback carries neither a `code` nor an `error`.",
-            start_again(&tenant),
-        );
-    };
-    let Some(runtime) = state.tenants.get(&tenant).cloned() else {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "unknown_tenant",
-            &format!("Tenant `{tenant}` is no longer served by this gateway."),
-            None,
-        );
-    };
-    let flow = UserFlow::new(&runtime.settings, &state.oauth_http, state.callback_url());
-    let tokens = match flow.exchange(code, &pending.verifier).await {
-        Ok(tokens) => tokens,
-        Err(error) => {
-            tracing::warn!(tenant, %error, "code exchange failed");
+    let (runtime, identity, tokens) = match outcome {
+        Ok(signed_in) => signed_in,
+        Err(failure) => {
             return fail(
-                StatusCode::BAD_GATEWAY,
-                "exchange_failed",
-                &format!(
-                    "The authorization code could not be exchanged for tokens: {error}. Nothing was stored."
-                ),
-                start_again(&tenant),
-            );
-        }
-    };
-    let identity = match flow.identity(&tokens.access_token).await {
-        Ok(identity) => identity,
-        Err(error) => {
-            tracing::warn!(tenant, %error, "userinfo failed");
-            return fail(
-                StatusCode::BAD_GATEWAY,
-                "userinfo_failed",
-                &format!("Auth0 did not say who signed in: {error}. Nothing was stored."),
-                start_again(&tenant),
+                failure.status,
+                failure.error,
+                &failure.explanation,
+                failure.may_retry.then(|| start_again(&tenant)).flatten(),
             );
         }
     };
@@ -338,6 +298,115 @@ pub(crate) async fn callback(
     }
 }
 
+/// Why a sign-in could not be completed (after its state was found).
+pub(crate) struct Failure {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub explanation: String,
+    /// Starting again may help (false: the tenant is gone).
+    pub may_retry: bool,
+    /// Auth0 itself refused (the user declined, or Auth0 sent another error).
+    pub refused_by_auth0: bool,
+}
+
+/// Who signed in and their tokens, from the callback's code; or why not.
+pub(crate) type SignedIn = (
+    Arc<TenantRuntime>,
+    gw_oauth::UserIdentity,
+    gw_oauth::UserTokens,
+);
+
+async fn sign_in(
+    state: &AppState,
+    pending: &PendingAuthorization,
+    query: &CallbackQuery,
+) -> Result<SignedIn, Failure> {
+    let tenant = &pending.tenant;
+    let failure = |status, error, explanation: String| Failure {
+        status,
+        error,
+        explanation,
+        may_retry: true,
+        refused_by_auth0: false,
+    };
+    if let Some(error) = &query.error {
+        let description = query.error_description.as_deref().unwrap_or("");
+        let explanation = match error.as_str() {
+            "access_denied" => format!(
+                "Auth0 did not authorize the connection (access_denied): {description}. Nothing was stored."
+            ),
+            _ => format!("Auth0 returned the error `{error}`: {description}. Nothing was stored."),
+        };
+        tracing::info!(tenant, error, "a connection attempt was refused by Auth0");
+        return Err(Failure {
+            refused_by_auth0: true,
+            ..failure(StatusCode::BAD_REQUEST, "authorization_failed", explanation)
+        });
+    }
+    let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
+        return Err(failure(
+            StatusCode::BAD_REQUEST,
+            "missing_code",
+            "The callback carries neither a `code` nor an `error`.".to_owned(),
+        ));
+    };
+    let Some(runtime) = state.tenants.get(tenant).cloned() else {
+        return Err(Failure {
+            may_retry: false,
+            ..failure(
+                StatusCode::BAD_REQUEST,
+                "unknown_tenant",
+                format!("Tenant `{tenant}` is no longer served by this gateway."),
+            )
+        });
+    };
+    let flow = UserFlow::new(&runtime.settings, &state.oauth_http, state.callback_url());
+    let tokens = flow.exchange(code, &pending.verifier).await.map_err(|error| {
+        tracing::warn!(tenant, %error, "code exchange failed");
+        failure(
+            StatusCode::BAD_GATEWAY,
+            "exchange_failed",
+            format!(
+                "The authorization code could not be exchanged for tokens: {error}. Nothing was stored."
+            ),
+        )
+    })?;
+    let identity = flow.identity(&tokens.access_token).await.map_err(|error| {
+        tracing::warn!(tenant, %error, "userinfo failed");
+        failure(
+            StatusCode::BAD_GATEWAY,
+            "userinfo_failed",
+            format!("Auth0 did not say who signed in: {error}. Nothing was stored."),
+        )
+    })?;
+    Ok((runtime, identity, tokens))
+}
+
+/// Stores (or renews) the user's connection; drops any token cached for it.
+pub(crate) async fn store_connection(
+    state: &AppState,
+    runtime: &TenantRuntime,
+    identity: &gw_oauth::UserIdentity,
+    tokens: &gw_oauth::UserTokens,
+) -> Result<crate::store::ConnectionRecord, crate::store::StoreError> {
+    let settings = &runtime.settings;
+    let connection = state
+        .store
+        .save_connection(NewConnection {
+            tenant: &settings.name,
+            identity,
+            tokens,
+            // With client_credentials calls use the machine token: the user's is not kept.
+            keep_tokens: settings.grant == GrantMode::AuthorizationCode,
+        })
+        .await?;
+    if let Some(users) = &runtime.users {
+        users.forget(&connection.id);
+    }
+    tracing::info!(tenant = %settings.name, connection = %connection.id, user = %connection.user_id, granted = %connection.granted, "user connected");
+    Ok(connection)
+}
+
 /// A stored connection and its new key.
 struct Finished {
     connection: crate::store::ConnectionRecord,
@@ -353,19 +422,7 @@ async fn finish(
     tokens: &gw_oauth::UserTokens,
 ) -> Result<Finished, crate::store::StoreError> {
     let settings = &runtime.settings;
-    let connection = state
-        .store
-        .save_connection(NewConnection {
-            tenant: &settings.name,
-            identity,
-            tokens,
-            // With client_credentials calls use the machine token: the user's is not kept.
-            keep_tokens: settings.grant == GrantMode::AuthorizationCode,
-        })
-        .await?;
-    if let Some(users) = &runtime.users {
-        users.forget(&connection.id);
-    }
+    let connection = store_connection(state, runtime, identity, tokens).await?;
     let principal = crate::runtime::connection_principal(settings, &connection);
     let (_, key) = state
         .store
@@ -394,7 +451,6 @@ async fn finish(
         .filter(|tool| access::scopes_allow(tool, scopes).is_ok())
         .map(|tool| tool.name)
         .collect();
-    tracing::info!(tenant = %settings.name, connection = %connection.id, user = %connection.user_id, granted = %connection.granted, "user connected");
     Ok(Finished {
         connection,
         key,

@@ -6,6 +6,7 @@ pub(crate) mod connect;
 mod health;
 mod host_check;
 mod legacy_sse;
+mod oauth_server;
 mod pages;
 mod sessions;
 mod well_known;
@@ -55,6 +56,16 @@ impl AppState {
     /// Where Auth0 sends users back: `{public_url}/integration-callback`.
     pub fn callback_url(&self) -> Url {
         gw_mcp::tenant_runtime::join(&self.public_url, "integration-callback")
+    }
+
+    /// The authorization server's issuer identifier: the public URL without a trailing slash.
+    pub fn issuer(&self) -> String {
+        self.public_url.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// The resource MCP clients ask tokens for (RFC 8707): the `/mcp` endpoint.
+    pub fn resource(&self) -> String {
+        self.public_link("mcp")
     }
 
     /// An absolute link to one of the gateway's pages.
@@ -141,6 +152,12 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     let connect_routes = Router::new()
         .route("/connect/{tenant}", get(connect::connect))
         .route("/integration-callback", get(connect::callback))
+        .route("/authorize", get(oauth_server::authorize::authorize))
+        .route("/authorize/consent", post(oauth_server::authorize::consent))
+        .route("/register", post(oauth_server::register::register))
+        .route("/token", post(oauth_server::token::token))
+        .route("/revoke", post(oauth_server::token::revoke))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(deadline)
         .layer(middleware::from_fn_with_state(
             allowed,
@@ -161,6 +178,10 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
                 .route(
                     "/.well-known/oauth-protected-resource/mcp",
                     get(well_known::protected_resource),
+                )
+                .route(
+                    "/.well-known/oauth-authorization-server",
+                    get(well_known::authorization_server),
                 )
                 .layer(deadline),
         )

@@ -123,6 +123,69 @@ pub(crate) fn connected(headers: &HeaderMap, c: &Connected<'_>) -> Response {
     no_store(page("Connected", &body).into_response())
 }
 
+/// What the consent page for an MCP client shows.
+pub(crate) struct Consent<'a> {
+    pub request_id: &'a str,
+    /// As the client registered itself: unverified.
+    pub client_name: Option<&'a str>,
+    pub redirect_uri: &'a str,
+    /// `None`: everything the tenant allows the user.
+    pub scopes: Option<Vec<&'static str>>,
+    pub tenants: &'a [String],
+    pub choose_tenant: bool,
+}
+
+pub(crate) fn consent(c: &Consent<'_>) -> Response {
+    let name = c.client_name.unwrap_or("An unnamed application");
+    let host = url::Url::parse(c.redirect_uri)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let scopes = match &c.scopes {
+        None => "<p>Everything you may do on the tenant.</p>".to_owned(),
+        Some(list) => format!(
+            "<ul>{}</ul>",
+            list.iter()
+                .map(|s| format!("<li><code>{}</code></li>", esc(s)))
+                .collect::<String>()
+        ),
+    };
+    let tenant = if c.choose_tenant {
+        format!(
+            "<p><label>Tenant: <select name=\"tenant\">{}</select></label></p>",
+            c.tenants
+                .iter()
+                .map(|t| format!("<option value=\"{0}\">{0}</option>", esc(t)))
+                .collect::<String>()
+        )
+    } else {
+        format!(
+            "<p>Tenant: <strong>{}</strong></p>",
+            esc(c.tenants.first().map(String::as_str).unwrap_or_default())
+        )
+    };
+    let body = format!(
+        "<h1>Allow access?</h1>\
+         <p><strong>{name}</strong> (it named itself; the gateway has not verified it) wants to act for you on an Auth0 tenant through this gateway, \
+         and will receive its answer at <code>{host}</code>.</p>{tenant}<h2>It asks for</h2>{scopes}\
+         <p>You will sign in with Auth0 next.</p>\
+         <form method=\"post\" action=\"/authorize/consent\">\
+         <input type=\"hidden\" name=\"request\" value=\"{id}\">\
+         <button name=\"decision\" value=\"allow\">Allow</button> \
+         <button name=\"decision\" value=\"deny\">Deny</button></form>",
+        name = esc(name),
+        host = esc(&host),
+        id = html_escape::encode_double_quoted_attribute(c.request_id),
+    );
+    let mut response = no_store(page("Allow access?", &body).into_response());
+    // The consent page must not be framed (clickjacking).
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
+    );
+    response
+}
+
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · MCP gateway for Auth0</title>\

@@ -1,4 +1,5 @@
-//! The OAuth protected-resource document (RFC 9728) for `/mcp`.
+//! Discovery: the protected-resource document for `/mcp` (RFC 9728) and the authorization-server
+//! metadata (RFC 8414) MCP clients read to log in by themselves.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,13 +8,40 @@ use serde_json::{Value, json};
 use super::AppState;
 
 pub(crate) async fn protected_resource(State(state): State<AppState>) -> Json<Value> {
-    let base = state.public_url.as_str().trim_end_matches('/');
     Json(json!({
-        "resource": format!("{base}/mcp"),
-        // The gateway does not yet act as an authorization server for MCP clients: callers
-        // present access keys made with `mcp-gateway keys create`.
-        "authorization_servers": [],
+        "resource": state.resource(),
+        "authorization_servers": [state.issuer()],
+        "scopes_supported": scopes_supported(&state),
         "bearer_methods_supported": ["header"],
         "resource_name": "MCP gateway for Auth0",
     }))
+}
+
+pub(crate) async fn authorization_server(State(state): State<AppState>) -> Json<Value> {
+    let issuer = state.issuer();
+    Json(json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "registration_endpoint": format!("{issuer}/register"),
+        "revocation_endpoint": format!("{issuer}/revoke"),
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
+        "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
+        "scopes_supported": scopes_supported(&state),
+        "authorization_response_iss_parameter_supported": true,
+    }))
+}
+
+/// Every scope some served tenant allows, by name.
+fn scopes_supported(state: &AppState) -> Vec<&'static str> {
+    state
+        .tenants
+        .values()
+        .fold(gw_oauth::ScopeSet::EMPTY, |all, t| {
+            all.union(t.settings.scopes)
+        })
+        .names()
 }

@@ -3,11 +3,17 @@
 
 mod access_keys;
 mod connections;
+mod oauth_clients;
+mod oauth_grants;
 mod pending;
 mod vault;
 
 pub use access_keys::{AccessKey, KeyRecord, NewKey};
 pub use connections::{ConnectionRecord, ConnectionStatus, NewConnection};
+pub use oauth_clients::{NewClient, OAuthClient};
+pub use oauth_grants::{
+    Code, Grant, IssuedTokens, OAuthRequest, REQUEST_TTL_SECS, Redeemed, new_family, new_request_id,
+};
 pub use pending::{PendingAuthorization, Taken};
 pub use vault::StoreVault;
 

@@ -20,6 +20,9 @@ pub struct PendingAuthorization {
     /// carried to another browser is refused (login CSRF). `None` for sign-ins started from the
     /// terminal, whose state only the operator saw.
     pub browser_hash: Option<String>,
+    /// The MCP client's authorization request this sign-in serves, if any: the callback then
+    /// ends with a code for that client instead of the key page.
+    pub oauth_request: Option<String>,
 }
 
 /// What presenting a state found.
@@ -56,13 +59,14 @@ impl Store {
             .execute(self.pool())
             .await?;
         sqlx::query(
-            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, oauth_request, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&hash)
         .bind(&pending.tenant)
         .bind(sealed)
         .bind(pending.requested.to_string())
         .bind(&pending.browser_hash)
+        .bind(&pending.oauth_request)
         .bind(now)
         .bind(now + PENDING_TTL_SECS)
         .execute(self.pool())
@@ -95,6 +99,7 @@ impl Store {
             verifier: SecretString::from(verifier),
             requested: ScopeSet::parse_list(&row.get::<String, _>("requested")).unwrap_or_default(),
             browser_hash: row.get("browser_hash"),
+            oauth_request: row.get("oauth_request"),
         }))
     }
 }

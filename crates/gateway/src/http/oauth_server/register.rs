@@ -1,0 +1,152 @@
+//! `POST /register`: dynamic client registration (RFC 7591). Open to anyone who can reach the
+//! gateway, so everything is bounded: body size (at the router), redirect URIs (count, length,
+//! scheme), name length, and the number of registrations kept.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{oauth_error, redirect_uri_allowed};
+use crate::http::AppState;
+use crate::store::NewClient;
+
+const MAX_REDIRECT_URIS: usize = 10;
+const MAX_URI_LEN: usize = 2000;
+const MAX_NAME_LEN: usize = 200;
+
+#[derive(Debug, Deserialize)]
+struct Registration {
+    redirect_uris: Option<Vec<String>>,
+    client_name: Option<String>,
+    token_endpoint_auth_method: Option<String>,
+    grant_types: Option<Vec<String>>,
+    response_types: Option<Vec<String>>,
+}
+
+pub(crate) async fn register(State(state): State<AppState>, body: Bytes) -> Response {
+    let invalid =
+        |error: &str, description: &str| oauth_error(StatusCode::BAD_REQUEST, error, description);
+    let registration: Registration = match serde_json::from_slice(&body) {
+        Ok(registration) => registration,
+        Err(e) => {
+            return invalid(
+                "invalid_client_metadata",
+                &format!("the body is not a registration request: {e}"),
+            );
+        }
+    };
+    let redirect_uris = registration.redirect_uris.unwrap_or_default();
+    if redirect_uris.is_empty() || redirect_uris.len() > MAX_REDIRECT_URIS {
+        return invalid(
+            "invalid_redirect_uri",
+            &format!("give 1 to {MAX_REDIRECT_URIS} redirect_uris"),
+        );
+    }
+    if let Some(bad) = redirect_uris
+        .iter()
+        .find(|uri| uri.len() > MAX_URI_LEN || !redirect_uri_allowed(uri))
+    {
+        return invalid(
+            "invalid_redirect_uri",
+            &format!(
+                "`{}` is not allowed: redirect URIs must be https, or http on a loopback address, without a fragment",
+                truncate(bad)
+            ),
+        );
+    }
+    let auth_method = registration
+        .token_endpoint_auth_method
+        .unwrap_or_else(|| "none".to_owned());
+    if !matches!(
+        auth_method.as_str(),
+        "none" | "client_secret_post" | "client_secret_basic"
+    ) {
+        return invalid(
+            "invalid_client_metadata",
+            "token_endpoint_auth_method must be none, client_secret_post or client_secret_basic",
+        );
+    }
+    if let Some(grants) = &registration.grant_types
+        && grants
+            .iter()
+            .any(|g| g != "authorization_code" && g != "refresh_token")
+    {
+        return invalid(
+            "invalid_client_metadata",
+            "grant_types may hold only authorization_code and refresh_token",
+        );
+    }
+    if let Some(types) = &registration.response_types
+        && types.iter().any(|t| t != "code")
+    {
+        return invalid(
+            "invalid_client_metadata",
+            "response_types may hold only code",
+        );
+    }
+    let client_name = registration.client_name.filter(|n| !n.trim().is_empty());
+    if client_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NAME_LEN)
+    {
+        return invalid(
+            "invalid_client_metadata",
+            &format!("client_name is longer than {MAX_NAME_LEN} characters"),
+        );
+    }
+    let registered = state
+        .store
+        .register_client(NewClient {
+            auth_method,
+            client_name,
+            redirect_uris,
+        })
+        .await;
+    let (client, secret) = match registered {
+        Ok(Some(registered)) => registered,
+        Ok(None) => {
+            return oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the gateway holds as many client registrations as it accepts",
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot store a client registration");
+            return oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the gateway's store is unavailable",
+            );
+        }
+    };
+    tracing::info!(client_id = %client.client_id, name = ?client.client_name, "registered an MCP client");
+    let mut body = json!({
+        "client_id": client.client_id,
+        "client_id_issued_at": client.created_at,
+        "redirect_uris": client.redirect_uris,
+        "token_endpoint_auth_method": client.auth_method,
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+    });
+    if let Some(name) = &client.client_name {
+        body["client_name"] = json!(name);
+    }
+    if let Some(secret) = secret {
+        body["client_secret"] = json!(secret);
+        body["client_secret_expires_at"] = json!(0);
+    }
+    (
+        StatusCode::CREATED,
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(100).collect()
+}

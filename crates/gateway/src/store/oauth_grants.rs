@@ -1,0 +1,338 @@
+//! What the gateway's authorization server hands out to MCP clients: pending authorization
+//! requests, single-use codes, and opaque access and refresh tokens. Codes and tokens are stored
+//! only as SHA-256 hashes. Every token belongs to a *family* (one grant, rotated); presenting a
+//! spent code or refresh token revokes its family, as OAuth 2.1 asks.
+
+use gw_oauth::ScopeSet;
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Store, StoreError, unix_now};
+
+/// Lifetimes: codes are exchanged at once; access tokens are short; refresh tokens rotate.
+const CODE_TTL_SECS: i64 = 120;
+const ACCESS_TTL_SECS: i64 = 3600;
+const REFRESH_TTL_SECS: i64 = 30 * 86_400;
+/// From the consent page to the code: as long as a sign-in at Auth0 may take.
+pub const REQUEST_TTL_SECS: i64 = 600;
+
+fn hash(value: &str) -> String {
+    hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+fn random(prefix: &str, len: usize) -> String {
+    format!(
+        "{prefix}{}",
+        Alphanumeric.sample_string(&mut rand::rng(), len)
+    )
+}
+
+/// An MCP client's authorization request, between `/authorize` and the code.
+#[derive(Debug, Clone)]
+pub struct OAuthRequest {
+    pub id: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub client_state: Option<String>,
+    pub code_challenge: String,
+    pub resource: String,
+    /// What the client asked for; `None` = whatever the tenant allows.
+    pub scopes: Option<ScopeSet>,
+    pub tenant: Option<String>,
+    /// SHA-256 of the consent cookie.
+    pub browser_hash: String,
+    pub expires_at: i64,
+}
+
+/// What a code or token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub family: String,
+    pub client_id: String,
+    pub connection_id: String,
+    pub resource: String,
+    pub scopes: ScopeSet,
+}
+
+/// A redeemed code: the grant, and what the token request must match.
+#[derive(Debug, Clone)]
+pub struct Code {
+    pub grant: Grant,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub expires_at: i64,
+}
+
+pub enum Redeemed<T> {
+    Valid(T),
+    /// Already used: the family has just been revoked.
+    Reused,
+    Unknown,
+}
+
+/// A fresh token pair.
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+}
+
+fn scopes_from(text: &str) -> ScopeSet {
+    ScopeSet::parse_list(text).unwrap_or_default()
+}
+
+fn grant_from(row: &sqlx::sqlite::SqliteRow) -> Grant {
+    Grant {
+        family: row.get("family"),
+        client_id: row.get("client_id"),
+        connection_id: row.get("connection_id"),
+        resource: row.get("resource"),
+        scopes: scopes_from(&row.get::<String, _>("scopes")),
+    }
+}
+
+impl Store {
+    pub async fn save_oauth_request(&self, request: &OAuthRequest) -> Result<(), StoreError> {
+        let now = unix_now();
+        sqlx::query("DELETE FROM oauth_requests WHERE expires_at <= ?")
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        sqlx::query(
+            "INSERT INTO oauth_requests (id, client_id, redirect_uri, client_state, code_challenge, resource, scopes, tenant, browser_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&request.id)
+        .bind(&request.client_id)
+        .bind(&request.redirect_uri)
+        .bind(&request.client_state)
+        .bind(&request.code_challenge)
+        .bind(&request.resource)
+        .bind(request.scopes.map(|s| s.to_string()))
+        .bind(&request.tenant)
+        .bind(&request.browser_hash)
+        .bind(now)
+        .bind(request.expires_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A live request by id.
+    pub async fn oauth_request(&self, id: &str) -> Result<Option<OAuthRequest>, StoreError> {
+        let row = sqlx::query("SELECT * FROM oauth_requests WHERE id = ? AND expires_at > ?")
+            .bind(id)
+            .bind(unix_now())
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|row| OAuthRequest {
+            id: row.get("id"),
+            client_id: row.get("client_id"),
+            redirect_uri: row.get("redirect_uri"),
+            client_state: row.get("client_state"),
+            code_challenge: row.get("code_challenge"),
+            resource: row.get("resource"),
+            scopes: row
+                .get::<Option<String>, _>("scopes")
+                .map(|s| scopes_from(&s)),
+            tenant: row.get("tenant"),
+            browser_hash: row.get("browser_hash"),
+            expires_at: row.get("expires_at"),
+        }))
+    }
+
+    pub async fn set_oauth_request_tenant(&self, id: &str, tenant: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE oauth_requests SET tenant = ? WHERE id = ?")
+            .bind(tenant)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Takes (deletes and returns) a request: it is finished one way or another.
+    pub async fn take_oauth_request(&self, id: &str) -> Result<Option<OAuthRequest>, StoreError> {
+        let request = self.oauth_request(id).await?;
+        sqlx::query("DELETE FROM oauth_requests WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(request)
+    }
+
+    /// A new single-use code for `grant` (whose family it starts).
+    pub async fn issue_code(
+        &self,
+        grant: &Grant,
+        redirect_uri: &str,
+        code_challenge: &str,
+    ) -> Result<String, StoreError> {
+        let code = random("mcpac_", 32);
+        sqlx::query(
+            "INSERT INTO oauth_codes (code_hash, client_id, redirect_uri, code_challenge, resource, connection_id, scopes, family, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(hash(&code))
+        .bind(&grant.client_id)
+        .bind(redirect_uri)
+        .bind(code_challenge)
+        .bind(&grant.resource)
+        .bind(&grant.connection_id)
+        .bind(grant.scopes.to_string())
+        .bind(&grant.family)
+        .bind(unix_now() + CODE_TTL_SECS)
+        .execute(self.pool())
+        .await?;
+        Ok(code)
+    }
+
+    /// Marks a code used and returns it; a code used before revokes what it issued.
+    pub async fn redeem_code(&self, code: &str) -> Result<Redeemed<Code>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL RETURNING *",
+        )
+        .bind(unix_now())
+        .bind(hash(code))
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(row) = row {
+            return Ok(Redeemed::Valid(Code {
+                grant: grant_from(&row),
+                redirect_uri: row.get("redirect_uri"),
+                code_challenge: row.get("code_challenge"),
+                expires_at: row.get("expires_at"),
+            }));
+        }
+        let family: Option<String> =
+            sqlx::query_scalar("SELECT family FROM oauth_codes WHERE code_hash = ?")
+                .bind(hash(code))
+                .fetch_optional(self.pool())
+                .await?;
+        match family {
+            Some(family) => {
+                self.revoke_family(&family).await?;
+                Ok(Redeemed::Reused)
+            }
+            None => Ok(Redeemed::Unknown),
+        }
+    }
+
+    /// A new access token and refresh token in `grant`'s family.
+    pub async fn issue_tokens(&self, grant: &Grant) -> Result<IssuedTokens, StoreError> {
+        let access = random("mcpat_", 40);
+        let refresh = random("mcprt_", 40);
+        let now = unix_now();
+        let mut tx = self.pool().begin().await?;
+        for (token, kind, ttl) in [
+            (&access, "access", ACCESS_TTL_SECS),
+            (&refresh, "refresh", REFRESH_TTL_SECS),
+        ] {
+            sqlx::query(
+                "INSERT INTO oauth_tokens (token_hash, kind, family, client_id, connection_id, resource, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(hash(token))
+            .bind(kind)
+            .bind(&grant.family)
+            .bind(&grant.client_id)
+            .bind(&grant.connection_id)
+            .bind(&grant.resource)
+            .bind(grant.scopes.to_string())
+            .bind(now + ttl)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(IssuedTokens {
+            access_token: access,
+            refresh_token: refresh,
+            expires_in: ACCESS_TTL_SECS,
+        })
+    }
+
+    /// Spends a refresh token; a spent one revokes its family.
+    pub async fn redeem_refresh_token(&self, token: &str) -> Result<Redeemed<Grant>, StoreError> {
+        let now = unix_now();
+        let row = sqlx::query(
+            "UPDATE oauth_tokens SET used_at = ? WHERE token_hash = ? AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING *",
+        )
+        .bind(now)
+        .bind(hash(token))
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(row) = row {
+            return Ok(Redeemed::Valid(grant_from(&row)));
+        }
+        let spent: Option<String> = sqlx::query_scalar(
+            "SELECT family FROM oauth_tokens WHERE token_hash = ? AND kind = 'refresh' AND used_at IS NOT NULL",
+        )
+        .bind(hash(token))
+        .fetch_optional(self.pool())
+        .await?;
+        match spent {
+            Some(family) => {
+                self.revoke_family(&family).await?;
+                Ok(Redeemed::Reused)
+            }
+            None => Ok(Redeemed::Unknown),
+        }
+    }
+
+    /// The grant behind a live access token.
+    pub async fn access_token_grant(&self, token: &str) -> Result<Option<Grant>, StoreError> {
+        let row = sqlx::query(
+            "SELECT * FROM oauth_tokens WHERE token_hash = ? AND kind = 'access' AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(hash(token))
+        .bind(unix_now())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(grant_from))
+    }
+
+    /// RFC 7009: revokes `token` if it is `client_id`'s. A refresh token takes its whole family
+    /// with it; an access token only itself. Unknown tokens are ignored.
+    pub async fn revoke_oauth_token(&self, token: &str, client_id: &str) -> Result<(), StoreError> {
+        let row = sqlx::query(
+            "SELECT kind, family FROM oauth_tokens WHERE token_hash = ? AND client_id = ?",
+        )
+        .bind(hash(token))
+        .bind(client_id)
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some(row) if row.get::<String, _>("kind") == "refresh" => {
+                self.revoke_family(&row.get::<String, _>("family")).await
+            }
+            Some(_) => {
+                sqlx::query("UPDATE oauth_tokens SET revoked_at = ? WHERE token_hash = ?")
+                    .bind(unix_now())
+                    .bind(hash(token))
+                    .execute(self.pool())
+                    .await?;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn revoke_family(&self, family: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE oauth_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
+        )
+        .bind(unix_now())
+        .bind(family)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+/// A new family id for a grant that starts now.
+pub fn new_family() -> String {
+    random("fam_", 20)
+}
+
+/// A new request id (also in the consent cookie's name, so keep it short).
+pub fn new_request_id() -> String {
+    random("req_", 24)
+}

@@ -1,0 +1,621 @@
+//! The gateway as an OAuth 2.1 authorization server for MCP clients: discovery, dynamic
+//! registration, /authorize with consent and the tenant's Auth0 in between, /token with PKCE and
+//! rotation, /revoke; and every misuse refused with the right OAuth error.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::connect::{Gateway, Setup, World, step_client, tool_names, tools_for, world};
+use gw_oauth::{GrantMode, ScopeSet};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+struct Client {
+    id: String,
+    secret: Option<String>,
+    verifier: String,
+}
+
+async fn register(gateway: &Gateway, body: Value) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/register", gateway.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn new_client(gateway: &Gateway) -> Client {
+    let (status, body) = register(
+        gateway,
+        json!({"redirect_uris": [REDIRECT], "client_name": "Test client", "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    Client {
+        id: body["client_id"].as_str().unwrap().to_owned(),
+        secret: None,
+        verifier: "a-verifier-that-is-long-enough-to-be-a-real-pkce-verifier-0123".to_owned(),
+    }
+}
+
+fn challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+fn authorize_url(gateway: &Gateway, client: &Client, extra: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&format!("{}/authorize", gateway.base)).unwrap();
+    let challenge = challenge(&client.verifier);
+    let resource = format!("{}/mcp", gateway.base);
+    let mut params: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", &client.id),
+        ("redirect_uri", REDIRECT),
+        ("state", "client-state-123"),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
+        ("resource", &resource),
+    ];
+    for (k, v) in extra {
+        params.retain(|(name, _)| name != k);
+        if !v.is_empty() {
+            params.push((k, v));
+        }
+    }
+    url.query_pairs_mut().extend_pairs(params);
+    url.into()
+}
+
+/// The query of a redirect to the client.
+fn client_redirect(location: &str) -> std::collections::HashMap<String, String> {
+    assert!(
+        location.starts_with(REDIRECT),
+        "not a redirect to the client: {location}"
+    );
+    url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+/// Walks /authorize → consent (allow) → Auth0 → callback as a browser; the client's redirect.
+async fn authorize(
+    gateway: &Gateway,
+    client: &Client,
+    extra: &[(&str, &str)],
+) -> std::collections::HashMap<String, String> {
+    let browser = step_client();
+    let page = browser
+        .get(authorize_url(gateway, client, extra))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Test client"),
+        "the consent page names the client"
+    );
+    let request = html
+        .split("name=\"request\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a request id in the consent form")
+        .to_owned();
+    let mut response = browser
+        .post(format!("{}/authorize/consent", gateway.base))
+        .form(&[("request", request.as_str()), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        if location.starts_with(REDIRECT) {
+            return client_redirect(&location);
+        }
+        response = browser.get(&location).send().await.unwrap();
+        assert!(
+            response.status().is_redirection(),
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
+    panic!("never sent back to the client");
+}
+
+async fn token_request(gateway: &Gateway, form: &[(&str, &str)]) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/token", gateway.base))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn exchange(gateway: &Gateway, client: &Client, code: &str) -> (u16, Value) {
+    token_request(
+        gateway,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client.id),
+            ("code_verifier", &client.verifier),
+        ],
+    )
+    .await
+}
+
+async fn mcp_status(gateway: &Gateway, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/mcp", gateway.base))
+        .bearer_auth(token)
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn setup() -> (World, Gateway) {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+    (world, gateway)
+}
+
+#[tokio::test]
+async fn discovery_names_the_gateway_as_authorization_server() {
+    let (_world, gateway) = setup().await;
+    let http = reqwest::Client::new();
+    let prm: Value = http
+        .get(format!(
+            "{}/.well-known/oauth-protected-resource/mcp",
+            gateway.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(prm["resource"], format!("{}/mcp", gateway.base));
+    assert_eq!(prm["authorization_servers"], json!([gateway.base]));
+    let asm: Value = http
+        .get(format!(
+            "{}/.well-known/oauth-authorization-server",
+            gateway.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(asm["issuer"], gateway.base);
+    assert_eq!(
+        asm["authorization_endpoint"],
+        format!("{}/authorize", gateway.base)
+    );
+    assert_eq!(asm["token_endpoint"], format!("{}/token", gateway.base));
+    assert_eq!(
+        asm["registration_endpoint"],
+        format!("{}/register", gateway.base)
+    );
+    assert_eq!(asm["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(
+        asm["grant_types_supported"],
+        json!(["authorization_code", "refresh_token"])
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_registers_is_authorized_through_auth0_and_calls_tools_then_refreshes() {
+    let (world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    let redirect = authorize(&gateway, &client, &[]).await;
+    assert_eq!(redirect["state"], "client-state-123");
+    assert_eq!(redirect["iss"], gateway.base);
+    let (status, tokens) = exchange(&gateway, &client, &redirect["code"]).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    let access = tokens["access_token"].as_str().unwrap();
+    assert!(access.starts_with("mcpat_"));
+
+    let mcp = gateway.mcp_client(access).await;
+    assert_eq!(tool_names(&mcp).await, tools_for(ScopeSet::all()));
+    let roles = mcp
+        .call_tool(rmcp::model::CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_ne!(roles.is_error, Some(true));
+    assert_eq!(
+        world
+            .fake
+            .fake
+            .stats()
+            .token_requests_for("authorization_code"),
+        1
+    );
+
+    // Rotation: the new refresh token works; the old one, presented again, revokes the grant.
+    let old_refresh = tokens["refresh_token"].as_str().unwrap();
+    let refresh = |token: &str| {
+        let token = token.to_owned();
+        let id = client.id.clone();
+        let gateway = &gateway;
+        async move {
+            token_request(
+                gateway,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &token),
+                    ("client_id", &id),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, rotated) = refresh(old_refresh).await;
+    assert_eq!(status, 200, "{rotated}");
+    let new_access = rotated["access_token"].as_str().unwrap();
+    assert_eq!(mcp_status(&gateway, new_access).await, 200);
+    let (status, body) = refresh(old_refresh).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(
+        mcp_status(&gateway, new_access).await,
+        401,
+        "reuse revokes the whole grant"
+    );
+    let (status, _) = refresh(rotated["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 400);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_asking_for_fewer_scopes_gets_fewer_tools() {
+    let (_world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    let redirect = authorize(&gateway, &client, &[("scope", "openid read:logs")]).await;
+    let (_, tokens) = exchange(&gateway, &client, &redirect["code"]).await;
+    assert_eq!(tokens["scope"], "openid read:logs");
+    let mcp = gateway
+        .mcp_client(tokens["access_token"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        tool_names(&mcp).await,
+        tools_for(ScopeSet::parse_list("openid,read:logs").unwrap())
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn registration_refuses_unsafe_redirect_uris_and_bad_metadata() {
+    let (_world, gateway) = setup().await;
+    for (body, error) in [
+        (
+            json!({"redirect_uris": ["http://evil.example/cb"]}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"redirect_uris": ["javascript:alert(1)"]}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"redirect_uris": ["https://app.example/cb#frag"]}),
+            "invalid_redirect_uri",
+        ),
+        (json!({"redirect_uris": []}), "invalid_redirect_uri"),
+        (
+            json!({"redirect_uris": vec!["https://a.example/cb"; 11]}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"redirect_uris": ["https://a.example/cb"], "grant_types": ["password"]}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"redirect_uris": ["https://a.example/cb"], "token_endpoint_auth_method": "private_key_jwt"}),
+            "invalid_client_metadata",
+        ),
+        (json!("not an object"), "invalid_client_metadata"),
+    ] {
+        let (status, answer) = register(&gateway, body.clone()).await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (400, Some(error)),
+            "{body}"
+        );
+    }
+    // Loopback on any port, and https, are fine; a confidential client gets a secret.
+    let (status, answer) = register(
+        &gateway,
+        json!({"redirect_uris": ["http://localhost:51234/cb", "https://app.example/cb"], "token_endpoint_auth_method": "client_secret_post"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    assert!(
+        answer["client_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("mcpcs_")
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn authorize_refuses_unknown_clients_and_unregistered_redirects_without_redirecting() {
+    let (_world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    for url in [
+        authorize_url(
+            &gateway,
+            &client,
+            &[("redirect_uri", "http://127.0.0.1:9/other")],
+        ),
+        authorize_url(&gateway, &client, &[("redirect_uri", "")]),
+        authorize_url(&gateway, &client, &[("client_id", "mcpc_unknown")]),
+    ] {
+        let response = step_client().get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{url}");
+        assert!(
+            response.headers().get("location").is_none(),
+            "never redirect to an unverified URI"
+        );
+    }
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn authorize_sends_protocol_errors_back_to_the_client() {
+    let (_world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    for (extra, error) in [
+        (vec![("code_challenge", "")], "invalid_request"),
+        (vec![("code_challenge_method", "plain")], "invalid_request"),
+        (vec![("resource", "")], "invalid_target"),
+        (
+            vec![("resource", "https://other.example/mcp")],
+            "invalid_target",
+        ),
+        (
+            vec![("response_type", "token")],
+            "unsupported_response_type",
+        ),
+        (vec![("scope", "openid write:everything")], "invalid_scope"),
+    ] {
+        let response = step_client()
+            .get(authorize_url(&gateway, &client, &extra))
+            .send()
+            .await
+            .unwrap();
+        let redirect = client_redirect(response.headers()["location"].to_str().unwrap());
+        assert_eq!(redirect["error"], error, "{extra:?}");
+        assert_eq!(redirect["state"], "client-state-123");
+    }
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_declined_consent_and_a_consent_from_another_browser_are_refused() {
+    let (_world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    let browser = step_client();
+    let html = browser
+        .get(authorize_url(&gateway, &client, &[]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let request = html
+        .split("name=\"request\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let forged = step_client()
+        .post(format!("{}/authorize/consent", gateway.base))
+        .form(&[("request", request.as_str()), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        403,
+        "a consent posted without the page's cookie"
+    );
+    let declined = browser
+        .post(format!("{}/authorize/consent", gateway.base))
+        .form(&[("request", request.as_str()), ("decision", "deny")])
+        .send()
+        .await
+        .unwrap();
+    let redirect = client_redirect(declined.headers()["location"].to_str().unwrap());
+    assert_eq!(redirect["error"], "access_denied");
+    assert!(
+        gateway
+            .store
+            .list_connections(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn the_token_endpoint_refuses_wrong_verifiers_reused_codes_and_other_clients() {
+    let (_world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    let other = new_client(&gateway).await;
+
+    let code = authorize(&gateway, &client, &[]).await["code"].clone();
+    let wrong = Client {
+        verifier: "not-the-verifier-at-all-but-long-enough-0123456789".into(),
+        ..new_client(&gateway).await
+    };
+    let (status, body) = token_request(
+        &gateway,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client.id),
+            ("code_verifier", &wrong.verifier),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    // The failed attempt spent the code.
+    let (status, _) = exchange(&gateway, &client, &code).await;
+    assert_eq!(status, 400);
+
+    let code = authorize(&gateway, &client, &[]).await["code"].clone();
+    let (status, body) = token_request(
+        &gateway,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client.id),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "a missing verifier"
+    );
+
+    let code = authorize(&gateway, &client, &[]).await["code"].clone();
+    let (status, body) = exchange(&gateway, &other, &code).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "another client's code"
+    );
+
+    let code = authorize(&gateway, &client, &[]).await["code"].clone();
+    let (status, first) = exchange(&gateway, &client, &code).await;
+    assert_eq!(status, 200);
+    let (status, body) = exchange(&gateway, &client, &code).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "a reused code"
+    );
+    assert_eq!(
+        mcp_status(&gateway, first["access_token"].as_str().unwrap()).await,
+        401,
+        "tokens issued with a reused code are revoked"
+    );
+
+    let code = authorize(&gateway, &client, &[]).await["code"].clone();
+    let (status, body) = token_request(
+        &gateway,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client.id),
+            ("code_verifier", &client.verifier),
+            ("resource", "https://other.example/mcp"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_target"))
+    );
+
+    let (status, body) = token_request(
+        &gateway,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", "x"),
+            ("client_id", "mcpc_nobody"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let (status, body) = token_request(
+        &gateway,
+        &[("grant_type", "password"), ("client_id", &client.id)],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn tokens_for_another_resource_and_revoked_tokens_are_refused_at_mcp() {
+    let (world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    let code = authorize(&gateway, &client, &[]).await["code"].clone();
+    let (_, tokens) = exchange(&gateway, &client, &code).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(mcp_status(&gateway, access).await, 200);
+
+    // As if minted for another resource (another gateway sharing the store).
+    let pool = sqlx::SqlitePool::connect(&world.store_url()).await.unwrap();
+    sqlx::query("UPDATE oauth_tokens SET resource = 'https://elsewhere.example/mcp'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(mcp_status(&gateway, access).await, 401);
+    sqlx::query("UPDATE oauth_tokens SET resource = ?")
+        .bind(format!("{}/mcp", gateway.base))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(mcp_status(&gateway, access).await, 200);
+
+    let revoked = reqwest::Client::new()
+        .post(format!("{}/revoke", gateway.base))
+        .form(&[
+            ("token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", &client.id),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    assert_eq!(
+        mcp_status(&gateway, access).await,
+        401,
+        "revoking the refresh token revokes its grant"
+    );
+    let (status, _) = token_request(
+        &gateway,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", &client.id),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    gateway.stop().await;
+}
