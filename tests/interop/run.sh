@@ -3,7 +3,10 @@
 # package registries (PyPI, npm) and all talking to a gateway on 127.0.0.1 only:
 #   python_stdio     official Python SDK (requirements.txt) over stdio
 #   python_http      official Python SDK over streamable HTTP, with and without a valid key
+#   python_oauth     official Python SDK logging in by itself (OAuth: discovery, registration,
+#                    PKCE, refresh) through the demo's fake Auth0
 #   typescript_http  official TypeScript SDK (typescript/package.json) on the system Node 20
+#   typescript_oauth official TypeScript SDK logging in by itself, then refreshing
 #   inspector_cli    MCP Inspector CLI on Node 22 (node22/package.json)
 #   conformance      official MCP conformance suite on Node 22, baseline in
 #                    conformance-expected-failures.yml
@@ -62,8 +65,10 @@ run_test() {
 py="$venv/bin/python"
 run_test python_stdio 45 "$py" "$here/python_stdio.py"
 run_test python_http 45 "$py" "$here/python_http.py"
+run_test python_oauth 60 "$py" "$here/python_oauth.py"
 run_test python_sse 45 "$py" "$here/python_sse.py"
 run_test typescript_http 45 node "$here/typescript/streamable_http.mjs"
+run_test typescript_oauth 60 node "$here/typescript/oauth.mjs"
 run_test inspector_cli 45 "$py" "$here/inspector_cli.py"
 run_test conformance 60 "$py" "$here/conformance.py"
 echo "interop: $passed passed, $failed failed"
