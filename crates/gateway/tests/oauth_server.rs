@@ -619,3 +619,75 @@ async fn tokens_for_another_resource_and_revoked_tokens_are_refused_at_mcp() {
     assert_eq!(status, 400);
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn with_several_tenants_the_user_picks_one_unless_the_client_names_it() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway_serving(&["beta"]).await;
+    let client = new_client(&gateway).await;
+
+    let browser = step_client();
+    let html = browser
+        .get(authorize_url(&gateway, &client, &[]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<select name=\"tenant\">") && html.contains(">beta<"),
+        "{html}"
+    );
+    let request = html
+        .split("name=\"request\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let mut response = browser
+        .post(format!("{}/authorize/consent", gateway.base))
+        .form(&[
+            ("request", request.as_str()),
+            ("decision", "allow"),
+            ("tenant", "beta"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let redirect = loop {
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        if location.starts_with(REDIRECT) {
+            break client_redirect(&location);
+        }
+        response = browser.get(&location).send().await.unwrap();
+    };
+    let (_, tokens) = exchange(&gateway, &client, &redirect["code"]).await;
+    let mcp = gateway
+        .mcp_client(tokens["access_token"].as_str().unwrap())
+        .await;
+    let who = mcp
+        .call_tool(rmcp::model::CallToolRequestParams::new("auth0_whoami"))
+        .await
+        .unwrap();
+    assert_eq!(who.structured_content.unwrap()["tenant"], "beta");
+
+    // Named by the client: no choice on the page, and an unknown name is an error.
+    let html = step_client()
+        .get(authorize_url(&gateway, &client, &[("tenant", "acme")]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("<select"), "{html}");
+    let response = step_client()
+        .get(authorize_url(&gateway, &client, &[("tenant", "nope")]))
+        .send()
+        .await
+        .unwrap();
+    let redirect = client_redirect(response.headers()["location"].to_str().unwrap());
+    assert_eq!(redirect["error"], "invalid_request");
+    gateway.stop().await;
+}

@@ -108,18 +108,29 @@ impl World {
 
     /// Starts a gateway on 127.0.0.1:0 over the world's store.
     pub async fn gateway(&self) -> Gateway {
+        self.gateway_serving(&[]).await
+    }
+
+    /// A gateway that also serves the same fake tenant under the names in `more`.
+    pub async fn gateway_serving(&self, more: &[&str]) -> Gateway {
         let store = self.open_store().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let public_url: url::Url = format!("http://{address}/").parse().unwrap();
-        let runtime = mcp_gateway::runtime::tenant_runtime(
-            self.settings.clone(),
-            Some((&public_url, &store)),
-        )
-        .unwrap();
+        let mut tenants = Tenants::new();
+        for name in std::iter::once("acme").chain(more.iter().copied()) {
+            let settings = TenantSettings {
+                name: name.to_owned(),
+                ..self.settings.clone()
+            };
+            let runtime =
+                mcp_gateway::runtime::tenant_runtime(settings, Some((&public_url, &store)))
+                    .unwrap();
+            tenants.insert(name.to_owned(), runtime);
+        }
         let state = AppState {
             store: store.clone(),
-            tenants: Arc::new(Tenants::from([("acme".to_owned(), runtime)])),
+            tenants: Arc::new(tenants),
             public_url,
             inbound: Inbound::AccessKeys,
             sessions: SessionBindings::default(),
