@@ -99,7 +99,7 @@ impl Store {
             connection_id: new.connection_id,
         };
         sqlx::query(
-            "INSERT INTO access_keys (id, tenant, name, key_hash, key_prefix, scopes, created_at, expires_at, connection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO access_keys (id, tenant, name, key_hash, key_prefix, scopes, created_at, expires_at, connection_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&record.id)
         .bind(&record.tenant)
@@ -117,7 +117,7 @@ impl Store {
 
     /// The active key matching a presented one, if any.
     pub async fn find_active_key(&self, key: &AccessKey) -> Result<Option<KeyRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM access_keys WHERE key_hash = ?")
+        let row = sqlx::query("SELECT * FROM access_keys WHERE key_hash = $1")
             .bind(key.hash())
             .fetch_optional(self.pool())
             .await?;
@@ -128,7 +128,7 @@ impl Store {
 
     /// Every key, newest first, optionally for one tenant.
     pub async fn list_keys(&self, tenant: Option<&str>) -> Result<Vec<KeyRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM access_keys WHERE (? IS NULL OR tenant = ?) ORDER BY created_at DESC, id")
+        let rows = sqlx::query("SELECT * FROM access_keys WHERE (CAST($1 AS TEXT) IS NULL OR tenant = $2) ORDER BY created_at DESC, id")
             .bind(tenant)
             .bind(tenant)
             .fetch_all(self.pool())
@@ -139,7 +139,7 @@ impl Store {
     /// Revokes a key by id; `false` when no active key has that id.
     pub async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE access_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            "UPDATE access_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
         .bind(unix_now())
         .bind(id)
@@ -149,7 +149,7 @@ impl Store {
     }
 }
 
-fn record(row: &sqlx::sqlite::SqliteRow) -> KeyRecord {
+fn record(row: &sqlx::any::AnyRow) -> KeyRecord {
     KeyRecord {
         id: row.get("id"),
         tenant: row.get("tenant"),

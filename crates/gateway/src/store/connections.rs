@@ -68,7 +68,7 @@ impl Store {
         let cipher = self.cipher()?;
         let mut tx = self.pool().begin().await?;
         let existing: Option<String> =
-            sqlx::query_scalar("SELECT id FROM connections WHERE tenant = ? AND user_id = ?")
+            sqlx::query_scalar("SELECT id FROM connections WHERE tenant = $1 AND user_id = $2")
                 .bind(new.tenant)
                 .bind(&new.identity.user_id)
                 .fetch_optional(&mut *tx)
@@ -101,7 +101,7 @@ impl Store {
         let now = unix_now();
         sqlx::query(
             "INSERT INTO connections (id, tenant, user_id, email, email_verified, granted, access_token, refresh_token, expires_at, status, status_reason, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', NULL, $10, $11)
              ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_verified = excluded.email_verified,
                 granted = excluded.granted, access_token = excluded.access_token, refresh_token = excluded.refresh_token,
                 expires_at = excluded.expires_at, status = 'active', status_reason = NULL, updated_at = excluded.updated_at",
@@ -110,7 +110,7 @@ impl Store {
         .bind(new.tenant)
         .bind(&new.identity.user_id)
         .bind(&new.identity.email)
-        .bind(new.identity.email_verified)
+        .bind(i64::from(new.identity.email_verified))
         .bind(&new.tokens.granted)
         .bind(access)
         .bind(refresh)
@@ -126,7 +126,7 @@ impl Store {
     }
 
     pub async fn connection(&self, id: &str) -> Result<Option<ConnectionRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM connections WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM connections WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
@@ -139,7 +139,7 @@ impl Store {
         tenant: Option<&str>,
     ) -> Result<Vec<ConnectionRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM connections WHERE (? IS NULL OR tenant = ?) ORDER BY created_at DESC, id",
+            "SELECT * FROM connections WHERE (CAST($1 AS TEXT) IS NULL OR tenant = $2) ORDER BY created_at DESC, id",
         )
         .bind(tenant)
         .bind(tenant)
@@ -153,7 +153,7 @@ impl Store {
         &self,
         id: &str,
     ) -> Result<Option<(ConnectionRecord, Option<UserTokens>)>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM connections WHERE id = ?")
+        let Some(row) = sqlx::query("SELECT * FROM connections WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -198,7 +198,7 @@ impl Store {
             )
         });
         sqlx::query(
-            "UPDATE connections SET access_token = ?, refresh_token = ?, expires_at = ?, granted = ?, updated_at = ? WHERE id = ? AND status = 'active'",
+            "UPDATE connections SET access_token = $1, refresh_token = $2, expires_at = $3, granted = $4, updated_at = $5 WHERE id = $6 AND status = 'active'",
         )
         .bind(cipher.seal(
             tokens.access_token.expose_secret().as_bytes(),
@@ -221,7 +221,7 @@ impl Store {
         reason: &str,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE connections SET status = 'needs_reconnect', status_reason = ?, access_token = NULL, refresh_token = NULL, updated_at = ? WHERE id = ? AND status = 'active'",
+            "UPDATE connections SET status = 'needs_reconnect', status_reason = $1, access_token = NULL, refresh_token = NULL, updated_at = $2 WHERE id = $3 AND status = 'active'",
         )
         .bind(reason)
         .bind(unix_now())
@@ -246,14 +246,14 @@ impl Store {
         let now = unix_now();
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "UPDATE connections SET status = 'revoked', status_reason = NULL, access_token = NULL, refresh_token = NULL, updated_at = ? WHERE id = ?",
+            "UPDATE connections SET status = 'revoked', status_reason = NULL, access_token = NULL, refresh_token = NULL, updated_at = $1 WHERE id = $2",
         )
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE access_keys SET revoked_at = ? WHERE connection_id = ? AND revoked_at IS NULL",
+            "UPDATE access_keys SET revoked_at = $1 WHERE connection_id = $2 AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(id)
@@ -264,7 +264,7 @@ impl Store {
     }
 }
 
-fn record(row: &sqlx::sqlite::SqliteRow) -> ConnectionRecord {
+fn record(row: &sqlx::any::AnyRow) -> ConnectionRecord {
     let status: String = row.get("status");
     let reason: Option<String> = row.get("status_reason");
     let refresh: Option<Vec<u8>> = row.get("refresh_token");
@@ -273,7 +273,7 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> ConnectionRecord {
         tenant: row.get("tenant"),
         user_id: row.get("user_id"),
         email: row.get("email"),
-        email_verified: row.get("email_verified"),
+        email_verified: row.get::<i64, _>("email_verified") != 0,
         granted: row.get("granted"),
         status: match status.as_str() {
             "active" => ConnectionStatus::Active,

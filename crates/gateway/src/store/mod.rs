@@ -17,19 +17,17 @@ pub use oauth_grants::{
 pub use pending::{PendingAuthorization, Taken};
 pub use vault::StoreVault;
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use gw_oauth::TokenCipher;
-
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::AnyPool;
+use sqlx::Executor;
+use sqlx::any::AnyPoolOptions;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "store.url `{0}` is not supported yet: use sqlite://PATH (PostgreSQL support is planned)"
-    )]
+    #[error("store.url `{0}` is neither sqlite://PATH nor postgres://…")]
     Unsupported(String),
     #[error("cannot open the store: {0}")]
     Open(sqlx::Error),
@@ -49,10 +47,19 @@ pub enum StoreError {
     Undecryptable(String),
 }
 
+/// Which database the store is on. The SQL is written once (`$N` parameters, standard SQL both
+/// accept); the schema is not, so each has its own migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 /// A handle on the store; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     /// Seals tokens at rest; `None` when no key is configured (access keys still work).
     cipher: Option<Arc<TokenCipher>>,
 }
@@ -60,22 +67,47 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        if !url.starts_with("sqlite:") {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite:") {
+            // Created on first use.
+            let separator = if path.contains('?') { '&' } else { '?' };
+            (Backend::Sqlite, format!("sqlite:{path}{separator}mode=rwc"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
             return Err(StoreError::Unsupported(url.to_owned()));
-        }
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(StoreError::Open)?
-            .create_if_missing(true)
-            // WAL: readers never wait for the writer, and a crash loses no committed row.
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL: readers never wait for the writer, and a crash loses no committed
+                        // row; a writer waits up to five seconds for another.
+                        connection
+                            .execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
             .await
             .map_err(StoreError::Open)?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, cipher: None })
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        Ok(Store {
+            pool,
+            backend,
+            cipher: None,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Opens the store with the key that seals its tokens. The first key used is remembered (as a
@@ -87,7 +119,7 @@ impl Store {
         const CONTEXT: &str = "store_meta:key_check";
         // Insert-if-absent then read back: two processes starting together agree on one key.
         sqlx::query(
-            "INSERT INTO store_meta (name, value) VALUES ('key_check', ?) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO store_meta (name, value) VALUES ('key_check', $1) ON CONFLICT (name) DO NOTHING",
         )
         .bind(cipher.seal(CHECK, CONTEXT))
         .execute(&store.pool)
@@ -118,7 +150,7 @@ impl Store {
         Ok(())
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 }

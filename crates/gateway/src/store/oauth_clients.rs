@@ -69,7 +69,7 @@ impl Store {
             secret_hash: secret.as_deref().map(hash_secret),
         };
         sqlx::query(
-            "INSERT INTO oauth_clients (client_id, secret_hash, auth_method, client_name, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO oauth_clients (client_id, secret_hash, auth_method, client_name, redirect_uris, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&client.client_id)
         .bind(&client.secret_hash)
@@ -83,7 +83,7 @@ impl Store {
     }
 
     pub async fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>, StoreError> {
-        let row = sqlx::query("SELECT * FROM oauth_clients WHERE client_id = ?")
+        let row = sqlx::query("SELECT * FROM oauth_clients WHERE client_id = $1")
             .bind(client_id)
             .fetch_optional(self.pool())
             .await?;

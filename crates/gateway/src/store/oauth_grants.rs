@@ -82,7 +82,7 @@ fn scopes_from(text: &str) -> ScopeSet {
     ScopeSet::parse_list(text).unwrap_or_default()
 }
 
-fn grant_from(row: &sqlx::sqlite::SqliteRow) -> Grant {
+fn grant_from(row: &sqlx::any::AnyRow) -> Grant {
     Grant {
         family: row.get("family"),
         client_id: row.get("client_id"),
@@ -95,12 +95,12 @@ fn grant_from(row: &sqlx::sqlite::SqliteRow) -> Grant {
 impl Store {
     pub async fn save_oauth_request(&self, request: &OAuthRequest) -> Result<(), StoreError> {
         let now = unix_now();
-        sqlx::query("DELETE FROM oauth_requests WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM oauth_requests WHERE expires_at <= $1")
             .bind(now)
             .execute(self.pool())
             .await?;
         sqlx::query(
-            "INSERT INTO oauth_requests (id, client_id, redirect_uri, client_state, code_challenge, resource, scopes, tenant, browser_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO oauth_requests (id, client_id, redirect_uri, client_state, code_challenge, resource, scopes, tenant, browser_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&request.id)
         .bind(&request.client_id)
@@ -120,7 +120,7 @@ impl Store {
 
     /// A live request by id.
     pub async fn oauth_request(&self, id: &str) -> Result<Option<OAuthRequest>, StoreError> {
-        let row = sqlx::query("SELECT * FROM oauth_requests WHERE id = ? AND expires_at > ?")
+        let row = sqlx::query("SELECT * FROM oauth_requests WHERE id = $1 AND expires_at > $2")
             .bind(id)
             .bind(unix_now())
             .fetch_optional(self.pool())
@@ -142,7 +142,7 @@ impl Store {
     }
 
     pub async fn set_oauth_request_tenant(&self, id: &str, tenant: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE oauth_requests SET tenant = ? WHERE id = ?")
+        sqlx::query("UPDATE oauth_requests SET tenant = $1 WHERE id = $2")
             .bind(tenant)
             .bind(id)
             .execute(self.pool())
@@ -153,7 +153,7 @@ impl Store {
     /// Takes (deletes and returns) a request: it is finished one way or another.
     pub async fn take_oauth_request(&self, id: &str) -> Result<Option<OAuthRequest>, StoreError> {
         let request = self.oauth_request(id).await?;
-        sqlx::query("DELETE FROM oauth_requests WHERE id = ?")
+        sqlx::query("DELETE FROM oauth_requests WHERE id = $1")
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -169,7 +169,7 @@ impl Store {
     ) -> Result<String, StoreError> {
         let code = random("mcpac_", 32);
         sqlx::query(
-            "INSERT INTO oauth_codes (code_hash, client_id, redirect_uri, code_challenge, resource, connection_id, scopes, family, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO oauth_codes (code_hash, client_id, redirect_uri, code_challenge, resource, connection_id, scopes, family, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(hash(&code))
         .bind(&grant.client_id)
@@ -188,7 +188,7 @@ impl Store {
     /// Marks a code used and returns it; a code used before revokes what it issued.
     pub async fn redeem_code(&self, code: &str) -> Result<Redeemed<Code>, StoreError> {
         let row = sqlx::query(
-            "UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL RETURNING *",
+            "UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL RETURNING *",
         )
         .bind(unix_now())
         .bind(hash(code))
@@ -203,7 +203,7 @@ impl Store {
             }));
         }
         let family: Option<String> =
-            sqlx::query_scalar("SELECT family FROM oauth_codes WHERE code_hash = ?")
+            sqlx::query_scalar("SELECT family FROM oauth_codes WHERE code_hash = $1")
                 .bind(hash(code))
                 .fetch_optional(self.pool())
                 .await?;
@@ -227,7 +227,7 @@ impl Store {
             (&refresh, "refresh", REFRESH_TTL_SECS),
         ] {
             sqlx::query(
-                "INSERT INTO oauth_tokens (token_hash, kind, family, client_id, connection_id, resource, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO oauth_tokens (token_hash, kind, family, client_id, connection_id, resource, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(hash(token))
             .bind(kind)
@@ -252,7 +252,7 @@ impl Store {
     pub async fn redeem_refresh_token(&self, token: &str) -> Result<Redeemed<Grant>, StoreError> {
         let now = unix_now();
         let row = sqlx::query(
-            "UPDATE oauth_tokens SET used_at = ? WHERE token_hash = ? AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING *",
+            "UPDATE oauth_tokens SET used_at = $1 WHERE token_hash = $2 AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3 RETURNING *",
         )
         .bind(now)
         .bind(hash(token))
@@ -263,7 +263,7 @@ impl Store {
             return Ok(Redeemed::Valid(grant_from(&row)));
         }
         let spent: Option<String> = sqlx::query_scalar(
-            "SELECT family FROM oauth_tokens WHERE token_hash = ? AND kind = 'refresh' AND used_at IS NOT NULL",
+            "SELECT family FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh' AND used_at IS NOT NULL",
         )
         .bind(hash(token))
         .fetch_optional(self.pool())
@@ -280,7 +280,7 @@ impl Store {
     /// The grant behind a live access token.
     pub async fn access_token_grant(&self, token: &str) -> Result<Option<Grant>, StoreError> {
         let row = sqlx::query(
-            "SELECT * FROM oauth_tokens WHERE token_hash = ? AND kind = 'access' AND revoked_at IS NULL AND expires_at > ?",
+            "SELECT * FROM oauth_tokens WHERE token_hash = $1 AND kind = 'access' AND revoked_at IS NULL AND expires_at > $2",
         )
         .bind(hash(token))
         .bind(unix_now())
@@ -293,7 +293,7 @@ impl Store {
     /// with it; an access token only itself. Unknown tokens are ignored.
     pub async fn revoke_oauth_token(&self, token: &str, client_id: &str) -> Result<(), StoreError> {
         let row = sqlx::query(
-            "SELECT kind, family FROM oauth_tokens WHERE token_hash = ? AND client_id = ?",
+            "SELECT kind, family FROM oauth_tokens WHERE token_hash = $1 AND client_id = $2",
         )
         .bind(hash(token))
         .bind(client_id)
@@ -304,7 +304,7 @@ impl Store {
                 self.revoke_family(&row.get::<String, _>("family")).await
             }
             Some(_) => {
-                sqlx::query("UPDATE oauth_tokens SET revoked_at = ? WHERE token_hash = ?")
+                sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE token_hash = $2")
                     .bind(unix_now())
                     .bind(hash(token))
                     .execute(self.pool())
@@ -317,7 +317,7 @@ impl Store {
 
     async fn revoke_family(&self, family: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE oauth_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
+            "UPDATE oauth_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL",
         )
         .bind(unix_now())
         .bind(family)

@@ -54,12 +54,12 @@ impl Store {
         let now = unix_now();
         // Abandoned sign-ins are cleared as new ones arrive, a day after they expired (until then a
         // late callback is told it expired rather than that it is unknown).
-        sqlx::query("DELETE FROM pending_authorizations WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM pending_authorizations WHERE expires_at <= $1")
             .bind(now - 86_400)
             .execute(self.pool())
             .await?;
         sqlx::query(
-            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, oauth_request, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, oauth_request, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&hash)
         .bind(&pending.tenant)
@@ -78,7 +78,7 @@ impl Store {
     pub async fn take_pending(&self, state: &str) -> Result<Taken, StoreError> {
         let hash = state_hash(state);
         let row =
-            sqlx::query("DELETE FROM pending_authorizations WHERE state_hash = ? RETURNING *")
+            sqlx::query("DELETE FROM pending_authorizations WHERE state_hash = $1 RETURNING *")
                 .bind(&hash)
                 .fetch_optional(self.pool())
                 .await?;
