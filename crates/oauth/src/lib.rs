@@ -24,7 +24,8 @@ pub use tool_scopes::{TOOL_SCOPES, required_scopes, tools_unlocked_by};
 pub use user_flow::{AuthorizationStart, FlowError, UserFlow, UserIdentity, UserTokens};
 pub use user_policy::{UserGrant, UserMatch, scopes_for};
 pub use user_token::{
-    ConnectionVault, UserToken, UserTokenError, UserTokenProvider, VaultEntry, VaultError,
+    ConnectionVault, RefreshLock, UserToken, UserTokenError, UserTokenProvider, VaultEntry,
+    VaultError,
 };
 
 /// Seconds since the Unix epoch: what the vault and Auth0's `expires_in` are measured in.

@@ -35,10 +35,17 @@ pub enum VaultEntry {
 #[error("the token vault failed: {0}")]
 pub struct VaultError(pub String);
 
+/// Held while one process refreshes a connection's token, so that processes sharing a vault
+/// refresh it once between them; dropping it lets the next one in.
+pub struct RefreshLock(pub Option<Box<dyn Send>>);
+
 /// Where connections' tokens live. The gateway's store implements it (encrypted at rest).
 #[async_trait::async_trait]
 pub trait ConnectionVault: Send + Sync {
     async fn load(&self, connection: &str) -> Result<VaultEntry, VaultError>;
+    /// Waits until no other process is refreshing `connection`'s token, and keeps others out
+    /// until the lock is dropped. A vault used by one process may return `RefreshLock(None)`.
+    async fn lock_for_refresh(&self, connection: &str) -> Result<RefreshLock, VaultError>;
     /// Replaces the connection's tokens; must be durable when it returns.
     async fn save_refreshed(&self, connection: &str, tokens: &UserTokens)
     -> Result<(), VaultError>;
@@ -136,16 +143,18 @@ impl UserTokenProvider {
             return Ok(token.clone());
         }
         // The vault is the source of truth: another process may have refreshed already.
+        if let Some(token) = self.from_vault(connection, &usable).await? {
+            return Ok(token);
+        }
+        // Expired here: take the vault's lock (other replicas) and look again, since the
+        // process that held it may just have stored a fresh token.
+        let _replicas = self.vault.lock_for_refresh(connection).await?;
         let tokens = match self.vault.load(connection).await? {
             VaultEntry::Active(tokens) => tokens,
             VaultEntry::NeedsReconnect { reason } => {
-                self.cache.remove(connection);
                 return Err(UserTokenError::NeedsReconnect { reason });
             }
-            VaultEntry::Gone => {
-                self.cache.remove(connection);
-                return Err(UserTokenError::Gone);
-            }
+            VaultEntry::Gone => return Err(UserTokenError::Gone),
         };
         let stored = Arc::new(cached(&tokens));
         if usable(&stored) {
@@ -156,6 +165,33 @@ impl UserTokenProvider {
         let token = Arc::new(cached(&refreshed));
         self.cache.insert(connection.to_owned(), token.clone());
         Ok(token)
+    }
+
+    /// The vault's token when it is usable; `None` when it needs refreshing.
+    async fn from_vault(
+        &self,
+        connection: &str,
+        usable: &impl Fn(&UserToken) -> bool,
+    ) -> Result<Option<Arc<UserToken>>, UserTokenError> {
+        match self.vault.load(connection).await? {
+            VaultEntry::Active(tokens) => {
+                let stored = Arc::new(cached(&tokens));
+                if usable(&stored) {
+                    self.cache.insert(connection.to_owned(), stored.clone());
+                    Ok(Some(stored))
+                } else {
+                    Ok(None)
+                }
+            }
+            VaultEntry::NeedsReconnect { reason } => {
+                self.cache.remove(connection);
+                Err(UserTokenError::NeedsReconnect { reason })
+            }
+            VaultEntry::Gone => {
+                self.cache.remove(connection);
+                Err(UserTokenError::Gone)
+            }
+        }
     }
 
     #[tracing::instrument(skip_all, fields(tenant = %self.tenant.name, connection))]

@@ -1,8 +1,9 @@
 //! The store as the OAuth crate's token vault.
 
-use gw_oauth::{ConnectionVault, UserTokens, VaultEntry, VaultError};
+use gw_oauth::{ConnectionVault, RefreshLock, UserTokens, VaultEntry, VaultError};
+use sha2::{Digest, Sha256};
 
-use super::{ConnectionStatus, Store};
+use super::{Backend, ConnectionStatus, Store};
 
 /// The store seen through [`ConnectionVault`], for the user-token provider.
 pub struct StoreVault(pub Store);
@@ -28,6 +29,29 @@ impl ConnectionVault for StoreVault {
                 },
             },
         })
+    }
+
+    /// On PostgreSQL, a transaction-scoped advisory lock per connection, held by an open
+    /// transaction until the guard is dropped (which rolls it back and releases the lock). A
+    /// SQLite store belongs to one process, whose in-memory single flight is enough.
+    async fn lock_for_refresh(&self, connection: &str) -> Result<RefreshLock, VaultError> {
+        if self.0.backend() != Backend::Postgres {
+            return Ok(RefreshLock(None));
+        }
+        let digest = Sha256::digest(connection.as_bytes());
+        let key = i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 has 8 bytes"));
+        let mut tx = self
+            .0
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| VaultError(e.to_string()))?;
+        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| VaultError(e.to_string()))?;
+        Ok(RefreshLock(Some(Box::new(tx))))
     }
 
     async fn save_refreshed(

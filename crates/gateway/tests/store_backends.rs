@@ -1,0 +1,437 @@
+//! The store behaves the same on SQLite and PostgreSQL, and several processes sharing one
+//! PostgreSQL store act as one: revocations are seen at once, and an expired connection token is
+//! refreshed once between them.
+//!
+//! PostgreSQL runs when `GATEWAY_TEST_POSTGRES` names a server (e.g.
+//! `postgres://postgres@127.0.0.1:5432/test`; `.ci/run` sets it); each test gets its own schema.
+//! Without it these tests run on SQLite only and say so.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gw_oauth::{
+    GrantMode, OAuthHttp, ScopeSet, TenantSettings, TokenCipher, UserFlow, UserTokenProvider,
+};
+use mcp_gateway::store::{
+    ConnectionStatus, Grant, NewConnection, NewKey, PendingAuthorization, Redeemed, Store,
+    StoreError, StoreVault, Taken, new_family,
+};
+use secrecy::SecretString;
+
+/// A fresh, empty store URL per backend available here.
+async fn backends() -> Vec<(&'static str, String, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("gateway.db").display());
+    let mut all = vec![("sqlite", sqlite, Some(dir))];
+    match std::env::var("GATEWAY_TEST_POSTGRES") {
+        Ok(base) if !base.is_empty() => all.push(("postgres", fresh_schema(&base).await, None)),
+        _ => eprintln!(
+            "PostgreSQL skipped: GATEWAY_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"
+        ),
+    }
+    all
+}
+
+/// A new schema on the server, and a URL whose connections use it.
+async fn fresh_schema(base: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let schema = format!(
+        "t_{}",
+        rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 12)
+            .to_lowercase()
+    );
+    let pool = sqlx::AnyPool::connect(base).await.unwrap_or_else(|e| {
+        panic!("GATEWAY_TEST_POSTGRES is set but {base} cannot be reached: {e}")
+    });
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-c%20search_path%3D{schema}")
+}
+
+fn cipher(key: &str) -> TokenCipher {
+    TokenCipher::from_base64(key).unwrap()
+}
+
+fn tokens(access: &str, refresh: Option<&str>, expires_at: i64) -> gw_oauth::UserTokens {
+    gw_oauth::UserTokens {
+        access_token: gw_oauth::AccessToken::new(access),
+        refresh_token: refresh.map(|r| SecretString::from(r.to_owned())),
+        expires_at,
+        granted: "openid offline_access read:users".to_owned(),
+    }
+}
+
+fn identity(user: &str) -> gw_oauth::UserIdentity {
+    gw_oauth::UserIdentity {
+        user_id: user.to_owned(),
+        email: Some(format!("{}@example.com", user.replace('|', "."))),
+        email_verified: true,
+        name: None,
+    }
+}
+
+#[tokio::test]
+async fn keys_and_connections_behave_alike_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let key = TokenCipher::generate_key();
+        let store = Store::open_with_key(&url, cipher(&key)).await.unwrap();
+        let (record, access_key) = store
+            .create_key(NewKey {
+                tenant: "acme".into(),
+                name: "agent".into(),
+                scopes: ScopeSet::parse_list("read:users").unwrap(),
+                expires_at: None,
+                connection_id: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.find_active_key(&access_key).await.unwrap(),
+            Some(record.clone()),
+            "{backend}"
+        );
+        assert_eq!(
+            store.list_keys(Some("acme")).await.unwrap().len(),
+            1,
+            "{backend}"
+        );
+        assert_eq!(store.list_keys(None).await.unwrap().len(), 1, "{backend}");
+        assert_eq!(
+            store.list_keys(Some("other")).await.unwrap().len(),
+            0,
+            "{backend}"
+        );
+
+        let first = store
+            .save_connection(NewConnection {
+                tenant: "acme",
+                identity: &identity("auth0|u1"),
+                tokens: &tokens("at-1", Some("rt-1"), 1000),
+                keep_tokens: true,
+            })
+            .await
+            .unwrap();
+        assert!(
+            first.email_verified && first.has_refresh_token,
+            "{backend}: {first:?}"
+        );
+        let again = store
+            .save_connection(NewConnection {
+                tenant: "acme",
+                identity: &identity("auth0|u1"),
+                tokens: &tokens("at-2", Some("rt-2"), 2000),
+                keep_tokens: true,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            again.id, first.id,
+            "{backend}: connecting again renews the same connection"
+        );
+        assert_eq!(again.expires_at, Some(2000));
+        let (_, key_for_connection) = store
+            .create_key(NewKey {
+                tenant: "acme".into(),
+                name: "user".into(),
+                scopes: ScopeSet::EMPTY,
+                expires_at: None,
+                connection_id: Some(first.id.clone()),
+            })
+            .await
+            .unwrap();
+
+        // Through the vault interface, as the refresher uses it.
+        let vault = StoreVault(store.clone());
+        let gw_oauth::VaultEntry::Active(loaded) =
+            gw_oauth::ConnectionVault::load(&vault, &first.id)
+                .await
+                .unwrap()
+        else {
+            panic!("{backend}: an active connection");
+        };
+        assert_eq!(loaded.access_token.expose_secret(), "at-2");
+        gw_oauth::ConnectionVault::save_refreshed(
+            &vault,
+            &first.id,
+            &tokens("at-3", Some("rt-3"), 3000),
+        )
+        .await
+        .unwrap();
+        let gw_oauth::VaultEntry::Active(loaded) =
+            gw_oauth::ConnectionVault::load(&vault, &first.id)
+                .await
+                .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(loaded.access_token.expose_secret(), "at-3", "{backend}");
+        gw_oauth::ConnectionVault::mark_needs_reconnect(&vault, &first.id, "refused")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.connection(&first.id).await.unwrap().unwrap().status,
+            ConnectionStatus::NeedsReconnect("refused".into()),
+            "{backend}"
+        );
+
+        assert!(store.revoke_connection(&first.id).await.unwrap().is_some());
+        assert_eq!(
+            store.find_active_key(&key_for_connection).await.unwrap(),
+            None,
+            "{backend}: keys of a revoked connection stop"
+        );
+        assert!(
+            store.revoke_connection(&first.id).await.unwrap().is_none(),
+            "{backend}"
+        );
+        drop(store);
+
+        let wrong = Store::open_with_key(&url, cipher(&TokenCipher::generate_key())).await;
+        assert!(matches!(wrong, Err(StoreError::WrongKey)), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open_with_key(&url, cipher(&TokenCipher::generate_key()))
+            .await
+            .unwrap();
+        let state = SecretString::from("state-1".to_owned());
+        store
+            .save_pending(
+                &state,
+                &PendingAuthorization {
+                    tenant: "acme".into(),
+                    verifier: SecretString::from("verifier".to_owned()),
+                    requested: ScopeSet::parse_list("openid").unwrap(),
+                    browser_hash: None,
+                    oauth_request: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                store.take_pending("state-1").await.unwrap(),
+                Taken::Found(_)
+            ),
+            "{backend}"
+        );
+        assert!(
+            matches!(store.take_pending("state-1").await.unwrap(), Taken::Unknown),
+            "{backend}"
+        );
+
+        let connection = store
+            .save_connection(NewConnection {
+                tenant: "acme",
+                identity: &identity("auth0|u2"),
+                tokens: &tokens("at", None, 1),
+                keep_tokens: false,
+            })
+            .await
+            .unwrap();
+        let (client, _) = store
+            .register_client(mcp_gateway::store::NewClient {
+                auth_method: "none".into(),
+                client_name: Some("c".into()),
+                redirect_uris: vec!["http://127.0.0.1/cb".into()],
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let grant = Grant {
+            family: new_family(),
+            client_id: client.client_id.clone(),
+            connection_id: connection.id.clone(),
+            resource: "http://gw/mcp".into(),
+            scopes: ScopeSet::parse_list("read:users").unwrap(),
+        };
+        let code = store
+            .issue_code(&grant, "http://127.0.0.1/cb", "challenge")
+            .await
+            .unwrap();
+        let Redeemed::Valid(redeemed) = store.redeem_code(&code).await.unwrap() else {
+            panic!("{backend}: a fresh code")
+        };
+        assert_eq!(redeemed.grant, grant, "{backend}");
+        let issued = store.issue_tokens(&grant).await.unwrap();
+        assert!(
+            store
+                .access_token_grant(&issued.access_token)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            matches!(store.redeem_code(&code).await.unwrap(), Redeemed::Reused),
+            "{backend}"
+        );
+        assert!(
+            store
+                .access_token_grant(&issued.access_token)
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}: a reused code revokes what it issued"
+        );
+
+        let grant = Grant {
+            family: new_family(),
+            ..grant
+        };
+        let issued = store.issue_tokens(&grant).await.unwrap();
+        assert!(matches!(
+            store
+                .redeem_refresh_token(&issued.refresh_token)
+                .await
+                .unwrap(),
+            Redeemed::Valid(_)
+        ));
+        let next = store.issue_tokens(&grant).await.unwrap();
+        assert!(
+            matches!(
+                store
+                    .redeem_refresh_token(&issued.refresh_token)
+                    .await
+                    .unwrap(),
+                Redeemed::Reused
+            ),
+            "{backend}"
+        );
+        assert!(
+            store
+                .access_token_grant(&next.access_token)
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}: reuse revokes the family"
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_processes_on_one_store_see_revocations_at_once() {
+    for (backend, url, _dir) in backends().await {
+        let key = TokenCipher::generate_key();
+        let a = Store::open_with_key(&url, cipher(&key)).await.unwrap();
+        let b = Store::open_with_key(&url, cipher(&key)).await.unwrap();
+        let (record, access_key) = a
+            .create_key(NewKey {
+                tenant: "acme".into(),
+                name: "agent".into(),
+                scopes: ScopeSet::EMPTY,
+                expires_at: None,
+                connection_id: None,
+            })
+            .await
+            .unwrap();
+        assert!(
+            b.find_active_key(&access_key).await.unwrap().is_some(),
+            "{backend}"
+        );
+        a.revoke_key(&record.id).await.unwrap();
+        assert!(
+            b.find_active_key(&access_key).await.unwrap().is_none(),
+            "{backend}: refused on B as soon as A revoked"
+        );
+    }
+}
+
+/// PostgreSQL only: a SQLite store belongs to one process (its refreshes are single-flight in
+/// memory), so two handles on one SQLite file are not a supported set-up.
+#[tokio::test]
+async fn an_expired_token_is_refreshed_once_across_processes_sharing_a_postgres_store() {
+    let Some((_, url, _)) = backends()
+        .await
+        .into_iter()
+        .find(|(b, _, _)| *b == "postgres")
+    else {
+        return;
+    };
+    let world =
+        common::connect::world(common::connect::Setup::new(GrantMode::AuthorizationCode)).await;
+    let fake = &world.fake.fake;
+    let settings = Arc::new(world.settings.clone());
+    let http = OAuthHttp::new(Duration::from_secs(10));
+    let callback: url::Url = "http://127.0.0.1:9/integration-callback".parse().unwrap();
+
+    // One sign-in at the fake tenant through the gateway's own flow code, with a token that
+    // expires at once.
+    fake.set_access_token_ttl(Duration::from_secs(1));
+    let flow = UserFlow::new(&settings, &http, callback.clone());
+    let start = flow.start(ScopeSet::all());
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(start.url.as_str())
+        .send()
+        .await
+        .unwrap();
+    let location = url::Url::parse(redirect.headers()["location"].to_str().unwrap()).unwrap();
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let tokens = flow.exchange(&code, &start.verifier).await.unwrap();
+    let who = flow.identity(&tokens.access_token).await.unwrap();
+    fake.set_access_token_ttl(Duration::from_secs(3600));
+
+    let key = TokenCipher::generate_key();
+    let a = Store::open_with_key(&url, cipher(&key)).await.unwrap();
+    let b = Store::open_with_key(&url, cipher(&key)).await.unwrap();
+    let connection = a
+        .save_connection(NewConnection {
+            tenant: "acme",
+            identity: &who,
+            tokens: &tokens,
+            keep_tokens: true,
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    let provider = |store: &Store| {
+        Arc::new(UserTokenProvider::new(
+            settings.clone(),
+            http.clone(),
+            callback.clone(),
+            Arc::new(StoreVault(store.clone())),
+        ))
+    };
+    let (on_a, on_b) = (provider(&a), provider(&b));
+    let calls = (0..100).map(|i| {
+        let provider = if i % 2 == 0 {
+            on_a.clone()
+        } else {
+            on_b.clone()
+        };
+        let id = connection.id.clone();
+        async move {
+            provider
+                .token(&id)
+                .await
+                .map(|t| t.access_token.expose_secret().to_owned())
+        }
+    });
+    let results = futures::future::join_all(calls).await;
+    let first = results[0].as_ref().unwrap().clone();
+    for result in &results {
+        assert_eq!(
+            result.as_ref().unwrap(),
+            &first,
+            "everyone uses the winner's token"
+        );
+    }
+    assert_eq!(fake.stats().token_requests_for("refresh_token"), 1);
+}
