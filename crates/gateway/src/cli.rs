@@ -42,6 +42,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ConnectionsCommand,
     },
+    /// Show the tool calls recorded in the store's audit log.
+    Audit(AuditCommand),
     /// Print a fresh key for [store] encryption_key_env / encryption_key_file (32 random bytes, base64).
     GenKey,
     /// Serve every configured tenant over HTTP: streamable HTTP at /mcp, with access keys.
@@ -119,6 +121,23 @@ pub enum KeysCommand {
         config: PathBuf,
         id: String,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditCommand {
+    #[arg(long, default_value = "gateway.toml")]
+    pub config: PathBuf,
+    /// How far back: a duration (90s, 15m, 2h, 7d) or an RFC 3339 time.
+    #[arg(long, default_value = "24h")]
+    pub since: String,
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// At most this many records, oldest first.
+    #[arg(long, default_value_t = 1000)]
+    pub limit: i64,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

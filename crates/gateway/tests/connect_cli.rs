@@ -361,3 +361,86 @@ async fn gen_key_prints_a_usable_key_and_check_names_a_missing_one() {
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("store.encryption_key_env"), "{err}");
 }
+
+#[tokio::test]
+async fn every_tool_call_is_in_the_audit_log_and_no_secret_is() {
+    let env = env().await;
+    let mut gateway = env.serve().await;
+    let (status, connected) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
+    assert_eq!(status, 200, "{connected}");
+    let key = connected["key"].as_str().unwrap().to_owned();
+    let config =
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            format!("{}/mcp", env.base()),
+        )
+        .auth_header(key.clone());
+    let transport =
+        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+    let client = ().serve(transport).await.unwrap();
+    let ok = client
+        .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_ne!(ok.is_error, Some(true));
+    let missing = client
+        .call_tool(
+            CallToolRequestParams::new("auth0_get_user").with_arguments(
+                serde_json::json!({"user_id": "auth0|nobody"})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(missing.is_error, Some(true));
+    let refused = client
+        .call_tool(CallToolRequestParams::new("auth0_list_logs"))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.is_error,
+        Some(true),
+        "read:logs is not among the tenant's scopes"
+    );
+    client.cancel().await.unwrap();
+    // A graceful stop flushes the audit queue.
+    let pid = gateway.id().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    gateway.wait().await.unwrap();
+
+    let (ok, out, err) = env.run(&["audit", "--since", "1h", "--json"]).await;
+    assert!(ok, "{err}");
+    let records: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<(String, String, Option<u64>)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["tool"].as_str().unwrap().to_owned(),
+                r["outcome"].as_str().unwrap().to_owned(),
+                r["upstream_status"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("auth0_list_roles".into(), "ok".into(), None),
+            ("auth0_get_user".into(), "upstream".into(), Some(404)),
+            ("auth0_list_logs".into(), "missing_scopes".into(), None),
+        ]
+    );
+    let connection = connected["connection_id"].as_str().unwrap();
+    assert!(records.iter().all(|r| r["tenant"] == "acme" && r["principal"].as_str().unwrap().contains(connection)));
+    assert!(!out.contains(&key), "the access key is in the audit log");
+    assert!(
+        !out.contains("eyJ"),
+        "something like a token is in the audit log"
+    );
+}

@@ -2,6 +2,7 @@
 //! principal. Transports (stdio, HTTP) live in the gateway binary; this crate is the handler.
 
 pub mod access;
+pub mod audit;
 pub mod call;
 pub mod catalog;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod tenant_runtime;
 mod tools;
 
 pub use access::{Principal, PrincipalKind};
+pub use audit::{AuditRecord, AuditSink};
 pub use catalog::{Catalog, Effect, ToolDef, catalog};
 pub use server::{GatewayServer, Tenants};
 pub use tenant_runtime::TenantRuntime;

@@ -15,6 +15,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
 
 use crate::access::{self, Principal};
+use crate::audit::{AuditRecord, AuditSink};
 use crate::call::CallContext;
 use crate::catalog::{ToolDef, catalog};
 use crate::error::ToolError;
@@ -30,6 +31,7 @@ pub type Tenants = HashMap<String, Arc<TenantRuntime>>;
 pub struct GatewayServer {
     tenants: Arc<Tenants>,
     fixed: Option<Arc<Principal>>,
+    audit: Option<Arc<dyn AuditSink>>,
 }
 
 /// What one request runs as: the tenant and the principal.
@@ -45,6 +47,7 @@ impl GatewayServer {
         GatewayServer {
             tenants: Arc::new(tenants),
             fixed: Some(Arc::new(principal)),
+            audit: None,
         }
     }
 
@@ -53,7 +56,14 @@ impl GatewayServer {
         GatewayServer {
             tenants,
             fixed: None,
+            audit: None,
         }
+    }
+
+    /// Records every tool call in `sink`.
+    pub fn with_audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(sink);
+        self
     }
 
     fn caller(&self, context: &RequestContext<RoleServer>) -> Result<Caller, ErrorData> {
@@ -313,6 +323,28 @@ impl ServerHandler for GatewayServer {
         let started = Instant::now();
         let outcome = caller.call(tool, arguments).await;
         let latency_ms = started.elapsed().as_millis() as u64;
+        if let Some(audit) = &self.audit {
+            let upstream_status = match &outcome {
+                Err(ToolError::Upstream(Auth0Error::Api { status, .. })) => Some(*status),
+                Err(ToolError::Upstream(Auth0Error::RateLimited { .. })) => Some(429),
+                _ => None,
+            };
+            audit.record(AuditRecord {
+                at_ms: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as i64)
+                    .unwrap_or(0),
+                tenant: caller.principal.tenant.clone(),
+                principal: caller.principal.subject.clone(),
+                tool: tool.name.to_owned(),
+                outcome: match &outcome {
+                    Ok(_) => "ok".to_owned(),
+                    Err(error) => error.kind().to_owned(),
+                },
+                upstream_status,
+                latency_ms,
+            });
+        }
         let result = match outcome {
             Ok(rendered) => {
                 tracing::info!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, "tool call succeeded");

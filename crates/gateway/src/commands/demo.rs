@@ -190,6 +190,7 @@ async fn serve_http(
         sessions: SessionBindings::default(),
         sse: SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
+        audit: None,
     };
     super::serve::run(listener, state, false, vec![]).await
 }

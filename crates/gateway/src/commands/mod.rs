@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+mod audit;
 mod check;
 mod connect;
 mod connections;
@@ -24,6 +25,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Connect { config, tenant } => connect::execute(&config, &tenant).await,
         Command::Connections { command } => connections::execute(command).await,
         Command::GenKey => Ok(gen_key::execute()),
+        Command::Audit(command) => audit::execute(command).await,
         Command::Serve { config } => serve::execute(&config).await,
         Command::Keys { command } => keys::execute(command).await,
         Command::Demo {

@@ -33,6 +33,7 @@ pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
         sessions: SessionBindings::default(),
         sse: SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
+        audit: None,
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -71,10 +72,14 @@ const DRAIN: Duration = Duration::from_secs(15);
 /// finish, and closes the long-lived streams (which would otherwise hold shutdown open forever).
 pub(crate) async fn run(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    mut state: AppState,
     stateless: bool,
     allowed_hosts: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
+    let audit_stop = CancellationToken::new();
+    let (audit, audit_writer) =
+        crate::audit::StoreAudit::start(state.store.clone(), audit_stop.clone());
+    state.audit = Some(audit);
     let sessions = CancellationToken::new();
     let address: SocketAddr = listener.local_addr()?;
     let app = crate::http::app(
@@ -100,6 +105,14 @@ pub(crate) async fn run(
         });
     });
     server.await?;
+    // No request is in flight any more: write what the audit queue holds, then stop.
+    audit_stop.cancel();
+    if tokio::time::timeout(Duration::from_secs(5), audit_writer)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the audit log could not be flushed within 5 s");
+    }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

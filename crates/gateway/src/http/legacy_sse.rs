@@ -75,7 +75,10 @@ pub(crate) async fn open(
     let incoming = futures::stream::unfold(from_client, |mut rx| async move {
         rx.recv().await.map(|message| (message, rx))
     });
-    let server = GatewayServer::new(tenant, (*principal).clone());
+    let mut server = GatewayServer::new(tenant, (*principal).clone());
+    if let Some(audit) = &state.audit {
+        server = server.with_audit(audit.clone());
+    }
     tokio::spawn(async move {
         match server
             .serve((PollSender::new(to_client), Box::pin(incoming)))

@@ -50,6 +50,8 @@ pub struct AppState {
     pub sse: SseSessions,
     /// For the connect flow's requests to Auth0.
     pub oauth_http: gw_oauth::OAuthHttp,
+    /// Where tool calls are recorded (`serve` and `demo` write them to the store).
+    pub audit: Option<Arc<dyn gw_mcp::AuditSink>>,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
 pub fn app(state: AppState, settings: McpSettings) -> Router {
     let tenants = state.tenants.clone();
+    let audit = state.audit.clone();
     let mut hosts = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
@@ -118,7 +121,13 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .with_sse_keep_alive(Some(Duration::from_secs(15)))
         .with_cancellation_token(settings.shutdown);
     let mcp = StreamableHttpService::new(
-        move || Ok(GatewayServer::per_request(tenants.clone())),
+        move || {
+            let server = GatewayServer::per_request(tenants.clone());
+            Ok(match &audit {
+                Some(audit) => server.with_audit(audit.clone()),
+                None => server,
+            })
+        },
         Arc::new(LocalSessionManager::default()),
         config,
     );

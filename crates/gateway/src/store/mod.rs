@@ -2,6 +2,7 @@
 //! default (one file, created on first use, migrations applied at open).
 
 mod access_keys;
+mod audit;
 mod connections;
 mod oauth_clients;
 mod oauth_grants;

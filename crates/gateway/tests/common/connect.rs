@@ -136,6 +136,7 @@ impl World {
             sessions: SessionBindings::default(),
             sse: SseSessions::default(),
             oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
+            audit: None,
         };
         let shutdown = CancellationToken::new();
         let app = mcp_gateway::http::app(

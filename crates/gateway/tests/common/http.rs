@@ -74,6 +74,7 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
         sessions: sessions.clone(),
         sse: mcp_gateway::http::SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
+        audit: None,
     };
     let shutdown = CancellationToken::new();
     let app = mcp_gateway::http::app(

@@ -1,0 +1,13 @@
+-- One row per tool call: who, where, what, how it ended, how long it took. Never arguments or
+-- results (they may hold personal data or secrets).
+CREATE TABLE audit_log (
+    id              BIGSERIAL PRIMARY KEY,
+    at_ms           BIGINT NOT NULL,          -- unix milliseconds
+    tenant          TEXT NOT NULL,
+    principal       TEXT NOT NULL,
+    tool            TEXT NOT NULL,
+    outcome         TEXT NOT NULL,             -- ok, or the failure kind
+    upstream_status BIGINT,                   -- Auth0's HTTP status when it answered with an error
+    latency_ms      BIGINT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at_ms);

@@ -1,0 +1,60 @@
+//! The audit log: one row per tool call, written behind the call by [`crate::audit`].
+
+use gw_mcp::AuditRecord;
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+impl Store {
+    pub async fn append_audit(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for r in records {
+            sqlx::query(
+                "INSERT INTO audit_log (at_ms, tenant, principal, tool, outcome, upstream_status, latency_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(r.at_ms)
+            .bind(&r.tenant)
+            .bind(&r.principal)
+            .bind(&r.tool)
+            .bind(&r.outcome)
+            .bind(r.upstream_status.map(i64::from))
+            .bind(r.latency_ms as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records since `since_ms` (unix milliseconds), oldest first, optionally for one tenant.
+    pub async fn audit_since(
+        &self,
+        since_ms: i64,
+        tenant: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM audit_log WHERE at_ms >= $1 AND (CAST($2 AS TEXT) IS NULL OR tenant = $3) ORDER BY at_ms, id LIMIT $4",
+        )
+        .bind(since_ms)
+        .bind(tenant)
+        .bind(tenant)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| AuditRecord {
+                at_ms: row.get("at_ms"),
+                tenant: row.get("tenant"),
+                principal: row.get("principal"),
+                tool: row.get("tool"),
+                outcome: row.get("outcome"),
+                upstream_status: row
+                    .get::<Option<i64>, _>("upstream_status")
+                    .and_then(|s| u16::try_from(s).ok()),
+                latency_ms: row.get::<i64, _>("latency_ms").max(0) as u64,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,24 @@
+//! What the server tells the audit log about each tool call. The sink is the gateway's (it owns
+//! the store); this crate only says what a record holds — never arguments or results, which may
+//! carry personal data or secrets.
+
+/// One tool call, after it finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Unix milliseconds when the call finished.
+    pub at_ms: i64,
+    pub tenant: String,
+    /// Who the call was made for (as `Principal::subject` says it).
+    pub principal: String,
+    pub tool: String,
+    /// `ok`, or the failure kind (`missing_scopes`, `upstream`, …).
+    pub outcome: String,
+    /// The upstream HTTP status when Auth0 answered with an error.
+    pub upstream_status: Option<u16>,
+    pub latency_ms: u64,
+}
+
+/// Where audit records go. `record` must not block the call: sinks queue and write behind.
+pub trait AuditSink: Send + Sync {
+    fn record(&self, record: AuditRecord);
+}
