@@ -266,6 +266,10 @@ impl Auth0Client {
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_owned);
                     span.record("status", answer.status);
+                    metrics::counter!("auth0_responses_total", "status" => answer.status.to_string())
+                        .increment(1);
+                    metrics::histogram!("auth0_request_duration_seconds")
+                        .record(started.elapsed().as_secs_f64());
                     if let Some(id) = &request_id {
                         span.record("request_id", id.as_str());
                     }
@@ -283,6 +287,7 @@ impl Auth0Client {
                                 wait_ms = wait.as_millis() as u64,
                                 "rate limited by auth0, waiting"
                             );
+                            metrics::counter!("auth0_retries_total").increment(1);
                             tokio::time::sleep(wait).await;
                             continue;
                         }
@@ -321,6 +326,7 @@ impl Auth0Client {
                     });
                 }
                 Err(failure) => {
+                    metrics::counter!("auth0_transport_errors_total").increment(1);
                     // A connection that never opened carried nothing, so even a POST may be
                     // repeated; after that, only idempotent calls are.
                     let not_sent = matches!(failure, Failure::NotSent { .. });
@@ -339,6 +345,7 @@ impl Auth0Client {
                 }
             };
             tracing::debug!(wait_ms = wait.as_millis() as u64, "retrying after backoff");
+            metrics::counter!("auth0_retries_total").increment(1);
             tokio::time::sleep(wait).await;
         }
     }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod http;
 pub mod jsonrpc;
 pub mod logging;
+pub mod metrics;
 pub mod runtime;
 pub mod stdio_transport;
 pub mod store;

@@ -15,7 +15,6 @@ const REDIRECT: &str = "http://127.0.0.1:9/callback";
 
 struct Client {
     id: String,
-    secret: Option<String>,
     verifier: String,
 }
 
@@ -38,7 +37,6 @@ async fn new_client(gateway: &Gateway) -> Client {
     assert_eq!(status, 201, "{body}");
     Client {
         id: body["client_id"].as_str().unwrap().to_owned(),
-        secret: None,
         verifier: "a-verifier-that-is-long-enough-to-be-a-real-pkce-verifier-0123".to_owned(),
     }
 }

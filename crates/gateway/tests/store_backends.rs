@@ -11,9 +11,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gw_oauth::{
-    GrantMode, OAuthHttp, ScopeSet, TenantSettings, TokenCipher, UserFlow, UserTokenProvider,
-};
+use gw_oauth::{GrantMode, OAuthHttp, ScopeSet, TokenCipher, UserFlow, UserTokenProvider};
 use mcp_gateway::store::{
     ConnectionStatus, Grant, NewConnection, NewKey, PendingAuthorization, Redeemed, Store,
     StoreError, StoreVault, Taken, new_family,

@@ -289,3 +289,51 @@ async fn a_revoked_connection_stops_its_keys() {
     );
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_count_calls_refreshes_and_upstream_answers_without_secrets() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+    let (key, _) = connect_with_expired_token(&world, &gateway).await;
+    let client = gateway.mcp_client(&key).await;
+    let result = client
+        .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    let response = reqwest::Client::new()
+        .get(format!("{}/metrics", gateway.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let body = response.text().await.unwrap();
+    let value = |prefix: &str| -> f64 {
+        body.lines()
+            .find(|line| line.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` in\n{body}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(value("mcp_tool_calls_total{tool=\"auth0_list_roles\",outcome=\"ok\"}") >= 1.0);
+    assert!(value("oauth_user_token_refreshes_total{outcome=\"ok\"}") >= 1.0);
+    assert!(value("auth0_responses_total{status=\"200\"}") >= 1.0);
+    assert!(value("mcp_sessions_active") >= 1.0);
+    assert!(body.contains("mcp_tool_call_duration_seconds_bucket"));
+    assert!(body.contains("store_credential_lookup_seconds_bucket"));
+    assert!(!body.contains(&key), "the access key is in /metrics");
+    assert!(
+        !body.contains("eyJ"),
+        "something like a token is in /metrics"
+    );
+    gateway.stop().await;
+}

@@ -323,6 +323,14 @@ impl ServerHandler for GatewayServer {
         let started = Instant::now();
         let outcome = caller.call(tool, arguments).await;
         let latency_ms = started.elapsed().as_millis() as u64;
+        let outcome_label = match &outcome {
+            Ok(_) => "ok",
+            Err(error) => error.kind(),
+        };
+        metrics::counter!("mcp_tool_calls_total", "tool" => tool.name, "outcome" => outcome_label)
+            .increment(1);
+        metrics::histogram!("mcp_tool_call_duration_seconds", "tool" => tool.name)
+            .record(started.elapsed().as_secs_f64());
         if let Some(audit) = &self.audit {
             let upstream_status = match &outcome {
                 Err(ToolError::Upstream(Auth0Error::Api { status, .. })) => Some(*status),
@@ -337,10 +345,7 @@ impl ServerHandler for GatewayServer {
                 tenant: caller.principal.tenant.clone(),
                 principal: caller.principal.subject.clone(),
                 tool: tool.name.to_owned(),
-                outcome: match &outcome {
-                    Ok(_) => "ok".to_owned(),
-                    Err(error) => error.kind().to_owned(),
-                },
+                outcome: outcome_label.to_owned(),
                 upstream_status,
                 latency_ms,
             });

@@ -114,7 +114,12 @@ impl MachineTokenProvider {
             .add_extra_param("audience", tenant.audience())
             .request_async(&send)
             .await
-            .map_err(|error| self.describe_failure(error))?;
+            .map_err(|error| {
+                metrics::counter!("oauth_machine_token_requests_total", "outcome" => "failed")
+                    .increment(1);
+                self.describe_failure(error)
+            })?;
+        metrics::counter!("oauth_machine_token_requests_total", "outcome" => "ok").increment(1);
 
         let lifetime = response.expires_in().unwrap_or(Duration::from_secs(86_400));
         let granted = match response.scopes() {

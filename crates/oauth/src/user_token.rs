@@ -143,7 +143,7 @@ impl UserTokenProvider {
             return Ok(token.clone());
         }
         // The vault is the source of truth: another process may have refreshed already.
-        if let Some(token) = self.from_vault(connection, &usable).await? {
+        if let Some(token) = self.stored_if_usable(connection, &usable).await? {
             return Ok(token);
         }
         // Expired here: take the vault's lock (other replicas) and look again, since the
@@ -168,7 +168,7 @@ impl UserTokenProvider {
     }
 
     /// The vault's token when it is usable; `None` when it needs refreshing.
-    async fn from_vault(
+    async fn stored_if_usable(
         &self,
         connection: &str,
         usable: &impl Fn(&UserToken) -> bool,
@@ -211,6 +211,8 @@ impl UserTokenProvider {
         let flow = UserFlow::new(&self.tenant, &self.http, self.redirect_uri.clone());
         match flow.refresh(refresh_token).await {
             Ok(tokens) => {
+                metrics::counter!("oauth_user_token_refreshes_total", "outcome" => "ok")
+                    .increment(1);
                 // Durable before use: with rotation the old refresh token is already spent.
                 self.vault.save_refreshed(connection, &tokens).await?;
                 tracing::info!(
@@ -219,13 +221,21 @@ impl UserTokenProvider {
                 );
                 Ok(tokens)
             }
-            Err(error) if error.is_permanent() => Err(self
-                .needs_reconnect(
-                    connection,
-                    &format!("Auth0 refused to refresh the token ({error})"),
-                )
-                .await),
-            Err(error) => Err(UserTokenError::Refresh(error)),
+            Err(error) if error.is_permanent() => {
+                metrics::counter!("oauth_user_token_refreshes_total", "outcome" => "refused")
+                    .increment(1);
+                Err(self
+                    .needs_reconnect(
+                        connection,
+                        &format!("Auth0 refused to refresh the token ({error})"),
+                    )
+                    .await)
+            }
+            Err(error) => {
+                metrics::counter!("oauth_user_token_refreshes_total", "outcome" => "failed")
+                    .increment(1);
+                Err(UserTokenError::Refresh(error))
+            }
         }
     }
 

@@ -29,7 +29,11 @@ pub(crate) async fn authenticate(
             let Some(presented) = bearer(&request) else {
                 return unauthorized(&state, None);
             };
-            match resolve(&state, presented).await {
+            let started = std::time::Instant::now();
+            let resolved = resolve(&state, presented).await;
+            metrics::histogram!("store_credential_lookup_seconds")
+                .record(started.elapsed().as_secs_f64());
+            match resolved {
                 Ok((principal, credential)) => (Arc::new(principal), credential),
                 Err(response) => return response,
             }

@@ -91,6 +91,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
 pub fn app(state: AppState, settings: McpSettings) -> Router {
+    crate::metrics::handle();
     let tenants = state.tenants.clone();
     let audit = state.audit.clone();
     let mut hosts = vec![
@@ -179,6 +180,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .merge(
             Router::new()
                 .route("/healthz", get(health::healthz))
+                .route("/metrics", get(crate::metrics::render))
                 .route("/readyz", get(health::readyz))
                 .route(
                     "/.well-known/oauth-protected-resource",

@@ -60,6 +60,7 @@ impl SessionBindings {
             self.bindings
                 .retain(|_, binding| binding.last_seen.elapsed() < FORGET_AFTER);
         }
+        metrics::gauge!("mcp_sessions_active").set(self.bindings.len() as f64);
     }
 }
 
@@ -127,6 +128,7 @@ pub(crate) async fn bind_sessions(
                 || response.status() == StatusCode::NOT_FOUND =>
         {
             state.sessions.bindings.remove(session);
+            metrics::gauge!("mcp_sessions_active").set(state.sessions.bindings.len() as f64);
         }
         _ => {}
     }
