@@ -10,6 +10,8 @@
 #   inspector_cli    MCP Inspector CLI on Node 22 (node22/package.json)
 #   conformance      official MCP conformance suite on Node 22, baseline in
 #                    conformance-expected-failures.yml
+#   deploy_files     deploy/: Kubernetes manifests validated (kubernetes-validate from PyPI),
+#                    compose file and the configurations it mounts checked
 # Usage: tests/interop/run.sh [path/to/mcp-gateway]   (default: target/debug/mcp-gateway)
 # Installs are cached: the venv is kept (INTEROP_VENV), and `npm ci` runs only when a
 # package-lock.json differs from the one node_modules was installed from.
@@ -71,5 +73,6 @@ run_test typescript_http 45 node "$here/typescript/streamable_http.mjs"
 run_test typescript_oauth 60 node "$here/typescript/oauth.mjs"
 run_test inspector_cli 45 "$py" "$here/inspector_cli.py"
 run_test conformance 60 "$py" "$here/conformance.py"
+run_test deploy_files 60 "$py" "$here/deploy_files.py"
 echo "interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

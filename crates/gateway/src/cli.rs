@@ -44,6 +44,11 @@ pub enum Command {
     },
     /// Show the tool calls recorded in the store's audit log.
     Audit(AuditCommand),
+    /// Exit 0 when an HTTP endpoint (e.g. /healthz) answers 2xx within 3 s: a container
+    /// healthcheck that needs no curl in the image.
+    Probe {
+        url: String,
+    },
     /// Print a fresh key for [store] encryption_key_env / encryption_key_file (32 random bytes, base64).
     GenKey,
     /// Serve every configured tenant over HTTP: streamable HTTP at /mcp, with access keys.
