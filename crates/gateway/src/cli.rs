@@ -46,9 +46,7 @@ pub enum Command {
     Audit(AuditCommand),
     /// Exit 0 when an HTTP endpoint (e.g. /healthz) answers 2xx within 3 s: a container
     /// healthcheck that needs no curl in the image.
-    Probe {
-        url: String,
-    },
+    Probe { url: String },
     /// Print a fresh key for [store] encryption_key_env / encryption_key_file (32 random bytes, base64).
     GenKey,
     /// Serve every configured tenant over HTTP: streamable HTTP at /mcp, with access keys.

@@ -296,3 +296,25 @@ async fn two_hundred_concurrent_sessions_get_correct_separate_answers() {
     }
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_the_callers_or_a_new_one() {
+    let gateway = start_http(false).await;
+    let http = reqwest::Client::new();
+    let given = http
+        .get(format!("{}/healthz", gateway.base))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.headers()["x-request-id"], "trace-me-42");
+    let made = http
+        .post(format!("{}/mcp", gateway.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 401);
+    let id = made.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    gateway.stop().await;
+}

@@ -173,6 +173,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
             allowed,
             host_check::check_host_and_origin,
         ));
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(mcp_routes)
         .merge(legacy_sse_routes)
@@ -197,4 +198,30 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
                 .layer(deadline),
         )
         .with_state(state)
+        // Every request gets an `x-request-id` (the caller's, or a new UUID), echoed in the
+        // answer and carried by the request's log span.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(tower_http::request_id::SetRequestIdLayer::new(
+                    request_id.clone(),
+                    tower_http::request_id::MakeRequestUuid,
+                ))
+                .layer(
+                    tower_http::trace::TraceLayer::new_for_http()
+                        .make_span_with(|request: &axum::http::Request<_>| {
+                            let id = request
+                                .headers()
+                                .get("x-request-id")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default();
+                            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+                        })
+                        .on_request(())
+                        .on_response(
+                            tower_http::trace::DefaultOnResponse::new()
+                                .level(tracing::Level::DEBUG),
+                        ),
+                )
+                .layer(tower_http::request_id::PropagateRequestIdLayer::new(request_id)),
+        )
 }
