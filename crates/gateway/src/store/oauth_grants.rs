@@ -167,6 +167,17 @@ impl Store {
         redirect_uri: &str,
         code_challenge: &str,
     ) -> Result<String, StoreError> {
+        // Codes and tokens long past their expiry are cleared as new ones are made: a day's grace
+        // keeps a late replay recognisable as a replay.
+        let stale = unix_now() - 86_400;
+        sqlx::query("DELETE FROM oauth_codes WHERE expires_at < $1")
+            .bind(stale)
+            .execute(self.pool())
+            .await?;
+        sqlx::query("DELETE FROM oauth_tokens WHERE expires_at < $1")
+            .bind(stale)
+            .execute(self.pool())
+            .await?;
         let code = random("mcpac_", 32);
         sqlx::query(
             "INSERT INTO oauth_codes (code_hash, client_id, redirect_uri, code_challenge, resource, connection_id, scopes, family, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
