@@ -42,6 +42,15 @@ pub enum Command {
         #[command(subcommand)]
         command: ConnectionsCommand,
     },
+    /// Re-seal every token in the store under a new encryption key (stop every replica first;
+    /// restart them with the new key).
+    Rekey {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        /// The environment variable holding the new key (`mcp-gateway gen-key`).
+        #[arg(long)]
+        new_key_env: String,
+    },
     /// Show the tool calls recorded in the store's audit log.
     Audit(AuditCommand),
     /// Exit 0 when an HTTP endpoint (e.g. /healthz) answers 2xx within 3 s: a container

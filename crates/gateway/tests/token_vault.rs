@@ -337,3 +337,41 @@ async fn metrics_count_calls_refreshes_and_upstream_answers_without_secrets() {
     );
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn rekeying_moves_every_sealed_value_to_the_new_key() {
+    let mut world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway().await;
+    let connected = gateway.connect().await;
+    // A sign-in left half-way: its PKCE verifier is sealed too.
+    common::connect::step_client()
+        .get(format!("{}/connect/acme", gateway.base))
+        .send()
+        .await
+        .unwrap();
+    gateway.stop().await;
+
+    let new_key = TokenCipher::generate_key();
+    let store = world.open_store().await;
+    let moved = store
+        .rekey(&TokenCipher::from_base64(&new_key).unwrap())
+        .await
+        .unwrap();
+    assert_eq!((moved.tokens, moved.pending), (2, 1));
+    drop(store);
+
+    let old = TokenCipher::from_base64(&world.key).unwrap();
+    assert!(matches!(
+        Store::open_with_key(&world.store_url(), old).await,
+        Err(StoreError::WrongKey)
+    ));
+    world.key = new_key;
+    let gateway = world.gateway().await;
+    let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
+    let result = client
+        .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    gateway.stop().await;
+}

@@ -27,6 +27,10 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::GenKey => Ok(gen_key::execute()),
         Command::Probe { url } => Ok(probe(&url).await),
         Command::Audit(command) => audit::execute(command).await,
+        Command::Rekey {
+            config,
+            new_key_env,
+        } => rekey(&config, &new_key_env).await,
         Command::Serve { config } => serve::execute(&config).await,
         Command::Keys { command } => keys::execute(command).await,
         Command::Demo {
@@ -75,4 +79,24 @@ async fn probe(url: &str) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `mcp-gateway rekey`.
+async fn rekey(config: &std::path::Path, new_key_env: &str) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let config = crate::config::Config::load(config)?;
+    let new = std::env::var(new_key_env)
+        .with_context(|| format!("environment variable `{new_key_env}` is not set"))?;
+    let new = gw_oauth::TokenCipher::from_base64(&new)
+        .with_context(|| format!("environment variable `{new_key_env}`"))?;
+    let store = config.store.open().await?;
+    if !store.can_hold_tokens() {
+        anyhow::bail!(crate::store::StoreError::NoKey);
+    }
+    let moved = store.rekey(&new).await?;
+    println!(
+        "Re-sealed {} token(s) and {} pending sign-in(s) under the new key. Point [store] at the new key and restart every replica; the old key no longer opens this store.",
+        moved.tokens, moved.pending
+    );
+    Ok(ExitCode::SUCCESS)
 }

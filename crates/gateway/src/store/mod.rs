@@ -7,6 +7,7 @@ mod connections;
 mod oauth_clients;
 mod oauth_grants;
 mod pending;
+mod rekey;
 mod vault;
 
 pub use access_keys::{AccessKey, KeyRecord, NewKey};
@@ -16,6 +17,7 @@ pub use oauth_grants::{
     Code, Grant, IssuedTokens, OAuthRequest, REQUEST_TTL_SECS, Redeemed, new_family, new_request_id,
 };
 pub use pending::{PendingAuthorization, Taken};
+pub use rekey::Rekeyed;
 pub use vault::StoreVault;
 
 use std::sync::Arc;
@@ -47,6 +49,10 @@ pub enum StoreError {
     #[error("a sealed value in the store cannot be decrypted: {0}")]
     Undecryptable(String),
 }
+
+/// What the key check seals, and where.
+const KEY_CHECK: &[u8] = b"mcp-gateway store key check";
+const KEY_CHECK_CONTEXT: &str = "store_meta:key_check";
 
 /// Which database the store is on. The SQL is written once (`$N` parameters, standard SQL both
 /// accept); the schema is not, so each has its own migrations.
@@ -116,20 +122,18 @@ impl Store {
     /// token at a time.
     pub async fn open_with_key(url: &str, cipher: TokenCipher) -> Result<Store, StoreError> {
         let mut store = Store::open(url).await?;
-        const CHECK: &[u8] = b"mcp-gateway store key check";
-        const CONTEXT: &str = "store_meta:key_check";
         // Insert-if-absent then read back: two processes starting together agree on one key.
         sqlx::query(
             "INSERT INTO store_meta (name, value) VALUES ('key_check', $1) ON CONFLICT (name) DO NOTHING",
         )
-        .bind(cipher.seal(CHECK, CONTEXT))
+        .bind(cipher.seal(KEY_CHECK, KEY_CHECK_CONTEXT))
         .execute(&store.pool)
         .await?;
         let sealed: Vec<u8> =
             sqlx::query_scalar("SELECT value FROM store_meta WHERE name = 'key_check'")
                 .fetch_one(&store.pool)
                 .await?;
-        if cipher.open(&sealed, CONTEXT).as_deref() != Ok(CHECK) {
+        if cipher.open(&sealed, KEY_CHECK_CONTEXT).as_deref() != Ok(KEY_CHECK) {
             return Err(StoreError::WrongKey);
         }
         store.cipher = Some(Arc::new(cipher));
