@@ -436,6 +436,13 @@ async fn every_tool_call_is_in_the_audit_log_and_no_secret_is() {
             ("auth0_list_logs".into(), "missing_scopes".into(), None),
         ]
     );
+    assert!(
+        records[1]["upstream_request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()),
+        "the audit keeps Auth0's request id of an error: {:?}",
+        records[1]
+    );
     let connection = connected["connection_id"].as_str().unwrap();
     assert!(records.iter().all(|r| r["tenant"] == "acme" && r["principal"].as_str().unwrap().contains(connection)));
     assert!(!out.contains(&key), "the access key is in the audit log");

@@ -15,6 +15,8 @@ pub struct AuditRecord {
     pub outcome: String,
     /// The upstream HTTP status when Auth0 answered with an error.
     pub upstream_status: Option<u16>,
+    /// Auth0's `x-auth0-requestid` when it answered with an error (what Auth0 support asks for).
+    pub upstream_request_id: Option<String>,
     pub latency_ms: u64,
 }
 

@@ -347,6 +347,12 @@ impl ServerHandler for GatewayServer {
                 tool: tool.name.to_owned(),
                 outcome: outcome_label.to_owned(),
                 upstream_status,
+                upstream_request_id: match &outcome {
+                    Err(ToolError::Upstream(Auth0Error::Api { request_id, .. })) => {
+                        request_id.clone()
+                    }
+                    _ => None,
+                },
                 latency_ms,
             });
         }

@@ -121,7 +121,7 @@ pub(crate) async fn not_found() -> Response {
 }
 
 /// Around every Management request: count it, apply faults, authenticate the bearer
-/// token, and stamp the rate-limit headers on whatever comes back.
+/// token, and stamp the rate-limit and request-id headers on whatever comes back.
 async fn pipeline(
     State(shared): State<Arc<Shared>>,
     matched: MatchedPath,
@@ -143,6 +143,10 @@ async fn pipeline(
         }
     };
     ensure_rate_limit_headers(resp.headers_mut());
+    // Auth0 names every answer for its support staff.
+    if let Ok(id) = crate::model::ids::random_alnum(24).to_lowercase().parse() {
+        resp.headers_mut().insert("x-auth0-requestid", id);
+    }
     tracing::debug!(%method, %path, status = resp.status().as_u16(), "management request");
     resp
 }

@@ -8,6 +8,7 @@ CREATE TABLE audit_log (
     tool            TEXT NOT NULL,
     outcome         TEXT NOT NULL,             -- ok, or the failure kind
     upstream_status INTEGER,                   -- Auth0's HTTP status when it answered with an error
+    upstream_request_id TEXT,                  -- Auth0's x-auth0-requestid, for Auth0 support
     latency_ms      INTEGER NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log (at_ms);

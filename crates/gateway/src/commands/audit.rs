@@ -33,6 +33,7 @@ pub(super) async fn execute(command: AuditCommand) -> anyhow::Result<ExitCode> {
                     "tool": r.tool,
                     "outcome": r.outcome,
                     "upstream_status": r.upstream_status,
+                    "upstream_request_id": r.upstream_request_id,
                     "latency_ms": r.latency_ms,
                 })
             );
@@ -43,9 +44,11 @@ pub(super) async fn execute(command: AuditCommand) -> anyhow::Result<ExitCode> {
                 r.tenant,
                 r.tool,
                 r.outcome,
-                r.upstream_status
-                    .map(|s| format!(" ({s})"))
-                    .unwrap_or_default(),
+                match (&r.upstream_status, &r.upstream_request_id) {
+                    (Some(status), Some(id)) => format!(" ({status}, Auth0 request {id})"),
+                    (Some(status), None) => format!(" ({status})"),
+                    _ => String::new(),
+                },
                 r.latency_ms,
                 r.principal
             );

@@ -10,7 +10,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         for r in records {
             sqlx::query(
-                "INSERT INTO audit_log (at_ms, tenant, principal, tool, outcome, upstream_status, latency_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO audit_log (at_ms, tenant, principal, tool, outcome, upstream_status, upstream_request_id, latency_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(r.at_ms)
             .bind(&r.tenant)
@@ -18,6 +18,7 @@ impl Store {
             .bind(&r.tool)
             .bind(&r.outcome)
             .bind(r.upstream_status.map(i64::from))
+            .bind(&r.upstream_request_id)
             .bind(r.latency_ms as i64)
             .execute(&mut *tx)
             .await?;
@@ -53,6 +54,7 @@ impl Store {
                 upstream_status: row
                     .get::<Option<i64>, _>("upstream_status")
                     .and_then(|s| u16::try_from(s).ok()),
+                upstream_request_id: row.get("upstream_request_id"),
                 latency_ms: row.get::<i64, _>("latency_ms").max(0) as u64,
             })
             .collect())
