@@ -451,3 +451,100 @@ async fn every_tool_call_is_in_the_audit_log_and_no_secret_is() {
         "something like a token is in the audit log"
     );
 }
+
+#[tokio::test]
+async fn trace_logs_of_a_whole_session_hold_no_secret() {
+    let env = env().await;
+    let log_path = env.dir.path().join("gateway.log");
+    let mut command = env.command(&["serve"]);
+    command
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap());
+    let mut gateway = command.spawn().unwrap();
+    let mut lines = BufReader::new(gateway.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(line.starts_with("Listening on"), "{line}");
+
+    // Connect with a token that expires at once, so the session includes a refresh.
+    env.fake.fake.set_access_token_ttl(Duration::from_secs(1));
+    let (status, connected) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
+    assert_eq!(status, 200, "{connected}");
+    env.fake
+        .fake
+        .set_access_token_ttl(Duration::from_secs(3600));
+    let key = connected["key"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let config =
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            format!("{}/mcp", env.base()),
+        )
+        .auth_header(key.clone());
+    let transport =
+        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+    let client = ().serve(transport).await.unwrap();
+    for tool in ["auth0_list_roles", "auth0_list_users"] {
+        let result = client
+            .call_tool(CallToolRequestParams::new(tool))
+            .await
+            .unwrap();
+        assert_ne!(result.is_error, Some(true), "{tool}");
+    }
+    client.cancel().await.unwrap();
+    assert_eq!(env.fake.fake.stats().token_requests_for("refresh_token"), 1);
+
+    // The user's current Auth0 tokens, read (the test knows the store key) before stopping.
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        env.dir.path().join("gateway.db").display()
+    ))
+    .await
+    .unwrap();
+    let (id, access, refresh): (String, Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT id, access_token, refresh_token FROM connections")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    let cipher = TokenCipher::from_base64(&env.key).unwrap();
+    let access = cipher
+        .open_string(&access, &format!("connections:{id}:access_token"))
+        .unwrap();
+    let refresh = cipher
+        .open_string(&refresh, &format!("connections:{id}:refresh_token"))
+        .unwrap();
+
+    let pid = gateway.id().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    gateway.wait().await.unwrap();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.lines().count() > 100,
+        "trace logging was not on: {} lines",
+        log.lines().count()
+    );
+    for (what, secret) in [
+        ("client secret", "cli-e2e-secret"),
+        ("store encryption key", env.key.as_str()),
+        ("access key", key.as_str()),
+        ("user's Auth0 access token", access.as_str()),
+        ("user's Auth0 refresh token", refresh.as_str()),
+    ] {
+        assert!(!log.contains(secret), "the {what} is in the trace log");
+    }
+    assert!(
+        !log.contains("eyJ"),
+        "something like a JWT is in the trace log"
+    );
+    assert!(
+        !log.contains("code="),
+        "an authorization code (a query string) is in the trace log"
+    );
+}
