@@ -689,3 +689,55 @@ async fn with_several_tenants_the_user_picks_one_unless_the_client_names_it() {
     assert_eq!(redirect["error"], "invalid_request");
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn browser_hosted_clients_may_call_discovery_registration_and_tokens_but_not_metrics() {
+    let (_world, gateway) = setup().await;
+    let http = reqwest::Client::new();
+    let origin = "http://localhost:6274";
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, format!("{}/token", gateway.base))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-protected-resource/mcp",
+    ] {
+        let answer = http
+            .get(format!("{}{path}", gateway.base))
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.headers()["access-control-allow-origin"],
+            "*",
+            "{path}"
+        );
+    }
+    let (status, _) = register(
+        &gateway,
+        json!({"redirect_uris": ["http://localhost:6274/oauth/callback"]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let metrics = http
+        .get(format!("{}/metrics", gateway.base))
+        .header("origin", origin)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    gateway.stop().await;
+}

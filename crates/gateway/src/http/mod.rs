@@ -159,14 +159,30 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
             allowed.clone(),
             host_check::check_host_and_origin,
         ));
+    // Browser-hosted MCP clients (the Inspector's web UI) register and trade tokens by fetch()
+    // from their own origin. These endpoints use no cookies and answer only to what the request
+    // carries, so any origin may call them (without credentials); /authorize is a navigation and
+    // /mcp keeps its own origin rules.
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            axum::http::header::CONTENT_TYPE,
+            axum::http::header::AUTHORIZATION,
+            axum::http::HeaderName::from_static("mcp-protocol-version"),
+        ]);
+    let client_routes = Router::new()
+        .route("/register", post(oauth_server::register::register))
+        .route("/token", post(oauth_server::token::token))
+        .route("/revoke", post(oauth_server::token::revoke))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(deadline)
+        .layer(cors.clone());
     let connect_routes = Router::new()
         .route("/connect/{tenant}", get(connect::connect))
         .route("/integration-callback", get(connect::callback))
         .route("/authorize", get(oauth_server::authorize::authorize))
         .route("/authorize/consent", post(oauth_server::authorize::consent))
-        .route("/register", post(oauth_server::register::register))
-        .route("/token", post(oauth_server::token::token))
-        .route("/revoke", post(oauth_server::token::revoke))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(deadline)
         .layer(middleware::from_fn_with_state(
@@ -178,11 +194,16 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .merge(mcp_routes)
         .merge(legacy_sse_routes)
         .merge(connect_routes)
+        .merge(client_routes)
         .merge(
             Router::new()
                 .route("/healthz", get(health::healthz))
                 .route("/metrics", get(crate::metrics::render))
                 .route("/readyz", get(health::readyz))
+                .layer(deadline),
+        )
+        .merge(
+            Router::new()
                 .route(
                     "/.well-known/oauth-protected-resource",
                     get(well_known::protected_resource),
@@ -195,7 +216,8 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
                     "/.well-known/oauth-authorization-server",
                     get(well_known::authorization_server),
                 )
-                .layer(deadline),
+                .layer(deadline)
+                .layer(cors),
         )
         .with_state(state)
         // Every request gets an `x-request-id` (the caller's, or a new UUID), echoed in the
