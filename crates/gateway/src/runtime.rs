@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use gw_auth0::ClientOptions;
 use gw_mcp::{Principal, PrincipalKind, TenantRuntime};
-use gw_oauth::{GrantMode, OAuthHttp, Scope, ScopeSet, TenantSettings};
+use gw_oauth::{GrantMode, OAuthHttp, ScopeSet, TenantSettings};
 use url::Url;
 
 use crate::store::{ConnectionRecord, Store, StoreVault};
@@ -41,20 +41,13 @@ pub fn connection_principal(tenant: &TenantSettings, connection: &ConnectionReco
     let granted = connection.granted_scopes();
     let scopes = match tenant.grant {
         GrantMode::AuthorizationCode => granted,
-        GrantMode::ClientCredentials => {
-            let identity: ScopeSet = Scope::ALL
-                .iter()
-                .copied()
-                .filter(|s| s.is_identity())
-                .collect();
-            gw_oauth::scopes_for(
-                &tenant.user_policy,
-                &connection.user_id,
-                connection.email.as_deref(),
-                connection.email_verified,
-            )
-            .union(granted.intersection(identity))
-        }
+        GrantMode::ClientCredentials => gw_oauth::scopes_for(
+            &tenant.user_policy,
+            &connection.user_id,
+            connection.email.as_deref(),
+            connection.email_verified,
+        )
+        .union(granted.intersection(ScopeSet::IDENTITY)),
     };
     Principal {
         tenant: tenant.name.clone(),

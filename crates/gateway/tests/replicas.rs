@@ -29,23 +29,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn fresh_schema(base: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let schema = format!("r_{}", free_port());
-    let pool = sqlx::AnyPool::connect(base).await.unwrap();
-    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let separator = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{separator}options=-c%20search_path%3D{schema}")
-}
-
 struct Replica {
     child: Child,
     base: String,
@@ -86,8 +69,7 @@ async fn client(base: &str, key: &str) -> RunningService<RoleClient, ()> {
 
 #[tokio::test]
 async fn two_replicas_on_one_postgres_store_act_as_one_gateway() {
-    let Ok(base) = std::env::var("GATEWAY_TEST_POSTGRES") else {
-        eprintln!("PostgreSQL skipped: GATEWAY_TEST_POSTGRES is not set");
+    let Some(base) = common::postgres::server() else {
         return;
     };
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -104,7 +86,7 @@ async fn two_replicas_on_one_postgres_store_act_as_one_gateway() {
     .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
     .await
     .unwrap();
-    let store = fresh_schema(&base).await;
+    let store = common::postgres::fresh_schema(&base).await;
     let dir = tempfile::tempdir().unwrap();
     let key = TokenCipher::generate_key();
     let mut replicas = Vec::new();

@@ -23,33 +23,14 @@ async fn backends() -> Vec<(&'static str, String, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("gateway.db").display());
     let mut all = vec![("sqlite", sqlite, Some(dir))];
-    match std::env::var("GATEWAY_TEST_POSTGRES") {
-        Ok(base) if !base.is_empty() => all.push(("postgres", fresh_schema(&base).await, None)),
-        _ => eprintln!(
-            "PostgreSQL skipped: GATEWAY_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"
-        ),
+    if let Some(base) = common::postgres::server() {
+        all.push((
+            "postgres",
+            common::postgres::fresh_schema(&base).await,
+            None,
+        ));
     }
     all
-}
-
-/// A new schema on the server, and a URL whose connections use it.
-async fn fresh_schema(base: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let schema = format!(
-        "t_{}",
-        rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 12)
-            .to_lowercase()
-    );
-    let pool = sqlx::AnyPool::connect(base).await.unwrap_or_else(|e| {
-        panic!("GATEWAY_TEST_POSTGRES is set but {base} cannot be reached: {e}")
-    });
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let separator = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{separator}options=-c%20search_path%3D{schema}")
 }
 
 fn cipher(key: &str) -> TokenCipher {

@@ -6,7 +6,7 @@
 //! email, offline_access) describe the principal's login, not the Management token, so they are
 //! not cut by the Management grant.
 
-use gw_oauth::{Scope, ScopeSet, TenantSettings};
+use gw_oauth::{ScopeSet, TenantSettings};
 
 use crate::catalog::ToolDef;
 use crate::error::ToolError;
@@ -53,15 +53,10 @@ pub fn effective_scopes(
     tenant: &TenantSettings,
     upstream: ScopeSet,
 ) -> ScopeSet {
-    let identity: ScopeSet = Scope::ALL
-        .iter()
-        .copied()
-        .filter(|s| s.is_identity())
-        .collect();
     principal
         .scopes
         .intersection(tenant.scopes)
-        .intersection(upstream.union(identity))
+        .intersection(upstream.union(ScopeSet::IDENTITY))
 }
 
 /// Whether the operator's settings for the tenant let `tool` be offered at all.

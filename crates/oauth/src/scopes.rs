@@ -67,14 +67,6 @@ impl Scope {
     const fn bit(self) -> u32 {
         1 << (self as u32)
     }
-
-    /// Scopes that only identify the user and unlock no Management API call of their own.
-    pub const fn is_identity(self) -> bool {
-        matches!(
-            self,
-            Scope::Openid | Scope::Profile | Scope::Email | Scope::OfflineAccess
-        )
-    }
 }
 
 /// A scope name that is not on the product's list.
@@ -124,6 +116,15 @@ impl ScopeSet {
     pub fn all() -> ScopeSet {
         Scope::ALL.iter().copied().collect()
     }
+
+    /// The identity scopes (`openid`, `profile`, `email`, `offline_access`): they describe a
+    /// login, not a Management API permission.
+    pub const IDENTITY: ScopeSet = ScopeSet::from_slice(&[
+        Scope::Openid,
+        Scope::Profile,
+        Scope::Email,
+        Scope::OfflineAccess,
+    ]);
 
     pub const fn from_slice(scopes: &[Scope]) -> ScopeSet {
         let mut bits = 0;

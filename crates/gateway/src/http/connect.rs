@@ -9,15 +9,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gw_mcp::{TenantRuntime, access, catalog};
-use gw_oauth::{GrantMode, Scope, ScopeSet, UserFlow};
+use gw_oauth::{GrantMode, ScopeSet, UserFlow};
 use rand::distr::{Alphanumeric, SampleString};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
-use super::AppState;
 use super::pages::{self, Connected};
-use crate::store::{NewConnection, NewKey, PendingAuthorization, Taken};
+use super::{AppState, cookies};
+use crate::store::{NewConnection, NewKey, PendingAuthorization, Taken, sha256_hex};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ConnectQuery {
@@ -86,14 +85,9 @@ pub(crate) async fn connect(
             },
             None => ScopeSet::EMPTY,
         };
-        let identity: ScopeSet = Scope::ALL
-            .iter()
-            .copied()
-            .filter(|s| s.is_identity())
-            .collect();
         requested = held
             .union(more)
-            .union(settings.scopes.intersection(identity))
+            .union(settings.scopes.intersection(ScopeSet::IDENTITY))
             .intersection(settings.scopes);
     }
     let started = match begin(&state, settings, requested, true, None).await {
@@ -109,20 +103,7 @@ pub(crate) async fn connect(
         }
     };
     tracing::info!(tenant, requested = %requested, "sending a user to Auth0 to connect");
-    let mut response = (
-        StatusCode::FOUND,
-        [
-            (header::LOCATION, started.url.to_string()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response();
-    if let Some((name, value)) = &started.cookie
-        && let Ok(value) = set_cookie(&state, name, value).parse()
-    {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
+    started.redirect(&state, StatusCode::FOUND)
 }
 
 /// A started sign-in: where to send the browser, and the cookie that ties it to that browser.
@@ -167,31 +148,33 @@ fn cookie_name(state: &str) -> String {
     format!("mcpgw_connect_{}", &sha256_hex(state)[..12])
 }
 
-fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
-}
-
-pub(crate) fn set_cookie(state: &AppState, name: &str, value: &str) -> String {
-    let secure = if state.public_url.scheme() == "https" {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{name}={value}; Path={}; Max-Age=600; HttpOnly; SameSite=Lax{secure}",
-        state.callback_url().path()
-    )
-}
-
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
+impl Started {
+    /// Sends the browser to Auth0 with `status`, setting the sign-in's cookie (Lax: it must come
+    /// back with Auth0's redirect to the callback).
+    pub(crate) fn redirect(&self, state: &AppState, status: StatusCode) -> Response {
+        let mut response = (
+            status,
+            [
+                (header::LOCATION, self.url.to_string()),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+        )
+            .into_response();
+        if let Some((name, value)) = &self.cookie {
+            cookies::set(
+                &mut response,
+                &state.public_url,
+                &cookies::Cookie {
+                    name,
+                    value,
+                    path: state.callback_url().path(),
+                    max_age_secs: 600,
+                    same_site: "Lax",
+                },
+            );
+        }
+        response
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,7 +238,7 @@ pub(crate) async fn callback(
     };
     let tenant = pending.tenant.clone();
     if let Some(expected) = &pending.browser_hash {
-        let presented = cookie(&headers, &cookie_name(presented_state)).map(sha256_hex);
+        let presented = cookies::read(&headers, &cookie_name(presented_state)).map(sha256_hex);
         if presented.as_deref() != Some(expected.as_str()) {
             tracing::warn!(
                 tenant,

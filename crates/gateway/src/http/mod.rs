@@ -3,6 +3,7 @@
 
 mod auth;
 pub(crate) mod connect;
+mod cookies;
 mod health;
 mod host_check;
 mod legacy_sse;

@@ -5,7 +5,6 @@
 use gw_oauth::ScopeSet;
 use rand::distr::{Alphanumeric, SampleString};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{Store, StoreError, unix_now};
@@ -33,7 +32,7 @@ impl AccessKey {
     }
 
     fn hash(&self) -> String {
-        hex::encode(Sha256::digest(self.0.expose_secret().as_bytes()))
+        super::sha256_hex(self.0.expose_secret())
     }
 
     /// Enough of the key to recognise it in a list, not enough to use it.

@@ -161,3 +161,10 @@ impl Store {
 }
 
 pub use gw_oauth::unix_now;
+
+/// Hex SHA-256: how the store keeps keys, states, codes and tokens it must recognise but never
+/// hand back.
+pub fn sha256_hex(value: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(value.as_bytes()))
+}

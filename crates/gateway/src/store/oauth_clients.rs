@@ -1,7 +1,6 @@
 //! MCP clients registered with the gateway's authorization server (RFC 7591).
 
 use rand::distr::{Alphanumeric, SampleString};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{Store, StoreError, unix_now};
@@ -42,7 +41,7 @@ pub struct NewClient {
 }
 
 fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    super::sha256_hex(secret)
 }
 
 impl Store {

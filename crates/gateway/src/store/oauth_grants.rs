@@ -5,7 +5,6 @@
 
 use gw_oauth::ScopeSet;
 use rand::distr::{Alphanumeric, SampleString};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{Store, StoreError, unix_now};
@@ -18,7 +17,7 @@ const REFRESH_TTL_SECS: i64 = 30 * 86_400;
 pub const REQUEST_TTL_SECS: i64 = 600;
 
 fn hash(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
+    super::sha256_hex(value)
 }
 
 fn random(prefix: &str, len: usize) -> String {

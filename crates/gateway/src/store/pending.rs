@@ -4,7 +4,6 @@
 
 use gw_oauth::ScopeSet;
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{Store, StoreError, unix_now};
@@ -36,8 +35,8 @@ pub enum Taken {
     Unknown,
 }
 
-pub(crate) fn state_hash(state: &str) -> String {
-    hex::encode(Sha256::digest(state.as_bytes()))
+fn state_hash(state: &str) -> String {
+    super::sha256_hex(state)
 }
 
 impl Store {

@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod http;
+pub mod postgres;
 
 use std::time::Duration;
 

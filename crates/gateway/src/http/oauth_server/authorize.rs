@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gw_oauth::ScopeSet;
@@ -18,14 +18,12 @@ use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
 use super::redirect_to_client;
-use crate::http::AppState;
 use crate::http::connect::{Failure, SignedIn, begin, store_connection};
 use crate::http::pages;
-use crate::store::{Grant, OAuthRequest, REQUEST_TTL_SECS, new_family, new_request_id, unix_now};
-
-fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
-}
+use crate::http::{AppState, cookies};
+use crate::store::{
+    Grant, OAuthRequest, REQUEST_TTL_SECS, new_family, new_request_id, sha256_hex, unix_now,
+};
 
 fn consent_cookie(request_id: &str) -> String {
     format!("mcpgw_consent_{}", &sha256_hex(request_id)[..12])
@@ -169,18 +167,17 @@ pub(crate) async fn authorize(
         tenants: &tenants,
         choose_tenant: request.tenant.is_none(),
     });
-    let secure = if state.public_url.scheme() == "https" {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{}={cookie_value}; Path=/authorize; Max-Age={REQUEST_TTL_SECS}; HttpOnly; SameSite=Strict{secure}",
-        consent_cookie(&request.id)
+    cookies::set(
+        &mut response,
+        &state.public_url,
+        &cookies::Cookie {
+            name: &consent_cookie(&request.id),
+            value: &cookie_value,
+            path: "/authorize",
+            max_age_secs: REQUEST_TTL_SECS,
+            same_site: "Strict",
+        },
     );
-    if let Ok(value) = cookie.parse() {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
     response
 }
 
@@ -218,14 +215,7 @@ pub(crate) async fn consent(
         }
     };
     // The consent must come from the browser that was shown the page (no cross-site posting).
-    let presented = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == consent_cookie(&request.id))
-        .map(|(_, value)| sha256_hex(value));
+    let presented = cookies::read(&headers, &consent_cookie(&request.id)).map(sha256_hex);
     if presented.as_deref() != Some(request.browser_hash.as_str()) {
         return page(
             StatusCode::FORBIDDEN,
@@ -281,19 +271,7 @@ pub(crate) async fn consent(
     )
     .await
     {
-        Ok(started) => {
-            let mut response = (
-                StatusCode::SEE_OTHER,
-                [(header::LOCATION, started.url.to_string())],
-            )
-                .into_response();
-            if let Some((name, value)) = &started.cookie
-                && let Ok(value) = crate::http::connect::set_cookie(&state, name, value).parse()
-            {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
-            response
-        }
+        Ok(started) => started.redirect(&state, StatusCode::SEE_OTHER),
         Err(error) => {
             tracing::error!(%error, "cannot start a sign-in");
             refuse(
