@@ -21,6 +21,8 @@ pub struct RawConfig {
     pub server: Option<RawServer>,
     /// Where connections, keys and audit records are kept.
     pub store: Option<RawStore>,
+    /// Trace export to an OpenTelemetry collector.
+    pub telemetry: Option<RawTelemetry>,
     /// One table per Auth0 tenant.
     #[serde(default)]
     pub tenants: Vec<RawTenant>,
@@ -49,6 +51,16 @@ pub struct RawStore {
     pub encryption_key_env: Option<String>,
     /// Path of a file holding that key instead.
     pub encryption_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelemetry {
+    /// OTLP/HTTP collector base URL (e.g. `http://otel-collector:4318`); spans go to
+    /// `{otlp_endpoint}/v1/traces`. Unset: `OTEL_EXPORTER_OTLP_ENDPOINT` if set, else no export.
+    pub otlp_endpoint: Option<String>,
+    /// `service.name` on every span; default `mcp-gateway`.
+    pub service_name: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -103,7 +115,16 @@ pub struct RawUserGrant {
 pub struct Config {
     pub server: ServerSettings,
     pub store: StoreSettings,
+    pub telemetry: TelemetrySettings,
     pub tenants: Vec<TenantSettings>,
+}
+
+/// Where spans are exported; `otlp_endpoint: None` means no export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TelemetrySettings {
+    /// The OTLP/HTTP traces URL (the base endpoint with `/v1/traces`).
+    pub otlp_traces_url: Option<Url>,
+    pub service_name: String,
 }
 
 #[derive(Debug, Clone)]
@@ -221,6 +242,7 @@ impl Checker<'_> {
     fn check(mut self, raw: RawConfig) -> Result<Config, ParseError> {
         let server = self.server(raw.server.unwrap_or_default());
         let store = self.store(raw.store.unwrap_or_default());
+        let telemetry = self.telemetry(raw.telemetry.unwrap_or_default());
         let mut tenants = Vec::new();
         let mut names = HashSet::new();
         for (i, raw) in raw.tenants.into_iter().enumerate() {
@@ -254,6 +276,7 @@ impl Checker<'_> {
             (Some(server), true) => Ok(Config {
                 server,
                 store,
+                telemetry,
                 tenants,
             }),
             _ => Err(ParseError::Invalid(self.problems)),
@@ -313,6 +336,43 @@ impl Checker<'_> {
         StoreSettings {
             url,
             encryption_key,
+        }
+    }
+
+    fn telemetry(&mut self, raw: RawTelemetry) -> TelemetrySettings {
+        let (key, endpoint) = match raw.otlp_endpoint {
+            Some(text) => ("telemetry.otlp_endpoint", Some(text)),
+            None => (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                (self.env)("OTEL_EXPORTER_OTLP_ENDPOINT").filter(|v| !v.trim().is_empty()),
+            ),
+        };
+        let otlp_traces_url = endpoint.and_then(|text| match Url::parse(text.trim()) {
+            Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+                self.problem(
+                    key,
+                    "must not carry credentials (they would be logged): set OTEL_EXPORTER_OTLP_HEADERS instead",
+                );
+                None
+            }
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Url::parse(&format!("{}/v1/traces", url.as_str().trim_end_matches('/'))).ok()
+            }
+            _ => {
+                self.problem(
+                    key,
+                    format!("`{text}` is not an http(s) URL of an OTLP/HTTP collector, e.g. http://otel-collector:4318"),
+                );
+                None
+            }
+        });
+        let service_name = raw.service_name.unwrap_or_else(|| "mcp-gateway".to_owned());
+        if service_name.trim().is_empty() || service_name.len() > 200 {
+            self.problem("telemetry.service_name", "must be 1–200 characters");
+        }
+        TelemetrySettings {
+            otlp_traces_url,
+            service_name,
         }
     }
 
@@ -718,6 +778,47 @@ mod tests {
         assert_eq!(tenant.grant, GrantMode::ClientCredentials);
         assert_eq!(tenant.client_secret.expose_secret(), "s3cret");
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn otlp_export_is_off_unless_an_endpoint_is_set_in_the_file_or_the_environment() {
+        let config = Config::parse(GOOD, &env).unwrap();
+        assert_eq!(config.telemetry.otlp_traces_url, None);
+        assert_eq!(config.telemetry.service_name, "mcp-gateway");
+
+        let text = format!(
+            "[telemetry]\notlp_endpoint = \"http://collector:4318/\"\nservice_name = \"gw-eu\"\n{GOOD}"
+        );
+        let config = Config::parse(&text, &env).unwrap();
+        assert_eq!(
+            config.telemetry.otlp_traces_url.unwrap().as_str(),
+            "http://collector:4318/v1/traces"
+        );
+        assert_eq!(config.telemetry.service_name, "gw-eu");
+
+        let from_env = |name: &str| match name {
+            "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("https://otel.example.com".to_owned()),
+            other => env(other),
+        };
+        let config = Config::parse(GOOD, &from_env).unwrap();
+        assert_eq!(
+            config.telemetry.otlp_traces_url.unwrap().as_str(),
+            "https://otel.example.com/v1/traces"
+        );
+    }
+
+    #[test]
+    fn a_bad_otlp_endpoint_is_refused_by_key() {
+        let text = format!("[telemetry]\notlp_endpoint = \"collector:4318\"\n{GOOD}");
+        assert!(
+            problems(&text)[0]
+                .starts_with("telemetry.otlp_endpoint: `collector:4318` is not an http(s) URL")
+        );
+        let text =
+            format!("[telemetry]\notlp_endpoint = \"https://user:pw@otel.example.com\"\n{GOOD}");
+        let found = problems(&text);
+        assert!(found[0].contains("must not carry credentials"), "{found:?}");
+        assert!(!found[0].contains("pw@"), "{found:?}");
     }
 
     #[test]

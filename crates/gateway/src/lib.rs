@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod runtime;
 pub mod stdio_transport;
 pub mod store;
+pub mod telemetry;
 
 use std::process::ExitCode;
 

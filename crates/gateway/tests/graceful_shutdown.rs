@@ -2,93 +2,17 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use fake_auth0::{FakeAuth0, FakeConfig, Fault, FaultKind, RegisteredClient};
+use fake_auth0::{Fault, FaultKind};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 
 #[tokio::test]
 async fn sigterm_lets_the_call_in_flight_finish() {
-    let fake = FakeAuth0::new(FakeConfig {
-        clients: vec![RegisteredClient {
-            client_id: "serve-test".into(),
-            client_secret: "serve-secret".into(),
-            name: "serve".into(),
-            callbacks: vec![],
-            management_scopes: fake_auth0::all_management_scopes(),
-        }],
-        ..FakeConfig::default()
-    })
-    .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("gateway.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:0"
-[store]
-url = "sqlite://{db}"
-[[tenants]]
-name = "t"
-domain = "{domain}"
-base_url = "{base}"
-client_id = "serve-test"
-client_secret_env = "SERVE_SECRET"
-scopes = ["openid", "read:users"]
-"#,
-            db = dir.path().join("gateway.db").display(),
-            domain = fake.fake.domain(),
-            base = fake.base_url
-        ),
-    )
-    .unwrap();
-    let key_output = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
-        .args([
-            "keys",
-            "create",
-            "--tenant",
-            "t",
-            "--scopes",
-            "openid,read:users",
-            "--config",
-        ])
-        .arg(&config)
-        .env("SERVE_SECRET", "serve-secret")
-        .output()
-        .await
-        .unwrap();
-    let key = String::from_utf8_lossy(&key_output.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Access key: ").map(str::to_owned))
-        .unwrap();
-
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env("SERVE_SECRET", "serve-secret")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let endpoint = loop {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        if let Some(url) = line.strip_prefix("Listening on ") {
-            break url.to_owned();
-        }
-    };
+    let tenant = common::serve::served_tenant("").await;
+    let fake = &tenant.fake;
+    let key = tenant.create_key().await;
+    let (mut child, endpoint) = tenant.serve().await;
 
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
@@ -130,14 +54,7 @@ scopes = ["openid", "read:users"]
     );
     let in_flight = tokio::spawn(async move { call.await.unwrap().text().await.unwrap() });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::serve::sigterm(&child).await;
 
     let body = in_flight.await.unwrap();
     assert!(
@@ -149,5 +66,5 @@ scopes = ["openid", "read:users"]
         .expect("the gateway exits after draining")
         .unwrap();
     assert!(status.success());
-    fake.shutdown().await;
+    tenant.fake.shutdown().await;
 }

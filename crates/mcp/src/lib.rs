@@ -15,5 +15,5 @@ mod tools;
 pub use access::{Principal, PrincipalKind};
 pub use audit::{AuditRecord, AuditSink};
 pub use catalog::{Catalog, Effect, ToolDef, catalog};
-pub use server::{GatewayServer, Tenants};
+pub use server::{GatewayServer, RequestSpan, Tenants};
 pub use tenant_runtime::TenantRuntime;

@@ -13,6 +13,7 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::access::{self, Principal};
 use crate::audit::{AuditRecord, AuditSink};
@@ -93,6 +94,21 @@ impl GatewayServer {
             })?;
         Ok(Caller { tenant, principal })
     }
+}
+
+/// The span of the HTTP request that carried an MCP message, put in the request's extensions by
+/// the transport. In session mode rmcp runs handlers in the session's task, outside that span;
+/// parenting tool calls on it keeps one request's logs and trace together in both modes.
+#[derive(Debug, Clone)]
+pub struct RequestSpan(pub tracing::Span);
+
+fn request_span(context: &RequestContext<RoleServer>) -> tracing::Span {
+    context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestSpan>())
+        .map(|span| span.0.clone())
+        .unwrap_or_else(tracing::Span::current)
 }
 
 /// Which token a caller's Auth0 requests carry.
@@ -321,12 +337,21 @@ impl ServerHandler for GatewayServer {
         };
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
-        let outcome = caller.call(tool, arguments).await;
+        let span = tracing::info_span!(
+            parent: &request_span(&context),
+            "tool.call",
+            tool = tool.name,
+            tenant = %caller.principal.tenant,
+            principal = %caller.principal.subject,
+            outcome = tracing::field::Empty,
+        );
+        let outcome = caller.call(tool, arguments).instrument(span.clone()).await;
         let latency_ms = started.elapsed().as_millis() as u64;
         let outcome_label = match &outcome {
             Ok(_) => "ok",
             Err(error) => error.kind(),
         };
+        span.record("outcome", outcome_label);
         metrics::counter!("mcp_tool_calls_total", "tool" => tool.name, "outcome" => outcome_label)
             .increment(1);
         metrics::histogram!("mcp_tool_call_duration_seconds", "tool" => tool.name)
@@ -356,6 +381,7 @@ impl ServerHandler for GatewayServer {
                 latency_ms,
             });
         }
+        let _in_span = span.enter();
         let result = match outcome {
             Ok(rendered) => {
                 tracing::info!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, "tool call succeeded");

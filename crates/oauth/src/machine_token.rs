@@ -92,7 +92,7 @@ impl MachineTokenProvider {
             .cloned()
     }
 
-    #[tracing::instrument(skip_all, fields(tenant = %self.tenant.name))]
+    #[tracing::instrument(name = "auth0.machine_token", skip_all, fields(tenant = %self.tenant.name))]
     async fn request(&self) -> Result<MachineToken, MachineTokenError> {
         let tenant = &self.tenant;
         let client = BasicClient::new(ClientId::new(tenant.client_id.clone()))

@@ -194,7 +194,7 @@ impl UserTokenProvider {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(tenant = %self.tenant.name, connection))]
+    #[tracing::instrument(name = "auth0.refresh", skip_all, fields(tenant = %self.tenant.name, connection))]
     async fn refresh(
         &self,
         connection: &str,

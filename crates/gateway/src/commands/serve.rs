@@ -16,8 +16,21 @@ use crate::http::{AppState, Inbound, McpSettings, SessionBindings, SseSessions};
 use crate::store::Store;
 
 pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
-    crate::logging::init();
     let config = Config::load(config)?;
+    let export = crate::telemetry::Export::start(&config.telemetry)
+        .context("telemetry.otlp_endpoint: cannot start the OpenTelemetry exporter")?;
+    crate::logging::install(export.as_ref());
+    if let Some(url) = &config.telemetry.otlp_traces_url {
+        tracing::info!(%url, "exporting spans over OTLP/HTTP");
+    }
+    let outcome = serve(config).await;
+    if let Some(export) = export {
+        let _ = tokio::task::spawn_blocking(move || export.shutdown()).await;
+    }
+    outcome
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let store = config.store.open().await?;
     if !store.can_hold_tokens() {
         tracing::warn!(

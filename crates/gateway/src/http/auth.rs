@@ -41,6 +41,9 @@ pub(crate) async fn authenticate(
     };
     request.extensions_mut().insert(principal);
     request.extensions_mut().insert(credential);
+    request
+        .extensions_mut()
+        .insert(gw_mcp::RequestSpan(tracing::Span::current()));
     next.run(request).await
 }
 

@@ -5,6 +5,7 @@
 pub mod connect;
 pub mod http;
 pub mod postgres;
+pub mod serve;
 
 use std::time::Duration;
 
