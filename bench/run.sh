@@ -6,15 +6,24 @@
 #   bench/run.sh            full run (5 runs per figure, 10,000 idle sessions; several minutes)
 #   bench/run.sh --quick    quick run (3 runs, 1,000 idle sessions; under three minutes after the build)
 #
+# Part 2 compares the gateway with Auth0's official MCP server over stdio. It installs the pinned
+# @auth0/auth0-mcp-server from bench/official/package-lock.json (npm ci, into bench/official/)
+# and, when the system lacks it, Debian's libsecret-1-0 (which its keychain addon loads)
+# unpacked into bench/official/.syslib with apt-get download — nothing is installed system-wide.
+# Both servers reach a third fake tenant served over https with a self-signed certificate that
+# each trusts for its own process alone. --no-official skips part 2.
+#
 # Extra arguments after the mode are passed to `mcp-bench all` (e.g. --connections 64 --rate 1000).
 set -euo pipefail
 
 MODE=full
+OFFICIAL=1
 EXTRA=()
 for arg in "$@"; do
     case "$arg" in
         --quick) MODE=quick ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --no-official) OFFICIAL=0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) EXTRA+=("$arg") ;;
     esac
 done
@@ -67,13 +76,56 @@ wait_for_line() {
     return 1
 }
 
-# start_fake NAME TTL → sets FAKE_URL
+# start_fake NAME TTL [EXTRA ARGS…] → sets FAKE_URL
 start_fake() {
     local name="$1" ttl="$2"
+    shift 2
     "$BIN/fake-auth0" --listen 127.0.0.1:0 --seed demo --client-id "$CLIENT_ID" --client-secret "$SECRET" \
-        --access-token-ttl "$ttl" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+        --access-token-ttl "$ttl" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
     PIDS+=("$!")
-    FAKE_URL="$(wait_for_line "$WORK/$name.out" 'http://127\.0\.0\.1:[0-9]+' "$!")"
+    FAKE_URL="$(wait_for_line "$WORK/$name.out" 'https?://127\.0\.0\.1:[0-9]+' "$!")"
+}
+
+# install_official → sets OFFICIAL_ARGS for mcp-bench: the official server, the https fake, and a
+# stdio gateway configuration pointing at that fake.
+install_official() {
+    local dir="$ROOT/bench/official" lib=""
+    command -v node >/dev/null && command -v npm >/dev/null \
+        || { echo "node and npm are needed for part 2 (or pass --no-official)" >&2; return 1; }
+    if [ ! -f "$dir/node_modules/@auth0/auth0-mcp-server/dist/index.js" ]; then
+        echo "==> npm ci (bench/official: @auth0/auth0-mcp-server, pinned)" >&2
+        npm ci --prefix "$dir" --no-audit --no-fund >&2
+    fi
+    if ! ldconfig -p 2>/dev/null | grep -q 'libsecret-1\.so\.0'; then
+        lib="$dir/.syslib/usr/lib/x86_64-linux-gnu"
+        if [ ! -e "$lib/libsecret-1.so.0" ]; then
+            echo "==> apt-get download libsecret-1-0 (unpacked into bench/official/.syslib)" >&2
+            mkdir -p "$dir/.syslib/debs"
+            (cd "$dir/.syslib/debs" && { apt-get download libsecret-1-0 >&2 \
+                || { apt-get update -qq >&2 && apt-get download libsecret-1-0 >&2; }; })
+            dpkg-deb -x "$(ls "$dir"/.syslib/debs/libsecret-1-0_*.deb | head -n 1)" "$dir/.syslib"
+        fi
+    fi
+    start_fake tls-fake 86400 --tls-cert-out "$WORK/tls-fake.pem"
+    local tls_fake="$FAKE_URL"
+    mkdir -p "$WORK/stdio"
+    cat >"$WORK/stdio/gateway.toml" <<EOF
+[store]
+url = "sqlite://$WORK/stdio/gateway.db"
+
+[[tenants]]
+name = "demo"
+domain = "demo-tenant.us.auth0.com"
+base_url = "$tls_fake"
+client_id = "$CLIENT_ID"
+client_secret_env = "BENCH_CLIENT_SECRET"
+grant = "client_credentials"
+scopes = [$(echo "$SCOPES" | sed 's/[^,]*/"&"/g')]
+EOF
+    OFFICIAL_ARGS=(--tls-fake-url "$tls_fake" --tls-cert "$WORK/tls-fake.pem"
+        --gateway-bin "$BIN/mcp-gateway" --gateway-stdio-config "$WORK/stdio/gateway.toml"
+        --official-script "$dir/node_modules/@auth0/auth0-mcp-server/dist/index.js")
+    if [ -n "$lib" ]; then OFFICIAL_ARGS+=(--official-library-path "$lib"); fi
 }
 
 # start_gateway NAME FAKE_URL STATELESS → sets GW_URL, GW_KEY, GW_PID
@@ -124,9 +176,12 @@ STORM_URL="$GW_URL"; STORM_KEY="$GW_KEY"
 echo "==> fake $MAIN_FAKE, storm fake $STORM_FAKE (token TTL ${STORM_TTL}s)" >&2
 echo "==> gateways: stateless $STATELESS_URL (pid $STATELESS_PID), session $SESSION_URL (pid $SESSION_PID), storm $STORM_URL" >&2
 
+OFFICIAL_ARGS=()
+[ "$OFFICIAL" = 1 ] && install_official
+
 QUICK_FLAG=()
 [ "$MODE" = quick ] && QUICK_FLAG=(--quick)
-"$BIN/mcp-bench" all "${QUICK_FLAG[@]}" \
+BENCH_CLIENT_SECRET="$SECRET" "$BIN/mcp-bench" all "${QUICK_FLAG[@]}" "${OFFICIAL_ARGS[@]}" \
     --fake-url "$MAIN_FAKE" --client-id "$CLIENT_ID" --client-secret "$SECRET" \
     --stateless-url "$STATELESS_URL" --stateless-key "$STATELESS_KEY" --stateless-pid "$STATELESS_PID" \
     --session-url "$SESSION_URL" --session-key "$SESSION_KEY" --session-pid "$SESSION_PID" \

@@ -6,8 +6,10 @@
 //! generator once against one target, for poking by hand.
 
 mod load;
+mod official;
 mod scale;
 mod stats;
+mod stdio;
 mod target;
 
 use std::path::PathBuf;
@@ -103,6 +105,31 @@ struct AllArgs {
     sessions: Option<usize>,
     #[arg(long, default_value_t = 1000)]
     storm_calls: usize,
+    /// The https fake tenant for the comparison with Auth0's official MCP server over stdio; the
+    /// comparison is skipped without it.
+    #[arg(long, requires_all = ["tls_cert", "gateway_bin", "gateway_stdio_config", "official_script"])]
+    tls_fake_url: Option<String>,
+    /// Its self-signed certificate (PEM).
+    #[arg(long)]
+    tls_cert: Option<String>,
+    /// The `mcp-gateway` binary to run over stdio.
+    #[arg(long)]
+    gateway_bin: Option<String>,
+    /// A `gateway.toml` whose tenant `demo` points at the https fake.
+    #[arg(long)]
+    gateway_stdio_config: Option<String>,
+    /// `dist/index.js` of the installed `@auth0/auth0-mcp-server`.
+    #[arg(long)]
+    official_script: Option<String>,
+    /// A directory holding `libsecret-1.so.0` when the system has none.
+    #[arg(long)]
+    official_library_path: Option<String>,
+    /// Passes of the four-call sequence per stdio run (default: 25 quick, 100 full).
+    #[arg(long)]
+    stdio_iterations: Option<usize>,
+    /// Calls in flight in the pipelined stdio phase.
+    #[arg(long, default_value_t = 8)]
+    stdio_outstanding: usize,
     #[arg(long)]
     out: PathBuf,
     /// `rustc --version` of the toolchain that built the binaries.
@@ -369,6 +396,32 @@ async fn all(a: AllArgs) -> Result<()> {
         );
     }
 
+    // Part 2: against Auth0's official MCP server, over stdio.
+    let stdio_iterations = a.stdio_iterations.unwrap_or(if a.quick { 25 } else { 100 });
+    let comparison = match &a.tls_fake_url {
+        None => None,
+        Some(fake_url) => Some(
+            official::compare(
+                &official::Setup {
+                    fake_url: fake_url.clone(),
+                    cert_path: a.tls_cert.clone().unwrap_or_default(),
+                    client_id: a.client_id.clone(),
+                    client_secret: a.client_secret.clone(),
+                    audience: a.audience.clone(),
+                    gateway_bin: a.gateway_bin.clone().unwrap_or_default(),
+                    gateway_config: a.gateway_stdio_config.clone().unwrap_or_default(),
+                    gateway_tenant: "demo".into(),
+                    official_script: a.official_script.clone().unwrap_or_default(),
+                    official_library_path: a.official_library_path.clone(),
+                },
+                runs,
+                stdio_iterations,
+                a.stdio_outstanding,
+            )
+            .await?,
+        ),
+    };
+
     let end_stateless = scale::memory(a.stateless_pid)?;
     let end_session = scale::memory(a.session_pid)?;
 
@@ -438,6 +491,13 @@ async fn all(a: AllArgs) -> Result<()> {
             },
             "end_memory": {"stateless_gateway": end_stateless, "session_gateway": end_session},
         },
+        "official_server": comparison.as_ref().map(|c| json!({
+            "package": "@auth0/auth0-mcp-server@0.1.0-beta.19",
+            "transport": "stdio, newline-delimited JSON-RPC; both servers reach the same fake tenant over https",
+            "iterations_per_run": stdio_iterations,
+            "calls_per_run": stdio_iterations * 4,
+            "servers": c,
+        })),
         "bench_seconds": started.elapsed().as_secs_f64(),
     });
     if let Some(dir) = a.out.parent() {
@@ -521,6 +581,9 @@ async fn all(a: AllArgs) -> Result<()> {
         "| refresh storm: {} calls on an expired token | token requests per run {:?}; p99 {:.0} µs, max {:.0} µs; {} errors |",
         a.storm_calls, storm_tokens, storm_p99, storm_max, storm_errors
     );
+    if let Some(c) = &comparison {
+        print_comparison(c, stdio_iterations * 4);
+    }
     println!();
     println!(
         "written to {} ({:.0} s)",
@@ -528,6 +591,41 @@ async fn all(a: AllArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+fn print_comparison(servers: &[official::Comparison], calls: usize) {
+    println!();
+    println!(
+        "Against Auth0's official MCP server, over stdio ({calls} calls per run: list/get applications, list/get log events)"
+    );
+    println!();
+    println!(
+        "| server | first tools/list after start | tools | sequential p50 / p99 µs | calls/s, {} in flight | peak RSS |",
+        servers.first().map_or(0, |s| s.outstanding)
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for s in servers {
+        println!(
+            "| {} | {:.0} ms | {} | {:.0} / {:.0} | {:.0} | {:.1} MiB |",
+            s.server,
+            s.start_to_tools_list_ms,
+            s.tools_listed,
+            s.sequential.p50_us,
+            s.sequential.p99_us,
+            s.pipelined.throughput_rps,
+            s.peak_rss_kib / 1024.0
+        );
+    }
+    if let [gateway, official] = servers {
+        println!(
+            "| gateway / official | {:.2}× | | {:.2}× / {:.2}× | **{:.1}×** | **{:.2}×** |",
+            gateway.start_to_tools_list_ms / official.start_to_tools_list_ms,
+            gateway.sequential.p50_us / official.sequential.p50_us,
+            gateway.sequential.p99_us / official.sequential.p99_us,
+            gateway.pipelined.throughput_rps / official.pipelined.throughput_rps,
+            gateway.peak_rss_kib / official.peak_rss_kib
+        );
+    }
 }
 
 fn machine(rustc: &str) -> Value {

@@ -45,6 +45,10 @@ pub struct Args {
     /// The user `/authorize` logs in as.
     #[arg(long, default_value = crate::config::DEFAULT_LOGIN_USER)]
     pub login_user: String,
+    /// Serve https with a fresh self-signed certificate for 127.0.0.1 and localhost, written as
+    /// PEM to this path for clients to trust (e.g. `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`).
+    #[arg(long, value_name = "PATH")]
+    pub tls_cert_out: Option<std::path::PathBuf>,
 }
 
 impl Args {
@@ -80,12 +84,20 @@ impl Args {
 pub async fn run(args: Args) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let addr = listener.local_addr()?;
+    let tls_cert_out = args.tls_cert_out.clone();
     let fake = FakeAuth0::new(args.into_config());
-    let running = fake.serve(listener).await?;
+    let running = match tls_cert_out {
+        None => fake.serve(listener).await?,
+        Some(path) => {
+            let tls = crate::tls::SelfSigned::generate();
+            std::fs::write(&path, &tls.cert_pem)?;
+            fake.serve_tls(listener, tls).await?
+        }
+    };
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        writeln!(out, "fake-auth0 listening on http://{addr}")?;
+        writeln!(out, "fake-auth0 listening on {}", running.base_url)?;
         out.flush()?;
     }
     tracing::info!(%addr, "serving");

@@ -72,6 +72,23 @@ impl FakeAuth0 {
         })
     }
 
+    /// Serves the tenant over HTTPS with `tls`'s certificate; `base_url` is `https://127.0.0.1:PORT`.
+    pub async fn serve_tls(
+        self,
+        listener: TcpListener,
+        tls: crate::tls::SelfSigned,
+    ) -> std::io::Result<RunningFake> {
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(crate::tls::serve(listener, self.router(), tls, rx));
+        Ok(RunningFake {
+            base_url: format!("https://{addr}"),
+            fake: self,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
     /// The logical domain (`iss` is `https://{domain}/`).
     pub fn domain(&self) -> &str {
         &self.shared.domain
@@ -199,7 +216,7 @@ impl FakeAuth0 {
 /// waits for it to finish.
 #[derive(Debug)]
 pub struct RunningFake {
-    /// `http://127.0.0.1:PORT`, no trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://` from `serve_tls`), no trailing slash.
     pub base_url: String,
     pub fake: FakeAuth0,
     shutdown: Option<oneshot::Sender<()>>,

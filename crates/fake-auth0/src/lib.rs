@@ -29,6 +29,7 @@ mod seed;
 mod state;
 mod stats;
 mod tenant;
+pub mod tls;
 
 pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DOMAIN, DEFAULT_LOGIN_USER, FakeConfig,

@@ -567,6 +567,10 @@ async fn the_token_endpoint_refuses_wrong_verifiers_reused_codes_and_other_clien
     gateway.stop().await;
 }
 
+/// A little more than how long the gateway trusts a resolved credential without the store
+/// (`http::credential_cache::TTL`, 500 ms).
+const CREDENTIAL_MEMORY: std::time::Duration = std::time::Duration::from_millis(600);
+
 #[tokio::test]
 async fn tokens_for_another_resource_and_revoked_tokens_are_refused_at_mcp() {
     let (world, gateway) = setup().await;
@@ -582,6 +586,8 @@ async fn tokens_for_another_resource_and_revoked_tokens_are_refused_at_mcp() {
         .execute(&pool)
         .await
         .unwrap();
+    // A change made behind this process's back is seen once its memory of the token lapses.
+    tokio::time::sleep(CREDENTIAL_MEMORY).await;
     assert_eq!(mcp_status(&gateway, access).await, 401);
     sqlx::query("UPDATE oauth_tokens SET resource = ?")
         .bind(format!("{}/mcp", gateway.base))

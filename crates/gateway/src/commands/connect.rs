@@ -42,6 +42,7 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
         sse: SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(30)),
         audit: None,
+        credentials: Default::default(),
     };
     let stop = CancellationToken::new();
     match tokio::net::TcpListener::bind(config.server.listen).await {

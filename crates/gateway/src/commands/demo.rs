@@ -191,6 +191,7 @@ async fn serve_http(
         sse: SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
+        credentials: Default::default(),
     };
     super::serve::run(listener, state, false, vec![]).await
 }

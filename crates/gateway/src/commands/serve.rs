@@ -47,6 +47,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         sse: SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
+        credentials: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await

@@ -29,13 +29,29 @@ pub(crate) async fn authenticate(
             let Some(presented) = bearer(&request) else {
                 return unauthorized(&state, None);
             };
-            let started = std::time::Instant::now();
-            let resolved = resolve(&state, presented).await;
-            metrics::histogram!("store_credential_lookup_seconds")
-                .record(started.elapsed().as_secs_f64());
-            match resolved {
-                Ok((principal, credential)) => (Arc::new(principal), credential),
-                Err(response) => return response,
+            let hash = crate::store::sha256_hex(presented);
+            let epoch = state.store.credential_epoch();
+            match state.credentials.get(&hash, epoch) {
+                Some(remembered) => remembered,
+                None => {
+                    let started = std::time::Instant::now();
+                    let resolved = resolve(&state, presented).await;
+                    metrics::histogram!("store_credential_lookup_seconds")
+                        .record(started.elapsed().as_secs_f64());
+                    match resolved {
+                        Ok((principal, credential)) => {
+                            let principal = Arc::new(principal);
+                            state.credentials.put(
+                                hash,
+                                epoch,
+                                principal.clone(),
+                                credential.clone(),
+                            );
+                            (principal, credential)
+                        }
+                        Err(response) => return response,
+                    }
+                }
             }
         }
     };

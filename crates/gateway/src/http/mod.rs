@@ -4,6 +4,7 @@
 mod auth;
 pub(crate) mod connect;
 mod cookies;
+mod credential_cache;
 mod health;
 mod host_check;
 mod legacy_sse;
@@ -26,6 +27,7 @@ use url::Url;
 
 use crate::store::Store;
 
+pub use credential_cache::CredentialCache;
 pub use legacy_sse::SseSessions;
 pub use sessions::SessionBindings;
 
@@ -53,6 +55,8 @@ pub struct AppState {
     pub oauth_http: gw_oauth::OAuthHttp,
     /// Where tool calls are recorded (`serve` and `demo` write them to the store).
     pub audit: Option<Arc<dyn gw_mcp::AuditSink>>,
+    /// Bearer credentials resolved in the last moments (see `credential_cache`).
+    pub credentials: CredentialCache,
 }
 
 impl AppState {

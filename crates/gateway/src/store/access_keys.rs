@@ -144,6 +144,7 @@ impl Store {
         .bind(id)
         .execute(self.pool())
         .await?;
+        self.credentials_changed();
         Ok(done.rows_affected() == 1)
     }
 }

@@ -120,6 +120,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.credentials_changed();
         self.connection(&id)
             .await?
             .ok_or_else(|| StoreError::Query(sqlx::Error::RowNotFound))
@@ -211,6 +212,7 @@ impl Store {
         .bind(id)
         .execute(self.pool())
         .await?;
+        self.credentials_changed();
         Ok(())
     }
 
@@ -228,6 +230,7 @@ impl Store {
         .bind(id)
         .execute(self.pool())
         .await?;
+        self.credentials_changed();
         Ok(())
     }
 
@@ -260,6 +263,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.credentials_changed();
         Ok(Some(refresh))
     }
 }

@@ -21,6 +21,7 @@ pub use rekey::Rekeyed;
 pub use vault::StoreVault;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use gw_oauth::TokenCipher;
@@ -69,6 +70,9 @@ pub struct Store {
     backend: Backend,
     /// Seals tokens at rest; `None` when no key is configured (access keys still work).
     cipher: Option<Arc<TokenCipher>>,
+    /// Counts changes to what a bearer credential resolves to (keys, connections, OAuth tokens)
+    /// made through this process, so memories of resolved credentials know they are stale.
+    credential_epoch: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -110,7 +114,18 @@ impl Store {
             pool,
             backend,
             cipher: None,
+            credential_epoch: Arc::default(),
         })
+    }
+
+    /// Changes with every write through this store that can change or end what a bearer
+    /// credential resolves to.
+    pub fn credential_epoch(&self) -> u64 {
+        self.credential_epoch.load(Ordering::Acquire)
+    }
+
+    fn credentials_changed(&self) {
+        self.credential_epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn backend(&self) -> Backend {

@@ -319,6 +319,7 @@ impl Store {
                     .bind(hash(token))
                     .execute(self.pool())
                     .await?;
+                self.credentials_changed();
                 Ok(())
             }
             None => Ok(()),
@@ -333,6 +334,7 @@ impl Store {
         .bind(family)
         .execute(self.pool())
         .await?;
+        self.credentials_changed();
         Ok(())
     }
 }

@@ -137,6 +137,7 @@ impl World {
             sse: SseSessions::default(),
             oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
             audit: None,
+            credentials: Default::default(),
         };
         let shutdown = CancellationToken::new();
         let app = mcp_gateway::http::app(

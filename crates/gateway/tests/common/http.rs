@@ -75,6 +75,7 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
         sse: mcp_gateway::http::SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
         audit: None,
+        credentials: Default::default(),
     };
     let shutdown = CancellationToken::new();
     let app = mcp_gateway::http::app(
