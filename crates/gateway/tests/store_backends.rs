@@ -414,3 +414,41 @@ async fn an_expired_token_is_refreshed_once_across_processes_sharing_a_postgres_
     }
     assert_eq!(fake.stats().token_requests_for("refresh_token"), 1);
 }
+
+#[tokio::test]
+async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open(&url).await.unwrap();
+        // 250 rows: three multi-row statements (100, 100, 50) in one transaction.
+        let records: Vec<gw_mcp::AuditRecord> = (0..250)
+            .map(|i| gw_mcp::AuditRecord {
+                at_ms: 1_000_000 + i,
+                tenant: if i % 2 == 0 { "even" } else { "odd" }.to_owned(),
+                principal: format!("key {i}"),
+                tool: "auth0_get_user".to_owned(),
+                outcome: if i % 5 == 0 { "upstream" } else { "ok" }.to_owned(),
+                upstream_status: (i % 5 == 0).then_some(503),
+                upstream_request_id: (i % 5 == 0).then(|| format!("req-{i}")),
+                latency_ms: i as u64,
+            })
+            .collect();
+        store.append_audit(&records).await.unwrap();
+        let all = store.audit_since(0, None, 1_000).await.unwrap();
+        assert_eq!(all.len(), 250, "{backend}");
+        assert_eq!(all[0].principal, "key 0", "{backend}");
+        assert_eq!(all[249].latency_ms, 249, "{backend}");
+        assert_eq!(all[5].upstream_status, Some(503), "{backend}");
+        assert_eq!(
+            all[5].upstream_request_id.as_deref(),
+            Some("req-5"),
+            "{backend}"
+        );
+        assert_eq!(all[6].upstream_status, None, "{backend}");
+        let odd = store
+            .audit_since(1_000_200, Some("odd"), 1_000)
+            .await
+            .unwrap();
+        assert_eq!(odd.len(), 25, "{backend}");
+        assert!(odd.iter().all(|r| r.tenant == "odd"), "{backend}");
+    }
+}

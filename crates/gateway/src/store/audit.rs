@@ -6,22 +6,37 @@ use sqlx::Row;
 use super::{Store, StoreError};
 
 impl Store {
+    /// Writes records in one transaction, a multi-row `INSERT` per 100 rows: a statement per
+    /// record costs a round trip each (through sqlx's worker thread, on SQLite).
     pub async fn append_audit(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
+        const COLUMNS: usize = 8;
         let mut tx = self.pool().begin().await?;
-        for r in records {
-            sqlx::query(
-                "INSERT INTO audit_log (at_ms, tenant, principal, tool, outcome, upstream_status, upstream_request_id, latency_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(r.at_ms)
-            .bind(&r.tenant)
-            .bind(&r.principal)
-            .bind(&r.tool)
-            .bind(&r.outcome)
-            .bind(r.upstream_status.map(i64::from))
-            .bind(&r.upstream_request_id)
-            .bind(r.latency_ms as i64)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in records.chunks(100) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|row| {
+                    let first = row * COLUMNS + 1;
+                    let placeholders: Vec<String> =
+                        (first..first + COLUMNS).map(|n| format!("${n}")).collect();
+                    format!("({})", placeholders.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO audit_log (at_ms, tenant, principal, tool, outcome, upstream_status, upstream_request_id, latency_ms) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for r in chunk {
+                query = query
+                    .bind(r.at_ms)
+                    .bind(&r.tenant)
+                    .bind(&r.principal)
+                    .bind(&r.tool)
+                    .bind(&r.outcome)
+                    .bind(r.upstream_status.map(i64::from))
+                    .bind(&r.upstream_request_id)
+                    .bind(r.latency_ms as i64);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
