@@ -417,6 +417,7 @@ async fn all(a: AllArgs) -> Result<()> {
                 runs,
                 stdio_iterations,
                 a.stdio_outstanding,
+                a.clk_tck,
             )
             .await?,
         ),
@@ -600,29 +601,31 @@ fn print_comparison(servers: &[official::Comparison], calls: usize) {
     );
     println!();
     println!(
-        "| server | first tools/list after start | tools | sequential p50 / p99 µs | calls/s, {} in flight | peak RSS |",
+        "| server | first tools/list after start | tools | sequential p50 / p99 µs | calls/s, {} in flight | server CPU µs/call | peak RSS |",
         servers.first().map_or(0, |s| s.outstanding)
     );
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for s in servers {
         println!(
-            "| {} | {:.0} ms | {} | {:.0} / {:.0} | {:.0} | {:.1} MiB |",
+            "| {} | {:.0} ms | {} | {:.0} / {:.0} | {:.0} | {:.0} | {:.1} MiB |",
             s.server,
             s.start_to_tools_list_ms,
             s.tools_listed,
             s.sequential.p50_us,
             s.sequential.p99_us,
             s.pipelined.throughput_rps,
+            s.cpu_us_per_call,
             s.peak_rss_kib / 1024.0
         );
     }
     if let [gateway, official] = servers {
         println!(
-            "| gateway / official | {:.2}× | | {:.2}× / {:.2}× | **{:.1}×** | **{:.2}×** |",
+            "| gateway / official | {:.2}× | | {:.2}× / {:.2}× | **{:.1}×** | **{:.2}×** | **{:.2}×** |",
             gateway.start_to_tools_list_ms / official.start_to_tools_list_ms,
             gateway.sequential.p50_us / official.sequential.p50_us,
             gateway.sequential.p99_us / official.sequential.p99_us,
             gateway.pipelined.throughput_rps / official.pipelined.throughput_rps,
+            gateway.cpu_us_per_call / official.cpu_us_per_call,
             gateway.peak_rss_kib / official.peak_rss_kib
         );
     }

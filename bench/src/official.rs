@@ -35,6 +35,7 @@ pub(crate) struct Comparison {
     pub sequential: Medians,
     pub pipelined: Medians,
     pub outstanding: usize,
+    pub cpu_us_per_call: f64,
     pub peak_rss_kib: f64,
     pub each_run: Vec<StdioRun>,
 }
@@ -145,6 +146,7 @@ pub(crate) async fn compare(
     runs: usize,
     iterations: usize,
     outstanding: usize,
+    clk_tck: u64,
 ) -> Result<Vec<Comparison>> {
     let (token, client_id, log_id) = token_and_ids(setup).await?;
     let servers = servers(setup, &token, &client_id, &log_id)?;
@@ -157,7 +159,7 @@ pub(crate) async fn compare(
                 run + 1,
                 servers[i].name
             );
-            let measured = crate::stdio::run(&servers[i], iterations, outstanding)
+            let measured = crate::stdio::run(&servers[i], iterations, outstanding, clk_tck)
                 .await
                 .with_context(|| format!("stdio run of {}", servers[i].name))?;
             if measured.sequential.errors + measured.pipelined.errors > 0 {
@@ -182,6 +184,7 @@ pub(crate) async fn compare(
                 sequential: medians(runs.iter().map(|r| r.sequential.clone()).collect()),
                 pipelined: medians(runs.iter().map(|r| r.pipelined.clone()).collect()),
                 outstanding,
+                cpu_us_per_call: pick(|r| r.cpu_us_per_call),
                 peak_rss_kib: pick(|r| r.peak_rss_kib as f64),
                 each_run: runs,
             }

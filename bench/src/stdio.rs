@@ -40,6 +40,8 @@ pub(crate) struct StdioRun {
     /// `outstanding` calls in flight.
     pub pipelined: RunStats,
     pub outstanding: usize,
+    /// CPU time (user + system) the server process spent per call over both phases, µs.
+    pub cpu_us_per_call: f64,
     /// The process's peak resident set (VmHWM) at the end of the run, KiB.
     pub peak_rss_kib: u64,
 }
@@ -112,6 +114,7 @@ pub(crate) async fn run(
     server: &StdioServer,
     iterations: usize,
     outstanding: usize,
+    clk_tck: u64,
 ) -> Result<StdioRun> {
     let started = Instant::now();
     let mut child = Command::new(&server.program)
@@ -172,6 +175,8 @@ pub(crate) async fn run(
     }
 
     let total = iterations * server.sequence.len();
+    let pid = session.child.id().context("the server exited")?;
+    let cpu_before = crate::scale::cpu_ticks(Some(pid))?;
     let mut latencies = Vec::with_capacity(total);
     let mut ok = 0;
     let sequential_started = Instant::now();
@@ -190,8 +195,9 @@ pub(crate) async fn run(
     );
 
     let pipelined = pipelined(&mut session, &call_params, total, outstanding).await?;
-    let peak_rss_kib =
-        crate::scale::memory(session.child.id().context("the server exited")?)?.hwm_kib;
+    let cpu_ticks = crate::scale::cpu_ticks(Some(pid))? - cpu_before;
+    let cpu_us_per_call = cpu_ticks as f64 / clk_tck as f64 * 1e6 / (2 * total) as f64;
+    let peak_rss_kib = crate::scale::memory(pid)?.hwm_kib;
     drop(session.stdin);
     let _ = tokio::time::timeout(Duration::from_secs(5), session.child.wait()).await;
     let _ = session.child.kill().await;
@@ -201,6 +207,7 @@ pub(crate) async fn run(
         sequential,
         pipelined,
         outstanding,
+        cpu_us_per_call,
         peak_rss_kib,
     })
 }

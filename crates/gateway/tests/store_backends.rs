@@ -419,7 +419,7 @@ async fn an_expired_token_is_refreshed_once_across_processes_sharing_a_postgres_
 async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend() {
     for (backend, url, _dir) in backends().await {
         let store = Store::open(&url).await.unwrap();
-        // 250 rows: three multi-row statements (100, 100, 50) in one transaction.
+        // 250 rows: ten multi-row statements in one transaction.
         let records: Vec<gw_mcp::AuditRecord> = (0..250)
             .map(|i| gw_mcp::AuditRecord {
                 at_ms: 1_000_000 + i,

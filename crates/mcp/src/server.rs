@@ -384,7 +384,9 @@ impl ServerHandler for GatewayServer {
         let _in_span = span.enter();
         let result = match outcome {
             Ok(rendered) => {
-                tracing::info!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, "tool call succeeded");
+                // Debug, not info: every call is in the audit log and the metrics already, and a
+                // formatted line per call was ~4 % of the gateway's CPU under load (profile).
+                tracing::debug!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, "tool call succeeded");
                 rendered.into_result()
             }
             Err(error) => {

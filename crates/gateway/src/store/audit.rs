@@ -6,12 +6,14 @@ use sqlx::Row;
 use super::{Store, StoreError};
 
 impl Store {
-    /// Writes records in one transaction, a multi-row `INSERT` per 100 rows: a statement per
-    /// record costs a round trip each (through sqlx's worker thread, on SQLite).
+    /// Writes records in one transaction, a multi-row `INSERT` per 25 rows: a statement per
+    /// record costs a round trip each (through sqlx's worker thread, on SQLite), and SQLite finds
+    /// each `$N` by name, which grows with the square of a statement's parameters.
     pub async fn append_audit(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
         const COLUMNS: usize = 8;
+        const ROWS: usize = 25;
         let mut tx = self.pool().begin().await?;
-        for chunk in records.chunks(100) {
+        for chunk in records.chunks(ROWS) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|row| {
                     let first = row * COLUMNS + 1;
