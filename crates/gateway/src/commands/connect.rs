@@ -57,9 +57,13 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
             );
             let stopped = stop.clone();
             tokio::spawn(async move {
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped.cancelled_owned())
-                    .await;
+                let _ = crate::http::listener::serve(
+                    listener,
+                    app,
+                    crate::http::listener::Limits::default(),
+                    stopped.cancelled_owned(),
+                )
+                .await;
             });
         }
         Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {

@@ -8,8 +8,10 @@ mod credential_cache;
 mod health;
 mod host_check;
 mod legacy_sse;
+pub mod listener;
 mod oauth_server;
 mod pages;
+mod request_body;
 mod sessions;
 mod well_known;
 
@@ -90,7 +92,7 @@ pub struct McpSettings {
 }
 
 /// Largest request body accepted on `/mcp`: tool arguments are small.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// How long a request that is not an event stream may take.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
@@ -139,6 +141,8 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     );
     let mcp_routes = Router::new()
         .nest_service("/mcp", mcp)
+        // Innermost: bodies are read only for authenticated callers.
+        .layer(middleware::from_fn(request_body::read_whole))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             sessions::bind_sessions,
@@ -156,6 +160,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .route("/sse", get(legacy_sse::open))
         .route("/message", post(legacy_sse::message).layer(deadline))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(request_body::read_whole))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

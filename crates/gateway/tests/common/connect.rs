@@ -150,10 +150,14 @@ impl World {
         );
         let stop = shutdown.clone();
         tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await
-                .unwrap();
+            mcp_gateway::http::listener::serve(
+                listener,
+                app,
+                mcp_gateway::http::listener::Limits::default(),
+                stop.cancelled_owned(),
+            )
+            .await
+            .unwrap();
         });
         Gateway {
             base: format!("http://{address}"),

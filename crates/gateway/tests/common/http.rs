@@ -25,6 +25,14 @@ pub struct HttpGateway {
 }
 
 pub async fn start_http(stateless: bool) -> HttpGateway {
+    start_http_with(stateless, mcp_gateway::http::listener::Limits::default()).await
+}
+
+/// A gateway whose connections get `limits` (e.g. a short header deadline).
+pub async fn start_http_with(
+    stateless: bool,
+    limits: mcp_gateway::http::listener::Limits,
+) -> HttpGateway {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let config = FakeConfig {
         seed: Seed::Demo,
@@ -88,8 +96,7 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
     );
     let stop = shutdown.clone();
     tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
+        mcp_gateway::http::listener::serve(listener, app, limits, stop.cancelled_owned())
             .await
             .unwrap();
     });
