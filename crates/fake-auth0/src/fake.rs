@@ -132,6 +132,16 @@ impl FakeAuth0 {
         self.shared.faults().clear();
     }
 
+    /// Hits a share of Management API requests with random faults from now on (`None` stops).
+    pub fn set_chaos(&self, chaos: Option<crate::faults::Chaos>) {
+        self.shared.faults().set_chaos(chaos);
+    }
+
+    /// How many Management API requests the random faults have hit.
+    pub fn chaos_injected(&self) -> u64 {
+        self.shared.faults().chaos_injected()
+    }
+
     /// The user as `GET /api/v2/users/{id}` renders it, IdP tokens included.
     pub fn user(&self, user_id: &str) -> Option<Value> {
         self.shared

@@ -130,10 +130,21 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The faults in force, in the order they were added.
+/// The faults in force, in the order they were added, and the random ones.
 #[derive(Debug, Default)]
 pub(crate) struct FaultBook {
     entries: Vec<Fault>,
+    chaos: Option<Chaos>,
+    chaos_injected: u64,
+}
+
+/// Faults injected at random into a share of Management API requests, for soak tests.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chaos {
+    /// The share of requests hit, 0.0–1.0.
+    pub rate: f64,
+    /// One of these, chosen at random, hits each of them.
+    pub kinds: Vec<FaultKind>,
 }
 
 /// What to do to one request.
@@ -150,6 +161,30 @@ impl FaultBook {
 
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
+        self.chaos = None;
+    }
+
+    pub(crate) fn set_chaos(&mut self, chaos: Option<Chaos>) {
+        self.chaos = chaos;
+    }
+
+    /// How many requests the random faults have hit so far.
+    pub(crate) fn chaos_injected(&self) -> u64 {
+        self.chaos_injected
+    }
+
+    /// A random fault for a Management API request, at the configured rate.
+    pub(crate) fn plan_chaos(&mut self, planned: &mut Planned) {
+        let Some(chaos) = &self.chaos else { return };
+        if planned.action.is_some() || chaos.kinds.is_empty() || !rand::random_bool(chaos.rate) {
+            return;
+        }
+        let kind = chaos.kinds[rand::random_range(0..chaos.kinds.len())].clone();
+        self.chaos_injected += 1;
+        match kind {
+            FaultKind::Latency(d) => planned.latency += d,
+            other => planned.action = Some(other),
+        }
     }
 
     /// Uses up the faults that hit this request: every matching latency, and the first
@@ -281,7 +316,14 @@ pub(crate) async fn inject(
     path: &str,
     dialect: Dialect,
 ) -> Option<Response> {
-    let planned = shared.faults().plan(method, path);
+    let planned = {
+        let mut faults = shared.faults();
+        let mut planned = faults.plan(method, path);
+        if dialect == Dialect::Management {
+            faults.plan_chaos(&mut planned);
+        }
+        planned
+    };
     if !planned.latency.is_zero() {
         tokio::time::sleep(planned.latency).await;
     }

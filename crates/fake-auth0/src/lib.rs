@@ -36,5 +36,5 @@ pub use config::{
     RegisteredClient, Seed, all_management_scopes, default_callbacks,
 };
 pub use fake::{FakeAuth0, RunningFake};
-pub use faults::{Fault, FaultKind};
+pub use faults::{Chaos, Fault, FaultKind};
 pub use stats::{Counts, Stats};

@@ -47,7 +47,7 @@ domain = "{domain}"
 base_url = "{base}"
 client_id = "{CLIENT_ID}"
 client_secret_env = "{SECRET_ENV}"
-scopes = ["openid", "read:users"]
+scopes = ["openid", "read:users", "read:roles", "read:logs"]
 
 [store]
 url = "sqlite://{db}"
@@ -81,7 +81,8 @@ impl ServedTenant {
         command
     }
 
-    /// An agent key for tenant `t` with `openid,read:users`, made by `mcp-gateway keys create`.
+    /// An agent key for tenant `t` with every scope the tenant has, made by `mcp-gateway keys
+    /// create`.
     pub async fn create_key(&self) -> String {
         let output = self
             .command(&[
@@ -90,7 +91,7 @@ impl ServedTenant {
                 "--tenant",
                 "t",
                 "--scopes",
-                "openid,read:users",
+                "openid,read:users,read:roles,read:logs",
             ])
             .output()
             .await
