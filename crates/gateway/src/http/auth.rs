@@ -49,7 +49,19 @@ pub(crate) async fn authenticate(
                             );
                             (principal, credential)
                         }
-                        Err(response) => return response,
+                        Err(response) => {
+                            state.audit_refusal(
+                                "-",
+                                &format!("credential {}…", prefix(presented)),
+                                request.uri().path(),
+                                if response.status() == StatusCode::UNAUTHORIZED {
+                                    "refused_credential"
+                                } else {
+                                    "store_unavailable"
+                                },
+                            );
+                            return response;
+                        }
                     }
                 }
             }
@@ -163,6 +175,12 @@ async fn connection_principal(
         Ok(_) => Ok(None),
         Err(error) => Err(store_unavailable(&error)),
     }
+}
+
+/// Enough of a presented credential to recognise it in the audit log (the part `keys list`
+/// shows), never enough to use it.
+fn prefix(presented: &str) -> String {
+    presented.chars().take(10).collect()
 }
 
 fn store_unavailable(error: &crate::store::StoreError) -> Response {

@@ -1,6 +1,6 @@
-//! DNS-rebinding protection for the routes rmcp's streamable HTTP service does not guard itself
-//! (the legacy SSE transport): the `Host` must be the gateway's own or loopback, and a browser
-//! `Origin`, when present, the gateway's own origin or a loopback page.
+//! DNS-rebinding protection: the `Host` must be the gateway's own or loopback, and a browser
+//! `Origin`, when present, the gateway's own origin or a loopback page. rmcp checks `/mcp` too;
+//! this check runs first there so that every refusal is audited the same way.
 
 use std::sync::Arc;
 
@@ -9,11 +9,34 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The hosts and origins a request may name.
+/// The hosts and origins a request may name, and where refusals are recorded.
 #[derive(Clone)]
 pub(crate) struct Allowed {
     pub hosts: Arc<Vec<String>>,
     pub origin: String,
+    pub audit: Option<Arc<dyn gw_mcp::AuditSink>>,
+}
+
+impl Allowed {
+    /// Audits a refusal; the offending value is kept, cut short (it is the caller's text).
+    fn refused(&self, request: &Request, outcome: &str, value: &str) {
+        if let Some(audit) = &self.audit {
+            let shown: String = value.chars().take(100).collect();
+            audit.record(gw_mcp::AuditRecord::refusal(
+                "-",
+                &format!(
+                    "{} {shown}",
+                    if outcome == "refused_host" {
+                        "Host"
+                    } else {
+                        "Origin"
+                    }
+                ),
+                request.uri().path(),
+                outcome,
+            ));
+        }
+    }
 }
 
 pub(crate) async fn check_host_and_origin(
@@ -21,12 +44,18 @@ pub(crate) async fn check_host_and_origin(
     request: Request,
     next: Next,
 ) -> Response {
+    let raw_host = request
+        .headers()
+        .get(header::HOST)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
     let host = request
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(hostname);
     if !host.is_some_and(|host| allowed.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))) {
+        allowed.refused(&request, "refused_host", &raw_host);
         return (
             StatusCode::FORBIDDEN,
             "Forbidden: Host header is not allowed",
@@ -47,6 +76,7 @@ pub(crate) async fn check_host_and_origin(
                         .is_some_and(|rest| rest.starts_with(':'))
             });
         if origin != allowed.origin && !loopback {
+            allowed.refused(&request, "refused_origin", origin);
             return (StatusCode::FORBIDDEN, "Forbidden: Origin is not allowed").into_response();
         }
     }

@@ -62,6 +62,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Records a refused request in the audit log (when this gateway keeps one).
+    pub(crate) fn audit_refusal(&self, tenant: &str, principal: &str, what: &str, outcome: &str) {
+        if let Some(audit) = &self.audit {
+            audit.record(gw_mcp::AuditRecord::refusal(
+                tenant, principal, what, outcome,
+            ));
+        }
+    }
+
     /// Where Auth0 sends users back: `{public_url}/integration-callback`.
     pub fn callback_url(&self) -> Url {
         gw_mcp::tenant_runtime::join(&self.public_url, "integration-callback")
@@ -114,6 +123,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     let allowed = host_check::Allowed {
         hosts: Arc::new(hosts.clone()),
         origin: origin.clone(),
+        audit: state.audit.clone(),
     };
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(!settings.stateless)
@@ -150,6 +160,10 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            allowed.clone(),
+            host_check::check_host_and_origin,
         ));
     // Requests that answer at once get a deadline; the event streams (/mcp GET, /sse) must not.
     let deadline = tower_http::timeout::TimeoutLayer::with_status_code(

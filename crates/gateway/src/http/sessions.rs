@@ -15,6 +15,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use dashmap::DashMap;
+use gw_mcp::Principal;
 
 use super::AppState;
 use super::auth::CredentialId;
@@ -98,6 +99,14 @@ pub(crate) async fn bind_sessions(
             Check::Owner => {}
             Check::Stranger => {
                 tracing::warn!("refused a session id presented by another credential");
+                if let Some(principal) = request.extensions().get::<Arc<Principal>>() {
+                    state.audit_refusal(
+                        &principal.tenant,
+                        &principal.subject,
+                        request.uri().path(),
+                        "refused_session",
+                    );
+                }
                 return refuse(
                     StatusCode::FORBIDDEN,
                     "This session belongs to another credential; initialize a new session.",

@@ -86,6 +86,12 @@ pub async fn start_http_with(
         credentials: Default::default(),
     };
     let shutdown = CancellationToken::new();
+    // Tool calls and refusals go to the store's audit log, as under `serve`.
+    let (audit, _writer) = mcp_gateway::audit::StoreAudit::start(store.clone(), shutdown.clone());
+    let state = AppState {
+        audit: Some(audit),
+        ..state
+    };
     let app = mcp_gateway::http::app(
         state,
         McpSettings {
