@@ -1,6 +1,7 @@
 //! The connect flow from the command line and across processes: `connect` with its temporary
 //! callback listener, `stdio --connection`, `connections list|revoke`, `gen-key`, and a gateway
-//! killed in the middle of a refresh.
+//! killed (SIGKILL) in the middle of a refresh, a sign-in's callback and a write: after restart
+//! the store passes SQLite's integrity check and nothing it held is lost or half-written.
 
 mod common;
 
@@ -67,7 +68,7 @@ base_url = "{base}"
 client_id = "cli-e2e"
 client_secret_env = "CLI_SECRET"
 grant = "authorization_code"
-scopes = ["openid", "email", "offline_access", "read:users", "read:roles"]
+scopes = ["openid", "email", "offline_access", "read:users", "read:roles", "create:roles"]
 "#,
             db = dir.path().join("gateway.db").display(),
             base = fake.base_url,
@@ -193,8 +194,10 @@ async fn connect_from_the_terminal_then_serve_that_user_over_stdio_then_revoke()
         .collect();
     tools.sort();
     let mut expected: Vec<String> = gw_oauth::tools_unlocked_by(
-        gw_oauth::ScopeSet::parse_list("openid,email,offline_access,read:users,read:roles")
-            .unwrap(),
+        gw_oauth::ScopeSet::parse_list(
+            "openid,email,offline_access,read:users,read:roles,create:roles",
+        )
+        .unwrap(),
     )
     .map(str::to_owned)
     .collect();
@@ -547,4 +550,162 @@ async fn trace_logs_of_a_whole_session_hold_no_secret() {
         !log.contains("code="),
         "an authorization code (a query string) is in the trace log"
     );
+}
+
+/// One tool call through `serve` over HTTP with `key`.
+async fn call_over_http(
+    env: &Env,
+    key: &str,
+    tool: &str,
+    arguments: serde_json::Value,
+) -> rmcp::model::CallToolResult {
+    let config =
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            format!("{}/mcp", env.base()),
+        )
+        .auth_header(key.to_owned());
+    let transport =
+        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+    let client = ().serve(transport).await.unwrap();
+    let result = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.call_tool(
+            CallToolRequestParams::new(tool.to_owned())
+                .with_arguments(arguments.as_object().unwrap().clone()),
+        ),
+    )
+    .await
+    .expect("the gateway did not answer")
+    .unwrap();
+    client.cancel().await.ok();
+    result
+}
+
+/// SQLite's own check of the store file after a crash.
+async fn store_is_intact(env: &Env) {
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        env.dir.path().join("gateway.db").display()
+    ))
+    .await
+    .unwrap();
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_gateway_killed_during_a_callback_keeps_what_it_had_and_the_user_can_connect_again() {
+    let env = env().await;
+    let mut gateway = env.serve().await;
+    let (status, first) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
+    assert_eq!(status, 200, "{first}");
+    let first_key = first["key"].as_str().unwrap().to_owned();
+
+    // The second sign-in's code exchange hangs at Auth0; the gateway dies while it waits.
+    env.fake.fake.add_fault(fake_auth0::Fault {
+        method: Some("POST".into()),
+        path_prefix: "/oauth/token".into(),
+        kind: fake_auth0::FaultKind::Latency(Duration::from_secs(2)),
+        times: Some(1),
+    });
+    let url = format!("{}/connect/acme", env.base());
+    let signing_in = tokio::spawn(async move { get_json(&browser(), &url).await });
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    gateway.start_kill().unwrap();
+    gateway.wait().await.unwrap();
+    signing_in.abort();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    store_is_intact(&env).await;
+    let gateway = env.serve().await;
+    let (_, listed, _) = env.run(&["connections", "list"]).await;
+    assert_eq!(listed.matches("active").count(), 1, "{listed}");
+    assert!(!listed.contains("needs reconnect"), "{listed}");
+    let result = call_over_http(&env, &first_key, "auth0_list_roles", serde_json::json!({})).await;
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "the earlier key broke: {result:?}"
+    );
+
+    let (status, again) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
+    assert_eq!(status, 200, "connecting again after the crash: {again}");
+    let result = call_over_http(
+        &env,
+        again["key"].as_str().unwrap(),
+        "auth0_list_roles",
+        serde_json::json!({}),
+    )
+    .await;
+    assert_ne!(result.is_error, Some(true), "{result:?}");
+    drop(gateway);
+}
+
+#[tokio::test]
+async fn a_gateway_killed_during_a_write_keeps_its_store_and_sent_the_write_once() {
+    let env = env().await;
+    let mut gateway = env.serve().await;
+    let (status, connected) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
+    assert_eq!(status, 200, "{connected}");
+    let key = connected["key"].as_str().unwrap().to_owned();
+    let roles_before = env.fake.fake.counts().roles;
+
+    env.fake.fake.add_fault(fake_auth0::Fault {
+        method: Some("POST".into()),
+        path_prefix: "/api/v2/roles".into(),
+        kind: fake_auth0::FaultKind::Latency(Duration::from_secs(2)),
+        times: Some(1),
+    });
+    let writing = {
+        let url = format!("{}/mcp", env.base());
+        let key = key.clone();
+        tokio::spawn(async move {
+            let config = rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(url)
+                .auth_header(key);
+            let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
+                reqwest::Client::new(),
+                config,
+            );
+            let client = ().serve(transport).await?;
+            client
+                .call_tool(
+                    CallToolRequestParams::new("auth0_create_role").with_arguments(
+                        serde_json::json!({"name": "crash-test"})
+                            .as_object()
+                            .unwrap()
+                            .clone(),
+                    ),
+                )
+                .await
+                .map_err(anyhow::Error::from)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    gateway.start_kill().unwrap();
+    gateway.wait().await.unwrap();
+    writing.abort();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    store_is_intact(&env).await;
+    assert_eq!(
+        env.fake
+            .fake
+            .stats()
+            .management_requests_for("POST /api/v2/roles"),
+        1,
+        "the write was sent once"
+    );
+    let roles_after = env.fake.fake.counts().roles;
+    assert!(
+        roles_after == roles_before || roles_after == roles_before + 1,
+        "{roles_before} → {roles_after}"
+    );
+    let gateway = env.serve().await;
+    let result = call_over_http(&env, &key, "auth0_list_roles", serde_json::json!({})).await;
+    assert_ne!(result.is_error, Some(true), "the key broke: {result:?}");
+    drop(gateway);
 }
