@@ -162,3 +162,103 @@ async fn refused_credentials_sessions_hosts_and_origins_are_audited() {
     assert_eq!(origin_row.principal, "Origin https://evil.example");
     gateway.stop().await;
 }
+
+/// One `tools/call` over stateless HTTP; the JSON-RPC answer.
+async fn call(
+    gateway: &common::http::HttpGateway,
+    key: &str,
+    tool: &str,
+    arguments: serde_json::Value,
+) -> serde_json::Value {
+    post(
+        &gateway.base,
+        key,
+        &[],
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name": tool, "arguments": arguments}}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_key_for_one_tenant_never_reaches_another() {
+    let gateway = common::http::start_http(true).await;
+    let every = "openid,read:users,read:roles,read:logs,read:clients,read:organizations";
+    let acme = gateway.key_for("acme", every).await;
+    for (tool, arguments) in [
+        ("auth0_list_users", json!({})),
+        ("auth0_get_user", json!({"user_id": "auth0|admin"})),
+        ("auth0_list_roles", json!({})),
+        ("auth0_list_logs", json!({})),
+        ("auth0_list_clients", json!({})),
+    ] {
+        let answer = call(&gateway, acme.expose_secret(), tool, arguments).await;
+        assert_ne!(answer["result"]["isError"], json!(true), "{tool}: {answer}");
+    }
+    let who = call(&gateway, acme.expose_secret(), "auth0_whoami", json!({})).await;
+    assert_eq!(
+        who["result"]["structuredContent"]["tenant"], "acme",
+        "{who}"
+    );
+    let beta_stats = gateway.beta.fake.stats();
+    assert_eq!(
+        beta_stats.total_management_requests(),
+        0,
+        "acme's key reached beta"
+    );
+    assert_eq!(beta_stats.token_requests_for("client_credentials"), 0);
+
+    let beta = gateway.key_for("beta", "openid,read:users").await;
+    let who = call(&gateway, beta.expose_secret(), "auth0_whoami", json!({})).await;
+    assert_eq!(
+        who["result"]["structuredContent"]["tenant"], "beta",
+        "{who}"
+    );
+    assert_eq!(
+        who["result"]["structuredContent"]["domain"], "beta-tenant.eu.auth0.com",
+        "{who}"
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn fields_cannot_pull_a_client_secret_out() {
+    let gateway = common::http::start_http(true).await;
+    let key = gateway.key("openid,read:clients").await;
+    let client_id = "AcmeDashboardRegularWeb000000001";
+    let secret = gateway.fake.fake.client(client_id).unwrap()["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for arguments in [
+        json!({"client_id": client_id, "fields": "client_secret", "include_fields": true}),
+        json!({"client_id": client_id, "fields": "name,client_secret,signing_keys"}),
+        json!({"client_id": client_id, "fields": "name", "include_fields": false}),
+    ] {
+        let answer = call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_get_client",
+            arguments.clone(),
+        )
+        .await;
+        assert!(
+            !answer.to_string().contains(&secret),
+            "{arguments}: the secret came out"
+        );
+    }
+    let listed = call(
+        &gateway,
+        key.expose_secret(),
+        "auth0_list_clients",
+        json!({"fields": "client_id,client_secret", "include_fields": true}),
+    )
+    .await;
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the secret came out of a list"
+    );
+    gateway.stop().await;
+}

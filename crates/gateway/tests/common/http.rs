@@ -1,5 +1,6 @@
-//! HTTP harness: the fake tenant and the gateway's axum app, both in this process on
-//! 127.0.0.1:0, with a store in a temporary directory; rmcp's streamable HTTP client.
+//! HTTP harness: the gateway's axum app serving two tenants, `acme` and `beta`, each on its own
+//! fake Auth0, all in this process on 127.0.0.1:0, with a store in a temporary directory; rmcp's
+//! streamable HTTP client. Keys are for `acme` unless a test asks for `beta`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 pub struct HttpGateway {
     pub fake: RunningFake,
+    /// The second tenant's fake, which `acme`'s keys must never reach.
+    pub beta: RunningFake,
     pub store: Store,
     pub base: String,
     pub sessions: SessionBindings,
@@ -34,36 +37,9 @@ pub async fn start_http_with(
     limits: mcp_gateway::http::listener::Limits,
 ) -> HttpGateway {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = FakeConfig {
-        seed: Seed::Demo,
-        clients: vec![RegisteredClient {
-            client_id: "http-e2e".into(),
-            client_secret: "http-e2e-secret".into(),
-            name: "http e2e".into(),
-            callbacks: vec![],
-            management_scopes: fake_auth0::all_management_scopes(),
-        }],
-        ..FakeConfig::default()
-    };
-    let domain = config.domain.clone();
-    let fake = FakeAuth0::new(config)
-        .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-        .await
-        .unwrap();
-    let settings = TenantSettings {
-        name: "acme".into(),
-        domain,
-        base_url: fake.base_url.parse().unwrap(),
-        client_id: "http-e2e".into(),
-        client_secret: ClientSecret::new("http-e2e-secret"),
-        grant: GrantMode::ClientCredentials,
-        scopes: ScopeSet::all(),
-        read_only: false,
-        allow: None,
-        deny: vec![],
-        user_policy: vec![],
-    };
-    let runtime = mcp_gateway::runtime::tenant_runtime(settings, None).unwrap();
+    let (fake, acme) = tenant("acme").await;
+    let (beta, beta_runtime) = tenant("beta").await;
+
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!(
         "sqlite://{}",
@@ -76,7 +52,10 @@ pub async fn start_http_with(
     let sessions = SessionBindings::default();
     let state = AppState {
         store: store.clone(),
-        tenants: Arc::new(Tenants::from([("acme".to_owned(), runtime)])),
+        tenants: Arc::new(Tenants::from([
+            ("acme".to_owned(), acme),
+            ("beta".to_owned(), beta_runtime),
+        ])),
         public_url: format!("http://{address}/").parse().unwrap(),
         inbound: Inbound::AccessKeys,
         sessions: sessions.clone(),
@@ -108,6 +87,7 @@ pub async fn start_http_with(
     });
     HttpGateway {
         fake,
+        beta,
         store,
         base: format!("http://{address}"),
         sessions,
@@ -116,12 +96,60 @@ pub async fn start_http_with(
     }
 }
 
+/// A fake Auth0 for one tenant and the gateway's runtime for it.
+async fn tenant(name: &str) -> (RunningFake, Arc<gw_mcp::TenantRuntime>) {
+    let config = FakeConfig {
+        seed: Seed::Demo,
+        clients: vec![RegisteredClient {
+            client_id: "http-e2e".into(),
+            client_secret: "http-e2e-secret".into(),
+            name: "http e2e".into(),
+            callbacks: vec![],
+            management_scopes: fake_auth0::all_management_scopes(),
+        }],
+        ..FakeConfig::default()
+    };
+    let config = match name {
+        "acme" => config,
+        other => FakeConfig {
+            domain: format!("{other}-tenant.eu.auth0.com"),
+            ..config
+        },
+    };
+    let domain = config.domain.clone();
+    let fake = FakeAuth0::new(config)
+        .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .await
+        .unwrap();
+    let settings = TenantSettings {
+        name: name.into(),
+        domain,
+        base_url: fake.base_url.parse().unwrap(),
+        client_id: "http-e2e".into(),
+        client_secret: ClientSecret::new("http-e2e-secret"),
+        grant: GrantMode::ClientCredentials,
+        scopes: ScopeSet::all(),
+        read_only: false,
+        allow: None,
+        deny: vec![],
+        user_policy: vec![],
+    };
+    (
+        fake,
+        mcp_gateway::runtime::tenant_runtime(settings, None).unwrap(),
+    )
+}
+
 impl HttpGateway {
     pub async fn key(&self, scopes: &str) -> AccessKey {
+        self.key_for("acme", scopes).await
+    }
+
+    pub async fn key_for(&self, tenant: &str, scopes: &str) -> AccessKey {
         let (_, key) = self
             .store
             .create_key(NewKey {
-                tenant: "acme".into(),
+                tenant: tenant.into(),
                 name: "test".into(),
                 scopes: ScopeSet::parse_list(scopes).unwrap(),
                 expires_at: None,
@@ -143,5 +171,6 @@ impl HttpGateway {
         self.shutdown.cancel();
         tokio::time::sleep(Duration::from_millis(20)).await;
         self.fake.shutdown().await;
+        self.beta.shutdown().await;
     }
 }
