@@ -313,6 +313,8 @@ async fn missing_unknown_and_replayed_states_are_refused() {
         1,
         "the replay made no second key"
     );
+    let refused = gateway.audited("refused_state").await;
+    assert_eq!(refused.tool, "/integration-callback");
     gateway.stop().await;
 }
 
@@ -436,5 +438,6 @@ async fn a_callback_carried_to_another_browser_is_refused() {
         (400, Some("browser_mismatch"))
     );
     nothing_stored(&gateway.store).await;
+    assert_eq!(gateway.audited("refused_browser").await.tenant, "acme");
     gateway.stop().await;
 }

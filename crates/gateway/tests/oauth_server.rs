@@ -278,6 +278,11 @@ async fn a_client_registers_is_authorized_through_auth0_and_calls_tools_then_ref
     );
     let (status, _) = refresh(rotated["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, 400);
+    let refused = gateway.audited("refused_refresh_reuse").await;
+    assert!(
+        refused.principal.starts_with("OAuth client mcpc_"),
+        "{refused:?}"
+    );
     gateway.stop().await;
 }
 
@@ -523,6 +528,7 @@ async fn the_token_endpoint_refuses_wrong_verifiers_reused_codes_and_other_clien
         401,
         "tokens issued with a reused code are revoked"
     );
+    assert_eq!(gateway.audited("refused_code_replay").await.tool, "/token");
 
     let code = authorize(&gateway, &client, &[]).await["code"].clone();
     let (status, body) = token_request(

@@ -219,6 +219,7 @@ pub(crate) async fn callback(
             );
         }
         Ok(Taken::Unknown) => {
+            state.audit_refusal("-", "-", "/integration-callback", "refused_state");
             return fail(
                 StatusCode::BAD_REQUEST,
                 "invalid_state",
@@ -244,6 +245,7 @@ pub(crate) async fn callback(
                 tenant,
                 "a callback arrived in a browser other than the one that started the sign-in"
             );
+            state.audit_refusal(&tenant, "-", "/integration-callback", "refused_browser");
             return fail(
                 StatusCode::BAD_REQUEST,
                 "browser_mismatch",

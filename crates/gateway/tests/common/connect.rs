@@ -140,6 +140,13 @@ impl World {
             credentials: Default::default(),
         };
         let shutdown = CancellationToken::new();
+        // Tool calls and refusals go to the store's audit log, as under `serve`.
+        let (audit, _writer) =
+            mcp_gateway::audit::StoreAudit::start(store.clone(), shutdown.clone());
+        let state = AppState {
+            audit: Some(audit),
+            ..state
+        };
         let app = mcp_gateway::http::app(
             state,
             McpSettings {
@@ -212,6 +219,25 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> (u16, Value) {
 }
 
 impl Gateway {
+    /// Waits (the audit writer batches for 100 ms) until the audit log holds a refusal with
+    /// `outcome`, and returns it.
+    pub async fn audited(&self, outcome: &str) -> gw_mcp::AuditRecord {
+        for _ in 0..50 {
+            if let Some(record) = self
+                .store
+                .audit_since(0, None, 1_000)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.outcome == outcome)
+            {
+                return record;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no {outcome} in the audit log");
+    }
+
     /// The whole flow as a browser walks it; the success JSON.
     pub async fn connect(&self) -> Value {
         let (status, body) = get_json(&browser(), &format!("{}/connect/acme", self.base)).await;

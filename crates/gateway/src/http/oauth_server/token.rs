@@ -98,6 +98,12 @@ async fn from_code(
         Ok(Redeemed::Valid(code)) => code,
         Ok(Redeemed::Reused) => {
             tracing::warn!(client_id = %client.client_id, "an authorization code was presented twice; its tokens are revoked");
+            state.audit_refusal(
+                "-",
+                &format!("OAuth client {}", client.client_id),
+                "/token",
+                "refused_code_replay",
+            );
             return Err(invalid(
                 "invalid_grant",
                 "the code was already used; tokens issued with it are revoked",
@@ -142,6 +148,12 @@ async fn from_refresh_token(
         Ok(Redeemed::Valid(grant)) => grant,
         Ok(Redeemed::Reused) => {
             tracing::warn!(client_id = %client.client_id, "a spent refresh token was presented; its family is revoked");
+            state.audit_refusal(
+                "-",
+                &format!("OAuth client {}", client.client_id),
+                "/token",
+                "refused_refresh_reuse",
+            );
             return Err(invalid(
                 "invalid_grant",
                 "the refresh token was already used; every token of this grant is revoked",
