@@ -598,12 +598,22 @@ async fn store_is_intact(env: &Env) {
 }
 
 #[tokio::test]
-async fn a_gateway_killed_during_a_callback_keeps_what_it_had_and_the_user_can_connect_again() {
+async fn a_gateway_killed_during_a_callback_keeps_its_connections_keys_and_registrations() {
     let env = env().await;
     let mut gateway = env.serve().await;
     let (status, first) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
     assert_eq!(status, 200, "{first}");
     let first_key = first["key"].as_str().unwrap().to_owned();
+    let registered: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/register", env.base()))
+        .json(&serde_json::json!({"redirect_uris": ["http://127.0.0.1:9/cb"], "client_name": "kept", "token_endpoint_auth_method": "none"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = registered["client_id"].as_str().unwrap().to_owned();
 
     // The second sign-in's code exchange hangs at Auth0; the gateway dies while it waits.
     env.fake.fake.add_fault(fake_auth0::Fault {
@@ -621,6 +631,19 @@ async fn a_gateway_killed_during_a_callback_keeps_what_it_had_and_the_user_can_c
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     store_is_intact(&env).await;
+    let store = mcp_gateway::store::Store::open(&format!(
+        "sqlite://{}",
+        env.dir.path().join("gateway.db").display()
+    ))
+    .await
+    .unwrap();
+    let kept = store.oauth_client(&client_id).await.unwrap();
+    assert_eq!(
+        kept.and_then(|c| c.client_name).as_deref(),
+        Some("kept"),
+        "the registration was lost"
+    );
+    drop(store);
     let gateway = env.serve().await;
     let (_, listed, _) = env.run(&["connections", "list"]).await;
     assert_eq!(listed.matches("active").count(), 1, "{listed}");
