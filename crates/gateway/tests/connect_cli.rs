@@ -276,52 +276,18 @@ async fn a_gateway_killed_during_a_refresh_restarts_into_a_usable_or_clearly_bro
     tokio::time::sleep(Duration::from_millis(2100)).await;
 
     // The refresh will hang at Auth0 long enough to kill the gateway while it waits.
-    env.fake.fake.add_fault(fake_auth0::Fault {
-        method: Some("POST".into()),
-        path_prefix: "/oauth/token".into(),
-        kind: fake_auth0::FaultKind::Latency(Duration::from_secs(2)),
-        times: Some(1),
-    });
-    let call = {
-        let url = format!("{}/mcp", env.base());
-        let key = key.clone();
-        tokio::spawn(async move {
-            let config = rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(url)
-                .auth_header(key);
-            let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
-                reqwest::Client::new(),
-                config,
-            );
-            let client = ().serve(transport).await?;
-            client
-                .call_tool(CallToolRequestParams::new("auth0_list_roles"))
-                .await
-                .map_err(anyhow::Error::from)
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    gateway.start_kill().unwrap();
-    gateway.wait().await.unwrap();
-    // The client's call died with the gateway; it is not what this test watches.
-    call.abort();
+    hang_next(&env, "POST", "/oauth/token");
+    let in_flight = tokio::spawn(call(
+        env.base(),
+        key.clone(),
+        "auth0_list_roles",
+        serde_json::json!({}),
+    ));
+    kill_during(&mut gateway, in_flight).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
     let gateway = env.serve().await;
-    let config =
-        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-            format!("{}/mcp", env.base()),
-        )
-        .auth_header(key);
-    let transport =
-        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
-    let client = ().serve(transport).await.unwrap();
-    let result = tokio::time::timeout(
-        Duration::from_secs(30),
-        client.call_tool(CallToolRequestParams::new("auth0_list_roles")),
-    )
-    .await
-    .expect("the restarted gateway did not answer")
-    .unwrap();
+    let result = call_over_http(&env, &key, "auth0_list_roles", serde_json::json!({})).await;
     if result.is_error == Some(true) {
         let message: String = result
             .content
@@ -552,33 +518,69 @@ async fn trace_logs_of_a_whole_session_hold_no_secret() {
     );
 }
 
-/// One tool call through `serve` over HTTP with `key`.
+/// One tool call through `serve` at `base` over HTTP with `key`; owned arguments, so it can run
+/// in a task that outlives the gateway it calls.
+async fn call(
+    base: String,
+    key: String,
+    tool: &'static str,
+    arguments: serde_json::Value,
+) -> anyhow::Result<rmcp::model::CallToolResult> {
+    let config =
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            format!("{base}/mcp"),
+        )
+        .auth_header(key);
+    let transport =
+        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+    let client = ().serve(transport).await?;
+    let result = client
+        .call_tool(
+            CallToolRequestParams::new(tool).with_arguments(
+                arguments
+                    .as_object()
+                    .cloned()
+                    .expect("arguments are an object"),
+            ),
+        )
+        .await?;
+    client.cancel().await.ok();
+    Ok(result)
+}
+
+/// One tool call that must get an answer within 30 s.
 async fn call_over_http(
     env: &Env,
     key: &str,
-    tool: &str,
+    tool: &'static str,
     arguments: serde_json::Value,
 ) -> rmcp::model::CallToolResult {
-    let config =
-        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-            format!("{}/mcp", env.base()),
-        )
-        .auth_header(key.to_owned());
-    let transport =
-        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
-    let client = ().serve(transport).await.unwrap();
-    let result = tokio::time::timeout(
+    tokio::time::timeout(
         Duration::from_secs(30),
-        client.call_tool(
-            CallToolRequestParams::new(tool.to_owned())
-                .with_arguments(arguments.as_object().unwrap().clone()),
-        ),
+        call(env.base(), key.to_owned(), tool, arguments),
     )
     .await
     .expect("the gateway did not answer")
-    .unwrap();
-    client.cancel().await.ok();
-    result
+    .unwrap()
+}
+
+/// Makes the next `method` request to `path` at Auth0 hang for 2 s.
+fn hang_next(env: &Env, method: &str, path: &str) {
+    env.fake.fake.add_fault(fake_auth0::Fault {
+        method: Some(method.into()),
+        path_prefix: path.into(),
+        kind: fake_auth0::FaultKind::Latency(Duration::from_secs(2)),
+        times: Some(1),
+    });
+}
+
+/// SIGKILLs the gateway 800 ms into `in_flight` (while Auth0 hangs), then drops the client side,
+/// which died with the gateway and is not what the crash tests watch.
+async fn kill_during<T>(gateway: &mut Child, in_flight: tokio::task::JoinHandle<T>) {
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    gateway.start_kill().unwrap();
+    gateway.wait().await.unwrap();
+    in_flight.abort();
 }
 
 /// SQLite's own check of the store file after a crash.
@@ -616,18 +618,10 @@ async fn a_gateway_killed_during_a_callback_keeps_its_connections_keys_and_regis
     let client_id = registered["client_id"].as_str().unwrap().to_owned();
 
     // The second sign-in's code exchange hangs at Auth0; the gateway dies while it waits.
-    env.fake.fake.add_fault(fake_auth0::Fault {
-        method: Some("POST".into()),
-        path_prefix: "/oauth/token".into(),
-        kind: fake_auth0::FaultKind::Latency(Duration::from_secs(2)),
-        times: Some(1),
-    });
+    hang_next(&env, "POST", "/oauth/token");
     let url = format!("{}/connect/acme", env.base());
     let signing_in = tokio::spawn(async move { get_json(&browser(), &url).await });
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    gateway.start_kill().unwrap();
-    gateway.wait().await.unwrap();
-    signing_in.abort();
+    kill_during(&mut gateway, signing_in).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     store_is_intact(&env).await;
@@ -677,40 +671,14 @@ async fn a_gateway_killed_during_a_write_keeps_its_store_and_sent_the_write_once
     let key = connected["key"].as_str().unwrap().to_owned();
     let roles_before = env.fake.fake.counts().roles;
 
-    env.fake.fake.add_fault(fake_auth0::Fault {
-        method: Some("POST".into()),
-        path_prefix: "/api/v2/roles".into(),
-        kind: fake_auth0::FaultKind::Latency(Duration::from_secs(2)),
-        times: Some(1),
-    });
-    let writing = {
-        let url = format!("{}/mcp", env.base());
-        let key = key.clone();
-        tokio::spawn(async move {
-            let config = rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(url)
-                .auth_header(key);
-            let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
-                reqwest::Client::new(),
-                config,
-            );
-            let client = ().serve(transport).await?;
-            client
-                .call_tool(
-                    CallToolRequestParams::new("auth0_create_role").with_arguments(
-                        serde_json::json!({"name": "crash-test"})
-                            .as_object()
-                            .unwrap()
-                            .clone(),
-                    ),
-                )
-                .await
-                .map_err(anyhow::Error::from)
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    gateway.start_kill().unwrap();
-    gateway.wait().await.unwrap();
-    writing.abort();
+    hang_next(&env, "POST", "/api/v2/roles");
+    let writing = tokio::spawn(call(
+        env.base(),
+        key.clone(),
+        "auth0_create_role",
+        serde_json::json!({"name": "crash-test"}),
+    ));
+    kill_during(&mut gateway, writing).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
     store_is_intact(&env).await;

@@ -27,10 +27,7 @@ impl AuditRecord {
     /// know (an unauthenticated caller's tenant) are `-`.
     pub fn refusal(tenant: &str, principal: &str, what: &str, outcome: &str) -> AuditRecord {
         AuditRecord {
-            at_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0),
+            at_ms: now_ms(),
             tenant: tenant.to_owned(),
             principal: principal.to_owned(),
             tool: what.to_owned(),
@@ -40,6 +37,14 @@ impl AuditRecord {
             latency_ms: 0,
         }
     }
+}
+
+/// Unix milliseconds now, as records keep time.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Where audit records go. `record` must not block the call: sinks queue and write behind.

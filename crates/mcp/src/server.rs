@@ -363,10 +363,7 @@ impl ServerHandler for GatewayServer {
                 _ => None,
             };
             audit.record(AuditRecord {
-                at_ms: std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis() as i64)
-                    .unwrap_or(0),
+                at_ms: crate::audit::now_ms(),
                 tenant: caller.principal.tenant.clone(),
                 principal: caller.principal.subject.clone(),
                 tool: tool.name.to_owned(),

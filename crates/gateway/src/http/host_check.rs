@@ -44,18 +44,15 @@ pub(crate) async fn check_host_and_origin(
     request: Request,
     next: Next,
 ) -> Response {
-    let raw_host = request
-        .headers()
-        .get(header::HOST)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .unwrap_or_default();
     let host = request
         .headers()
         .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(hostname);
-    if !host.is_some_and(|host| allowed.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))) {
-        allowed.refused(&request, "refused_host", &raw_host);
+        .and_then(|v| v.to_str().ok());
+    if !host
+        .map(hostname)
+        .is_some_and(|host| allowed.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)))
+    {
+        allowed.refused(&request, "refused_host", host.unwrap_or_default());
         return (
             StatusCode::FORBIDDEN,
             "Forbidden: Host header is not allowed",
