@@ -63,6 +63,11 @@ pub enum Command {
         #[arg(long, default_value = "gateway.toml")]
         config: PathBuf,
     },
+    /// Create, list and revoke the operator portal's admin keys (sign in at /admin with one).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Create, list and revoke access keys for agents.
     Keys {
         #[command(subcommand)]
@@ -129,6 +134,29 @@ pub enum KeysCommand {
     },
     /// Revoke a key by its id (`key_…`); it is refused from the next request on.
     Revoke {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin key for the operator portal; it is printed once and stored only as a hash.
+    CreateKey {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        /// Whose key it is (shown in the portal).
+        #[arg(long, default_value = "operator")]
+        name: String,
+    },
+    /// List admin keys (never the keys themselves).
+    ListKeys {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+    },
+    /// Revoke an admin key by its id (`adm_…`); its portal sessions end at once.
+    RevokeKey {
         #[arg(long, default_value = "gateway.toml")]
         config: PathBuf,
         id: String,

@@ -711,7 +711,8 @@ impl Checker<'_> {
     }
 }
 
-fn valid_tenant_name(name: &str) -> bool {
+/// A tenant name: it appears in URLs (`/connect/NAME`) and audit records.
+pub(crate) fn valid_tenant_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= 63

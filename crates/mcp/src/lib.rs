@@ -10,10 +10,12 @@ pub mod render;
 mod schema;
 pub mod server;
 pub mod tenant_runtime;
+mod tenants;
 mod tools;
 
 pub use access::{Principal, PrincipalKind};
 pub use audit::{AuditRecord, AuditSink};
 pub use catalog::{Catalog, Effect, ToolDef, catalog};
-pub use server::{GatewayServer, RequestSpan, Tenants};
+pub use server::{GatewayServer, RequestSpan};
 pub use tenant_runtime::TenantRuntime;
+pub use tenants::Tenants;

@@ -1,6 +1,5 @@
 //! The MCP server handler: lists the tools a principal may use and guards every call.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,9 +20,7 @@ use crate::call::CallContext;
 use crate::catalog::{ToolDef, catalog};
 use crate::error::ToolError;
 use crate::tenant_runtime::TenantRuntime;
-
-/// The tenants a gateway serves, by name.
-pub type Tenants = HashMap<String, Arc<TenantRuntime>>;
+use crate::tenants::Tenants;
 
 /// The MCP server handler. Over stdio it acts for one fixed principal; over HTTP each request
 /// carries its own (put in the request's extensions by the HTTP layer after checking the
@@ -44,9 +41,8 @@ struct Caller {
 impl GatewayServer {
     /// A server acting for `principal` on `tenant` (stdio).
     pub fn new(tenant: Arc<TenantRuntime>, principal: Principal) -> Self {
-        let tenants = Tenants::from([(tenant.settings.name.clone(), tenant)]);
         GatewayServer {
-            tenants: Arc::new(tenants),
+            tenants: Arc::new(Tenants::of([tenant])),
             fixed: Some(Arc::new(principal)),
             audit: None,
         }
@@ -82,16 +78,12 @@ impl GatewayServer {
                     )
                 })?,
         };
-        let tenant = self
-            .tenants
-            .get(&principal.tenant)
-            .cloned()
-            .ok_or_else(|| {
-                ErrorData::invalid_request(
-                    format!("tenant `{}` is not served here", principal.tenant),
-                    None,
-                )
-            })?;
+        let tenant = self.tenants.get(&principal.tenant).ok_or_else(|| {
+            ErrorData::invalid_request(
+                format!("tenant `{}` is not served here", principal.tenant),
+                None,
+            )
+        })?;
         Ok(Caller { tenant, principal })
     }
 }

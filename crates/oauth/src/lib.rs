@@ -3,23 +3,27 @@
 //! authorization-code flow, connected users' tokens (refreshed, encrypted at rest), and the
 //! machine tokens the gateway calls Auth0 with.
 
+pub mod application_check;
 pub mod cipher;
 pub mod http_client;
 pub mod machine_token;
 pub mod scopes;
 pub mod secret;
 pub mod tenant;
+pub mod tenant_domain;
 pub mod tool_scopes;
 pub mod user_flow;
 pub mod user_policy;
 pub mod user_token;
 
+pub use application_check::{Application, ApplicationProblem, Checked, check_application};
 pub use cipher::{CipherError, TokenCipher};
 pub use http_client::OAuthHttp;
 pub use machine_token::{MachineToken, MachineTokenError, MachineTokenProvider};
 pub use scopes::{Scope, ScopeSet, UnknownScope};
 pub use secret::{AccessToken, ClientSecret};
 pub use tenant::{GrantMode, TenantSettings};
+pub use tenant_domain::{DomainProblem, parse_tenant_domain};
 pub use tool_scopes::{TOOL_SCOPES, required_scopes, tools_unlocked_by};
 pub use user_flow::{AuthorizationStart, FlowError, UserFlow, UserIdentity, UserTokens};
 pub use user_policy::{UserGrant, UserMatch, scopes_for};

@@ -97,6 +97,11 @@ fn approve(
             "User did not authorize the request",
         ));
     }
+    // There is no login session in the fake, so a request that may show no login page gets
+    // the answer Auth0 gives a browser without a session (OIDC Core §3.1.2.6).
+    if get("prompt") == Some("none") {
+        return Err(redirect_error("login_required", "Login required"));
+    }
     match get("response_type") {
         None => {
             return Err(redirect_error(

@@ -35,7 +35,7 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
     )?;
     let state = AppState {
         store: store.clone(),
-        tenants: Arc::new(Tenants::from([(tenant.to_owned(), runtime)])),
+        tenants: Arc::new(Tenants::of([runtime])),
         public_url: config.server.public_url.clone(),
         inbound: Inbound::AccessKeys,
         sessions: SessionBindings::default(),
@@ -43,6 +43,7 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
         oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(30)),
         audit: None,
         credentials: Default::default(),
+        portal: None,
     };
     let stop = CancellationToken::new();
     match tokio::net::TcpListener::bind(config.server.listen).await {

@@ -1,6 +1,7 @@
 //! `mcp-gateway demo`: a seeded fake Auth0 tenant in this process, and the gateway against it,
 //! over stdio (`--stdio`) or HTTP. Nothing to configure; nothing leaves the machine.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,8 +16,10 @@ use gw_oauth::{
 use rand::distr::{Alphanumeric, SampleString};
 
 use crate::cli::DemoGrant;
+use crate::http::admin::Portal;
 use crate::http::{AppState, Inbound, SessionBindings, SseSessions};
 use crate::store::{NewKey, Store};
+use crate::tenant_directory::{TenantDirectory, Upstream};
 
 pub(crate) struct DemoOptions {
     pub stdio: bool,
@@ -158,8 +161,21 @@ async fn serve_http(
     } else {
         Inbound::AccessKeys
     };
+    let domain = settings.domain.clone();
+    let client_id = settings.client_id.clone();
+    let client_secret = settings.client_secret.clone();
     let runtime = crate::runtime::tenant_runtime(settings, Some((&public_url, &store)))?;
-    let tenants: Tenants = Tenants::from([(runtime.settings.name.clone(), runtime)]);
+    let tenants = Arc::new(Tenants::of([runtime]));
+    // Tenants added in the portal with the demo tenant's domain reach the fake; any other domain
+    // is a real Auth0 tenant.
+    let directory = Arc::new(TenantDirectory::new(
+        tenants.clone(),
+        public_url.clone(),
+        store.clone(),
+        Upstream::Mapped(HashMap::from([(domain.clone(), fake.base_url.parse()?)])),
+    ));
+    directory.sync().await?;
+    let (_, admin_key) = store.create_admin_key("demo operator").await?;
 
     let endpoint = format!("http://{address}/mcp");
     println!("MCP endpoint: {endpoint}");
@@ -171,6 +187,12 @@ async fn serve_http(
         println!("Access key: {}", key.expose_secret());
     }
     println!("Connect a user: {connect_url}");
+    println!("Operator portal: http://{address}/admin");
+    println!("Admin key: {}", admin_key.expose_secret());
+    println!(
+        "  To add a tenant in the portal, use the demo tenant's application: domain {domain}, client ID {client_id}, client secret {}",
+        client_secret.expose_secret()
+    );
     println!("Demo tenant: {}", fake.base_url);
     println!("Data directory: {}", data_dir.display());
     println!();
@@ -184,7 +206,7 @@ async fn serve_http(
 
     let state = AppState {
         store,
-        tenants: Arc::new(tenants),
+        tenants,
         public_url,
         inbound,
         sessions: SessionBindings::default(),
@@ -192,6 +214,10 @@ async fn serve_http(
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
         credentials: Default::default(),
+        portal: Some(Arc::new(Portal {
+            directory,
+            demo: true,
+        })),
     };
     super::serve::run(listener, state, false, vec![]).await
 }

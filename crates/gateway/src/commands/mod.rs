@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+mod admin;
 mod audit;
 mod check;
 mod connect;
@@ -33,6 +34,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         } => rekey(&config, &new_key_env).await,
         Command::Serve { config } => serve::execute(&config).await,
         Command::Keys { command } => keys::execute(command).await,
+        Command::Admin { command } => admin::execute(command).await,
         Command::Demo {
             stdio,
             scopes,
@@ -95,8 +97,8 @@ async fn rekey(config: &std::path::Path, new_key_env: &str) -> anyhow::Result<Ex
     }
     let moved = store.rekey(&new).await?;
     println!(
-        "Re-sealed {} token(s) and {} pending sign-in(s) under the new key. Point [store] at the new key and restart every replica; the old key no longer opens this store.",
-        moved.tokens, moved.pending
+        "Re-sealed {} token(s), {} pending sign-in(s) and {} portal tenant secret(s) under the new key. Point [store] at the new key and restart every replica; the old key no longer opens this store.",
+        moved.tokens, moved.pending, moved.secrets
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -11,9 +11,11 @@ use gw_mcp::Tenants;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::http::admin::Portal;
 use crate::http::listener::Limits;
 use crate::http::{AppState, Inbound, McpSettings, SessionBindings, SseSessions};
 use crate::store::Store;
+use crate::tenant_directory::{TenantDirectory, Upstream};
 
 pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
     let config = Config::load(config)?;
@@ -38,6 +40,16 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         );
     }
     let tenants = tenants(&config, &store)?;
+    let directory = Arc::new(TenantDirectory::new(
+        tenants.clone(),
+        config.server.public_url.clone(),
+        store.clone(),
+        Upstream::Auth0,
+    ));
+    directory
+        .sync()
+        .await
+        .context("cannot load the tenants added in the operator portal")?;
     let state = AppState {
         store,
         tenants,
@@ -48,6 +60,10 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
         credentials: Default::default(),
+        portal: Some(Arc::new(Portal {
+            directory,
+            demo: false,
+        })),
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -64,15 +80,12 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 
 /// Every configured tenant, able to take connections when the store has a key.
 fn tenants(config: &Config, store: &Store) -> anyhow::Result<Arc<Tenants>> {
-    let mut tenants = Tenants::new();
+    let tenants = Tenants::new();
     for settings in &config.tenants {
-        tenants.insert(
-            settings.name.clone(),
-            crate::runtime::tenant_runtime(
-                settings.clone(),
-                Some((&config.server.public_url, store)),
-            )?,
-        );
+        tenants.insert(crate::runtime::tenant_runtime(
+            settings.clone(),
+            Some((&config.server.public_url, store)),
+        )?);
     }
     Ok(Arc::new(tenants))
 }
@@ -94,6 +107,11 @@ pub(crate) async fn run(
     let (audit, audit_writer) =
         crate::audit::StoreAudit::start(state.store.clone(), audit_stop.clone());
     state.audit = Some(audit);
+    // Tenants saved through another replica's portal appear here within a few seconds.
+    let sync_stop = CancellationToken::new();
+    if let Some(portal) = &state.portal {
+        tokio::spawn(portal.directory.clone().keep_in_sync(sync_stop.clone()));
+    }
     let sessions = CancellationToken::new();
     let address: SocketAddr = listener.local_addr()?;
     let app = crate::http::app(
@@ -114,6 +132,7 @@ pub(crate) async fn run(
         });
     })
     .await?;
+    sync_stop.cancel();
     // No request is in flight any more: write what the audit queue holds, then stop.
     audit_stop.cancel();
     if tokio::time::timeout(Duration::from_secs(5), audit_writer)

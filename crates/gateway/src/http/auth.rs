@@ -86,7 +86,7 @@ async fn resolve(state: &AppState, presented: &str) -> Result<(Principal, Creden
         .find_active_key(&AccessKey::from_presented(presented))
         .await
     {
-        Ok(Some(record)) if state.tenants.contains_key(&record.tenant) => record,
+        Ok(Some(record)) if state.tenants.contains(&record.tenant) => record,
         Ok(_) => {
             return Err(unauthorized(
                 state,

@@ -335,7 +335,7 @@ async fn sign_in(
             "The callback carries neither a `code` nor an `error`.".to_owned(),
         ));
     };
-    let Some(runtime) = state.tenants.get(tenant).cloned() else {
+    let Some(runtime) = state.tenants.get(tenant) else {
         return Err(Failure {
             may_retry: false,
             ..failure(

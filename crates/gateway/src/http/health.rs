@@ -22,7 +22,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
         }
     };
     let mut tenants = serde_json::Map::new();
-    for (name, tenant) in state.tenants.iter() {
+    for tenant in state.tenants.all() {
         let status = match tenant.machine.token().await {
             Ok(_) => json!("ok"),
             Err(error) => {
@@ -30,7 +30,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
                 json!(error.to_string())
             }
         };
-        tenants.insert(name.clone(), status);
+        tenants.insert(tenant.settings.name.clone(), status);
     }
     let status = if ready {
         StatusCode::OK

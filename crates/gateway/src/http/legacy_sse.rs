@@ -54,7 +54,7 @@ pub(crate) async fn open(
     Extension(principal): Extension<Arc<Principal>>,
     Extension(credential): Extension<CredentialId>,
 ) -> Response {
-    let Some(tenant) = state.tenants.get(&principal.tenant).cloned() else {
+    let Some(tenant) = state.tenants.get(&principal.tenant) else {
         return (
             StatusCode::FORBIDDEN,
             "the credential's tenant is not served here",

@@ -1,9 +1,10 @@
 //! The HTTP face of the gateway: `/mcp` (streamable HTTP), health checks and the
 //! protected-resource document. `fn app(state) -> Router` so tests can serve it on 127.0.0.1:0.
 
+pub mod admin;
 mod auth;
 pub(crate) mod connect;
-mod cookies;
+pub(crate) mod cookies;
 mod credential_cache;
 mod health;
 mod host_check;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub audit: Option<Arc<dyn gw_mcp::AuditSink>>,
     /// Bearer credentials resolved in the last moments (see `credential_cache`).
     pub credentials: CredentialCache,
+    /// The operator portal (`/admin`); `None` where a gateway serves no portal.
+    pub portal: Option<Arc<admin::Portal>>,
 }
 
 impl AppState {
@@ -202,6 +205,14 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(deadline)
         .layer(cors.clone());
+    let portal_routes = state.portal.is_some().then(|| {
+        admin::routes(state.clone())
+            .layer(deadline)
+            .layer(middleware::from_fn_with_state(
+                allowed.clone(),
+                host_check::check_host_and_origin,
+            ))
+    });
     let connect_routes = Router::new()
         .route("/connect/{tenant}", get(connect::connect))
         .route("/integration-callback", get(connect::callback))
@@ -214,7 +225,11 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
             host_check::check_host_and_origin,
         ));
     let request_id = axum::http::HeaderName::from_static("x-request-id");
-    Router::new()
+    let mut router = Router::new();
+    if let Some(portal_routes) = portal_routes {
+        router = router.merge(portal_routes);
+    }
+    router
         .merge(mcp_routes)
         .merge(legacy_sse_routes)
         .merge(connect_routes)

@@ -39,7 +39,8 @@ pub(crate) async fn authorization_server(State(state): State<AppState>) -> Json<
 fn scopes_supported(state: &AppState) -> Vec<&'static str> {
     state
         .tenants
-        .values()
+        .all()
+        .iter()
         .fold(gw_oauth::ScopeSet::EMPTY, |all, t| {
             all.union(t.settings.scopes)
         })

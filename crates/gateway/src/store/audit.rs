@@ -60,20 +60,56 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|row| AuditRecord {
-                at_ms: row.get("at_ms"),
-                tenant: row.get("tenant"),
-                principal: row.get("principal"),
-                tool: row.get("tool"),
-                outcome: row.get("outcome"),
-                upstream_status: row
-                    .get::<Option<i64>, _>("upstream_status")
-                    .and_then(|s| u16::try_from(s).ok()),
-                upstream_request_id: row.get("upstream_request_id"),
-                latency_ms: row.get::<i64, _>("latency_ms").max(0) as u64,
-            })
-            .collect())
+        Ok(rows.iter().map(audit_record).collect())
+    }
+}
+
+fn audit_record(row: &sqlx::any::AnyRow) -> AuditRecord {
+    AuditRecord {
+        at_ms: row.get("at_ms"),
+        tenant: row.get("tenant"),
+        principal: row.get("principal"),
+        tool: row.get("tool"),
+        outcome: row.get("outcome"),
+        upstream_status: row
+            .get::<Option<i64>, _>("upstream_status")
+            .and_then(|s| u16::try_from(s).ok()),
+        upstream_request_id: row.get("upstream_request_id"),
+        latency_ms: row.get::<i64, _>("latency_ms").max(0) as u64,
+    }
+}
+
+impl Store {
+    /// The newest `limit` records for one tenant, newest first (the portal's "recent calls").
+    pub async fn recent_audit(
+        &self,
+        tenant: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM audit_log WHERE tenant = $1 ORDER BY at_ms DESC, id DESC LIMIT $2",
+        )
+        .bind(tenant)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(audit_record).collect())
+    }
+
+    /// When a principal whose subject ends in `suffix` (a connection's `(con_…)`) last called a
+    /// tool, in unix milliseconds.
+    pub async fn last_call_by(
+        &self,
+        tenant: &str,
+        suffix: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(at_ms) FROM audit_log WHERE tenant = $1 AND principal LIKE $2 AND outcome NOT LIKE 'refused_%'",
+        )
+        .bind(tenant)
+        .bind(format!("%{suffix}"))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(last)
     }
 }

@@ -2,15 +2,18 @@
 //! default (one file, created on first use, migrations applied at open).
 
 mod access_keys;
+mod admin;
 mod audit;
 mod connections;
 mod oauth_clients;
 mod oauth_grants;
 mod pending;
 mod rekey;
+mod tenants;
 mod vault;
 
 pub use access_keys::{AccessKey, KeyRecord, NewKey};
+pub use admin::{ADMIN_SESSION_SECS, AdminKeyRecord, AdminSecret, AdminSession};
 pub use connections::{ConnectionRecord, ConnectionStatus, NewConnection};
 pub use oauth_clients::{NewClient, OAuthClient};
 pub use oauth_grants::{
@@ -18,6 +21,7 @@ pub use oauth_grants::{
 };
 pub use pending::{PendingAuthorization, Taken};
 pub use rekey::Rekeyed;
+pub use tenants::StoredTenant;
 pub use vault::StoreVault;
 
 use std::sync::Arc;

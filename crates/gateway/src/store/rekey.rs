@@ -11,10 +11,12 @@ use super::{KEY_CHECK, KEY_CHECK_CONTEXT, Store, StoreError};
 pub struct Rekeyed {
     pub tokens: usize,
     pub pending: usize,
+    /// Client secrets of tenants added in the operator portal.
+    pub secrets: usize,
 }
 
 impl Store {
-    /// Re-seals every token and pending verifier under `new`; the store must have been opened
+    /// Re-seals every token, pending verifier and portal tenant's client secret under `new`; the store must have been opened
     /// with its current key. Afterwards only `new` opens it.
     pub async fn rekey(&self, new: &TokenCipher) -> Result<Rekeyed, StoreError> {
         let old = self.cipher()?;
@@ -61,6 +63,22 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             moved.pending += 1;
+        }
+        let rows = sqlx::query("SELECT name, client_secret FROM tenants")
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            let name: String = row.get("name");
+            let resealed = reseal(
+                &row.get::<Vec<u8>, _>("client_secret"),
+                &format!("tenants:{name}:client_secret"),
+            )?;
+            sqlx::query("UPDATE tenants SET client_secret = $1 WHERE name = $2")
+                .bind(resealed)
+                .bind(&name)
+                .execute(&mut *tx)
+                .await?;
+            moved.secrets += 1;
         }
         sqlx::query("UPDATE store_meta SET value = $1 WHERE name = 'key_check'")
             .bind(new.seal(KEY_CHECK, KEY_CHECK_CONTEXT))

@@ -117,7 +117,7 @@ impl World {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let public_url: url::Url = format!("http://{address}/").parse().unwrap();
-        let mut tenants = Tenants::new();
+        let tenants = Tenants::new();
         for name in std::iter::once("acme").chain(more.iter().copied()) {
             let settings = TenantSettings {
                 name: name.to_owned(),
@@ -126,7 +126,7 @@ impl World {
             let runtime =
                 mcp_gateway::runtime::tenant_runtime(settings, Some((&public_url, &store)))
                     .unwrap();
-            tenants.insert(name.to_owned(), runtime);
+            tenants.insert(runtime);
         }
         let state = AppState {
             store: store.clone(),
@@ -138,6 +138,7 @@ impl World {
             oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
             audit: None,
             credentials: Default::default(),
+            portal: None,
         };
         let shutdown = CancellationToken::new();
         // Tool calls and refusals go to the store's audit log, as under `serve`.

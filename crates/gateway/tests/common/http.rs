@@ -52,10 +52,7 @@ pub async fn start_http_with(
     let sessions = SessionBindings::default();
     let state = AppState {
         store: store.clone(),
-        tenants: Arc::new(Tenants::from([
-            ("acme".to_owned(), acme),
-            ("beta".to_owned(), beta_runtime),
-        ])),
+        tenants: Arc::new(Tenants::of([acme, beta_runtime])),
         public_url: format!("http://{address}/").parse().unwrap(),
         inbound: Inbound::AccessKeys,
         sessions: sessions.clone(),
@@ -63,6 +60,7 @@ pub async fn start_http_with(
         oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
         audit: None,
         credentials: Default::default(),
+        portal: None,
     };
     let shutdown = CancellationToken::new();
     // Tool calls and refusals go to the store's audit log, as under `serve`.

@@ -121,14 +121,14 @@ pub(crate) async fn authorize(
         },
     };
     let tenant = match get("tenant") {
-        Some(name) if state.tenants.contains_key(name) => Some(name.to_owned()),
+        Some(name) if state.tenants.contains(name) => Some(name.to_owned()),
         Some(name) => {
             return refuse(
                 "invalid_request",
                 &format!("no tenant named `{name}` is served here"),
             );
         }
-        None if state.tenants.len() == 1 => state.tenants.keys().next().cloned(),
+        None if state.tenants.len() == 1 => state.tenants.names().into_iter().next(),
         None => None,
     };
     let cookie_value = Alphanumeric.sample_string(&mut rand::rng(), 32);
@@ -153,11 +153,7 @@ pub(crate) async fn authorize(
     }
     let tenants: Vec<String> = match &request.tenant {
         Some(t) => vec![t.clone()],
-        None => {
-            let mut names: Vec<String> = state.tenants.keys().cloned().collect();
-            names.sort();
-            names
-        }
+        None => state.tenants.names(),
     };
     let mut response = pages::consent(&pages::Consent {
         request_id: &request.id,
@@ -237,7 +233,7 @@ pub(crate) async fn consent(
     }
     let tenant = match (&request.tenant, &form.tenant) {
         (Some(tenant), _) => tenant.clone(),
-        (None, Some(chosen)) if state.tenants.contains_key(chosen) => {
+        (None, Some(chosen)) if state.tenants.contains(chosen) => {
             if let Err(error) = state
                 .store
                 .set_oauth_request_tenant(&request.id, chosen)
@@ -259,7 +255,11 @@ pub(crate) async fn consent(
             );
         }
     };
-    let settings = &state.tenants[&tenant].settings;
+    // A tenant removed in the portal since the consent page was shown is gone.
+    let Some(runtime) = state.tenants.get(&tenant) else {
+        return refuse("invalid_request", "the tenant is no longer served here");
+    };
+    let settings = &runtime.settings;
     // Auth0 is asked for everything the tenant allows, so a connection shared with other clients
     // and keys never shrinks; the client's token is limited to what it asked for.
     match begin(

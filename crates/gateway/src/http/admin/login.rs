@@ -1,0 +1,150 @@
+//! Signing in to the portal with an admin key, and signing out.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use rand::distr::{Alphanumeric, SampleString};
+use serde::Deserialize;
+
+use super::layout::{self, Frame, attr, csrf_field};
+use super::session::{self, LOGIN_COOKIE, Operator, SESSION_COOKIE};
+use crate::http::AppState;
+use crate::http::cookies::{self, Cookie};
+use crate::store::AdminSecret;
+
+pub(super) async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    // Already signed in: straight to the portal.
+    if let Some(value) = cookies::read(&headers, SESSION_COOKIE)
+        && matches!(
+            state
+                .store
+                .admin_session(&AdminSecret::from_presented(value))
+                .await,
+            Ok(Some(_))
+        )
+    {
+        return Redirect::to("/admin").into_response();
+    }
+    sign_in_page(&state, StatusCode::OK, None)
+}
+
+/// The sign-in page, with a fresh sign-in cookie and the form token derived from it.
+fn sign_in_page(state: &AppState, status: StatusCode, error: Option<&str>) -> Response {
+    let login = Alphanumeric.sample_string(&mut rand::rng(), 32);
+    let error_html = error
+        .map(|e| layout::notice("error", e))
+        .unwrap_or_default();
+    let invalid = if error.is_some() {
+        " aria-invalid=\"true\" aria-describedby=\"key-help\""
+    } else {
+        " aria-describedby=\"key-help\""
+    };
+    let body = format!(
+        "<h1>Sign in</h1>\
+         <p class=\"lead\">The operator portal connects Auth0 tenants to this gateway and hands out keys to agents.</p>\
+         {error_html}\
+         <form method=\"post\" action=\"/admin/login\">{}\
+         <label for=\"key\">Admin key</label>\
+         <input id=\"key\" name=\"key\" type=\"password\" autocomplete=\"current-password\" required autofocus{invalid}>\
+         <p class=\"hint\" id=\"key-help\">An admin key starts with <code>mcpadm_</code>. Whoever runs the gateway makes one with \
+         <code>mcp-gateway admin create-key</code>{}.</p>\
+         <div class=\"actions\"><button type=\"submit\">Sign in</button></div></form>",
+        csrf_field(&session::form_token(&login, "login")),
+        if state.portal.as_ref().is_some_and(|p| p.demo) {
+            "; the demo prints one when it starts"
+        } else {
+            ""
+        }
+    );
+    let mut response = layout::page(
+        status,
+        "Sign in",
+        &Frame {
+            operator: None,
+            csrf: None,
+        },
+        &body,
+    );
+    cookies::set(
+        &mut response,
+        &state.public_url,
+        &Cookie {
+            name: LOGIN_COOKIE,
+            value: &login,
+            path: "/admin",
+            max_age_secs: 1800,
+            same_site: "Strict",
+        },
+    );
+    response
+}
+
+#[derive(Deserialize)]
+pub(super) struct SignIn {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(super) async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignIn>,
+) -> Response {
+    let expected = cookies::read(&headers, LOGIN_COOKIE).map(|c| session::form_token(c, "login"));
+    if !expected.is_some_and(|e| session::constant_time_eq(e.as_bytes(), form.csrf.as_bytes())) {
+        state.audit_refusal("-", "-", "/admin/login", "refused_csrf");
+        return session::forbidden(None);
+    }
+    let key = AdminSecret::from_presented(&form.key);
+    match state.store.open_admin_session(&key).await {
+        Ok(Some(cookie)) => {
+            let mut response = Redirect::to("/admin").into_response();
+            session::set_session(&mut response, &state, &cookie);
+            session::clear(&mut response, &state, LOGIN_COOKIE);
+            layout::secure(response)
+        }
+        Ok(None) => {
+            state.audit_refusal("-", "-", "/admin/login", "refused_admin_key");
+            sign_in_page(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                Some(&format!(
+                    "<p>That admin key is not valid: it is mistyped, or it was revoked. Keys look like <code>{}</code>.</p>",
+                    attr("mcpadm_…")
+                )),
+            )
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot open a portal session");
+            sign_in_page(
+                &state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some("<p>The gateway's store is not answering. Try again in a moment.</p>"),
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct SignOut {
+    csrf: Option<String>,
+}
+
+pub(super) async fn sign_out(
+    State(state): State<AppState>,
+    operator: Operator,
+    Form(form): Form<SignOut>,
+) -> Response {
+    if let Some(refused) = operator.refuses_form(&state, form.csrf.as_deref()) {
+        return refused;
+    }
+    if let Err(error) = state.store.close_admin_session(&operator.cookie).await {
+        tracing::error!(%error, "cannot close a portal session");
+    }
+    let mut response = Redirect::to("/admin/login").into_response();
+    session::clear(&mut response, &state, SESSION_COOKIE);
+    response
+}

@@ -1,0 +1,180 @@
+//! Who is signed in to the portal, and the checks every portal form passes: the form token
+//! (derived from the session cookie, so a page from another site cannot know it) and, when the
+//! browser says where a request came from, that it came from the portal itself.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::layout::{self, Frame};
+use crate::http::AppState;
+use crate::http::cookies::{self, Cookie};
+use crate::store::{ADMIN_SESSION_SECS, AdminSecret, sha256_hex};
+
+/// The portal's session cookie (HttpOnly, SameSite=Strict, only sent to /admin).
+pub(super) const SESSION_COOKIE: &str = "mcpgw_admin";
+/// Ties the sign-in form to the browser that loaded it (double-submit: this cookie and a field
+/// derived from it).
+pub(super) const LOGIN_COOKIE: &str = "mcpgw_admin_login";
+
+/// A signed-in operator.
+pub(super) struct Operator {
+    pub(super) name: String,
+    pub(super) cookie: AdminSecret,
+    /// The form token this session's forms carry.
+    pub(super) csrf: String,
+}
+
+impl Operator {
+    pub(super) fn frame(&self) -> Frame<'_> {
+        Frame {
+            operator: Some(&self.name),
+            csrf: Some(&self.csrf),
+        }
+    }
+
+    /// The refusal for a form whose token is not this session's; `None` when it is.
+    pub(super) fn refuses_form(
+        &self,
+        state: &AppState,
+        presented: Option<&str>,
+    ) -> Option<Response> {
+        if presented.is_some_and(|p| constant_time_eq(p.as_bytes(), self.csrf.as_bytes())) {
+            return None;
+        }
+        state.audit_refusal("-", &self.name, "/admin", "refused_csrf");
+        Some(forbidden(Some(self)))
+    }
+}
+
+/// The form token of a session or sign-in cookie.
+pub(super) fn form_token(cookie: &str, purpose: &str) -> String {
+    sha256_hex(&format!("{purpose}:{cookie}"))
+}
+
+pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The page for a form that failed its checks.
+pub(super) fn forbidden(operator: Option<&Operator>) -> Response {
+    let frame = operator.map_or(
+        Frame {
+            operator: None,
+            csrf: None,
+        },
+        Operator::frame,
+    );
+    layout::page(
+        StatusCode::FORBIDDEN,
+        "Form refused",
+        &frame,
+        &format!(
+            "<h1>This form was refused</h1>{}<p><a href=\"/admin\">Back to the portal</a></p>",
+            layout::notice(
+                "error",
+                "<p>The form's security token is missing or does not belong to your sign-in, so nothing was changed. \
+                 This happens when a page was open from an earlier sign-in, or when another site tried to submit a form for you. \
+                 Open the page again and resubmit.</p>"
+            )
+        ),
+    )
+}
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Some(value) = cookies::read(&parts.headers, SESSION_COOKIE) else {
+            return Err(to_sign_in());
+        };
+        let cookie = AdminSecret::from_presented(value);
+        match state.store.admin_session(&cookie).await {
+            Ok(Some(session)) => Ok(Operator {
+                name: session.admin_name,
+                csrf: form_token(cookie.expose_secret(), "csrf"),
+                cookie,
+            }),
+            Ok(None) => Err(to_sign_in()),
+            Err(error) => {
+                tracing::error!(%error, "the portal cannot read its sessions");
+                Err(layout::page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Unavailable",
+                    &Frame {
+                        operator: None,
+                        csrf: None,
+                    },
+                    &layout::notice(
+                        "error",
+                        "<p>The gateway's store is not answering. Try again in a moment.</p>",
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+fn to_sign_in() -> Response {
+    Redirect::to("/admin/login").into_response()
+}
+
+/// Sets the session cookie after a sign-in.
+pub(super) fn set_session(response: &mut Response, state: &AppState, cookie: &AdminSecret) {
+    cookies::set(
+        response,
+        &state.public_url,
+        &Cookie {
+            name: SESSION_COOKIE,
+            value: cookie.expose_secret(),
+            path: "/admin",
+            max_age_secs: ADMIN_SESSION_SECS,
+            same_site: "Strict",
+        },
+    );
+}
+
+pub(super) fn clear(response: &mut Response, state: &AppState, name: &str) {
+    cookies::set(
+        response,
+        &state.public_url,
+        &Cookie {
+            name,
+            value: "",
+            path: "/admin",
+            max_age_secs: 0,
+            same_site: "Strict",
+        },
+    );
+}
+
+/// Every state-changing portal request must come from the portal's own pages when the browser
+/// says where it came from (`Origin`, `Sec-Fetch-Site`); the form token is checked as well.
+pub(super) async fn same_origin_posts(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::GET
+        && request.method() != Method::HEAD
+        && !from_portal(request.headers(), &state)
+    {
+        state.audit_refusal("-", "-", "/admin", "refused_origin");
+        return forbidden(None);
+    }
+    next.run(request).await
+}
+
+fn from_portal(headers: &HeaderMap, state: &AppState) -> bool {
+    let origin_ok = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|origin| origin == state.public_url.origin().ascii_serialization());
+    let site_ok = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|site| site == "same-origin" || site == "none");
+    origin_ok && site_ok
+}

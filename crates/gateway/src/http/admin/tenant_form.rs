@@ -1,0 +1,582 @@
+//! Integrations → Auth0: the form that adds (or edits) a tenant, and its Save, which checks the
+//! application against the tenant before anything is stored.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use gw_oauth::{
+    Application, ApplicationProblem, ClientSecret, GrantMode, Scope, ScopeSet, check_application,
+    parse_tenant_domain,
+};
+
+use super::layout::{self, attr, csrf_field, esc, notice};
+use super::session::Operator;
+use crate::http::AppState;
+use crate::store::StoredTenant;
+
+/// What the form holds: as typed (on a redisplay) or as stored (when editing). Never a secret.
+#[derive(Default)]
+struct Fields {
+    name: String,
+    domain: String,
+    client_id: String,
+    grant: Option<GrantMode>,
+    scopes: ScopeSet,
+    operators: String,
+    /// Set when editing a saved tenant: its name cannot change.
+    editing: bool,
+}
+
+/// A problem with one field (by its id), or with the whole form.
+#[derive(Default)]
+struct Problems {
+    fields: Vec<(&'static str, String)>,
+    /// Shown above the form: what Auth0 said, in words.
+    summary: Option<String>,
+}
+
+impl Problems {
+    fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.fields.push((field, message.into()));
+    }
+
+    fn of(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.summary.is_none()
+    }
+}
+
+pub(super) async fn new(State(state): State<AppState>, operator: Operator) -> Response {
+    let fields = Fields {
+        grant: Some(GrantMode::AuthorizationCode),
+        scopes: default_scopes(),
+        ..Fields::default()
+    };
+    render(
+        &state,
+        &operator,
+        &fields,
+        &Problems::default(),
+        StatusCode::OK,
+    )
+}
+
+pub(super) async fn edit(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(name): Path<String>,
+) -> Response {
+    match state.store.stored_tenant(&name).await {
+        Ok(Some(stored)) => {
+            let fields = Fields {
+                name: stored.name,
+                domain: stored.domain,
+                client_id: stored.client_id,
+                grant: Some(stored.grant),
+                scopes: stored.scopes,
+                operators: stored.operators.join("\n"),
+                editing: true,
+            };
+            render(
+                &state,
+                &operator,
+                &fields,
+                &Problems::default(),
+                StatusCode::OK,
+            )
+        }
+        Ok(None) => super::not_found(&operator, &name),
+        Err(error) => super::store_failed(&operator, &error),
+    }
+}
+
+/// The scopes ticked on a new form: reading everything, changing nothing.
+fn default_scopes() -> ScopeSet {
+    Scope::ALL
+        .iter()
+        .copied()
+        .filter(|s| {
+            ScopeSet::IDENTITY.contains(*s)
+                || (s.as_str().starts_with("read:") && *s != Scope::ReadUserIdpTokens)
+        })
+        .collect()
+}
+
+/// Why a scope deserves a second thought, if it does.
+fn warning(scope: Scope) -> Option<&'static str> {
+    match scope {
+        Scope::ReadUserIdpTokens => Some(
+            "Hands out users' tokens at their identity providers (Google, GitHub …): an agent could act as those users elsewhere.",
+        ),
+        s if s.as_str().starts_with("delete:") => {
+            Some("Deletions cannot be undone: agents with this scope can delete for good.")
+        }
+        _ => None,
+    }
+}
+
+fn render(
+    state: &AppState,
+    operator: &Operator,
+    fields: &Fields,
+    problems: &Problems,
+    status: StatusCode,
+) -> Response {
+    let callback = state.callback_url().to_string();
+    let can_store = state.store.can_hold_tokens();
+    let title = if fields.editing {
+        format!("Edit {}", fields.name)
+    } else {
+        "Add an Auth0 tenant".to_owned()
+    };
+    let mut body = format!(
+        "<h1>{}</h1><p class=\"lead\">Integrations → Auth0. Connect this gateway to a tenant through a Regular Web Application you create in the Auth0 Dashboard.</p>",
+        esc(&title)
+    );
+    if !can_store {
+        body.push_str(&notice(
+            "error",
+            "<p>This gateway has no encryption key for its store, so it cannot keep a client secret. Set <code>[store] encryption_key_env</code> (make a key with <code>mcp-gateway gen-key</code>) and restart.</p>",
+        ));
+    }
+    if let Some(summary) = &problems.summary {
+        body.push_str(&notice(
+            "error",
+            &format!("<p><strong>Not saved.</strong> {}</p>", esc(summary)),
+        ));
+    } else if !problems.fields.is_empty() {
+        body.push_str(&notice(
+            "error",
+            "<p><strong>Not saved.</strong> Some fields need attention; each says what is wrong.</p>",
+        ));
+    }
+    body.push_str(&format!(
+        "<ol class=\"lead\"><li>In Auth0: Applications → Applications → Create Application → <em>Regular Web Application</em>.</li>\
+         <li>In its Settings, add this URL to <strong>Allowed Callback URLs</strong> and save:\
+         <div class=\"copy\"><code id=\"callback-url\">{cb}</code>\
+         <button type=\"button\" class=\"secondary\" data-copy=\"callback-url\">Copy</button>\
+         <span id=\"callback-url-status\" role=\"status\" class=\"hint\"></span></div></li>\
+         <li>Copy the Domain, Client ID and Client Secret from the same page into this form.</li></ol>",
+        cb = esc(&callback)
+    ));
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"/admin/tenants\" novalidate>{}",
+        csrf_field(&operator.csrf)
+    ));
+    if fields.editing {
+        body.push_str(&format!(
+            "<input type=\"hidden\" name=\"editing\" value=\"{}\">",
+            attr(&fields.name)
+        ));
+    }
+    body.push_str(&text_field(
+        "name",
+        "Name in the gateway",
+        &fields.name,
+        "Lowercase letters, digits, - and _: it appears in URLs (/connect/NAME) and in audit records.",
+        problems.of("name"),
+        if fields.editing { " readonly" } else { "" },
+    ));
+    body.push_str(&text_field(
+        "domain",
+        "Domain",
+        &fields.domain,
+        "Like my-tenant.us.auth0.com — or paste the address of your tenant in the Auth0 Dashboard (https://manage.auth0.com/dashboard/us/my-tenant/…).",
+        problems.of("domain"),
+        " autocomplete=\"off\" spellcheck=\"false\"",
+    ));
+    body.push_str(&text_field(
+        "client_id",
+        "Client ID",
+        &fields.client_id,
+        "From the application's Settings.",
+        problems.of("client_id"),
+        " autocomplete=\"off\" spellcheck=\"false\"",
+    ));
+    let secret_hint = if fields.editing {
+        "Leave empty to keep the saved secret. It is stored encrypted and never shown again."
+    } else {
+        "From the application's Settings. It is stored encrypted and never shown again."
+    };
+    body.push_str(&field_shell(
+        "client_secret",
+        "Client Secret",
+        secret_hint,
+        problems.of("client_secret"),
+        |described, invalid| {
+            format!(
+                "<input id=\"client_secret\" name=\"client_secret\" type=\"password\" autocomplete=\"new-password\" spellcheck=\"false\" aria-describedby=\"{described}\"{invalid}>"
+            )
+        },
+    ));
+
+    // How calls reach Auth0.
+    let grant = fields.grant.unwrap_or(GrantMode::AuthorizationCode);
+    let checked = |g: GrantMode| if grant == g { " checked" } else { "" };
+    body.push_str(&format!(
+        "<fieldset><legend>Whose token calls Auth0</legend>\
+         <label class=\"radio\"><input type=\"radio\" name=\"grant\" value=\"authorization_code\"{}> <span>Each connected user's own token (the user signs in through Auth0; tools follow what Auth0 grants them).</span></label>\
+         <label class=\"radio\"><input type=\"radio\" name=\"grant\" value=\"client_credentials\"{}> <span>The application's machine token (needs the Client Credentials grant and the Management API authorized for the application); the people listed below may connect, and get the scopes ticked here.</span></label>\
+         {}</fieldset>",
+        checked(GrantMode::AuthorizationCode),
+        checked(GrantMode::ClientCredentials),
+        field_shell(
+            "operators",
+            "Who may connect (machine token only)",
+            "Verified email addresses, or @example.com for everyone with a verified address there; one per line.",
+            problems.of("operators"),
+            |described, invalid| format!(
+                "<textarea id=\"operators\" name=\"operators\" aria-describedby=\"{described}\"{invalid}>{}</textarea>",
+                esc(&fields.operators)
+            ),
+        )
+    ));
+
+    // The 22 scopes.
+    body.push_str("<fieldset><legend>Scopes the integration may ask for</legend><p class=\"hint\">Every tool needs certain scopes; agents see only tools whose scopes are ticked here and granted to them.</p>");
+    if let Some(problem) = problems.of("scopes") {
+        body.push_str(&format!("<p class=\"field-error\">{}</p>", esc(problem)));
+    }
+    body.push_str("<div class=\"scopes\">");
+    for scope in Scope::ALL {
+        let id = format!("scope-{}", scope.as_str().replace([':', '_'], "-"));
+        let required = *scope == Scope::Openid;
+        let on = required || fields.scopes.contains(*scope);
+        let warn = warning(*scope)
+            .map(|w| format!("<span class=\"warn\">⚠ {}</span>", esc(w)))
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<label class=\"scope\" for=\"{id}\"><input type=\"checkbox\" id=\"{id}\" name=\"scopes\" value=\"{v}\"{checked}{disabled}>\
+             <span><code>{v}</code>{req}<span class=\"why\">{d}</span>{warn}</span></label>",
+            v = scope.as_str(),
+            checked = if on { " checked" } else { "" },
+            disabled = if required { " disabled" } else { "" },
+            req = if required { " (required)" } else { "" },
+            d = esc(scope.description()),
+        ));
+    }
+    body.push_str("</div></fieldset>");
+    body.push_str(
+        "<div class=\"actions\"><button type=\"submit\">Save and check with Auth0</button><a href=\"/admin\">Cancel</a></div>\
+         <p class=\"hint\">Saving first asks the tenant whether the domain, client ID, secret and callback URL work; nothing is stored unless they do.</p></form>",
+    );
+    layout::page(status, &title, &operator.frame(), &body)
+}
+
+fn text_field(
+    id: &'static str,
+    label: &str,
+    value: &str,
+    hint: &str,
+    problem: Option<&str>,
+    extra: &str,
+) -> String {
+    field_shell(id, label, hint, problem, |described, invalid| {
+        format!(
+            "<input id=\"{id}\" name=\"{id}\" type=\"text\" value=\"{}\" aria-describedby=\"{described}\"{invalid}{extra}>",
+            attr(value)
+        )
+    })
+}
+
+/// A label, the control, its hint and its error, wired together for screen readers.
+fn field_shell(
+    id: &'static str,
+    label: &str,
+    hint: &str,
+    problem: Option<&str>,
+    control: impl FnOnce(&str, &str) -> String,
+) -> String {
+    let (described, invalid, error) = match problem {
+        Some(problem) => (
+            format!("{id}-error {id}-hint"),
+            " aria-invalid=\"true\"",
+            format!(
+                "<p class=\"field-error\" id=\"{id}-error\">{}</p>",
+                esc(problem)
+            ),
+        ),
+        None => (format!("{id}-hint"), "", String::new()),
+    };
+    format!(
+        "<label for=\"{id}\">{}</label>{error}{}<p class=\"hint\" id=\"{id}-hint\">{}</p>",
+        esc(label),
+        control(&described, invalid),
+        esc(hint)
+    )
+}
+
+/// The posted form, read from the raw body: `scopes` repeats.
+struct Posted {
+    csrf: Option<String>,
+    editing: Option<String>,
+    name: String,
+    domain: String,
+    client_id: String,
+    client_secret: String,
+    grant: String,
+    operators: String,
+    scopes: Vec<String>,
+}
+
+fn posted(body: &[u8]) -> Posted {
+    let mut p = Posted {
+        csrf: None,
+        editing: None,
+        name: String::new(),
+        domain: String::new(),
+        client_id: String::new(),
+        client_secret: String::new(),
+        grant: String::new(),
+        operators: String::new(),
+        scopes: vec![],
+    };
+    for (key, value) in url::form_urlencoded::parse(body) {
+        let value = value.into_owned();
+        match key.as_ref() {
+            "csrf" => p.csrf = Some(value),
+            "editing" => p.editing = Some(value),
+            "name" => p.name = value,
+            "domain" => p.domain = value,
+            "client_id" => p.client_id = value,
+            "client_secret" => p.client_secret = value,
+            "grant" => p.grant = value,
+            "operators" => p.operators = value,
+            "scopes" => p.scopes.push(value),
+            _ => {}
+        }
+    }
+    p
+}
+
+pub(super) async fn save(
+    State(state): State<AppState>,
+    operator: Operator,
+    body: Bytes,
+) -> Response {
+    let form = posted(&body);
+    if let Some(refused) = operator.refuses_form(&state, form.csrf.as_deref()) {
+        return refused;
+    }
+    let Some(portal) = state.portal.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let directory = &portal.directory;
+    let mut problems = Problems::default();
+
+    let editing = form.editing.is_some();
+    let name = form
+        .editing
+        .clone()
+        .unwrap_or_else(|| form.name.trim().to_owned());
+    let existing = match state.store.stored_tenant(&name).await {
+        Ok(existing) => existing,
+        Err(error) => return super::store_failed(&operator, &error),
+    };
+    if !crate::config::valid_tenant_name(&name) {
+        problems.add(
+            "name",
+            "Use 1 to 63 lowercase letters, digits, - and _, starting with a letter or digit.",
+        );
+    } else if directory.is_configured(&name) {
+        problems.add(
+            "name",
+            format!("gateway.toml already has a tenant named {name}; pick another name."),
+        );
+    } else if !editing && existing.is_some() {
+        problems.add(
+            "name",
+            format!("A tenant named {name} already exists; open it from the tenant list to edit it, or pick another name."),
+        );
+    } else if editing && existing.is_none() {
+        return super::not_found(&operator, &name);
+    }
+    let domain = match parse_tenant_domain(&form.domain) {
+        Ok(domain) => Some(domain),
+        Err(problem) => {
+            problems.add("domain", problem.to_string());
+            None
+        }
+    };
+    let client_id = form.client_id.trim().to_owned();
+    if client_id.is_empty() {
+        problems.add("client_id", "Enter the application's Client ID.");
+    } else if client_id.len() > 200
+        || client_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        problems.add(
+            "client_id",
+            "A Client ID has no spaces; copy it again from the application's Settings.",
+        );
+    }
+    let typed_secret = form.client_secret.trim().to_owned();
+    let secret = match (&existing, typed_secret.is_empty()) {
+        (_, false) => Some(ClientSecret::new(typed_secret)),
+        (Some(existing), true) if editing => Some(existing.client_secret.clone()),
+        _ => {
+            problems.add("client_secret", "Enter the application's Client Secret.");
+            None
+        }
+    };
+    let grant = match form.grant.as_str() {
+        "client_credentials" => GrantMode::ClientCredentials,
+        "authorization_code" | "" => GrantMode::AuthorizationCode,
+        _ => {
+            problems.add("grant", "Choose whose token calls Auth0.");
+            GrantMode::AuthorizationCode
+        }
+    };
+    let mut scopes = ScopeSet::EMPTY;
+    for name in &form.scopes {
+        match name.parse::<Scope>() {
+            Ok(scope) => scopes.insert(scope),
+            Err(_) => problems.add(
+                "scopes",
+                format!("{name} is not a scope this gateway knows."),
+            ),
+        }
+    }
+    scopes.insert(Scope::Openid);
+    let operators: Vec<String> = form
+        .operators
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if grant == GrantMode::ClientCredentials {
+        if operators.is_empty() {
+            problems.add(
+                "operators",
+                "With the machine token, list who may connect: without anyone here, nobody could use the tools.",
+            );
+        } else if let Some(bad) = operators.iter().find(|o| !valid_operator(o)) {
+            problems.add(
+                "operators",
+                format!("{bad} is neither an email address nor an @domain."),
+            );
+        }
+    }
+    let fields = Fields {
+        name: name.clone(),
+        domain: domain
+            .clone()
+            .unwrap_or_else(|| form.domain.trim().to_owned()),
+        client_id: client_id.clone(),
+        grant: Some(grant),
+        scopes,
+        operators: operators.join("\n"),
+        editing,
+    };
+    if !state.store.can_hold_tokens() {
+        problems.summary =
+            Some("The store has no encryption key, so the secret cannot be kept.".to_owned());
+    }
+    let (Some(domain), Some(secret), true) = (domain, secret, problems.is_empty()) else {
+        return render(
+            &state,
+            &operator,
+            &fields,
+            &problems,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+
+    let base_url = directory.upstream.base_url(&domain);
+    let callback = state.callback_url();
+    let checked = check_application(
+        &state.oauth_http,
+        &Application {
+            domain: &domain,
+            base_url: &base_url,
+            client_id: &client_id,
+            client_secret: &secret,
+            grant,
+            scopes,
+            callback: &callback,
+        },
+    )
+    .await;
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(problem) => {
+            tracing::info!(tenant = %name, %domain, problem = ?problem_kind(&problem), "the portal's application check failed");
+            let field = match &problem {
+                ApplicationProblem::Unreachable { .. } | ApplicationProblem::NotAuth0 { .. } => {
+                    Some("domain")
+                }
+                ApplicationProblem::UnknownClient { .. } => Some("client_id"),
+                ApplicationProblem::WrongSecret => Some("client_secret"),
+                _ => None,
+            };
+            if let Some(field) = field {
+                problems.add(field, problem.to_string());
+            }
+            problems.summary = Some(problem.to_string());
+            return render(
+                &state,
+                &operator,
+                &fields,
+                &problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let mut stored = StoredTenant {
+        name: name.clone(),
+        domain,
+        client_id,
+        client_secret: secret,
+        grant,
+        scopes,
+        operators,
+        version: 0,
+        updated_at: 0,
+    };
+    match state.store.save_tenant(&stored).await {
+        Ok(version) => stored.version = version,
+        Err(error) => return super::store_failed(&operator, &error),
+    }
+    directory.apply(&stored);
+    tracing::info!(tenant = %name, operator = %operator.name, "tenant saved in the portal");
+    let mut target = format!("/admin/tenants/{name}?saved=1");
+    if !checked.missing.is_empty() {
+        target.push_str("&missing=");
+        target.push_str(&checked.missing.names().join("+"));
+    }
+    Redirect::to(&target).into_response()
+}
+
+/// For the log: which check failed, without the message's details.
+fn problem_kind(problem: &ApplicationProblem) -> &'static str {
+    match problem {
+        ApplicationProblem::Unreachable { .. } => "unreachable",
+        ApplicationProblem::NotAuth0 { .. } => "not_auth0",
+        ApplicationProblem::UnknownClient { .. } => "unknown_client",
+        ApplicationProblem::CallbackNotAllowed { .. } => "callback_not_allowed",
+        ApplicationProblem::WrongSecret => "wrong_secret",
+        ApplicationProblem::ClientCredentialsNotEnabled => "client_credentials_not_enabled",
+        ApplicationProblem::ManagementApiNotAuthorized => "management_api_not_authorized",
+        ApplicationProblem::RateLimited => "rate_limited",
+        ApplicationProblem::Unexpected { .. } => "unexpected",
+    }
+}
+
+fn valid_operator(entry: &str) -> bool {
+    let domain_ok =
+        |d: &str| !d.is_empty() && d.contains('.') && !d.contains('@') && !d.starts_with('.');
+    match entry.strip_prefix('@') {
+        Some(domain) => domain_ok(domain),
+        None => entry
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain_ok(domain)),
+    }
+}

@@ -1,0 +1,121 @@
+//! Tenants added in the operator portal. The client secret is sealed with the store's key; a
+//! store without a key cannot hold them.
+
+use gw_oauth::{ClientSecret, GrantMode, ScopeSet};
+use sqlx::Row;
+
+use super::{Store, StoreError, unix_now};
+
+/// A tenant as the portal saves it. Everything else a tenant can have (allow/deny lists,
+/// read-only mode, a custom base URL) stays gateway.toml's.
+#[derive(Debug, Clone)]
+pub struct StoredTenant {
+    pub name: String,
+    pub domain: String,
+    pub client_id: String,
+    pub client_secret: ClientSecret,
+    pub grant: GrantMode,
+    pub scopes: ScopeSet,
+    /// `client_credentials`: who may connect (verified emails and `@domain`s), each getting the
+    /// tenant's scopes.
+    pub operators: Vec<String>,
+    /// Bumped on every save; a replica rebuilds a tenant whose version it has not seen.
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+fn secret_context(name: &str) -> String {
+    format!("tenants:{name}:client_secret")
+}
+
+impl Store {
+    /// Adds or replaces the tenant `tenant.name` (its version is bumped).
+    pub async fn save_tenant(&self, tenant: &StoredTenant) -> Result<i64, StoreError> {
+        let sealed = self.cipher()?.seal(
+            tenant.client_secret.expose_secret().as_bytes(),
+            &secret_context(&tenant.name),
+        );
+        let now = unix_now();
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO tenants (name, domain, client_id, client_secret, grant_mode, scopes, operators, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9) \
+             ON CONFLICT (name) DO UPDATE SET domain = excluded.domain, client_id = excluded.client_id, \
+             client_secret = excluded.client_secret, grant_mode = excluded.grant_mode, scopes = excluded.scopes, \
+             operators = excluded.operators, version = tenants.version + 1, updated_at = excluded.updated_at \
+             RETURNING version",
+        )
+        .bind(&tenant.name)
+        .bind(&tenant.domain)
+        .bind(&tenant.client_id)
+        .bind(sealed)
+        .bind(tenant.grant.to_string())
+        .bind(tenant.scopes.to_string())
+        .bind(tenant.operators.join(" "))
+        .bind(now)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(version)
+    }
+
+    /// Every portal-made tenant, by name.
+    pub async fn list_tenants(&self) -> Result<Vec<StoredTenant>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM tenants ORDER BY name")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|row| self.tenant_record(row)).collect()
+    }
+
+    pub async fn stored_tenant(&self, name: &str) -> Result<Option<StoredTenant>, StoreError> {
+        let row = sqlx::query("SELECT * FROM tenants WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|row| self.tenant_record(&row)).transpose()
+    }
+
+    /// Each portal-made tenant's name and version: what a replica compares to notice changes.
+    pub async fn tenant_versions(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT name, version FROM tenants")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| (row.get("name"), row.get("version")))
+            .collect())
+    }
+
+    fn tenant_record(&self, row: &sqlx::any::AnyRow) -> Result<StoredTenant, StoreError> {
+        let name: String = row.get("name");
+        let context = secret_context(&name);
+        let secret = self
+            .cipher()?
+            .open(&row.get::<Vec<u8>, _>("client_secret"), &context)
+            .map_err(|_| StoreError::Undecryptable(context.clone()))?;
+        let secret =
+            String::from_utf8(secret).map_err(|_| StoreError::Undecryptable(context.clone()))?;
+        let grant = match row.get::<String, _>("grant_mode").as_str() {
+            "client_credentials" => GrantMode::ClientCredentials,
+            _ => GrantMode::AuthorizationCode,
+        };
+        Ok(StoredTenant {
+            name,
+            domain: row.get("domain"),
+            client_id: row.get("client_id"),
+            client_secret: ClientSecret::new(secret),
+            grant,
+            scopes: row
+                .get::<String, _>("scopes")
+                .split_whitespace()
+                .filter_map(|s| s.parse().ok())
+                .collect(),
+            operators: row
+                .get::<String, _>("operators")
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            version: row.get("version"),
+            updated_at: row.get("updated_at"),
+        })
+    }
+}
