@@ -57,13 +57,15 @@ pub(super) fn notice(kind: &str, html: &str) -> String {
     format!("<div class=\"notice {kind}\"{role}>{html}</div>")
 }
 
-/// No caching (pages show keys), no framing, no referrer, and only the portal's own files.
+/// No caching (pages show keys), no framing, no referrer beyond the portal, and only the
+/// portal's own files. (`no-referrer` would make browsers send `Origin: null` on the portal's
+/// own form posts, which the origin check must then refuse.)
 pub(super) fn secure(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(

@@ -1,0 +1,220 @@
+// The operator portal in a real browser: Debian's Chromium, driven by Playwright (playwright-core,
+// pinned in package.json), against `mcp-gateway demo` and its fake Auth0 tenant on loopback.
+// An operator signs in, adds a tenant (a wrong secret is refused in words, then fixed), connects,
+// sees the connection and its tools, makes a key that the official MCP TypeScript SDK then uses,
+// revokes it, and a form posted without its CSRF token is refused.
+// Screenshots of every page go to $ARTIFACTS_DIR (default target/browser-artifacts).
+// Usage: node portal.mjs path/to/mcp-gateway
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import assert from "node:assert/strict";
+
+import { chromium } from "playwright-core";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+const gatewayPath = process.argv[2];
+assert.ok(gatewayPath, "usage: node portal.mjs path/to/mcp-gateway");
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const artifacts = process.env.ARTIFACTS_DIR ?? path.join(root, "target", "browser-artifacts");
+mkdirSync(artifacts, { recursive: true });
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+// The demo prints its portal, an admin key, and its fake tenant's application.
+function startDemo() {
+  const child = spawn(gatewayPath, ["demo", "--listen", "127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+  });
+  const printed = new Promise((resolve, reject) => {
+    const found = {};
+    const timer = setTimeout(() => reject(new Error("the demo did not print its portal in 30 s")), 30_000);
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      let m;
+      if ((m = /^Operator portal: (\S+)/.exec(line))) found.portal = m[1];
+      if ((m = /^Admin key: (\S+)/.exec(line))) found.adminKey = m[1];
+      if ((m = /domain (\S+), client ID (\S+), client secret (\S+)/.exec(line))) {
+        Object.assign(found, { domain: m[1], clientId: m[2], clientSecret: m[3] });
+      }
+      if (found.portal && found.adminKey && found.clientSecret) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited early with code ${code}`));
+    });
+  });
+  return { child, printed };
+}
+
+let shot = 0;
+async function screenshot(page, name) {
+  shot += 1;
+  const file = path.join(artifacts, `${String(shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`  screenshot ${path.relative(root, file)}`);
+}
+
+// Every visible control has a label a screen reader announces.
+async function assertLabelled(page) {
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+      .filter((el) => el.labels.length === 0 && !el.getAttribute("aria-label"))
+      .map((el) => el.name || el.id),
+  );
+  assert.deepEqual(unlabelled, [], `controls without a label on ${page.url()}`);
+}
+
+const { child, printed } = startDemo();
+let browser;
+try {
+  const demo = await printed;
+  const origin = new URL(demo.portal).origin;
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+
+  console.log("sign in");
+  await page.goto(demo.portal);
+  assert.match(new URL(page.url()).pathname, /^\/admin\/login$/, "the portal asks to sign in first");
+  await assertLabelled(page);
+  await screenshot(page, "sign-in");
+  await page.getByLabel("Admin key").fill("mcpadm_not-a-key");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("That admin key is not valid").waitFor();
+  await page.getByLabel("Admin key").fill(demo.adminKey);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Tenants" }).waitFor();
+  await screenshot(page, "tenants");
+
+  console.log("add a tenant: the Dashboard address is understood, a wrong secret is refused in words");
+  await page.getByRole("link", { name: "Add an Auth0 tenant" }).first().click();
+  await page.getByRole("heading", { name: "Add an Auth0 tenant" }).waitFor();
+  await assertLabelled(page);
+  const callback = (await page.locator("#callback-url").textContent()).trim();
+  assert.equal(callback, `${origin}/integration-callback`, "the Allowed Callback URL to paste into Auth0");
+  assert.ok(await page.locator("#scope-openid").isChecked(), "openid is always ticked");
+  assert.ok(await page.locator("#scope-openid").isDisabled(), "openid cannot be unticked");
+  const idpWarning = page.locator("label[for=scope-read-user-idp-tokens] .warn");
+  assert.match(await idpWarning.textContent(), /identity providers/);
+  assert.match(await page.locator("label[for=scope-delete-users] .warn").textContent(), /cannot be undone/);
+  await screenshot(page, "add-tenant-form");
+
+  const [region, tenant] = [demo.domain.split(".")[1], demo.domain.split(".")[0]];
+  await page.getByLabel("Name in the gateway").fill("acme");
+  await page.getByLabel("Domain").fill(`https://manage.auth0.com/dashboard/${region}/${tenant}/applications`);
+  await page.getByLabel("Client ID").fill(demo.clientId);
+  await page.getByLabel("Client Secret").fill("a-wrong-secret-typed-by-hand");
+  for (const scope of ["offline_access", "create:users", "update:users", "read:organization_members"]) {
+    await page.locator(`input[name=scopes][value="${scope}"]`).check();
+  }
+  await page.getByRole("button", { name: "Save and check with Auth0" }).click();
+  await page.getByText("Auth0 did not accept the client secret").first().waitFor();
+  assert.equal(await page.getByLabel("Domain").inputValue(), demo.domain, "the Dashboard address became the domain");
+  assert.equal(await page.getByLabel("Client Secret").inputValue(), "", "a secret is never rendered back");
+  assert.ok(!(await page.content()).includes("a-wrong-secret-typed-by-hand"), "the typed secret is not in the page");
+  assert.equal(await page.getByLabel("Client Secret").getAttribute("aria-invalid"), "true");
+  assert.ok(await page.locator("input[value='create:users']").isChecked(), "ticked scopes are kept");
+  await screenshot(page, "wrong-secret-refused");
+
+  console.log("fix the secret and save");
+  await page.getByLabel("Client Secret").fill(demo.clientSecret);
+  await page.getByRole("button", { name: "Save and check with Auth0" }).click();
+  await page.getByText("Auth0 accepted the application").waitFor();
+  assert.equal(new URL(page.url()).pathname, "/admin/tenants/acme");
+  assert.ok(!(await page.content()).includes(demo.clientSecret), "the saved secret is not in the page");
+  await screenshot(page, "tenant-saved");
+
+  console.log("connect");
+  await page.getByRole("link", { name: "Connect with Auth0" }).click();
+  await page.waitForURL(/\/integration-callback/);
+  await page.getByText("acme").first().waitFor();
+  await screenshot(page, "connected");
+  await page.goto(`${origin}/admin/tenants/acme`);
+  const connections = page.locator("h2:text('Connections') + div table tbody tr");
+  assert.equal(await connections.count(), 1, "one connection");
+  const row = (await connections.first().textContent()).replace(/\s+/g, " ");
+  assert.match(row, /active/);
+  assert.match(row, /create:users/, "the connection's granted scopes are listed");
+  const scopesTable = await page.locator("h2:text('Scopes and the tools they unlock') + div table").textContent();
+  assert.match(scopesTable, /auth0_list_users/);
+  assert.match(scopesTable, /auth0_create_user/);
+  await screenshot(page, "tenant-with-connection");
+
+  console.log("create a key; an MCP client uses it");
+  await page.getByLabel("Name", { exact: true }).fill("support agent");
+  await page.getByRole("button", { name: "Create key" }).click();
+  await page.getByRole("heading", { name: "Access key created" }).waitFor();
+  const key = (await page.locator("#new-key").textContent()).trim();
+  assert.match(key, /^mcpgw_/);
+  await screenshot(page, "key-created");
+
+  const client = new Client({ name: "portal-browser-test", version: "0.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${key}` } },
+    }),
+  );
+  const { tools } = await client.listTools();
+  const names = tools.map((t) => t.name);
+  assert.ok(names.includes("auth0_list_users") && names.includes("auth0_create_user"), names.join(","));
+  assert.ok(!names.includes("auth0_delete_user"), "delete:users was not ticked, so no delete tool");
+  const users = await client.callTool({ name: "auth0_list_users", arguments: { per_page: 2 } });
+  assert.ok(!users.isError, JSON.stringify(users.content));
+  await client.close();
+
+  console.log("the call shows in the tenant page; revoke the key");
+  // The audit log is written behind the call (within ~100 ms): reload until it is there.
+  const recentCalls = page.locator("h2:text('Recent tool calls') + div table");
+  for (let i = 0; i < 50; i++) {
+    await page.goto(`${origin}/admin/tenants/acme`);
+    if (await recentCalls.count()) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(await recentCalls.textContent(), /auth0_list_users/);
+  assert.match(
+    (await page.locator("h2:text('Connections') + div table tbody tr").first().textContent()),
+    /just now|min ago/,
+    "the connection's last use",
+  );
+  await page.getByRole("button", { name: "Revoke key support agent" }).click();
+  await page.getByText("is revoked").waitFor();
+  await screenshot(page, "key-revoked");
+  const refused = await fetch(`${origin}/mcp`, {
+    method: "POST",
+    headers: {
+      Authorization: `Bearer ${key}`,
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+  });
+  assert.equal(refused.status, 401, "a revoked key is refused");
+
+  console.log("a form without its CSRF token is refused and changes nothing");
+  await page.getByLabel("Name", { exact: true }).fill("sneaky");
+  await page.evaluate(() => document.querySelector("form[action$='/keys'] input[name=csrf]").remove());
+  await page.getByRole("button", { name: "Create key" }).click();
+  await page.getByRole("heading", { name: "This form was refused" }).waitFor();
+  await screenshot(page, "csrf-refused");
+  await page.goto(`${origin}/admin/tenants/acme`);
+  assert.equal(await page.getByText("sneaky").count(), 0, "no key was made");
+
+  console.log("on a phone");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, "tenant-on-a-phone");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px on a phone`);
+
+  console.log(`portal browser test passed (${shot} screenshots in ${path.relative(root, artifacts)})`);
+} finally {
+  await browser?.close();
+  child.kill("SIGTERM");
+}
