@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod http;
+pub mod portal;
 pub mod postgres;
 pub mod serve;
 

@@ -1,0 +1,507 @@
+//! The operator portal (/admin) end to end: signing in with an admin key, adding a tenant that
+//! Save checks against the fake Auth0 tenant (each kind of mistake explained, nothing stored),
+//! the tenant served at once and on other replicas, its secret sealed, keys made and revoked, and
+//! forms without their token or from another origin refused. The same flow in a real browser is
+//! `tests/browser/portal.mjs`.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::connect::get_json;
+use common::portal::{
+    DOMAIN, NOT_AUTH0_DOMAIN, SECRET, SILENT_DOMAIN, browser, form_token, tenant_form, with, world,
+};
+use gw_mcp::Tenants;
+use gw_oauth::{GrantMode, Scope, TokenCipher};
+use mcp_gateway::tenant_directory::TenantDirectory;
+
+#[tokio::test]
+async fn signing_in_takes_a_valid_admin_key_and_the_sign_in_form_token() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let anonymous = browser();
+
+    let response = anonymous.get(gateway.url("/admin")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/admin/login");
+
+    let (_, login) = gateway.page(&anonymous, "/admin/login").await;
+    let token = form_token(&login);
+    let (status, _, page) = gateway
+        .post(
+            &anonymous,
+            "/admin/login",
+            &[("csrf", &token), ("key", "mcpadm_guessed")],
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert!(page.contains("That admin key is not valid"), "{page}");
+    gateway.audited("refused_admin_key").await;
+
+    // A sign-in form posted from a browser that never loaded it (no sign-in cookie).
+    let (admin, key) = gateway.store.create_admin_key("ops").await.unwrap();
+    let (status, _, _) = gateway
+        .post(
+            &browser(),
+            "/admin/login",
+            &[("csrf", &token), ("key", key.expose_secret())],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let (_, login) = gateway.page(&anonymous, "/admin/login").await;
+    let (status, location, _) = gateway
+        .post(
+            &anonymous,
+            "/admin/login",
+            &[("csrf", &form_token(&login)), ("key", key.expose_secret())],
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/admin")));
+    let (status, page) = gateway.page(&anonymous, "/admin").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Add an Auth0 tenant"));
+
+    // Revoking the admin key signs its browsers out at once.
+    assert!(gateway.store.revoke_admin_key(&admin.id).await.unwrap());
+    let response = anonymous.get(gateway.url("/admin")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+}
+
+#[tokio::test]
+async fn save_explains_each_mistake_in_words_and_stores_nothing() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    let good = tenant_form(&csrf, "acme");
+    let machine = with(&good, "grant", "client_credentials");
+    let machine = with(&machine, "operators", "admin@example.com");
+
+    // What the operator got wrong, the form as posted, and what the page must say.
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "empty domain",
+            with(&good, "domain", " "),
+            "Enter your tenant's domain",
+        ),
+        (
+            "a custom domain",
+            with(&good, "domain", "login.example.com"),
+            "If this is a custom domain, enter the tenant's own Auth0 domain",
+        ),
+        (
+            "the Dashboard's home page",
+            with(&good, "domain", "https://manage.auth0.com/dashboard/"),
+            "That is an address in the Auth0 Dashboard, but not of a tenant",
+        ),
+        (
+            "a domain nothing answers at",
+            with(&good, "domain", SILENT_DOMAIN),
+            "No Auth0 tenant answers at nobody-home.eu.auth0.com",
+        ),
+        (
+            "a server that is not Auth0",
+            with(&good, "domain", NOT_AUTH0_DOMAIN),
+            "answered, but not as an Auth0 tenant",
+        ),
+        (
+            "a client ID the tenant does not have",
+            with(&good, "client_id", "no-such-app"),
+            "has no application with client ID no-such-app",
+        ),
+        (
+            "an application without the gateway's callback URL",
+            with(&good, "client_id", "no-callback"),
+            "add http://127.0.0.1:",
+        ),
+        (
+            "a wrong secret",
+            with(&good, "client_secret", "not-the-secret"),
+            "Auth0 did not accept the client secret",
+        ),
+        (
+            "no secret",
+            with(&good, "client_secret", ""),
+            "Enter the application",
+        ),
+        (
+            "machine token without Management API access",
+            with(&machine, "client_id", "no-m2m"),
+            "not authorized to call the Auth0 Management API",
+        ),
+        (
+            "machine token with nobody allowed to connect",
+            with(&machine, "operators", ""),
+            "list who may connect",
+        ),
+        (
+            "a bad name",
+            with(&good, "name", "Acme Corp"),
+            "lowercase letters",
+        ),
+        (
+            "an unknown scope",
+            with(&good, "scopes", "write:everything"),
+            "not a scope",
+        ),
+    ];
+    for (what, fields, expected) in cases {
+        let (status, _, page) = gateway.post(&browser, "/admin/tenants", &fields).await;
+        assert_eq!(status, 422, "{what}");
+        assert!(
+            page.contains(&html_escape::encode_text(expected).to_string()),
+            "{what}: expected “{expected}” in\n{page}"
+        );
+        assert!(page.contains("Not saved."), "{what}");
+        // Whatever was typed, the secret is never rendered back.
+        assert!(
+            !page.contains(SECRET) && !page.contains("not-the-secret"),
+            "{what}"
+        );
+    }
+    assert!(gateway.store.list_tenants().await.unwrap().is_empty());
+    assert!(gateway.tenants.is_empty());
+}
+
+#[tokio::test]
+async fn a_saved_tenant_is_served_at_once_with_its_secret_sealed() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+
+    // The Dashboard address the operator is looking at names the tenant.
+    let dashboard = format!(
+        "https://manage.auth0.com/dashboard/{}/{}/applications",
+        DOMAIN.split('.').nth(1).unwrap(),
+        DOMAIN.split('.').next().unwrap()
+    );
+    let fields = with(&tenant_form(&csrf, "acme"), "domain", &dashboard);
+    let (status, location, _) = gateway.post(&browser, "/admin/tenants", &fields).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/admin/tenants/acme?saved=1"))
+    );
+
+    let stored = gateway.store.stored_tenant("acme").await.unwrap().unwrap();
+    assert_eq!(stored.domain, DOMAIN);
+    assert_eq!(stored.client_secret.expose_secret(), SECRET);
+    assert_eq!(stored.grant, GrantMode::AuthorizationCode);
+    assert!(
+        stored.scopes.contains(Scope::Openid),
+        "openid is always kept"
+    );
+    assert!(stored.scopes.contains(Scope::CreateUsers));
+    assert!(!stored.scopes.contains(Scope::DeleteUsers));
+    assert!(
+        !world
+            .store_bytes()
+            .windows(SECRET.len())
+            .any(|w| w == SECRET.as_bytes()),
+        "the client secret is sealed at rest"
+    );
+    let (status, page) = gateway.page(&browser, "/admin/tenants/acme?saved=1").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Auth0 accepted the application"));
+    assert!(!page.contains(SECRET));
+
+    // Served now: a user connects through it and the key lists the ticked scopes' tools.
+    assert!(gateway.tenants.contains("acme"));
+    let (status, connected) =
+        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    assert_eq!(status, 200, "{connected}");
+    let tools: Vec<&str> = connected["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(tools.contains(&"auth0_create_user") && tools.contains(&"auth0_list_roles"));
+    assert!(!tools.contains(&"auth0_delete_user"));
+
+    // Editing with the secret left empty keeps it; the version moves so replicas rebuild.
+    let edit = with(&tenant_form(&csrf, "acme"), "client_secret", "");
+    let mut edit = with(&edit, "editing", "acme");
+    edit.push(("scopes", "delete:users"));
+    let (status, _, page) = gateway.post(&browser, "/admin/tenants", &edit).await;
+    assert_eq!(status, 303, "{page}");
+    let edited = gateway.store.stored_tenant("acme").await.unwrap().unwrap();
+    assert_eq!(edited.version, stored.version + 1);
+    assert_eq!(edited.client_secret.expose_secret(), SECRET);
+    assert!(
+        gateway
+            .tenants
+            .get("acme")
+            .unwrap()
+            .settings
+            .scopes
+            .contains(Scope::DeleteUsers)
+    );
+
+    // Adding a second tenant under the same name is refused (edit it instead).
+    let (status, _, page) = gateway
+        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "acme"))
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("already exists"));
+}
+
+#[tokio::test]
+async fn a_machine_token_missing_selected_scopes_is_saved_with_a_warning() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    let fields = with(&tenant_form(&csrf, "ops"), "grant", "client_credentials");
+    let fields = with(&fields, "operators", "admin@example.com\n@example.org");
+    let fields = with(&fields, "client_id", "narrow-m2m");
+    let (status, location, _) = gateway.post(&browser, "/admin/tenants", &fields).await;
+    assert_eq!(status, 303);
+    let location = location.unwrap();
+    assert!(
+        location.contains("missing=create:users+read:roles"),
+        "{location}"
+    );
+    let (_, page) = gateway.page(&browser, &location).await;
+    assert!(
+        page.contains("was not granted create:users, read:roles"),
+        "{page}"
+    );
+    let stored = gateway.store.stored_tenant("ops").await.unwrap().unwrap();
+    assert_eq!(stored.operators, ["admin@example.com", "@example.org"]);
+}
+
+#[tokio::test]
+async fn another_replica_serves_a_portal_tenant_within_one_sync() {
+    let world = world().await;
+    let a = world.gateway(&[]).await;
+    let (browser, csrf) = a.signed_in().await;
+    let (status, _, _) = a
+        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "acme"))
+        .await;
+    assert_eq!(status, 303);
+
+    // Replica B: its own registry over the same store.
+    let b_tenants = Arc::new(Tenants::new());
+    let b = TenantDirectory::new(
+        b_tenants.clone(),
+        "http://127.0.0.1:1/".parse().unwrap(),
+        world.open_store().await,
+        world.upstream.clone(),
+    );
+    b.sync().await.unwrap();
+    let served = b_tenants.get("acme").expect("replica B serves the tenant");
+    assert_eq!(served.settings.domain, DOMAIN);
+    assert!(!served.settings.scopes.contains(Scope::DeleteUsers));
+
+    // An edit on A reaches B at its next sync.
+    let mut edit = with(&tenant_form(&csrf, "acme"), "editing", "acme");
+    edit.push(("scopes", "delete:users"));
+    let (status, _, _) = a.post(&browser, "/admin/tenants", &edit).await;
+    assert_eq!(status, 303);
+    b.sync().await.unwrap();
+    assert!(
+        b_tenants
+            .get("acme")
+            .unwrap()
+            .settings
+            .scopes
+            .contains(Scope::DeleteUsers)
+    );
+}
+
+#[tokio::test]
+async fn gateway_toml_tenants_are_shown_but_not_changed() {
+    let world = world().await;
+    let gateway = world.gateway(&["prod"]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    let (status, page) = gateway.page(&browser, "/admin").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("gateway.toml"));
+    let (status, page) = gateway.page(&browser, "/admin/tenants/prod").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("from gateway.toml (read-only here)"));
+    let (status, _) = gateway.page(&browser, "/admin/tenants/prod/edit").await;
+    assert_eq!(status, 404);
+    let (status, _, page) = gateway
+        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "prod"))
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("gateway.toml already has a tenant named prod"));
+    let mut edit = tenant_form(&csrf, "prod");
+    edit.push(("editing", "prod"));
+    let (status, _, _) = gateway.post(&browser, "/admin/tenants", &edit).await;
+    assert_eq!(status, 422);
+    assert!(gateway.store.list_tenants().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn forms_without_their_token_or_from_another_site_change_nothing() {
+    let world = world().await;
+    let gateway = world.gateway(&["prod"]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+
+    let no_token: Vec<_> = tenant_form(&csrf, "acme")
+        .into_iter()
+        .filter(|(k, _)| *k != "csrf")
+        .collect();
+    let (status, _, page) = gateway.post(&browser, "/admin/tenants", &no_token).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("This form was refused"));
+    let zeros = "0".repeat(64);
+    let wrong = with(&no_token, "csrf", &zeros);
+    let (status, _, _) = gateway.post(&browser, "/admin/tenants", &wrong).await;
+    assert_eq!(status, 403);
+    gateway.audited("refused_csrf").await;
+
+    // Right token, but the browser says the form came from another site.
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(tenant_form(&csrf, "acme"))
+        .finish();
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let response = browser
+            .post(gateway.url("/admin/tenants"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(header, value)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{header}: {value}");
+    }
+
+    // Another signed-in operator's token is not this session's.
+    let (_, other_csrf) = gateway.signed_in().await;
+    let (status, _, _) = gateway
+        .post(
+            &browser,
+            "/admin/tenants",
+            &tenant_form(&other_csrf, "acme"),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let (status, _, _) = gateway
+        .post(
+            &browser,
+            "/admin/tenants/prod/keys",
+            &[("name", "sneaky"), ("connection", "")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert!(gateway.store.list_tenants().await.unwrap().is_empty());
+    assert!(gateway.store.list_keys(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn keys_made_in_the_portal_act_as_their_connection_until_revoked() {
+    let world = world().await;
+    let gateway = world.gateway(&["prod"]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    let (status, connected) =
+        get_json(&common::connect::browser(), &gateway.url("/connect/prod")).await;
+    assert_eq!(status, 200, "{connected}");
+    let connection = connected["connection_id"].as_str().unwrap();
+
+    // With users' own tokens a key must act as a connected user.
+    let (status, _, page) = gateway
+        .post(
+            &browser,
+            "/admin/tenants/prod/keys",
+            &[("csrf", &csrf), ("name", "agent"), ("connection", "")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("a key must act as a connected user"));
+
+    let (status, _, page) = gateway
+        .post(
+            &browser,
+            "/admin/tenants/prod/keys",
+            &[
+                ("csrf", &csrf),
+                ("name", "support agent"),
+                ("connection", connection),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("shown only this once"));
+    let at = page.find("mcpgw_").unwrap();
+    let key: String = page[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let record = gateway
+        .store
+        .list_keys(Some("prod"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.name == "support agent")
+        .unwrap();
+    assert_eq!(record.connection_id.as_deref(), Some(connection));
+
+    let list_tools = || async {
+        reqwest::Client::new()
+            .post(gateway.url("/mcp"))
+            .bearer_auth(&key)
+            .header("accept", "application/json, text/event-stream")
+            .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(list_tools().await, 200);
+
+    // The key page is not shown again: the tenant page lists only its prefix.
+    let (_, tenant_page) = gateway.page(&browser, "/admin/tenants/prod").await;
+    assert!(!tenant_page.contains(&key));
+    assert!(tenant_page.contains(&record.prefix));
+
+    let (status, location, _) = gateway
+        .post(
+            &browser,
+            &format!("/admin/tenants/prod/keys/{}/revoke", record.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/admin/tenants/prod?revoked={}", record.id).as_str())
+    );
+    assert_eq!(list_tools().await, 401);
+}
+
+#[tokio::test]
+async fn rekey_reseals_portal_tenants_secrets() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    let (status, _, _) = gateway
+        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "acme"))
+        .await;
+    assert_eq!(status, 303);
+    let new_key = TokenCipher::generate_key();
+    let moved = gateway
+        .store
+        .rekey(&TokenCipher::from_base64(&new_key).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(moved.secrets, 1);
+    let reopened = mcp_gateway::store::Store::open_with_key(
+        &format!("sqlite://{}", world.dir.path().join("gateway.db").display()),
+        TokenCipher::from_base64(&new_key).unwrap(),
+    )
+    .await
+    .unwrap();
+    let stored = reopened.stored_tenant("acme").await.unwrap().unwrap();
+    assert_eq!(stored.client_secret.expose_secret(), SECRET);
+}
