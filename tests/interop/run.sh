@@ -12,6 +12,8 @@
 #                    conformance-expected-failures.yml
 #   deploy_files     deploy/: Kubernetes manifests validated (kubernetes-validate from PyPI),
 #                    compose file and the configurations it mounts checked
+#   portal_browser   the operator portal in Debian's Chromium, driven by Playwright
+#                    (tests/browser/package.json); screenshots in target/browser-artifacts
 # Usage: tests/interop/run.sh [path/to/mcp-gateway]   (default: target/debug/mcp-gateway)
 # Installs are cached: the venv is kept (INTEROP_VENV), and `npm ci` runs only when a
 # package-lock.json differs from the one node_modules was installed from.
@@ -44,6 +46,7 @@ npm_ci() {
 }
 npm_ci "$here/typescript" || exit 2
 npm_ci "$here/node22" || exit 2
+npm_ci "$root/tests/browser" || exit 2
 
 passed=0 failed=0
 # run_test NAME TIMEOUT_SECONDS COMMAND...: the gateway's path is appended to COMMAND.
@@ -74,5 +77,6 @@ run_test typescript_oauth 60 node "$here/typescript/oauth.mjs"
 run_test inspector_cli 45 "$py" "$here/inspector_cli.py"
 run_test conformance 60 "$py" "$here/conformance.py"
 run_test deploy_files 60 "$py" "$here/deploy_files.py"
+run_test portal_browser 180 node "$root/tests/browser/portal.mjs"
 echo "interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
