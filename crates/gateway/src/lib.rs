@@ -4,6 +4,7 @@ pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod connection_revocation;
 pub mod http;
 pub mod jsonrpc;
 pub mod logging;

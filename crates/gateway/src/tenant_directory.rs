@@ -70,19 +70,19 @@ impl TenantDirectory {
 
     /// The settings a portal-made tenant runs with.
     pub fn settings(&self, stored: &StoredTenant) -> TenantSettings {
-        TenantSettings {
-            name: stored.name.clone(),
-            domain: stored.domain.clone(),
-            base_url: self.upstream.base_url(&stored.domain),
-            client_id: stored.client_id.clone(),
-            client_secret: stored.client_secret.clone(),
-            grant: stored.grant,
-            scopes: stored.scopes,
-            read_only: false,
-            allow: None,
-            deny: vec![],
-            user_policy: operator_policy(&stored.operators, stored.scopes),
+        portal_tenant_settings(stored, &self.upstream)
+    }
+
+    /// Stops serving a portal-made tenant (after it was removed from the store).
+    pub fn forget(&self, name: &str) {
+        if self.configured.contains(name) {
+            return;
         }
+        self.applied
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+        self.tenants.remove(name);
     }
 
     /// Brings the registry up to date with the store: new and edited portal tenants are
@@ -155,6 +155,23 @@ impl TenantDirectory {
                 tracing::warn!(%error, "cannot read the portal's tenants from the store");
             }
         }
+    }
+}
+
+/// The settings a portal-made tenant runs with, its APIs reached through `upstream`.
+pub fn portal_tenant_settings(stored: &StoredTenant, upstream: &Upstream) -> TenantSettings {
+    TenantSettings {
+        name: stored.name.clone(),
+        domain: stored.domain.clone(),
+        base_url: upstream.base_url(&stored.domain),
+        client_id: stored.client_id.clone(),
+        client_secret: stored.client_secret.clone(),
+        grant: stored.grant,
+        scopes: stored.scopes,
+        read_only: false,
+        allow: None,
+        deny: vec![],
+        user_policy: operator_policy(&stored.operators, stored.scopes),
     }
 }
 

@@ -445,20 +445,7 @@ async fn keys_made_in_the_portal_act_as_their_connection_until_revoked() {
         .unwrap();
     assert_eq!(record.connection_id.as_deref(), Some(connection));
 
-    let list_tools = || async {
-        reqwest::Client::new()
-            .post(gateway.url("/mcp"))
-            .bearer_auth(&key)
-            .header("accept", "application/json, text/event-stream")
-            .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    };
-    assert_eq!(list_tools().await, 200);
+    assert_eq!(gateway.initialize_status(&key).await, 200);
 
     // The key page is not shown again: the tenant page lists only its prefix.
     let (_, tenant_page) = gateway.page(&browser, "/admin/tenants/prod").await;
@@ -477,7 +464,7 @@ async fn keys_made_in_the_portal_act_as_their_connection_until_revoked() {
         location.as_deref(),
         Some(format!("/admin/tenants/prod?revoked={}", record.id).as_str())
     );
-    assert_eq!(list_tools().await, 401);
+    assert_eq!(gateway.initialize_status(&key).await, 401);
 }
 
 #[tokio::test]
@@ -504,4 +491,111 @@ async fn rekey_reseals_portal_tenants_secrets() {
     .unwrap();
     let stored = reopened.stored_tenant("acme").await.unwrap().unwrap();
     assert_eq!(stored.client_secret.expose_secret(), SECRET);
+}
+
+#[tokio::test]
+async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    let (status, _, _) = gateway
+        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "acme"))
+        .await;
+    assert_eq!(status, 303);
+
+    // Two connects of the same user are one connection; revoke it from the tenant page.
+    let (status, connected) =
+        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    assert_eq!(status, 200, "{connected}");
+    let connection = connected["connection_id"].as_str().unwrap().to_owned();
+    let key = connected["key"].as_str().unwrap().to_owned();
+    let (status, location, _) = gateway
+        .post(
+            &browser,
+            &format!("/admin/tenants/acme/connections/{connection}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/admin/tenants/acme?revoked_connection={connection}&auth0=revoked").as_str()),
+        "offline_access was ticked, so there was a refresh token to revoke at Auth0"
+    );
+    let record = gateway
+        .store
+        .connection(&connection)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.status, mcp_gateway::store::ConnectionStatus::Revoked);
+    assert_eq!(
+        gateway.initialize_status(&key).await,
+        401,
+        "the connection's key died with it"
+    );
+
+    // Connect again, then remove the tenant: typed confirmation required.
+    let (_, connected) = get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let key = connected["key"].as_str().unwrap().to_owned();
+    assert_eq!(gateway.initialize_status(&key).await, 200);
+    let (status, _, page) = gateway
+        .post(
+            &browser,
+            "/admin/tenants/acme/remove",
+            &[("csrf", &csrf), ("confirm", "acm")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("type its name"));
+    assert!(gateway.tenants.contains("acme"));
+    let (status, location, _) = gateway
+        .post(
+            &browser,
+            "/admin/tenants/acme/remove",
+            &[("csrf", &csrf), ("confirm", "acme")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some("/admin?removed=acme&not_revoked=0")
+    );
+    assert!(!gateway.tenants.contains("acme"));
+    assert!(gateway.store.stored_tenant("acme").await.unwrap().is_none());
+    assert_eq!(gateway.initialize_status(&key).await, 401);
+    assert!(
+        gateway
+            .store
+            .list_keys(Some("acme"))
+            .await
+            .unwrap()
+            .iter()
+            .all(|k| k.revoked_at.is_some())
+    );
+
+    // Another replica drops it at its next sync.
+    let b_tenants = Arc::new(Tenants::new());
+    let b = TenantDirectory::new(
+        b_tenants.clone(),
+        "http://127.0.0.1:1/".parse().unwrap(),
+        world.open_store().await,
+        world.upstream.clone(),
+    );
+    let (status, _, _) = gateway
+        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "beta"))
+        .await;
+    assert_eq!(status, 303);
+    b.sync().await.unwrap();
+    assert!(b_tenants.contains("beta"));
+    let (status, _, _) = gateway
+        .post(
+            &browser,
+            "/admin/tenants/beta/remove",
+            &[("csrf", &csrf), ("confirm", "beta")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    b.sync().await.unwrap();
+    assert!(!b_tenants.contains("beta"));
 }

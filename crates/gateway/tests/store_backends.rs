@@ -452,3 +452,126 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
         assert!(odd.iter().all(|r| r.tenant == "odd"), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_backend() {
+    use mcp_gateway::store::{AdminSecret, StoredTenant};
+    let key = TokenCipher::generate_key();
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open_with_key(&url, cipher(&key)).await.unwrap();
+        let mut tenant = StoredTenant {
+            name: "acme".into(),
+            domain: "acme.eu.auth0.com".into(),
+            client_id: "app".into(),
+            client_secret: gw_oauth::ClientSecret::new("the-secret"),
+            grant: GrantMode::ClientCredentials,
+            scopes: ScopeSet::parse_list("openid,read:users").unwrap(),
+            operators: vec!["ops@example.com".into(), "@example.org".into()],
+            version: 0,
+            updated_at: 0,
+        };
+        assert_eq!(store.save_tenant(&tenant).await.unwrap(), 1, "{backend}");
+        tenant.client_id = "app-2".into();
+        assert_eq!(store.save_tenant(&tenant).await.unwrap(), 2, "{backend}");
+        let read = store.stored_tenant("acme").await.unwrap().unwrap();
+        assert_eq!(read.client_id, "app-2", "{backend}");
+        assert_eq!(
+            read.client_secret.expose_secret(),
+            "the-secret",
+            "{backend}"
+        );
+        assert_eq!(read.grant, GrantMode::ClientCredentials, "{backend}");
+        assert_eq!(read.scopes, tenant.scopes, "{backend}");
+        assert_eq!(read.operators, tenant.operators, "{backend}");
+        assert_eq!(
+            store.tenant_versions().await.unwrap(),
+            [("acme".to_owned(), 2)],
+            "{backend}"
+        );
+        assert_eq!(store.list_tenants().await.unwrap().len(), 1, "{backend}");
+        // Another key cannot open the secret (and the store refuses it at open anyway).
+        assert!(matches!(
+            Store::open_with_key(&url, cipher(&TokenCipher::generate_key())).await,
+            Err(StoreError::WrongKey)
+        ));
+
+        let (admin, admin_key) = store.create_admin_key("ops").await.unwrap();
+        assert!(
+            store
+                .open_admin_session(&AdminSecret::from_presented("mcpadm_wrong"))
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}"
+        );
+        let session = store.open_admin_session(&admin_key).await.unwrap().unwrap();
+        assert_eq!(
+            store
+                .admin_session(&session)
+                .await
+                .unwrap()
+                .unwrap()
+                .admin_name,
+            "ops",
+            "{backend}"
+        );
+        store.close_admin_session(&session).await.unwrap();
+        assert!(
+            store.admin_session(&session).await.unwrap().is_none(),
+            "{backend}"
+        );
+        let session = store.open_admin_session(&admin_key).await.unwrap().unwrap();
+        assert!(
+            store.revoke_admin_key(&admin.id).await.unwrap(),
+            "{backend}"
+        );
+        assert!(
+            store.admin_session(&session).await.unwrap().is_none(),
+            "{backend}"
+        );
+        assert!(
+            store
+                .open_admin_session(&admin_key)
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}"
+        );
+
+        let call = |at_ms: i64, principal: &str, outcome: &str| gw_mcp::AuditRecord {
+            at_ms,
+            tenant: "acme".into(),
+            principal: principal.into(),
+            tool: "auth0_list_users".into(),
+            outcome: outcome.into(),
+            upstream_status: None,
+            upstream_request_id: None,
+            latency_ms: 3,
+        };
+        store
+            .append_audit(&[
+                call(1_000, "ops@example.com (con_1)", "ok"),
+                call(2_000, "ops@example.com (con_1)", "upstream"),
+                call(3_000, "key `bot` (key_1)", "ok"),
+                call(4_000, "ops@example.com (con_1)", "refused_session"),
+            ])
+            .await
+            .unwrap();
+        let recent = store.recent_audit("acme", 2).await.unwrap();
+        assert_eq!(
+            recent.iter().map(|r| r.at_ms).collect::<Vec<_>>(),
+            [4_000, 3_000],
+            "{backend}"
+        );
+        assert_eq!(
+            store.last_call_by("acme", "(con_1)").await.unwrap(),
+            Some(2_000),
+            "{backend}: refusals are not uses"
+        );
+        assert_eq!(
+            store.last_call_by("acme", "(con_2)").await.unwrap(),
+            None,
+            "{backend}"
+        );
+    }
+}

@@ -6,7 +6,9 @@ use anyhow::Context;
 
 use crate::cli::ConnectionsCommand;
 use crate::config::Config;
+use crate::connection_revocation::{AtAuth0, REVOKE_BY_HAND, revoke_connection};
 use crate::store::{ConnectionStatus, unix_now};
+use crate::tenant_directory::{Upstream, portal_tenant_settings};
 
 pub(super) async fn execute(command: ConnectionsCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -47,7 +49,21 @@ pub(super) async fn execute(command: ConnectionsCommand) -> anyhow::Result<ExitC
                 .connection(&id)
                 .await?
                 .with_context(|| format!("no connection `{id}`"))?;
-            let Some(refresh_token) = store.revoke_connection(&id).await? else {
+            // The tenant's settings, from gateway.toml or from the portal.
+            let tenant = match config.tenant(&record.tenant) {
+                Some(settings) => Some(settings.clone()),
+                None if store.can_hold_tokens() => store
+                    .stored_tenant(&record.tenant)
+                    .await?
+                    .map(|stored| portal_tenant_settings(&stored, &Upstream::Auth0)),
+                None => None,
+            };
+            let http = gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30));
+            let callback =
+                gw_mcp::tenant_runtime::join(&config.server.public_url, "integration-callback");
+            let Some(at_auth0) =
+                revoke_connection(&store, tenant.as_ref(), &http, callback, &id).await?
+            else {
                 println!("Connection {id} was already revoked.");
                 return Ok(ExitCode::SUCCESS);
             };
@@ -55,29 +71,15 @@ pub(super) async fn execute(command: ConnectionsCommand) -> anyhow::Result<ExitC
                 "Revoked connection {id} ({}); its access keys no longer work.",
                 record.display_name()
             );
-            let Some(refresh_token) = refresh_token else {
-                return Ok(ExitCode::SUCCESS);
-            };
-            let tenant = config.tenant(&record.tenant).with_context(|| {
-                format!(
-                    "tenant `{}` is no longer configured, so its refresh token could not be revoked at Auth0",
-                    record.tenant
-                )
-            })?;
-            let http = gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30));
-            let callback =
-                gw_mcp::tenant_runtime::join(&config.server.public_url, "integration-callback");
-            match gw_oauth::UserFlow::new(tenant, &http, callback)
-                .revoke(&refresh_token)
-                .await
-            {
-                Ok(()) => {
+            match at_auth0 {
+                AtAuth0::NothingToRevoke => Ok(ExitCode::SUCCESS),
+                AtAuth0::Revoked => {
                     println!("Revoked its refresh token at Auth0.");
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(error) => {
+                AtAuth0::Failed(why) => {
                     eprintln!(
-                        "The gateway no longer uses the connection, but revoking its refresh token at Auth0 failed: {error}. Revoke the user's grant in the Auth0 dashboard (Users → the user → Authorized Applications)."
+                        "The gateway no longer uses the connection, but revoking its refresh token at Auth0 failed: {why}. {REVOKE_BY_HAND}"
                     );
                     Ok(ExitCode::FAILURE)
                 }

@@ -58,6 +58,43 @@ impl Store {
         Ok(version)
     }
 
+    /// Removes a portal-made tenant: its row, and with it every access key and connection of the
+    /// tenant (keys revoked, connections revoked with their tokens erased), in one transaction.
+    /// `false` when there was no such tenant.
+    pub async fn delete_tenant(&self, name: &str) -> Result<bool, StoreError> {
+        let now = unix_now();
+        let mut tx = self.pool().begin().await?;
+        let deleted = sqlx::query("DELETE FROM tenants WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE access_keys SET revoked_at = $1 WHERE tenant = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE connections SET status = 'revoked', status_reason = 'tenant removed', access_token = NULL, refresh_token = NULL, updated_at = $1 WHERE tenant = $2 AND status <> 'revoked'",
+        )
+        .bind(now)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM pending_authorizations WHERE tenant = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.credentials_changed();
+        Ok(true)
+    }
+
     /// Every portal-made tenant, by name.
     pub async fn list_tenants(&self) -> Result<Vec<StoredTenant>, StoreError> {
         let rows = sqlx::query("SELECT * FROM tenants ORDER BY name")

@@ -289,6 +289,21 @@ impl PortalGateway {
         (browser, token)
     }
 
+    /// The status of an MCP `initialize` sent to `/mcp` with `key`: 200 while the key works.
+    pub async fn initialize_status(&self, key: &str) -> u16 {
+        reqwest::Client::new()
+            .post(self.url("/mcp"))
+            .bearer_auth(key)
+            .header("accept", "application/json, text/event-stream")
+            .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// Waits (audit rows are written ~100 ms behind) for a refusal with `outcome`.
     pub async fn audited(&self, outcome: &str) -> gw_mcp::AuditRecord {
         for _ in 0..50 {

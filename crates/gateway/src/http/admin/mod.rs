@@ -4,6 +4,7 @@
 
 mod layout;
 mod login;
+mod removals;
 mod session;
 mod tenant_form;
 mod tenant_page;
@@ -41,6 +42,14 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/tenants/{name}/edit", get(tenant_form::edit))
         .route("/admin/tenants/{name}/keys", post(tenant_page::create_key))
         .route(
+            "/admin/tenants/{name}/remove",
+            post(removals::remove_tenant),
+        )
+        .route(
+            "/admin/tenants/{name}/connections/{id}/revoke",
+            post(removals::revoke_user),
+        )
+        .route(
             "/admin/tenants/{name}/keys/{id}/revoke",
             post(tenant_page::revoke_key),
         )
@@ -54,7 +63,17 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
 }
 
 /// The list of tenants.
-async fn overview(State(state): State<AppState>, operator: Operator) -> Response {
+#[derive(serde::Deserialize, Default)]
+struct OverviewFlash {
+    removed: Option<String>,
+    not_revoked: Option<usize>,
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    operator: Operator,
+    axum::extract::Query(flash): axum::extract::Query<OverviewFlash>,
+) -> Response {
     let configured = |name: &str| {
         state
             .portal
@@ -68,6 +87,24 @@ async fn overview(State(state): State<AppState>, operator: Operator) -> Response
     let mut body = String::from(
         "<h1>Tenants</h1><p class=\"lead\">Each Auth0 tenant this gateway serves. Add one to let agents manage its users, organizations, roles, logs and applications.</p>",
     );
+    if let Some(removed) = &flash.removed {
+        body.push_str(&notice(
+            "ok",
+            &format!(
+                "<p>Tenant <code>{}</code> is removed: it is no longer served, and its keys and connections are revoked.</p>",
+                esc(removed)
+            ),
+        ));
+        if let Some(n) = flash.not_revoked.filter(|n| *n > 0) {
+            body.push_str(&notice(
+                "warn",
+                &format!(
+                    "<p>{n} user grant(s) could not be revoked at Auth0. {}</p>",
+                    esc(crate::connection_revocation::REVOKE_BY_HAND)
+                ),
+            ));
+        }
+    }
     if !state.store.can_hold_tokens() {
         body.push_str(&notice(
             "warn",

@@ -267,6 +267,17 @@ fn render(
         "<div class=\"actions\"><button type=\"submit\">Save and check with Auth0</button><a href=\"/admin\">Cancel</a></div>\
          <p class=\"hint\">Saving first asks the tenant whether the domain, client ID, secret and callback URL work; nothing is stored unless they do.</p></form>",
     );
+    if fields.editing {
+        body.push_str(&format!(
+            "<h2>Remove this tenant</h2><p>The gateway stops serving it at once; its access keys and connections are revoked, and connected users' refresh tokens are revoked at Auth0. The application in Auth0 is left as it is.</p>\
+             <form method=\"post\" action=\"/admin/tenants/{n}/remove\">{}\
+             <label for=\"confirm\">Type <code>{name}</code> to confirm</label><input id=\"confirm\" name=\"confirm\" type=\"text\" autocomplete=\"off\" spellcheck=\"false\">\
+             <div class=\"actions\"><button class=\"danger\" type=\"submit\">Remove {name}</button></div></form>",
+            csrf_field(&operator.csrf),
+            n = attr(&fields.name),
+            name = esc(&fields.name),
+        ));
+    }
     layout::page(status, &title, &operator.frame(), &body)
 }
 

@@ -20,6 +20,8 @@ pub(super) struct Flash {
     saved: Option<String>,
     missing: Option<String>,
     revoked: Option<String>,
+    revoked_connection: Option<String>,
+    auth0: Option<String>,
 }
 
 /// The tools a tenant offers to a holder of `scopes`.
@@ -108,6 +110,30 @@ pub(super) async fn show(
         ));
     }
 
+    if let Some(id) = &flash.revoked_connection {
+        body.push_str(&notice(
+            "ok",
+            &format!(
+                "<p>Connection <code>{}</code> is revoked: the gateway erased its tokens and its keys no longer work.</p>",
+                esc(id)
+            ),
+        ));
+        match flash.auth0.as_deref() {
+            Some("revoked") => body.push_str(&notice(
+                "ok",
+                "<p>Its refresh token was revoked at Auth0 too.</p>",
+            )),
+            Some("failed") => body.push_str(&notice(
+                "warn",
+                &format!(
+                    "<p>Auth0 could not be asked to revoke its refresh token. {}</p>",
+                    esc(crate::connection_revocation::REVOKE_BY_HAND)
+                ),
+            )),
+            _ => {}
+        }
+    }
+
     // Connect.
     let connect = state.public_link(&format!("connect/{name}"));
     body.push_str(&format!(
@@ -155,12 +181,12 @@ pub(super) async fn show(
     if connections.is_empty() {
         body.push_str("<p>Nobody has connected yet.</p>");
     } else {
-        body.push_str("<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">User</th><th scope=\"col\">Status</th><th scope=\"col\">Granted scopes</th><th scope=\"col\">Tools</th><th scope=\"col\">Last used</th><th scope=\"col\" class=\"optional\">Connected</th></tr></thead><tbody>");
+        body.push_str("<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">User</th><th scope=\"col\">Status</th><th scope=\"col\">Granted scopes</th><th scope=\"col\">Tools</th><th scope=\"col\">Last used</th><th scope=\"col\" class=\"optional\">Connected</th><th scope=\"col\"><span class=\"skip\">Actions</span></th></tr></thead><tbody>");
         for connection in &connections {
             let principal = crate::runtime::connection_principal(settings, connection);
             let tools = tools_for(settings, principal.scopes);
             body.push_str(&format!(
-                "<tr><td>{}<br><code class=\"hint\">{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"optional\">{}</td></tr>",
+                "<tr><td>{}<br><code class=\"hint\">{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"optional\">{}</td><td>{}</td></tr>",
                 esc(connection.display_name()),
                 esc(&connection.id),
                 status_badge(connection),
@@ -170,6 +196,7 @@ pub(super) async fn show(
                     .get(&connection.id)
                     .map_or("never".to_owned(), |at| ago(*at)),
                 ago(connection.created_at * 1000),
+                revoke_connection_button(&operator, &name, connection),
             ));
         }
         body.push_str("</tbody></table></div>");
@@ -234,6 +261,20 @@ pub(super) async fn show(
         body.push_str("</tbody></table></div>");
     }
     layout::page(StatusCode::OK, &name, &operator.frame(), &body)
+}
+
+fn revoke_connection_button(operator: &Operator, tenant: &str, c: &ConnectionRecord) -> String {
+    if c.status == ConnectionStatus::Revoked {
+        return String::new();
+    }
+    format!(
+        "<form class=\"inline\" method=\"post\" action=\"/admin/tenants/{}/connections/{}/revoke\">{}\
+         <button class=\"danger\" type=\"submit\" aria-label=\"Revoke the connection of {}\">Revoke</button></form>",
+        attr(tenant),
+        attr(&c.id),
+        csrf_field(&operator.csrf),
+        attr(c.display_name()),
+    )
 }
 
 fn status_badge(connection: &ConnectionRecord) -> String {
