@@ -132,6 +132,11 @@ async fn save_explains_each_mistake_in_words_and_stores_nothing() {
             "not authorized to call the Auth0 Management API",
         ),
         (
+            "machine token without the Client Credentials grant",
+            with(&machine, "client_id", "no-cc"),
+            "tick Client Credentials",
+        ),
+        (
             "machine token with nobody allowed to connect",
             with(&machine, "operators", ""),
             "list who may connect",
@@ -598,4 +603,25 @@ async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
     assert_eq!(status, 303);
     b.sync().await.unwrap();
     assert!(!b_tenants.contains("beta"));
+}
+
+#[tokio::test]
+async fn users_own_tokens_need_no_client_credentials_grant() {
+    // With users' own tokens the machine token is never used: an application without the
+    // Client Credentials grant (Auth0 checked its secret first) or without a Management API
+    // grant is fine.
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    for (name, client) in [("one", "no-cc"), ("two", "no-m2m")] {
+        let fields = with(&tenant_form(&csrf, name), "client_id", client);
+        let (status, _, page) = gateway.post(&browser, "/admin/tenants", &fields).await;
+        assert_eq!(status, 303, "{client}: {page}");
+    }
+    // But the secret is still checked.
+    let fields = with(&tenant_form(&csrf, "three"), "client_id", "no-cc");
+    let fields = with(&fields, "client_secret", "wrong");
+    let (status, _, page) = gateway.post(&browser, "/admin/tenants", &fields).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Auth0 did not accept the client secret"));
 }

@@ -36,6 +36,19 @@ fn handle(
     let grant_type = require(&params, "grant_type")?.to_owned();
     let creds = presented(headers, &params)?;
     let client = authenticate(&shared.tenant(), &creds)?;
+    // Auth0 checks the client first, then whether its application may use the grant (the
+    // Grant Types under its Advanced Settings).
+    if matches!(
+        grant_type.as_str(),
+        "authorization_code" | "refresh_token" | "client_credentials"
+    ) && !client.allows_grant(&grant_type)
+    {
+        return Err(OAuthError::new(
+            StatusCode::FORBIDDEN,
+            "unauthorized_client",
+            format!("Grant type '{grant_type}' not allowed for the client."),
+        ));
+    }
     match grant_type.as_str() {
         "authorization_code" => grant_code::exchange(shared, &client, &params),
         "refresh_token" => grant_refresh::exchange(shared, &client, &params),

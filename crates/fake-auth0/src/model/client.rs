@@ -49,6 +49,15 @@ impl Client {
             .unwrap_or_default()
     }
 
+    /// Whether the application's `grant_types` include `grant` (absent: Auth0's defaults for a
+    /// Regular Web Application, which include every grant the fake serves).
+    pub(crate) fn allows_grant(&self, grant: &str) -> bool {
+        match self.doc.get("grant_types").and_then(Value::as_array) {
+            Some(grants) => grants.iter().any(|g| g.as_str() == Some(grant)),
+            None => true,
+        }
+    }
+
     fn str(&self, key: &str) -> Option<&str> {
         self.doc.get(key).and_then(Value::as_str)
     }

@@ -59,6 +59,12 @@ pub async fn world() -> PortalWorld {
             ),
             // Not authorized for the Management API (no client grant).
             app("no-m2m", fake_auth0::default_callbacks(), vec![]),
+            // Client Credentials unticked under Grant Types (patched below).
+            app(
+                "no-cc",
+                fake_auth0::default_callbacks(),
+                fake_auth0::all_management_scopes(),
+            ),
             // A client grant with one scope.
             app(
                 "narrow-m2m",
@@ -72,6 +78,7 @@ pub async fn world() -> PortalWorld {
         .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
         .await
         .unwrap();
+    untick_client_credentials(&fake.base_url, "no-cc").await;
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap()
@@ -100,6 +107,33 @@ pub async fn world() -> PortalWorld {
         upstream,
         _not_auth0: not_auth0,
     }
+}
+
+/// What an operator does under Advanced Settings → Grant Types, through the Management API.
+async fn untick_client_credentials(base_url: &str, client_id: &str) {
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{base_url}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "portal-app"),
+            ("client_secret", SECRET),
+            ("audience", &format!("https://{DOMAIN}/api/v2/")),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let patched = http
+        .patch(format!("{base_url}/api/v2/clients/{client_id}"))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .json(&serde_json::json!({"grant_types": ["authorization_code", "refresh_token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
 }
 
 pub struct PortalGateway {
