@@ -39,6 +39,9 @@ pub struct RawServer {
     pub stateless: Option<bool>,
     /// Extra `Host` values to accept besides public_url's host and loopback (DNS-rebinding protection).
     pub allowed_hosts: Option<Vec<String>>,
+    /// Serve the operator portal at /admin (default true; nobody can sign in until an admin key
+    /// is made with `mcp-gateway admin create-key`).
+    pub portal: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -133,6 +136,7 @@ pub struct ServerSettings {
     pub public_url: Url,
     pub stateless: bool,
     pub allowed_hosts: Vec<String>,
+    pub portal: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -318,6 +322,7 @@ impl Checker<'_> {
             public_url,
             stateless: raw.stateless.unwrap_or(false),
             allowed_hosts: raw.allowed_hosts.unwrap_or_default(),
+            portal: raw.portal.unwrap_or(true),
         })
     }
 

@@ -625,3 +625,80 @@ async fn users_own_tokens_need_no_client_credentials_grant() {
     assert_eq!(status, 422);
     assert!(page.contains("Auth0 did not accept the client secret"));
 }
+
+#[tokio::test]
+async fn serve_has_the_portal_and_the_cli_makes_and_revokes_admin_keys() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tenant = common::serve::served_tenant("").await;
+    let (status, out) = tenant.run(&["admin", "create-key", "--name", "Jo"]).await;
+    assert!(status.success(), "{out}");
+    let key = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Admin key: "))
+        .expect("create-key prints the key")
+        .to_owned();
+    assert!(key.starts_with("mcpadm_"));
+    let id = out
+        .split_whitespace()
+        .find(|w| w.starts_with("adm_"))
+        .unwrap()
+        .to_owned();
+    let (_, listed) = tenant.run(&["admin", "list-keys"]).await;
+    assert!(listed.contains(&id) && listed.contains("Jo") && listed.contains("active"));
+    assert!(!listed.contains(&key), "list-keys never shows a key");
+
+    let (mut child, mcp) = tenant.serve().await;
+    let base = mcp.trim_end_matches("/mcp").to_owned();
+    let sign_in = |key: String| {
+        let base = base.clone();
+        async move {
+            let browser = browser();
+            let login = browser
+                .get(format!("{base}/admin/login"))
+                .send()
+                .await
+                .unwrap();
+            let login = login.text().await.unwrap();
+            let response = browser
+                .post(format!("{base}/admin/login"))
+                .header("origin", &base)
+                .form(&[("csrf", form_token(&login)), ("key", key)])
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), browser)
+        }
+    };
+    let (status, browser) = sign_in(key.clone()).await;
+    assert_eq!(status, 303);
+    let overview = browser
+        .get(format!("{base}/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(overview.contains("/admin/tenants/t"), "{overview}");
+    assert!(
+        overview.contains("no encryption key"),
+        "this store has no key: {overview}"
+    );
+
+    let (status, _) = tenant.run(&["admin", "revoke-key", &id]).await;
+    assert!(status.success());
+    let response = browser.get(format!("{base}/admin")).send().await.unwrap();
+    assert_eq!(response.status(), 303, "the revoked key's session ended");
+    assert_eq!(sign_in(key).await.0, 401);
+    let (status, _) = tenant.run(&["admin", "revoke-key", &id]).await;
+    assert_eq!(status.code(), Some(2), "no active key with that id");
+    child.kill().await.unwrap();
+
+    // `portal = false` serves no /admin at all.
+    let closed = common::serve::served_tenant("portal = false").await;
+    let (mut child, mcp) = closed.serve().await;
+    let base = mcp.trim_end_matches("/mcp");
+    let response = reqwest::get(format!("{base}/admin/login")).await.unwrap();
+    assert_eq!(response.status(), 404);
+    child.kill().await.unwrap();
+}

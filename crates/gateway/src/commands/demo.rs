@@ -215,11 +215,11 @@ async fn serve_http(
         audit: None,
         credentials: Default::default(),
         portal: Some(Arc::new(Portal {
-            directory,
+            directory: directory.clone(),
             demo: true,
         })),
     };
-    super::serve::run(listener, state, false, vec![]).await
+    super::serve::run(listener, state, Some(directory), false, vec![]).await
 }
 
 /// The demo store's encryption key: made on first use in the data directory, readable only by

@@ -60,10 +60,12 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
         credentials: Default::default(),
-        portal: Some(Arc::new(Portal {
-            directory,
-            demo: false,
-        })),
+        portal: config.server.portal.then(|| {
+            Arc::new(Portal {
+                directory: directory.clone(),
+                demo: false,
+            })
+        }),
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -72,6 +74,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     run(
         listener,
         state,
+        Some(directory),
         config.server.stateless,
         config.server.allowed_hosts.clone(),
     )
@@ -100,6 +103,7 @@ const DRAIN: Duration = Duration::from_secs(15);
 pub(crate) async fn run(
     listener: tokio::net::TcpListener,
     mut state: AppState,
+    directory: Option<Arc<TenantDirectory>>,
     stateless: bool,
     allowed_hosts: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
@@ -109,8 +113,8 @@ pub(crate) async fn run(
     state.audit = Some(audit);
     // Tenants saved through another replica's portal appear here within a few seconds.
     let sync_stop = CancellationToken::new();
-    if let Some(portal) = &state.portal {
-        tokio::spawn(portal.directory.clone().keep_in_sync(sync_stop.clone()));
+    if let Some(directory) = &directory {
+        tokio::spawn(directory.clone().keep_in_sync(sync_stop.clone()));
     }
     let sessions = CancellationToken::new();
     let address: SocketAddr = listener.local_addr()?;

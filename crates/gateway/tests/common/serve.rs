@@ -81,6 +81,15 @@ impl ServedTenant {
         command
     }
 
+    /// Runs `mcp-gateway ARGS --config …` to completion; its exit status and stdout.
+    pub async fn run(&self, args: &[&str]) -> (std::process::ExitStatus, String) {
+        let output = self.command(args).output().await.unwrap();
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    }
+
     /// An agent key for tenant `t` with every scope the tenant has, made by `mcp-gateway keys
     /// create`.
     pub async fn create_key(&self) -> String {

@@ -167,11 +167,23 @@ pub(super) async fn same_origin_posts(
     next.run(request).await
 }
 
+/// Same origin: the public URL's, or the one the request itself was sent to (`Host`, which the
+/// host check has already limited to this gateway's names) — an operator may reach the portal
+/// through a port-forward rather than at `public_url`.
 fn from_portal(headers: &HeaderMap, state: &AppState) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let origin_ok = headers
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
-        .is_none_or(|origin| origin == state.public_url.origin().ascii_serialization());
+        .is_none_or(|origin| {
+            origin == state.public_url.origin().ascii_serialization()
+                || host.is_some_and(|host| {
+                    origin
+                        .strip_prefix("https://")
+                        .or_else(|| origin.strip_prefix("http://"))
+                        .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
+                })
+        });
     let site_ok = headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
