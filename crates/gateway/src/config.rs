@@ -515,7 +515,9 @@ impl Checker<'_> {
                     );
                     None
                 }
-                (None, None, Some(domain)) if valid_hostname(domain.trim_start_matches('@')) => {
+                (None, None, Some(domain))
+                    if gw_oauth::is_hostname(domain.trim_start_matches('@')) =>
+                {
                     Some(UserMatch::EmailDomain(
                         domain.trim_start_matches('@').to_owned(),
                     ))
@@ -583,7 +585,7 @@ impl Checker<'_> {
     }
 
     fn domain(&mut self, key: &str, domain: String) -> Option<String> {
-        if valid_hostname(&domain) {
+        if gw_oauth::is_hostname(&domain) {
             Some(domain.to_ascii_lowercase())
         } else {
             self.problem(
@@ -725,20 +727,6 @@ pub(crate) fn valid_tenant_name(name: &str) -> bool {
         && bytes
             .iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
-}
-
-fn valid_hostname(host: &str) -> bool {
-    host.len() <= 253
-        && host.contains('.')
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
 }
 
 pub(crate) fn is_loopback_host(url: &Url) -> bool {

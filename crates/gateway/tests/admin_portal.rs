@@ -6,15 +6,11 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::connect::get_json;
 use common::portal::{
     DOMAIN, NOT_AUTH0_DOMAIN, SECRET, SILENT_DOMAIN, browser, form_token, tenant_form, with, world,
 };
-use gw_mcp::Tenants;
 use gw_oauth::{GrantMode, Scope, TokenCipher};
-use mcp_gateway::tenant_directory::TenantDirectory;
 
 #[tokio::test]
 async fn signing_in_takes_a_valid_admin_key_and_the_sign_in_form_token() {
@@ -287,13 +283,7 @@ async fn another_replica_serves_a_portal_tenant_within_one_sync() {
     assert_eq!(status, 303);
 
     // Replica B: its own registry over the same store.
-    let b_tenants = Arc::new(Tenants::new());
-    let b = TenantDirectory::new(
-        b_tenants.clone(),
-        "http://127.0.0.1:1/".parse().unwrap(),
-        world.open_store().await,
-        world.upstream.clone(),
-    );
+    let (b_tenants, b) = world.replica().await;
     b.sync().await.unwrap();
     let served = b_tenants.get("acme").expect("replica B serves the tenant");
     assert_eq!(served.settings.domain, DOMAIN);
@@ -580,13 +570,7 @@ async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
     );
 
     // Another replica drops it at its next sync.
-    let b_tenants = Arc::new(Tenants::new());
-    let b = TenantDirectory::new(
-        b_tenants.clone(),
-        "http://127.0.0.1:1/".parse().unwrap(),
-        world.open_store().await,
-        world.upstream.clone(),
-    );
+    let (b_tenants, b) = world.replica().await;
     let (status, _, _) = gateway
         .post(&browser, "/admin/tenants", &tenant_form(&csrf, "beta"))
         .await;

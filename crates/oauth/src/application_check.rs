@@ -111,10 +111,7 @@ async fn discovery(http: &OAuthHttp, app: &Application<'_>) -> Result<(), Applic
         .get(endpoint(app, ".well-known/openid-configuration"))
         .send()
         .await
-        .map_err(|error| ApplicationProblem::Unreachable {
-            domain: app.domain.to_owned(),
-            detail: reach_error(&error),
-        })?;
+        .map_err(unreachable(app))?;
     if !response.status().is_success() {
         return Err(not_auth0(format!(
             "answered HTTP {}",
@@ -144,15 +141,12 @@ async fn authorize(http: &OAuthHttp, app: &Application<'_>) -> Result<(), Applic
         .append_pair("scope", "openid")
         .append_pair("prompt", "none")
         .append_pair("state", "mcp-gateway-application-check");
-    let response =
-        http.reqwest()
-            .get(url)
-            .send()
-            .await
-            .map_err(|error| ApplicationProblem::Unreachable {
-                domain: app.domain.to_owned(),
-                detail: reach_error(&error),
-            })?;
+    let response = http
+        .reqwest()
+        .get(url)
+        .send()
+        .await
+        .map_err(unreachable(app))?;
     let status = response.status();
     if status.is_redirection() {
         let location = response
@@ -232,10 +226,7 @@ async fn client_credentials(
         ])
         .send()
         .await
-        .map_err(|error| ApplicationProblem::Unreachable {
-            domain: app.domain.to_owned(),
-            detail: reach_error(&error),
-        })?;
+        .map_err(unreachable(app))?;
     let status = response.status().as_u16();
     if status == 200 {
         // The token itself is dropped: the tenant's runtime asks for its own when it needs one.
@@ -293,12 +284,17 @@ async fn client_credentials(
     }
 }
 
-fn reach_error(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        "the request timed out".to_owned()
-    } else if error.is_connect() {
-        "the name does not resolve or nothing accepts the connection".to_owned()
-    } else {
-        "the request failed".to_owned()
+/// A request that got no answer: the tenant is not there (or not reachable from here).
+fn unreachable(app: &Application<'_>) -> impl Fn(reqwest::Error) -> ApplicationProblem {
+    let domain = app.domain.to_owned();
+    move |error| ApplicationProblem::Unreachable {
+        domain: domain.clone(),
+        detail: if error.is_timeout() {
+            "the request timed out".to_owned()
+        } else if error.is_connect() {
+            "the name does not resolve or nothing accepts the connection".to_owned()
+        } else {
+            "the request failed".to_owned()
+        },
     }
 }

@@ -23,7 +23,7 @@ pub use machine_token::{MachineToken, MachineTokenError, MachineTokenProvider};
 pub use scopes::{Scope, ScopeSet, UnknownScope};
 pub use secret::{AccessToken, ClientSecret};
 pub use tenant::{GrantMode, TenantSettings};
-pub use tenant_domain::{DomainProblem, parse_tenant_domain};
+pub use tenant_domain::{DomainProblem, is_hostname, parse_tenant_domain};
 pub use tool_scopes::{TOOL_SCOPES, required_scopes, tools_unlocked_by};
 pub use user_flow::{AuthorizationStart, FlowError, UserFlow, UserIdentity, UserTokens};
 pub use user_policy::{UserGrant, UserMatch, scopes_for};

@@ -79,19 +79,26 @@ fn from_dashboard_path(path: &str) -> Result<String, DomainProblem> {
 }
 
 fn check_hostname(host: &str) -> Result<(), DomainProblem> {
-    let label_ok = |label: &str| {
-        !label.is_empty()
-            && label.len() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    if host.len() > 253 || !host.contains('.') || !host.split('.').all(label_ok) {
-        return Err(DomainProblem::NotAHostname(host.to_owned()));
+    if is_hostname(host) {
+        Ok(())
+    } else {
+        Err(DomainProblem::NotAHostname(host.to_owned()))
     }
-    Ok(())
+}
+
+/// A DNS name with at least two labels: letters, digits and inner hyphens, 63 per label.
+pub fn is_hostname(host: &str) -> bool {
+    host.len() <= 253
+        && host.contains('.')
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 #[cfg(test)]

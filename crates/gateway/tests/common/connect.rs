@@ -223,20 +223,7 @@ impl Gateway {
     /// Waits (the audit writer batches for 100 ms) until the audit log holds a refusal with
     /// `outcome`, and returns it.
     pub async fn audited(&self, outcome: &str) -> gw_mcp::AuditRecord {
-        for _ in 0..50 {
-            if let Some(record) = self
-                .store
-                .audit_since(0, None, 1_000)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|r| r.outcome == outcome)
-            {
-                return record;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no {outcome} in the audit log");
+        super::audited(&self.store, outcome).await
     }
 
     /// The whole flow as a browser walks it; the success JSON.

@@ -192,3 +192,21 @@ pub fn ids(list: &Value, key: &str) -> Vec<String> {
 pub fn no_args() -> Value {
     json!({})
 }
+
+/// Waits (the audit writer batches for 100 ms) until `store`'s audit log holds a record with
+/// `outcome`, and returns it.
+pub async fn audited(store: &mcp_gateway::store::Store, outcome: &str) -> gw_mcp::AuditRecord {
+    for _ in 0..50 {
+        if let Some(record) = store
+            .audit_since(0, None, 1_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.outcome == outcome)
+        {
+            return record;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no {outcome} in the audit log");
+}

@@ -160,6 +160,18 @@ impl PortalWorld {
         .unwrap()
     }
 
+    /// Another replica's view: its own registry and directory over the same store (sync it).
+    pub async fn replica(&self) -> (Arc<Tenants>, TenantDirectory) {
+        let tenants = Arc::new(Tenants::new());
+        let directory = TenantDirectory::new(
+            tenants.clone(),
+            "http://127.0.0.1:1/".parse().unwrap(),
+            self.open_store().await,
+            self.upstream.clone(),
+        );
+        (tenants, directory)
+    }
+
     /// Every byte the store keeps on disk.
     pub fn store_bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();
@@ -340,20 +352,7 @@ impl PortalGateway {
 
     /// Waits (audit rows are written ~100 ms behind) for a refusal with `outcome`.
     pub async fn audited(&self, outcome: &str) -> gw_mcp::AuditRecord {
-        for _ in 0..50 {
-            if let Some(record) = self
-                .store
-                .audit_since(0, None, 1_000)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|r| r.outcome == outcome)
-            {
-                return record;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no {outcome} in the audit log");
+        super::audited(&self.store, outcome).await
     }
 }
 

@@ -582,8 +582,7 @@ fn problem_kind(problem: &ApplicationProblem) -> &'static str {
 }
 
 fn valid_operator(entry: &str) -> bool {
-    let domain_ok =
-        |d: &str| !d.is_empty() && d.contains('.') && !d.contains('@') && !d.starts_with('.');
+    let domain_ok = gw_oauth::is_hostname;
     match entry.strip_prefix('@') {
         Some(domain) => domain_ok(domain),
         None => entry
