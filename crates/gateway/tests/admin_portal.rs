@@ -277,10 +277,7 @@ async fn another_replica_serves_a_portal_tenant_within_one_sync() {
     let world = world().await;
     let a = world.gateway(&[]).await;
     let (browser, csrf) = a.signed_in().await;
-    let (status, _, _) = a
-        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "acme"))
-        .await;
-    assert_eq!(status, 303);
+    a.add_tenant(&browser, &csrf, "acme").await;
 
     // Replica B: its own registry over the same store.
     let (b_tenants, b) = world.replica().await;
@@ -467,10 +464,7 @@ async fn rekey_reseals_portal_tenants_secrets() {
     let world = world().await;
     let gateway = world.gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
-    let (status, _, _) = gateway
-        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "acme"))
-        .await;
-    assert_eq!(status, 303);
+    gateway.add_tenant(&browser, &csrf, "acme").await;
     let new_key = TokenCipher::generate_key();
     let moved = gateway
         .store
@@ -493,10 +487,7 @@ async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
     let world = world().await;
     let gateway = world.gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
-    let (status, _, _) = gateway
-        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "acme"))
-        .await;
-    assert_eq!(status, 303);
+    gateway.add_tenant(&browser, &csrf, "acme").await;
 
     // Two connects of the same user are one connection; revoke it from the tenant page.
     let (status, connected) =
@@ -571,10 +562,7 @@ async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
 
     // Another replica drops it at its next sync.
     let (b_tenants, b) = world.replica().await;
-    let (status, _, _) = gateway
-        .post(&browser, "/admin/tenants", &tenant_form(&csrf, "beta"))
-        .await;
-    assert_eq!(status, 303);
+    gateway.add_tenant(&browser, &csrf, "beta").await;
     b.sync().await.unwrap();
     assert!(b_tenants.contains("beta"));
     let (status, _, _) = gateway

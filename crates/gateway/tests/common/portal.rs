@@ -315,6 +315,14 @@ impl PortalGateway {
         (status, location, response.text().await.unwrap())
     }
 
+    /// Adds tenant `name` through the portal with the good application's form; it must save.
+    pub async fn add_tenant(&self, browser: &reqwest::Client, csrf: &str, name: &str) {
+        let (status, location, page) = self
+            .post(browser, "/admin/tenants", &tenant_form(csrf, name))
+            .await;
+        assert_eq!(status, 303, "{location:?} {page}");
+    }
+
     /// Signs a new browser in with a fresh admin key; the browser and its form token.
     pub async fn signed_in(&self) -> (reqwest::Client, String) {
         let (_, key) = self.store.create_admin_key("tester").await.unwrap();
