@@ -115,7 +115,7 @@ async fn overview(
     if tenants.is_empty() {
         body.push_str("<p>No tenants yet.</p>");
     } else {
-        body.push_str("<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Tenant</th><th scope=\"col\">Domain</th><th scope=\"col\">Connections</th><th scope=\"col\" class=\"optional\">Source</th></tr></thead><tbody>");
+        body.push_str("<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Tenants\"><table><thead><tr><th scope=\"col\">Tenant</th><th scope=\"col\">Domain</th><th scope=\"col\">Connections</th><th scope=\"col\" class=\"optional\">Source</th></tr></thead><tbody>");
         for tenant in &tenants {
             let name = &tenant.settings.name;
             let count = connections.iter().filter(|c| &c.tenant == name).count();

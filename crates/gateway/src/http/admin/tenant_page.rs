@@ -147,7 +147,7 @@ pub(super) async fn show(
     ));
 
     // Scopes and tools.
-    body.push_str("<h2>Scopes and the tools they unlock</h2><div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Scope</th><th scope=\"col\">Tools it unlocks</th></tr></thead><tbody>");
+    body.push_str("<h2>Scopes and the tools they unlock</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Scopes and tools\"><table><thead><tr><th scope=\"col\">Scope</th><th scope=\"col\">Tools it unlocks</th></tr></thead><tbody>");
     let offered = tools_for(settings, ScopeSet::all());
     for scope in settings.scopes.iter() {
         let tools: Vec<&str> = offered
@@ -181,7 +181,7 @@ pub(super) async fn show(
     if connections.is_empty() {
         body.push_str("<p>Nobody has connected yet.</p>");
     } else {
-        body.push_str("<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">User</th><th scope=\"col\">Status</th><th scope=\"col\">Granted scopes</th><th scope=\"col\">Tools</th><th scope=\"col\">Last used</th><th scope=\"col\" class=\"optional\">Connected</th><th scope=\"col\"><span class=\"skip\">Actions</span></th></tr></thead><tbody>");
+        body.push_str("<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Connections\"><table><thead><tr><th scope=\"col\">User</th><th scope=\"col\">Status</th><th scope=\"col\">Granted scopes</th><th scope=\"col\">Tools</th><th scope=\"col\">Last used</th><th scope=\"col\" class=\"optional\">Connected</th><th scope=\"col\"><span class=\"skip\">Actions</span></th></tr></thead><tbody>");
         for connection in &connections {
             let principal = crate::runtime::connection_principal(settings, connection);
             let tools = tools_for(settings, principal.scopes);
@@ -211,7 +211,7 @@ pub(super) async fn show(
     if live.is_empty() {
         body.push_str("<p>No keys yet.</p>");
     } else {
-        body.push_str("<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Acts as</th><th scope=\"col\" class=\"optional\">Key</th><th scope=\"col\">State</th><th scope=\"col\"><span class=\"skip\">Actions</span></th></tr></thead><tbody>");
+        body.push_str("<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Access keys\"><table><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Acts as</th><th scope=\"col\" class=\"optional\">Key</th><th scope=\"col\">State</th><th scope=\"col\"><span class=\"skip\">Actions</span></th></tr></thead><tbody>");
         for key in live {
             let acts_as = match &key.connection_id {
                 Some(id) => by_connection
@@ -247,7 +247,7 @@ pub(super) async fn show(
     if recent.is_empty() {
         body.push_str("<p>No calls yet.</p>");
     } else {
-        body.push_str("<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Who</th><th scope=\"col\">Tool</th><th scope=\"col\">Outcome</th><th scope=\"col\" class=\"optional\">Time</th></tr></thead><tbody>");
+        body.push_str("<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Recent tool calls\"><table><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Who</th><th scope=\"col\">Tool</th><th scope=\"col\">Outcome</th><th scope=\"col\" class=\"optional\">Time</th></tr></thead><tbody>");
         for record in &recent {
             body.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"optional\">{} ms</td></tr>",
