@@ -268,6 +268,15 @@ async fn a_machine_token_missing_selected_scopes_is_saved_with_a_warning() {
         page.contains("was not granted create:users, read:roles"),
         "{page}"
     );
+    // The tenant page marks each scope by what the machine token holds.
+    let row = |scope: &str| {
+        let at = page.find(&format!("<tr><td><code>{scope}</code>")).unwrap();
+        page[at..at + page[at..].find("</tr>").unwrap()].to_owned()
+    };
+    assert!(row("read:users").contains("granted") && !row("read:users").contains("not granted"));
+    assert!(row("create:users").contains("not granted"));
+    assert!(row("openid").contains("not an API permission"));
+    assert!(page.contains("work with what Auth0 granted the machine token"));
     let stored = gateway.store.stored_tenant("ops").await.unwrap().unwrap();
     assert_eq!(stored.operators, ["admin@example.com", "@example.org"]);
 }

@@ -146,8 +146,32 @@ pub(super) async fn show(
         n = attr(&name),
     ));
 
-    // Scopes and tools.
-    body.push_str("<h2>Scopes and the tools they unlock</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Scopes and tools\"><table><thead><tr><th scope=\"col\">Scope</th><th scope=\"col\">Tools it unlocks</th></tr></thead><tbody>");
+    // Scopes and tools. With the machine token, what Auth0 granted it decides which tools work,
+    // so the page asks for it (the cached token, normally) and shows the difference.
+    let machine_grant = match settings.grant {
+        GrantMode::ClientCredentials => match runtime.machine.token().await {
+            Ok(token) => Some(token.granted),
+            Err(error) => {
+                body.push_str(&notice(
+                    "error",
+                    &format!(
+                        "<p>The gateway cannot get its machine token for this tenant, so every tool call fails: {}</p>",
+                        esc(&error.to_string())
+                    ),
+                ));
+                None
+            }
+        },
+        GrantMode::AuthorizationCode => None,
+    };
+    body.push_str(&format!(
+        "<h2>Scopes and the tools they unlock</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Scopes and tools\"><table><thead><tr><th scope=\"col\">Scope</th>{}<th scope=\"col\">Tools it unlocks</th></tr></thead><tbody>",
+        if machine_grant.is_some() {
+            "<th scope=\"col\">Machine token</th>"
+        } else {
+            ""
+        }
+    ));
     let offered = tools_for(settings, ScopeSet::all());
     for scope in settings.scopes.iter() {
         let tools: Vec<&str> = offered
@@ -164,16 +188,33 @@ pub(super) async fn show(
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let grant = match machine_grant {
+            None => String::new(),
+            Some(_) if ScopeSet::IDENTITY.contains(scope) => {
+                "<td><span class=\"hint\">not an API permission</span></td>".to_owned()
+            }
+            Some(granted) if granted.contains(scope) => {
+                "<td><span class=\"badge ok\">granted</span></td>".to_owned()
+            }
+            Some(_) => "<td><span class=\"badge bad\">not granted</span></td>".to_owned(),
+        };
         body.push_str(&format!(
-            "<tr><td><code>{}</code><br><span class=\"hint\">{}</span></td><td>{list}</td></tr>",
+            "<tr><td><code>{}</code><br><span class=\"hint\">{}</span></td>{grant}<td>{list}</td></tr>",
             esc(scope.as_str()),
             esc(scope.description())
         ));
     }
     body.push_str(&format!(
-        "</tbody></table></div><p class=\"hint\">{} of {} tools are offered on this tenant.</p>",
+        "</tbody></table></div><p class=\"hint\">{} of {} tools are offered on this tenant{}.</p>",
         offered.len(),
-        catalog().tools().len()
+        catalog().tools().len(),
+        match machine_grant {
+            Some(granted) => format!(
+                "; {} work with what Auth0 granted the machine token (tick the rest in Auth0 under Applications → APIs → Auth0 Management API → Machine To Machine Applications)",
+                tools_for(settings, granted.union(ScopeSet::IDENTITY)).len()
+            ),
+            None => String::new(),
+        }
     ));
 
     // Connections.
