@@ -683,3 +683,45 @@ async fn serve_has_the_portal_and_the_cli_makes_and_revokes_admin_keys() {
     assert_eq!(response.status(), 404);
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn readiness_reports_each_tenant_but_one_tenants_auth0_trouble_does_not_stop_the_replica() {
+    let world = world().await;
+    let gateway = world.gateway(&["prod"]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    for (name, client) in [("good", "portal-app"), ("ops", "narrow-m2m")] {
+        let fields = with(&tenant_form(&csrf, name), "grant", "client_credentials");
+        let fields = with(&fields, "operators", "admin@example.com");
+        let fields = with(&fields, "client_id", client);
+        let (status, _, _) = gateway.post(&browser, "/admin/tenants", &fields).await;
+        assert_eq!(status, 303);
+    }
+    // Then someone unticks Client Credentials for ops's application in Auth0.
+    common::portal::untick_client_credentials(&world.fake.base_url, "narrow-m2m").await;
+
+    let response = reqwest::get(gateway.url("/readyz")).await.unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "one tenant's trouble keeps no replica out of service"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["store"], "ok");
+    assert_eq!(body["tenants"]["good"], "ok");
+    assert!(
+        body["tenants"]["prod"]
+            .as_str()
+            .unwrap()
+            .contains("users' own tokens")
+    );
+    assert!(
+        body["tenants"]["ops"]
+            .as_str()
+            .unwrap()
+            .contains("unauthorized_client"),
+        "{body}"
+    );
+    let (status, page) = gateway.page(&browser, "/admin/tenants/ops").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("cannot get its machine token"), "{page}");
+}

@@ -573,5 +573,24 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             None,
             "{backend}"
         );
+        // A later batch holding an older call does not move the last use back.
+        store
+            .append_audit(&[call(1_500, "ops@example.com (con_1)", "ok")])
+            .await
+            .unwrap();
+        assert_eq!(
+            store.last_call_by("acme", "(con_1)").await.unwrap(),
+            Some(2_000),
+            "{backend}"
+        );
+        store
+            .append_audit(&[call(5_000, "ops@example.com (con_1)", "ok")])
+            .await
+            .unwrap();
+        assert_eq!(
+            store.last_call_by("acme", "(con_1)").await.unwrap(),
+            Some(5_000),
+            "{backend}"
+        );
     }
 }

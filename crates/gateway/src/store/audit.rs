@@ -1,5 +1,7 @@
 //! The audit log: one row per tool call, written behind the call by [`crate::audit`].
 
+use std::collections::HashMap;
+
 use gw_mcp::AuditRecord;
 use sqlx::Row;
 
@@ -39,6 +41,27 @@ impl Store {
                     .bind(r.latency_ms as i64);
             }
             query.execute(&mut *tx).await?;
+        }
+        // Each principal's latest call in the batch (refusals are not uses).
+        let mut latest: HashMap<(&str, &str), i64> = HashMap::new();
+        for r in records
+            .iter()
+            .filter(|r| !r.outcome.starts_with("refused_"))
+        {
+            let at = latest.entry((&r.tenant, &r.principal)).or_insert(r.at_ms);
+            *at = (*at).max(r.at_ms);
+        }
+        for ((tenant, principal), at_ms) in latest {
+            sqlx::query(
+                "INSERT INTO audit_last_call (tenant, principal, at_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tenant, principal) DO UPDATE SET at_ms = excluded.at_ms \
+                 WHERE excluded.at_ms > audit_last_call.at_ms",
+            )
+            .bind(tenant)
+            .bind(principal)
+            .bind(at_ms)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -97,14 +120,14 @@ impl Store {
     }
 
     /// When a principal whose subject ends in `suffix` (a connection's `(con_…)`) last called a
-    /// tool, in unix milliseconds.
+    /// tool, in unix milliseconds (from the per-principal table the audit writer keeps).
     pub async fn last_call_by(
         &self,
         tenant: &str,
         suffix: &str,
     ) -> Result<Option<i64>, StoreError> {
         let last: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(at_ms) FROM audit_log WHERE tenant = $1 AND principal LIKE $2 AND outcome NOT LIKE 'refused_%'",
+            "SELECT MAX(at_ms) FROM audit_last_call WHERE tenant = $1 AND principal LIKE $2",
         )
         .bind(tenant)
         .bind(format!("%{suffix}"))

@@ -110,7 +110,7 @@ pub async fn world() -> PortalWorld {
 }
 
 /// What an operator does under Advanced Settings → Grant Types, through the Management API.
-async fn untick_client_credentials(base_url: &str, client_id: &str) {
+pub async fn untick_client_credentials(base_url: &str, client_id: &str) {
     let http = reqwest::Client::new();
     let token: serde_json::Value = http
         .post(format!("{base_url}/oauth/token"))
