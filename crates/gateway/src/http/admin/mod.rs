@@ -8,6 +8,7 @@ mod removals;
 mod session;
 mod tenant_form;
 mod tenant_page;
+mod tenant_save;
 
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/admin", get(overview))
         .route("/admin/login", get(login::form).post(login::sign_in))
         .route("/admin/logout", post(login::sign_out))
-        .route("/admin/tenants", post(tenant_form::save))
+        .route("/admin/tenants", post(tenant_save::save))
         .route("/admin/tenants/new", get(tenant_form::new))
         .route("/admin/tenants/{name}", get(tenant_page::show))
         .route("/admin/tenants/{name}/edit", get(tenant_form::edit))
