@@ -168,7 +168,7 @@ pub fn portal_tenant_settings(stored: &StoredTenant, upstream: &Upstream) -> Ten
         client_secret: stored.client_secret.clone(),
         grant: stored.grant,
         scopes: stored.scopes,
-        read_only: false,
+        read_only: stored.read_only,
         allow: None,
         deny: vec![],
         user_policy: operator_policy(&stored.operators, stored.scopes),

@@ -725,3 +725,50 @@ async fn readiness_reports_each_tenant_but_one_tenants_auth0_trouble_does_not_st
     assert_eq!(status, 200);
     assert!(page.contains("cannot get its machine token"), "{page}");
 }
+
+#[tokio::test]
+async fn a_read_only_tenant_offers_no_tool_that_changes_it() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    let mut fields = tenant_form(&csrf, "acme");
+    fields.push(("read_only", "on"));
+    let (status, _, _) = gateway.post(&browser, "/admin/tenants", &fields).await;
+    assert_eq!(status, 303);
+    assert!(gateway.tenants.get("acme").unwrap().settings.read_only);
+    let (_, page) = gateway.page(&browser, "/admin/tenants/acme").await;
+    assert!(page.contains("read-only"));
+    assert!(
+        !page.contains("auth0_create_user"),
+        "create:users is ticked, but nothing may change"
+    );
+    let (_, edit) = gateway.page(&browser, "/admin/tenants/acme/edit").await;
+    assert!(edit.contains("name=\"read_only\" value=\"on\" checked"));
+
+    let tools = |connected: serde_json::Value| -> Vec<String> {
+        connected["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, connected) = get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let offered = tools(connected);
+    assert!(
+        offered.contains(&"auth0_list_users".to_owned()),
+        "{offered:?}"
+    );
+    assert!(
+        !offered.contains(&"auth0_create_user".to_owned()),
+        "{offered:?}"
+    );
+
+    // Unticking read-only on the edit page brings the write tools back.
+    let edit = with(&tenant_form(&csrf, "acme"), "editing", "acme");
+    let (status, _, _) = gateway.post(&browser, "/admin/tenants", &edit).await;
+    assert_eq!(status, 303);
+    assert!(!gateway.tenants.get("acme").unwrap().settings.read_only);
+    let (_, connected) = get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    assert!(tools(connected).contains(&"auth0_create_user".to_owned()));
+}

@@ -467,6 +467,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             grant: GrantMode::ClientCredentials,
             scopes: ScopeSet::parse_list("openid,read:users").unwrap(),
             operators: vec!["ops@example.com".into(), "@example.org".into()],
+            read_only: true,
             version: 0,
             updated_at: 0,
         };
@@ -483,6 +484,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
         assert_eq!(read.grant, GrantMode::ClientCredentials, "{backend}");
         assert_eq!(read.scopes, tenant.scopes, "{backend}");
         assert_eq!(read.operators, tenant.operators, "{backend}");
+        assert!(read.read_only, "{backend}");
         assert_eq!(
             store.tenant_versions().await.unwrap(),
             [("acme".to_owned(), 2)],

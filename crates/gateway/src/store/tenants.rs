@@ -6,8 +6,8 @@ use sqlx::Row;
 
 use super::{Store, StoreError, unix_now};
 
-/// A tenant as the portal saves it. Everything else a tenant can have (allow/deny lists,
-/// read-only mode, a custom base URL) stays gateway.toml's.
+/// A tenant as the portal saves it. Everything else a tenant can have (allow/deny lists, a
+/// custom base URL) stays gateway.toml's.
 #[derive(Debug, Clone)]
 pub struct StoredTenant {
     pub name: String,
@@ -19,6 +19,8 @@ pub struct StoredTenant {
     /// `client_credentials`: who may connect (verified emails and `@domain`s), each getting the
     /// tenant's scopes.
     pub operators: Vec<String>,
+    /// Hide and refuse every tool that changes the tenant.
+    pub read_only: bool,
     /// Bumped on every save; a replica rebuilds a tenant whose version it has not seen.
     pub version: i64,
     pub updated_at: i64,
@@ -37,11 +39,12 @@ impl Store {
         );
         let now = unix_now();
         let version: i64 = sqlx::query_scalar(
-            "INSERT INTO tenants (name, domain, client_id, client_secret, grant_mode, scopes, operators, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9) \
+            "INSERT INTO tenants (name, domain, client_id, client_secret, grant_mode, scopes, operators, read_only, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10) \
              ON CONFLICT (name) DO UPDATE SET domain = excluded.domain, client_id = excluded.client_id, \
              client_secret = excluded.client_secret, grant_mode = excluded.grant_mode, scopes = excluded.scopes, \
-             operators = excluded.operators, version = tenants.version + 1, updated_at = excluded.updated_at \
+             operators = excluded.operators, read_only = excluded.read_only, version = tenants.version + 1, \
+             updated_at = excluded.updated_at \
              RETURNING version",
         )
         .bind(&tenant.name)
@@ -51,6 +54,7 @@ impl Store {
         .bind(tenant.grant.to_string())
         .bind(tenant.scopes.to_string())
         .bind(tenant.operators.join(" "))
+        .bind(i64::from(tenant.read_only))
         .bind(now)
         .bind(now)
         .fetch_one(self.pool())
@@ -151,6 +155,7 @@ impl Store {
                 .split_whitespace()
                 .map(str::to_owned)
                 .collect(),
+            read_only: row.get::<i64, _>("read_only") != 0,
             version: row.get("version"),
             updated_at: row.get("updated_at"),
         })

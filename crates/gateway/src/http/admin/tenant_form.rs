@@ -19,6 +19,7 @@ pub(super) struct Fields {
     pub(super) grant: Option<GrantMode>,
     pub(super) scopes: ScopeSet,
     pub(super) operators: String,
+    pub(super) read_only: bool,
     /// Set when editing a saved tenant: its name cannot change.
     pub(super) editing: bool,
 }
@@ -77,6 +78,7 @@ pub(super) async fn edit(
                 grant: Some(stored.grant),
                 scopes: stored.scopes,
                 operators: stored.operators.join("\n"),
+                read_only: stored.read_only,
                 editing: true,
             };
             render(
@@ -232,6 +234,14 @@ pub(super) fn render(
                 esc(&fields.operators)
             ),
         )
+    ));
+
+    // What agents may do at all.
+    body.push_str(&format!(
+        "<fieldset><legend>What agents may do</legend>\
+         <label class=\"scope\" for=\"read_only\"><input type=\"checkbox\" id=\"read_only\" name=\"read_only\" value=\"on\"{}>\
+         <span>Read-only<span class=\"why\">Hide and refuse every tool that creates, changes or deletes, whatever the scopes below allow. A safe way to start.</span></span></label></fieldset>",
+        if fields.read_only { " checked" } else { "" }
     ));
 
     // The 22 scopes.

@@ -72,9 +72,14 @@ pub(super) async fn show(
     }
 
     let mut body = format!(
-        "<h1>{}</h1><p class=\"lead\"><code>{}</code> · {} · {}</p>",
+        "<h1>{}</h1><p class=\"lead\"><code>{}</code> · {}{} · {}</p>",
         esc(&name),
         esc(&settings.domain),
+        if settings.read_only {
+            "<span class=\"badge\">read-only</span> "
+        } else {
+            ""
+        },
         match settings.grant {
             GrantMode::AuthorizationCode => "calls use each connected user's own token",
             GrantMode::ClientCredentials => "calls use the application's machine token",

@@ -26,6 +26,7 @@ struct Posted {
     client_secret: String,
     grant: String,
     operators: String,
+    read_only: bool,
     scopes: Vec<String>,
 }
 
@@ -39,6 +40,7 @@ fn posted(body: &[u8]) -> Posted {
         client_secret: String::new(),
         grant: String::new(),
         operators: String::new(),
+        read_only: false,
         scopes: vec![],
     };
     for (key, value) in url::form_urlencoded::parse(body) {
@@ -52,6 +54,8 @@ fn posted(body: &[u8]) -> Posted {
             "client_secret" => p.client_secret = value,
             "grant" => p.grant = value,
             "operators" => p.operators = value,
+            // A ticked checkbox sends its value; an unticked one sends nothing.
+            "read_only" => p.read_only = true,
             "scopes" => p.scopes.push(value),
             _ => {}
         }
@@ -113,6 +117,7 @@ pub(super) async fn save(
         grant,
         scopes,
         operators,
+        read_only,
     }) = valid.filter(|_| problems.is_empty())
     else {
         return render(
@@ -164,6 +169,7 @@ pub(super) async fn save(
         grant,
         scopes,
         operators,
+        read_only,
         version: 0,
         updated_at: 0,
     };
@@ -189,6 +195,7 @@ struct Valid {
     grant: GrantMode,
     scopes: ScopeSet,
     operators: Vec<String>,
+    read_only: bool,
 }
 
 /// Checks every field but the name, adding a problem for each that is wrong; the form to show
@@ -276,6 +283,7 @@ fn read_fields(
         grant: Some(grant),
         scopes,
         operators: operators.join("\n"),
+        read_only: form.read_only,
         editing,
     };
     let valid = match (domain, secret) {
@@ -286,6 +294,7 @@ fn read_fields(
             grant,
             scopes,
             operators,
+            read_only: form.read_only,
         }),
         _ => None,
     };
