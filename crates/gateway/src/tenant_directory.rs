@@ -68,11 +68,6 @@ impl TenantDirectory {
         self.configured.contains(name)
     }
 
-    /// The settings a portal-made tenant runs with.
-    pub fn settings(&self, stored: &StoredTenant) -> TenantSettings {
-        portal_tenant_settings(stored, &self.upstream)
-    }
-
     /// Stops serving a portal-made tenant (after it was removed from the store).
     pub fn forget(&self, name: &str) {
         if self.configured.contains(name) {
@@ -127,7 +122,7 @@ impl TenantDirectory {
             return;
         }
         match crate::runtime::tenant_runtime(
-            self.settings(stored),
+            portal_tenant_settings(stored, &self.upstream),
             Some((&self.public_url, &self.store)),
         ) {
             Ok(runtime) => {

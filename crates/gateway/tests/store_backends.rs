@@ -469,7 +469,6 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             operators: vec!["ops@example.com".into(), "@example.org".into()],
             read_only: true,
             version: 0,
-            updated_at: 0,
         };
         assert_eq!(store.save_tenant(&tenant).await.unwrap(), 1, "{backend}");
         tenant.client_id = "app-2".into();

@@ -23,7 +23,6 @@ pub struct StoredTenant {
     pub read_only: bool,
     /// Bumped on every save; a replica rebuilds a tenant whose version it has not seen.
     pub version: i64,
-    pub updated_at: i64,
 }
 
 fn secret_context(name: &str) -> String {
@@ -157,7 +156,6 @@ impl Store {
                 .collect(),
             read_only: row.get::<i64, _>("read_only") != 0,
             version: row.get("version"),
-            updated_at: row.get("updated_at"),
         })
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed};
 use gw_mcp::Tenants;
 use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher, UserGrant};
-use mcp_gateway::http::{AppState, Inbound, McpSettings, SessionBindings, SseSessions};
+use mcp_gateway::http::{AppState, Inbound, SessionBindings, SseSessions};
 use mcp_gateway::store::Store;
 use rmcp::service::RunningService;
 use rmcp::transport::StreamableHttpClientTransport;
@@ -148,25 +148,7 @@ impl World {
             audit: Some(audit),
             ..state
         };
-        let app = mcp_gateway::http::app(
-            state,
-            McpSettings {
-                stateless: false,
-                allowed_hosts: vec![],
-                shutdown: shutdown.clone(),
-            },
-        );
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            mcp_gateway::http::listener::serve(
-                listener,
-                app,
-                mcp_gateway::http::listener::Limits::default(),
-                stop.cancelled_owned(),
-            )
-            .await
-            .unwrap();
-        });
+        super::serve_app(listener, state, &shutdown);
         Gateway {
             base: format!("http://{address}"),
             store,

@@ -210,3 +210,31 @@ pub async fn audited(store: &mcp_gateway::store::Store, outcome: &str) -> gw_mcp
     }
     panic!("no {outcome} in the audit log");
 }
+
+/// Serves the gateway's app for `state` on `listener` (sessions on, no extra hosts) until
+/// `shutdown` is cancelled, as `serve` does.
+pub fn serve_app(
+    listener: tokio::net::TcpListener,
+    state: mcp_gateway::http::AppState,
+    shutdown: &tokio_util::sync::CancellationToken,
+) {
+    let app = mcp_gateway::http::app(
+        state,
+        mcp_gateway::http::McpSettings {
+            stateless: false,
+            allowed_hosts: vec![],
+            shutdown: shutdown.clone(),
+        },
+    );
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        mcp_gateway::http::listener::serve(
+            listener,
+            app,
+            mcp_gateway::http::listener::Limits::default(),
+            stop.cancelled_owned(),
+        )
+        .await
+        .unwrap();
+    });
+}

@@ -10,7 +10,7 @@ use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed};
 use gw_mcp::Tenants;
 use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher};
 use mcp_gateway::http::admin::Portal;
-use mcp_gateway::http::{AppState, Inbound, McpSettings, SessionBindings, SseSessions};
+use mcp_gateway::http::{AppState, Inbound, SessionBindings, SseSessions};
 use mcp_gateway::store::Store;
 use mcp_gateway::tenant_directory::{TenantDirectory, Upstream};
 use tokio_util::sync::CancellationToken;
@@ -233,24 +233,7 @@ impl PortalWorld {
                 demo: false,
             })),
         };
-        let app = mcp_gateway::http::app(
-            state,
-            McpSettings {
-                stateless: false,
-                allowed_hosts: vec![],
-                shutdown: shutdown.clone(),
-            },
-        );
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            let _ = mcp_gateway::http::listener::serve(
-                listener,
-                app,
-                mcp_gateway::http::listener::Limits::default(),
-                stop.cancelled_owned(),
-            )
-            .await;
-        });
+        super::serve_app(listener, state, &shutdown);
         PortalGateway {
             base: format!("http://{address}"),
             store,

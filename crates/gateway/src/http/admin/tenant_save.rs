@@ -110,16 +110,7 @@ pub(super) async fn save(
         problems.summary =
             Some("The store has no encryption key, so the secret cannot be kept.".to_owned());
     }
-    let Some(Valid {
-        domain,
-        client_id,
-        secret,
-        grant,
-        scopes,
-        operators,
-        read_only,
-    }) = valid.filter(|_| problems.is_empty())
-    else {
+    let Some(mut stored) = valid.filter(|_| problems.is_empty()) else {
         return render(
             &state,
             &operator,
@@ -129,17 +120,17 @@ pub(super) async fn save(
         );
     };
 
-    let base_url = directory.upstream.base_url(&domain);
+    let base_url = directory.upstream.base_url(&stored.domain);
     let callback = state.callback_url();
     let checked = check_application(
         &state.oauth_http,
         &Application {
-            domain: &domain,
+            domain: &stored.domain,
             base_url: &base_url,
-            client_id: &client_id,
-            client_secret: &secret,
-            grant,
-            scopes,
+            client_id: &stored.client_id,
+            client_secret: &stored.client_secret,
+            grant: stored.grant,
+            scopes: stored.scopes,
             callback: &callback,
         },
     )
@@ -147,7 +138,7 @@ pub(super) async fn save(
     let checked = match checked {
         Ok(checked) => checked,
         Err(problem) => {
-            tracing::info!(tenant = %name, %domain, problem = ?problem_kind(&problem), "the portal's application check failed");
+            tracing::info!(tenant = %name, domain = %stored.domain, problem = ?problem_kind(&problem), "the portal's application check failed");
             if let Some(field) = field_at_fault(&problem) {
                 problems.add(field, problem.to_string());
             }
@@ -160,18 +151,6 @@ pub(super) async fn save(
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
         }
-    };
-    let mut stored = StoredTenant {
-        name: name.clone(),
-        domain,
-        client_id,
-        client_secret: secret,
-        grant,
-        scopes,
-        operators,
-        read_only,
-        version: 0,
-        updated_at: 0,
     };
     match state.store.save_tenant(&stored).await {
         Ok(version) => stored.version = version,
@@ -187,26 +166,15 @@ pub(super) async fn save(
     Redirect::to(&target).into_response()
 }
 
-/// The form's values once every field is right (the secret typed, or kept when editing).
-struct Valid {
-    domain: String,
-    client_id: String,
-    secret: ClientSecret,
-    grant: GrantMode,
-    scopes: ScopeSet,
-    operators: Vec<String>,
-    read_only: bool,
-}
-
 /// Checks every field but the name, adding a problem for each that is wrong; the form to show
-/// again (never with the secret) and, when the fields hold together, their values.
+/// again (never with the secret) and, when the fields hold together, the tenant to store.
 fn read_fields(
     form: &Posted,
     name: &str,
     editing: bool,
     existing: Option<&StoredTenant>,
     problems: &mut Problems,
-) -> (Fields, Option<Valid>) {
+) -> (Fields, Option<StoredTenant>) {
     let domain = match parse_tenant_domain(&form.domain) {
         Ok(domain) => Some(domain),
         Err(problem) => {
@@ -287,14 +255,17 @@ fn read_fields(
         editing,
     };
     let valid = match (domain, secret) {
-        (Some(domain), Some(secret)) => Some(Valid {
+        (Some(domain), Some(client_secret)) => Some(StoredTenant {
+            name: name.to_owned(),
             domain,
             client_id,
-            secret,
+            client_secret,
             grant,
             scopes,
             operators,
             read_only: form.read_only,
+            // Given by the store when it is saved.
+            version: 0,
         }),
         _ => None,
     };
