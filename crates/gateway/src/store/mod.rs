@@ -5,6 +5,7 @@ mod access_keys;
 mod admin;
 mod audit;
 mod connections;
+mod file_mode;
 mod oauth_clients;
 mod oauth_grants;
 mod pending;
@@ -39,6 +40,11 @@ pub enum StoreError {
     Unsupported(String),
     #[error("cannot open the store: {0}")]
     Open(sqlx::Error),
+    #[error("cannot make the store file {} owner-only: {error}", path.display())]
+    FileMode {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
     #[error("cannot apply the store's migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("store query failed: {0}")]
@@ -84,7 +90,11 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(path) = url.strip_prefix("sqlite:") {
-            // Created on first use.
+            // Created on first use, owner-only.
+            if let Some(file) = file_mode::sqlite_file(path) {
+                file_mode::restrict(&file)
+                    .map_err(|error| StoreError::FileMode { path: file, error })?;
+            }
             let separator = if path.contains('?') { '&' } else { '?' };
             (Backend::Sqlite, format!("sqlite:{path}{separator}mode=rwc"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {

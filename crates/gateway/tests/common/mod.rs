@@ -28,6 +28,10 @@ pub struct Setup {
     pub tenant_scopes: Vec<&'static str>,
     pub access_token_ttl: Duration,
     pub extra_tenant_lines: &'static str,
+    /// `RUST_LOG` for the gateway; its stderr goes to [`Gateway::stderr`].
+    pub rust_log: &'static str,
+    /// More environment for the gateway.
+    pub env: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for Setup {
@@ -37,6 +41,8 @@ impl Default for Setup {
             tenant_scopes: gw_oauth::Scope::ALL.iter().map(|s| s.as_str()).collect(),
             access_token_ttl: Duration::from_secs(86_400),
             extra_tenant_lines: "",
+            rust_log: "warn",
+            env: Vec::new(),
         }
     }
 }
@@ -99,8 +105,12 @@ scopes = [{scopes}]
         .arg("--tenant")
         .arg("e2e")
         .env("E2E_CLIENT_SECRET", CLIENT_SECRET)
-        .env("RUST_LOG", "warn");
-    let transport = TokioChildProcess::new(command).unwrap();
+        .env("RUST_LOG", setup.rust_log)
+        .envs(setup.env);
+    let (transport, _) = TokioChildProcess::builder(command)
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
+        .spawn()
+        .unwrap();
     let client = ().serve(transport).await.expect("the gateway completes the MCP handshake");
     Gateway {
         fake,
@@ -110,6 +120,11 @@ scopes = [{scopes}]
 }
 
 impl Gateway {
+    /// What the gateway has logged so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
     pub async fn tools(&self) -> Vec<Tool> {
         self.client.list_all_tools().await.unwrap()
     }
