@@ -327,14 +327,12 @@ async fn two_processes_on_one_store_see_revocations_at_once() {
 /// PostgreSQL only: a SQLite store belongs to one process (its refreshes are single-flight in
 /// memory), so two handles on one SQLite file are not a supported set-up.
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL only: set GATEWAY_TEST_POSTGRES (.ci/run does)"
+)]
 async fn an_expired_token_is_refreshed_once_across_processes_sharing_a_postgres_store() {
-    let Some((_, url, _)) = backends()
-        .await
-        .into_iter()
-        .find(|(b, _, _)| *b == "postgres")
-    else {
-        return;
-    };
+    let url = common::postgres::fresh_schema(&common::postgres::required()).await;
     let world =
         common::connect::world(common::connect::Setup::new(GrantMode::AuthorizationCode)).await;
     let fake = &world.fake.fake;

@@ -14,6 +14,13 @@ pub fn server() -> Option<String> {
     }
 }
 
+/// The server's URL, for tests that run only on PostgreSQL (marked
+/// `#[cfg_attr(not(postgres_tests), ignore = "…")]`, so they are reported ignored without one).
+pub fn required() -> String {
+    std::env::var("GATEWAY_TEST_POSTGRES")
+        .expect("this test needs GATEWAY_TEST_POSTGRES; without it the build marks it ignored")
+}
+
 /// A new, empty schema on `base`, and a URL whose connections use it.
 pub async fn fresh_schema(base: &str) -> String {
     sqlx::any::install_default_drivers();
