@@ -147,6 +147,22 @@ pub struct StoreSettings {
 }
 
 impl StoreSettings {
+    /// Where the store is, for people: the SQLite file, or the PostgreSQL URL without its password.
+    pub fn location(&self) -> String {
+        if let Some(file) = self.url.strip_prefix("sqlite://") {
+            return file.to_owned();
+        }
+        match Url::parse(&self.url) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                url.to_string()
+            }
+            Err(_) => "(an unreadable store URL)".to_owned(),
+        }
+    }
+
     /// Opens the store, with its key when one is configured.
     pub async fn open(&self) -> Result<crate::store::Store, crate::store::StoreError> {
         use secrecy::ExposeSecret;
@@ -193,11 +209,35 @@ pub enum ConfigError {
 impl Config {
     /// Reads, parses and checks a configuration file; the environment supplies secrets.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_with(path, Uses::Store)
+    }
+
+    /// As [`Config::load`], for a command that never opens the store (`stdio` as the local
+    /// operator): the store's settings are not checked, so a store key that this client's
+    /// environment does not carry does not stop it.
+    pub fn load_ignoring_store(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_with(path, Uses::NoStore)
+    }
+
+    fn load_with(path: &Path, uses: Uses) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Config::parse(&text, &|name| std::env::var(name).ok()).map_err(|e| match e {
+        // Relative paths in the file (the SQLite store, secret and key files) mean "next to this
+        // file", so a command run from another directory opens the same store.
+        let base = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_owned))
+            .unwrap_or_default();
+        Checker {
+            problems: Vec::new(),
+            env: &|name| std::env::var(name).ok(),
+            base: &base,
+            uses,
+        }
+        .parse(&text)
+        .map_err(|e| match e {
             ParseError::Syntax(message) => ConfigError::Syntax {
                 path: path.to_owned(),
                 message,
@@ -209,14 +249,16 @@ impl Config {
         })
     }
 
-    /// Parses and checks configuration text, looking environment variables up with `env`.
+    /// Parses and checks configuration text, looking environment variables up with `env`;
+    /// relative paths stay relative to the working directory.
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ParseError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ParseError::Syntax(e.to_string()))?;
         Checker {
             problems: Vec::new(),
             env,
+            base: Path::new(""),
+            uses: Uses::Store,
         }
-        .check(raw)
+        .parse(text)
     }
 
     pub fn tenant(&self, name: &str) -> Option<&TenantSettings> {
@@ -230,17 +272,40 @@ pub enum ParseError {
     Invalid(Vec<Problem>),
 }
 
+/// Whether the command being configured opens the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Uses {
+    Store,
+    NoStore,
+}
+
 struct Checker<'a> {
     problems: Vec<Problem>,
     env: &'a dyn Fn(&str) -> Option<String>,
+    /// What relative paths are relative to.
+    base: &'a Path,
+    uses: Uses,
 }
 
 impl Checker<'_> {
+    fn path(&self, path: &Path) -> PathBuf {
+        self.base.join(path)
+    }
+
     fn problem(&mut self, key: impl Into<String>, reason: impl Into<String>) {
+        let key = key.into();
+        if self.uses == Uses::NoStore && key.starts_with("store.") {
+            return;
+        }
         self.problems.push(Problem {
-            key: key.into(),
+            key,
             reason: reason.into(),
         });
+    }
+
+    fn parse(self, text: &str) -> Result<Config, ParseError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ParseError::Syntax(e.to_string()))?;
+        self.check(raw)
     }
 
     fn check(mut self, raw: RawConfig) -> Result<Config, ParseError> {
@@ -327,7 +392,13 @@ impl Checker<'_> {
     }
 
     fn store(&mut self, raw: RawStore) -> StoreSettings {
-        let url = raw.url.unwrap_or_else(|| "sqlite://gateway.db".to_owned());
+        let mut url = raw.url.unwrap_or_else(|| "sqlite://gateway.db".to_owned());
+        if let Some(file) = url.strip_prefix("sqlite://")
+            && !file.starts_with('/')
+            && !file.starts_with(':')
+        {
+            url = format!("sqlite://{}", self.path(Path::new(file)).display());
+        }
         if !(url.starts_with("sqlite://")
             || url.starts_with("postgres://")
             || url.starts_with("postgresql://"))
@@ -405,12 +476,12 @@ impl Checker<'_> {
                     return None;
                 }
             },
-            (None, Some(path)) => match std::fs::read_to_string(&path) {
+            (None, Some(path)) => match std::fs::read_to_string(self.path(&path)) {
                 Ok(value) => ("store.encryption_key_file", value),
                 Err(e) => {
                     self.problem(
                         "store.encryption_key_file",
-                        format!("cannot read {}: {e}", path.display()),
+                        format!("cannot read {}: {e}", self.path(&path).display()),
                     );
                     return None;
                 }
@@ -649,19 +720,19 @@ impl Checker<'_> {
                     None
                 }
             },
-            (None, Some(path)) => match std::fs::read_to_string(&path) {
+            (None, Some(path)) => match std::fs::read_to_string(self.path(&path)) {
                 Ok(value) if !value.trim().is_empty() => Some(ClientSecret::new(value.trim())),
                 Ok(_) => {
                     self.problem(
                         format!("{key}.client_secret_file"),
-                        format!("{} is empty", path.display()),
+                        format!("{} is empty", self.path(&path).display()),
                     );
                     None
                 }
                 Err(e) => {
                     self.problem(
                         format!("{key}.client_secret_file"),
-                        format!("cannot read {}: {e}", path.display()),
+                        format!("cannot read {}: {e}", self.path(&path).display()),
                     );
                     None
                 }
@@ -772,6 +843,27 @@ mod tests {
         assert_eq!(tenant.grant, GrantMode::ClientCredentials);
         assert_eq!(tenant.client_secret.expose_secret(), "s3cret");
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn the_store_location_shown_to_people_never_carries_a_password() {
+        for (url, shown) in [
+            ("sqlite:///var/lib/gw/gateway.db", "/var/lib/gw/gateway.db"),
+            (
+                "postgres://gw:hunter2@db.internal:5432/gw",
+                "postgres://gw:***@db.internal:5432/gw",
+            ),
+            (
+                "postgres://gw@db.internal/gw",
+                "postgres://gw@db.internal/gw",
+            ),
+        ] {
+            let store = StoreSettings {
+                url: url.to_owned(),
+                encryption_key: None,
+            };
+            assert_eq!(store.location(), shown);
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub(super) async fn execute(command: AdminCommand) -> anyhow::Result<ExitCode> {
     match command {
         AdminCommand::CreateKey { config, name } => {
             let config = Config::load(&config)?;
-            let store = config.store.open().await?;
+            let store = super::open_store(&config.store).await?;
             let (record, key) = store.create_admin_key(&name).await?;
             println!("Created admin key {} ({})", record.id, record.name);
             println!("Admin key: {}", key.expose_secret());
@@ -20,7 +20,7 @@ pub(super) async fn execute(command: AdminCommand) -> anyhow::Result<ExitCode> {
         }
         AdminCommand::ListKeys { config } => {
             let config = Config::load(&config)?;
-            let store = config.store.open().await?;
+            let store = super::open_store(&config.store).await?;
             for key in store.list_admin_keys().await? {
                 let state = if key.revoked_at.is_some() {
                     "revoked"
@@ -32,7 +32,7 @@ pub(super) async fn execute(command: AdminCommand) -> anyhow::Result<ExitCode> {
         }
         AdminCommand::RevokeKey { config, id } => {
             let config = Config::load(&config)?;
-            let store = config.store.open().await?;
+            let store = super::open_store(&config.store).await?;
             if store.revoke_admin_key(&id).await? {
                 println!("Revoked {id}; its portal sessions are signed out.");
             } else {

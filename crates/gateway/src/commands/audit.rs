@@ -11,7 +11,7 @@ use crate::config::Config;
 
 pub(super) async fn execute(command: AuditCommand) -> anyhow::Result<ExitCode> {
     let config = Config::load(&command.config)?;
-    let store = config.store.open().await?;
+    let store = super::open_store(&config.store).await?;
     let now_ms = OffsetDateTime::now_utc().unix_timestamp() * 1000;
     let since_ms = since(&command.since, now_ms).with_context(|| {
         format!(

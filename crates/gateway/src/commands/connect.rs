@@ -25,7 +25,7 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
     let settings = config
         .tenant(tenant)
         .with_context(|| format!("no tenant named `{tenant}` in the configuration"))?;
-    let store = config.store.open().await?;
+    let store = super::open_store(&config.store).await?;
     if !store.can_hold_tokens() {
         bail!(crate::store::StoreError::NoKey);
     }

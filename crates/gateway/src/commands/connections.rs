@@ -14,7 +14,7 @@ pub(super) async fn execute(command: ConnectionsCommand) -> anyhow::Result<ExitC
     match command {
         ConnectionsCommand::List { config, tenant } => {
             let config = Config::load(&config)?;
-            let store = config.store.open().await?;
+            let store = super::open_store(&config.store).await?;
             let now = unix_now();
             for c in store.list_connections(tenant.as_deref()).await? {
                 let state = match &c.status {
@@ -44,7 +44,7 @@ pub(super) async fn execute(command: ConnectionsCommand) -> anyhow::Result<ExitC
         }
         ConnectionsCommand::Revoke { config, id } => {
             let config = Config::load(&config)?;
-            let store = config.store.open().await?;
+            let store = super::open_store(&config.store).await?;
             let record = store
                 .connection(&id)
                 .await?

@@ -36,6 +36,7 @@ pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
                     beyond.names().join(", ")
                 );
             }
+            super::announce_store(&config.store);
             let store = Store::open(&config.store.url).await?;
             let expires_at = expires.map(|days| unix_now() + i64::from(days) * 86_400);
             let (record, key) = store
@@ -59,6 +60,7 @@ pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
         }
         KeysCommand::List { config, tenant } => {
             let config = Config::load(&config)?;
+            super::announce_store(&config.store);
             let store = Store::open(&config.store.url).await?;
             let now = unix_now();
             for key in store.list_keys(tenant.as_deref()).await? {
@@ -75,6 +77,7 @@ pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
         }
         KeysCommand::Revoke { config, id } => {
             let config = Config::load(&config)?;
+            super::announce_store(&config.store);
             let store = Store::open(&config.store.url).await?;
             if store.revoke_key(&id).await? {
                 println!("Revoked {id}.");

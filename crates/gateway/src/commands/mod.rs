@@ -58,6 +58,20 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Says on stderr which store a command opened, so one run from another directory or with
+/// another file shows at once that it is not the store `serve` uses.
+fn announce_store(settings: &crate::config::StoreSettings) {
+    eprintln!("Store: {}", settings.location());
+}
+
+/// Opens the configured store (with its key), after saying which it is.
+async fn open_store(
+    settings: &crate::config::StoreSettings,
+) -> Result<crate::store::Store, crate::store::StoreError> {
+    announce_store(settings);
+    settings.open().await
+}
+
 /// `mcp-gateway probe URL`.
 async fn probe(url: &str) -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -91,7 +105,7 @@ async fn rekey(config: &std::path::Path, new_key_env: &str) -> anyhow::Result<Ex
         .with_context(|| format!("environment variable `{new_key_env}` is not set"))?;
     let new = gw_oauth::TokenCipher::from_base64(&new)
         .with_context(|| format!("environment variable `{new_key_env}`"))?;
-    let store = config.store.open().await?;
+    let store = open_store(&config.store).await?;
     if !store.can_hold_tokens() {
         anyhow::bail!(crate::store::StoreError::NoKey);
     }

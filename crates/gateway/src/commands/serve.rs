@@ -33,6 +33,7 @@ pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    tracing::info!(store = %config.store.location(), "opening the store");
     let store = config.store.open().await?;
     if !store.can_hold_tokens() {
         tracing::warn!(

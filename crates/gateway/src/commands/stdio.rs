@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use gw_mcp::{GatewayServer, Principal, TenantRuntime};
 use gw_oauth::GrantMode;
 use rmcp::ServiceExt;
+use rmcp::service::ServerInitializeError;
 
 use crate::config::Config;
 use crate::stdio_transport::JsonLinesTransport;
@@ -20,7 +21,13 @@ pub(super) async fn execute(
     connection: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     crate::logging::init();
-    let config = Config::load(config)?;
+    // As the local operator the store is never opened, so its settings (a key variable the MCP
+    // client's environment does not carry) must not stop the client's server from starting.
+    let config = if connection.is_some() {
+        Config::load(config)?
+    } else {
+        Config::load_ignoring_store(config)?
+    };
     let Some(connection) = connection else {
         let Some(tenant) = tenant else {
             bail!(
@@ -39,6 +46,7 @@ pub(super) async fn execute(
         let principal = Principal::local_operator(&runtime.settings);
         return serve(runtime, principal).await;
     };
+    tracing::info!(store = %config.store.location(), "opening the store");
     let store = config.store.open().await?;
     let record = store.connection(connection).await?.with_context(|| {
         format!(
@@ -84,13 +92,24 @@ pub(crate) async fn serve(
     principal: Principal,
 ) -> anyhow::Result<ExitCode> {
     tracing::info!(tenant = %runtime.settings.name, principal = %principal.subject, "serving MCP over stdio");
-    let service = GatewayServer::new(runtime, principal)
+    let service = match GatewayServer::new(runtime, principal)
         .serve(JsonLinesTransport::new(
             tokio::io::stdin(),
             tokio::io::stdout(),
         ))
         .await
-        .context("the MCP client did not complete the handshake")?;
+    {
+        Ok(service) => service,
+        // Input ended before `initialize` (Ctrl-D in a terminal, a client that changed its mind):
+        // nothing was asked, so nothing failed.
+        Err(ServerInitializeError::ConnectionClosed(_)) => {
+            tracing::info!("the input ended before an MCP handshake; nothing to serve");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(error) => {
+            return Err(error).context("the MCP client did not complete the handshake");
+        }
+    };
     let reason = service.waiting().await?;
     tracing::info!(?reason, "stdio session ended");
     Ok(ExitCode::SUCCESS)

@@ -18,7 +18,7 @@ use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
 pub const CLIENT_ID: &str = "e2e-gateway";
-const CLIENT_SECRET: &str = "e2e-secret-value-0123456789";
+pub const CLIENT_SECRET: &str = "e2e-secret-value-0123456789";
 
 /// How to set up one end-to-end run.
 pub struct Setup {
@@ -53,22 +53,30 @@ pub struct Gateway {
     _dir: tempfile::TempDir,
 }
 
-pub async fn start(setup: Setup) -> Gateway {
+/// The seeded fake tenant, with the gateway's application ([`CLIENT_ID`], [`CLIENT_SECRET`]).
+pub async fn fake_tenant(
+    management_scopes: Vec<String>,
+    access_token_ttl: Duration,
+) -> RunningFake {
     let config = FakeConfig {
         seed: Seed::Demo,
-        access_token_ttl: setup.access_token_ttl,
+        access_token_ttl,
         clients: vec![RegisteredClient {
             client_id: CLIENT_ID.into(),
             client_secret: CLIENT_SECRET.into(),
             name: "e2e gateway".into(),
             callbacks: vec![],
-            management_scopes: setup.management_scopes,
+            management_scopes,
         }],
         ..FakeConfig::default()
     };
-    let domain = config.domain.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let fake = FakeAuth0::new(config).serve(listener).await.unwrap();
+    FakeAuth0::new(config).serve(listener).await.unwrap()
+}
+
+pub async fn start(setup: Setup) -> Gateway {
+    let fake = fake_tenant(setup.management_scopes, setup.access_token_ttl).await;
+    let domain = fake.fake.domain().to_owned();
 
     let dir = tempfile::tempdir().unwrap();
     let config_path = dir.path().join("gateway.toml");
