@@ -17,62 +17,6 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve one tenant's tools over stdio (for Claude Desktop, Cursor, VS Code and other local MCP clients).
-    Stdio {
-        /// The configuration file.
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-        /// Which tenant of the configuration to serve, as the local operator.
-        #[arg(long, required_unless_present = "connection")]
-        tenant: Option<String>,
-        /// Act as this connected user (`con_…`, from `mcp-gateway connect` or `connections list`).
-        #[arg(long)]
-        connection: Option<String>,
-    },
-    /// Connect a user to a tenant from the terminal: prints the sign-in URL, waits for Auth0's
-    /// callback on the configured public URL, and stores the connection.
-    Connect {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-        #[arg(long)]
-        tenant: String,
-    },
-    /// List and revoke connected users.
-    Connections {
-        #[command(subcommand)]
-        command: ConnectionsCommand,
-    },
-    /// Re-seal every token in the store under a new encryption key (stop every replica first;
-    /// restart them with the new key).
-    Rekey {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-        /// The environment variable holding the new key (`mcp-gateway gen-key`).
-        #[arg(long)]
-        new_key_env: String,
-    },
-    /// Show the tool calls recorded in the store's audit log.
-    Audit(AuditCommand),
-    /// Exit 0 when an HTTP endpoint (e.g. /healthz) answers 2xx within 3 s: a container
-    /// healthcheck that needs no curl in the image.
-    Probe { url: String },
-    /// Print a fresh key for [store] encryption_key_env / encryption_key_file (32 random bytes, base64).
-    GenKey,
-    /// Serve every configured tenant over HTTP: streamable HTTP at /mcp, with access keys.
-    Serve {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-    },
-    /// Create, list and revoke the operator portal's admin keys (sign in at /admin with one).
-    Admin {
-        #[command(subcommand)]
-        command: AdminCommand,
-    },
-    /// Create, list and revoke access keys for agents.
-    Keys {
-        #[command(subcommand)]
-        command: KeysCommand,
-    },
     /// Run against a built-in, seeded fake Auth0 tenant: nothing to configure.
     Demo {
         /// Serve over stdio instead of HTTP.
@@ -95,16 +39,76 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DemoGrant::ClientCredentials)]
         grant: DemoGrant,
     },
-    /// Print the tool catalogue: name, description, scopes, annotations and input schema.
-    Tools {
-        #[arg(long, value_enum, default_value_t = ToolsFormat::Markdown)]
-        format: ToolsFormat,
+    /// Serve every configured tenant over HTTP: streamable HTTP at /mcp, with access keys.
+    Serve {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+    },
+    /// Serve one tenant's tools over stdio (for Claude Desktop, Cursor, VS Code and other local MCP clients).
+    Stdio {
+        /// The configuration file.
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        /// Which tenant of the configuration to serve, as the local operator.
+        #[arg(long, required_unless_present = "connection")]
+        tenant: Option<String>,
+        /// Act as this connected user (`con_…`, from `mcp-gateway connect` or `connections list`).
+        #[arg(long)]
+        connection: Option<String>,
     },
     /// Check a configuration file and report every problem with its key and the reason.
     Check {
         #[arg(long, default_value = "gateway.toml")]
         config: PathBuf,
+        /// Also check each tenant's application against its Auth0: domain, client ID, callback URL,
+        /// secret and the Management API grant. Exits 1 when one fails.
+        #[arg(long)]
+        online: bool,
     },
+    /// Create, list and revoke access keys for agents.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Connect a user to a tenant from the terminal: prints the sign-in URL, waits for Auth0's
+    /// callback on the configured public URL, and stores the connection.
+    Connect {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        tenant: String,
+    },
+    /// List and revoke connected users.
+    Connections {
+        #[command(subcommand)]
+        command: ConnectionsCommand,
+    },
+    /// Create, list and revoke the operator portal's admin keys (sign in at /admin with one).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Show the tool calls recorded in the store's audit log.
+    Audit(AuditCommand),
+    /// Print the tool catalogue: name, description, scopes, annotations and input schema.
+    Tools {
+        #[arg(long, value_enum, default_value_t = ToolsFormat::Markdown)]
+        format: ToolsFormat,
+    },
+    /// Print a fresh key for [store] encryption_key_env / encryption_key_file (32 random bytes, base64).
+    GenKey,
+    /// Re-seal every token in the store under a new encryption key (stop every replica first;
+    /// restart them with the new key).
+    Rekey {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        /// The environment variable holding the new key (`mcp-gateway gen-key`).
+        #[arg(long)]
+        new_key_env: String,
+    },
+    /// Exit 0 when an HTTP endpoint (e.g. /healthz) answers 2xx within 3 s: a container
+    /// healthcheck that needs no curl in the image.
+    Probe { url: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,7 @@ pub mod runtime;
 pub mod stdio_transport;
 pub mod store;
 pub mod telemetry;
+pub mod tenant_check;
 pub mod tenant_directory;
 
 use std::process::ExitCode;

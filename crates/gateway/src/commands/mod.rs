@@ -54,7 +54,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Tools { format } => tools::execute(format),
-        Command::Check { config } => check::execute(&config),
+        Command::Check { config, online } => check::execute(&config, online).await,
     }
 }
 

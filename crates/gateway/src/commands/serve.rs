@@ -71,7 +71,25 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-    println!("Listening on http://{}/mcp", listener.local_addr()?);
+    // One write: a script that reads only the first line and closes the pipe must not make a
+    // later line fail.
+    let banner = format!(
+        "Listening on http://{}/mcp\n{}",
+        listener.local_addr()?,
+        endpoints(&config)
+    );
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(banner.as_bytes());
+        let _ = stdout.flush();
+    }
+    // Each tenant's application is checked against its Auth0 in the background: a problem is
+    // logged with its fix and does not hold the other tenants back.
+    tokio::spawn(crate::tenant_check::log_at_start(
+        config.tenants.clone(),
+        state.callback_url(),
+    ));
     run(
         listener,
         state,
@@ -80,6 +98,28 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         config.server.allowed_hosts.clone(),
     )
     .await
+}
+
+/// What an operator needs after start: where clients and people go (the first line, `Listening
+/// on`, stays first: scripts and tests wait for it).
+fn endpoints(config: &Config) -> String {
+    let public = &config.server.public_url;
+    let join = |path: &str| gw_mcp::tenant_runtime::join(public, path);
+    let mut text = format!("MCP endpoint: {}\n", join("mcp"));
+    if config.server.portal {
+        text += &format!(
+            "Operator portal: {} (sign in with a key from `mcp-gateway admin create-key`)\n",
+            join("admin")
+        );
+    }
+    for tenant in &config.tenants {
+        text += &format!(
+            "Connect a user to {}: {}\n",
+            tenant.name,
+            join(&format!("connect/{}", tenant.name))
+        );
+    }
+    text
 }
 
 /// Every configured tenant, able to take connections when the store has a key.

@@ -65,7 +65,7 @@ pub async fn fake_tenant(
             client_id: CLIENT_ID.into(),
             client_secret: CLIENT_SECRET.into(),
             name: "e2e gateway".into(),
-            callbacks: vec![],
+            callbacks: fake_auth0::default_callbacks(),
             management_scopes,
         }],
         ..FakeConfig::default()

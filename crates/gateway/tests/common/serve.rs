@@ -70,7 +70,13 @@ listen = "127.0.0.1:0"
 }
 
 impl ServedTenant {
-    fn command(&self, args: &[&str]) -> Command {
+    /// The directory holding its `gateway.toml` and store.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// `mcp-gateway ARGS --config …` with the tenant's secret in its environment.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"));
         command
             .args(args)
