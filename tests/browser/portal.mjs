@@ -130,6 +130,12 @@ try {
   await page.getByLabel("Domain").fill(`https://manage.auth0.com/dashboard/${region}/${tenant}/applications`);
   await page.getByLabel("Client ID").fill(demo.clientId);
   await page.getByLabel("Client Secret").fill("a-wrong-secret-typed-by-hand");
+  assert.ok(
+    await page.locator("input[name=grant][value=client_credentials]").isChecked(),
+    "the machine token (what works on real Auth0) is the default",
+  );
+  // This walk-through connects a user whose own token calls the fake tenant.
+  await page.locator("input[name=grant][value=authorization_code]").check();
   for (const scope of ["offline_access", "create:users", "update:users", "read:organization_members"]) {
     await page.locator(`input[name=scopes][value="${scope}"]`).check();
   }

@@ -29,6 +29,7 @@ pub(super) fn page(status: StatusCode, title: &str, frame: &Frame<'_>, body: &st
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} · MCP gateway for Auth0</title>\
+         <link rel=\"icon\" href=\"/admin/assets/favicon.svg\" type=\"image/svg+xml\">\
          <link rel=\"stylesheet\" href=\"/admin/assets/portal.css\">\
          <script src=\"/admin/assets/portal.js\" defer></script></head>\
          <body><a class=\"skip\" href=\"#main\">Skip to content</a>\
@@ -90,6 +91,10 @@ pub(super) async fn script() -> Response {
         "text/javascript; charset=utf-8",
         include_str!("assets/portal.js"),
     )
+}
+
+pub(super) async fn favicon() -> Response {
+    asset("image/svg+xml", include_str!("assets/favicon.svg"))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

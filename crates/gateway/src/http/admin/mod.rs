@@ -56,6 +56,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/admin/assets/portal.css", get(layout::stylesheet))
         .route("/admin/assets/portal.js", get(layout::script))
+        .route("/admin/assets/favicon.svg", get(layout::favicon))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(middleware::from_fn_with_state(
             state,
@@ -113,6 +114,7 @@ async fn overview(
         ));
     }
     let tenants = state.tenants.all();
+    let demo = state.portal.as_ref().is_some_and(|p| p.demo);
     if tenants.is_empty() {
         body.push_str("<p>No tenants yet.</p>");
     } else {
@@ -125,7 +127,9 @@ async fn overview(
                 attr(name),
                 esc(name),
                 esc(&tenant.settings.domain),
-                if configured(name) {
+                if configured(name) && demo {
+                    "<span class=\"badge\">the demo's fake tenant</span>"
+                } else if configured(name) {
                     "<span class=\"badge\">gateway.toml</span>"
                 } else {
                     "<span class=\"badge ok\">portal</span>"

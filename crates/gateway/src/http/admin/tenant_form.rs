@@ -51,7 +51,7 @@ impl Problems {
 
 pub(super) async fn new(State(state): State<AppState>, operator: Operator) -> Response {
     let fields = Fields {
-        grant: Some(GrantMode::AuthorizationCode),
+        grant: Some(GrantMode::ClientCredentials),
         scopes: default_scopes(),
         ..Fields::default()
     };
@@ -197,10 +197,20 @@ pub(super) fn render(
         problems.of("client_id"),
         " autocomplete=\"off\" spellcheck=\"false\"",
     ));
-    let secret_hint = if fields.editing {
-        "Leave empty to keep the saved secret. It is stored encrypted and never shown again."
-    } else {
-        "From the application's Settings. It is stored encrypted and never shown again."
+    // A typed secret is never sent back to the browser, not even to a form that failed.
+    let secret_hint = match (fields.editing, problems.is_empty()) {
+        (true, true) => {
+            "Leave empty to keep the saved secret. It is stored encrypted and never shown again."
+        }
+        (true, false) => {
+            "A secret typed here was not kept after the failed save: type it again, or leave empty to keep the saved one."
+        }
+        (false, true) => {
+            "From the application's Settings. It is stored encrypted and never shown again."
+        }
+        (false, false) => {
+            "The secret you typed was not kept after the failed save (it is never sent back to the browser): type it again."
+        }
     };
     body.push_str(&field_shell(
         "client_secret",
@@ -215,15 +225,15 @@ pub(super) fn render(
     ));
 
     // How calls reach Auth0.
-    let grant = fields.grant.unwrap_or(GrantMode::AuthorizationCode);
+    let grant = fields.grant.unwrap_or(GrantMode::ClientCredentials);
     let checked = |g: GrantMode| if grant == g { " checked" } else { "" };
     body.push_str(&format!(
         "<fieldset><legend>Whose token calls Auth0</legend>\
-         <label class=\"radio\"><input type=\"radio\" name=\"grant\" value=\"authorization_code\"{}> <span>Each connected user's own token (the user signs in through Auth0; tools follow what Auth0 grants them).</span></label>\
-         <label class=\"radio\"><input type=\"radio\" name=\"grant\" value=\"client_credentials\"{}> <span>The application's machine token (needs the Client Credentials grant and the Management API authorized for the application); the people listed below may connect, and get the scopes ticked here.</span></label>\
+         <label class=\"radio\"><input type=\"radio\" name=\"grant\" value=\"client_credentials\"{}> <span><strong>The application's machine token</strong> (recommended; needs the Client Credentials grant and the Management API authorized for the application): the people listed below may connect, and get the scopes ticked here.</span></label>\
+         <label class=\"radio\"><input type=\"radio\" name=\"grant\" value=\"authorization_code\"{}> <span>Each connected user's own token. On a real Auth0 tenant such a token carries only the <em>current user</em> scopes (read:current_user, update:current_user_metadata …), so Auth0 refuses nearly every tool below for everyone; choose it only if you know your tenant grants more.</span></label>\
          {}</fieldset>",
-        checked(GrantMode::AuthorizationCode),
         checked(GrantMode::ClientCredentials),
+        checked(GrantMode::AuthorizationCode),
         field_shell(
             "operators",
             "Who may connect (machine token only)",

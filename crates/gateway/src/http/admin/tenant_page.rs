@@ -84,7 +84,9 @@ pub(super) async fn show(
             GrantMode::AuthorizationCode => "calls use each connected user's own token",
             GrantMode::ClientCredentials => "calls use the application's machine token",
         },
-        if configured {
+        if configured && state.portal.as_ref().is_some_and(|p| p.demo) {
+            "the demo's fake tenant, inside this process (read-only here)".to_owned()
+        } else if configured {
             "from gateway.toml (read-only here)".to_owned()
         } else {
             format!(
@@ -379,7 +381,12 @@ fn key_form(
             form.push_str(&format!(
                 "<label class=\"scope\" for=\"{id}\"><input type=\"checkbox\" id=\"{id}\" name=\"scopes\" value=\"{v}\"{c}><span><code>{v}</code></span></label>",
                 v = scope.as_str(),
-                c = if scope.as_str().starts_with("read:") { " checked" } else { "" },
+                // Least privilege: reads are ticked, except reading users' IdP tokens.
+                c = if scope.as_str().starts_with("read:") && scope != Scope::ReadUserIdpTokens {
+                    " checked"
+                } else {
+                    ""
+                },
             ));
         }
         form.push_str("</div>");
@@ -482,7 +489,7 @@ pub(super) async fn create_key(
         notice(
             "warn",
             &format!(
-                "<p><strong>Copy it now: it is shown only this once.</strong> The gateway keeps only a hash of <em>{}</em>.</p>",
+                "<p><strong>Copy it now: it is shown only this once.</strong> The gateway keeps only a hash of the key <em>{}</em>, so it cannot show it again.</p>",
                 esc(&record.name)
             )
         ),
