@@ -76,7 +76,9 @@ pub async fn serve(
         .max_headers(100);
     let app = tower_http::timeout::RequestBodyTimeout::new(app, limits.body_read);
     let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let slots = Arc::new(Semaphore::new(
+        limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     tokio::pin!(stop);
     loop {
         // A slot first, then a connection: over the cap, connections stay in the kernel's queue.
