@@ -831,7 +831,10 @@ mod tests {
     fn connection_and_session_limits_have_defaults_and_are_checked_by_key() {
         let config = Config::parse(GOOD, &env).unwrap();
         assert_eq!(config.server.max_connections, 512);
-        assert_eq!(config.server.sessions, crate::http::SessionLimits::default());
+        assert_eq!(
+            config.server.sessions,
+            crate::http::SessionLimits::default()
+        );
 
         let set = format!(
             "[server]\nmax_connections = 64\nmax_sessions = 100\nmax_sessions_per_credential = 5\nsession_idle_seconds = 60\n{GOOD}"

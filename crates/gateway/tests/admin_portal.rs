@@ -818,5 +818,9 @@ async fn legacy_sse_sessions_follow_portal_edits_at_once() {
         call.get("error").is_some() || call["result"]["isError"] == true,
         "a write ran on a read-only tenant: {call}"
     );
-    assert_eq!(world.fake.fake.counts().users, users, "the user was created");
+    assert_eq!(
+        world.fake.fake.counts().users,
+        users,
+        "the user was created"
+    );
 }

@@ -353,7 +353,9 @@ async fn every_route_checks_the_host() {
     ];
     // A page rebound to this gateway sends its own domain name.
     for (method, path) in &routes {
-        let answer = send(method.clone(), path, "attacker.example").await.unwrap();
+        let answer = send(method.clone(), path, "attacker.example")
+            .await
+            .unwrap();
         assert_eq!(answer.status(), 403, "{method} {path} with a forged Host");
     }
     common::audited(&gateway.store, "refused_host").await;
@@ -361,7 +363,11 @@ async fn every_route_checks_the_host() {
     // and nowhere else.
     for path in ["/healthz", "/readyz", "/metrics"] {
         let answer = send(Method::GET, path, "10.1.2.3:8080").await.unwrap();
-        assert_eq!(answer.status(), 200, "{path} with the pod's address as Host");
+        assert_eq!(
+            answer.status(),
+            200,
+            "{path} with the pod's address as Host"
+        );
     }
     for path in ["/.well-known/oauth-authorization-server", "/connect/acme"] {
         let answer = send(Method::GET, path, "10.1.2.3:8080").await.unwrap();

@@ -151,7 +151,9 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
                 None => server,
             })
         },
-        Arc::new(tracked_sessions::TrackedSessions::new(state.sessions.clone())),
+        Arc::new(tracked_sessions::TrackedSessions::new(
+            state.sessions.clone(),
+        )),
         config,
     );
     let mcp_routes = Router::new()

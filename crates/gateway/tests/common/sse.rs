@@ -125,7 +125,10 @@ impl SseClient {
     /// The names `tools/list` offers now.
     pub async fn tool_names(&mut self, key: &str) -> Vec<String> {
         let answer = self
-            .request(key, json!({"jsonrpc":"2.0","id":"list","method":"tools/list"}))
+            .request(
+                key,
+                json!({"jsonrpc":"2.0","id":"list","method":"tools/list"}),
+            )
             .await;
         answer["result"]["tools"]
             .as_array()
