@@ -136,6 +136,11 @@ start_gateway() {
 [server]
 listen = "127.0.0.1:0"
 stateless = $stateless
+# The bench holds up to 10,000 idle sessions and many connections with one key: far past the
+# defaults a production gateway keeps.
+max_connections = 20000
+max_sessions = 20000
+max_sessions_per_credential = 20000
 
 [store]
 url = "sqlite://$dir/gateway.db"

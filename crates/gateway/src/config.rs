@@ -42,6 +42,16 @@ pub struct RawServer {
     /// Serve the operator portal at /admin (default true; nobody can sign in until an admin key
     /// is made with `mcp-gateway admin create-key`).
     pub portal: Option<bool>,
+    /// Connections served at once (default 512); more wait to be accepted. Keep it well under the
+    /// process's open-file limit (`ulimit -n`), which the store and the calls to Auth0 share.
+    pub max_connections: Option<usize>,
+    /// MCP sessions (`/mcp` sessions and legacy `/sse` streams) open at once (default 1000);
+    /// each holds about 50 KB. More are refused with 503.
+    pub max_sessions: Option<usize>,
+    /// MCP sessions one credential may hold open at once (default 64). More are refused with 429.
+    pub max_sessions_per_credential: Option<usize>,
+    /// An `/mcp` session with no traffic for this many seconds is ended (default 300).
+    pub session_idle_seconds: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -137,6 +147,8 @@ pub struct ServerSettings {
     pub stateless: bool,
     pub allowed_hosts: Vec<String>,
     pub portal: bool,
+    pub max_connections: usize,
+    pub sessions: crate::http::SessionLimits,
 }
 
 #[derive(Debug, Clone)]
@@ -382,13 +394,54 @@ impl Checker<'_> {
                 }
             },
         };
+        let defaults = crate::http::SessionLimits::default();
+        let max_connections = self.at_least_one(
+            "server.max_connections",
+            raw.max_connections,
+            crate::http::listener::DEFAULT_MAX_CONNECTIONS,
+        );
+        let total = self.at_least_one("server.max_sessions", raw.max_sessions, defaults.total);
+        let per_credential = self.at_least_one(
+            "server.max_sessions_per_credential",
+            raw.max_sessions_per_credential,
+            defaults.per_credential,
+        );
+        let idle = self.at_least_one(
+            "server.session_idle_seconds",
+            raw.session_idle_seconds,
+            defaults.idle.as_secs() as usize,
+        );
+        if per_credential > total {
+            self.problem(
+                "server.max_sessions_per_credential",
+                format!("{per_credential} is more than server.max_sessions ({total})"),
+            );
+        }
         Some(ServerSettings {
             listen,
             public_url,
             stateless: raw.stateless.unwrap_or(false),
             allowed_hosts: raw.allowed_hosts.unwrap_or_default(),
             portal: raw.portal.unwrap_or(true),
+            max_connections,
+            sessions: crate::http::SessionLimits {
+                total,
+                per_credential,
+                idle: std::time::Duration::from_secs(idle as u64),
+            },
         })
+    }
+
+    /// A count that must be at least 1; `default` when unset.
+    fn at_least_one(&mut self, key: &str, value: Option<usize>, default: usize) -> usize {
+        match value {
+            None => default,
+            Some(0) => {
+                self.problem(key, "must be at least 1");
+                default
+            }
+            Some(value) => value,
+        }
     }
 
     fn store(&mut self, raw: RawStore) -> StoreSettings {
@@ -864,6 +917,42 @@ mod tests {
             };
             assert_eq!(store.location(), shown);
         }
+    }
+
+    #[test]
+    fn connection_and_session_limits_have_defaults_and_are_checked_by_key() {
+        let config = Config::parse(GOOD, &env).unwrap();
+        assert_eq!(config.server.max_connections, 512);
+        assert_eq!(
+            config.server.sessions,
+            crate::http::SessionLimits::default()
+        );
+
+        let set = format!(
+            "[server]\nmax_connections = 64\nmax_sessions = 100\nmax_sessions_per_credential = 5\nsession_idle_seconds = 60\n{GOOD}"
+        );
+        let config = Config::parse(&set, &env).unwrap();
+        assert_eq!(config.server.max_connections, 64);
+        assert_eq!(
+            config.server.sessions,
+            crate::http::SessionLimits {
+                total: 100,
+                per_credential: 5,
+                idle: std::time::Duration::from_secs(60),
+            }
+        );
+
+        let bad = format!(
+            "[server]\nmax_connections = 0\nmax_sessions = 10\nmax_sessions_per_credential = 11\n{GOOD}"
+        );
+        let problems = problems(&bad);
+        assert_eq!(
+            problems,
+            [
+                "server.max_connections: must be at least 1",
+                "server.max_sessions_per_credential: 11 is more than server.max_sessions (10)"
+            ]
+        );
     }
 
     #[test]

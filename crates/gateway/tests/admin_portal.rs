@@ -772,3 +772,55 @@ async fn a_read_only_tenant_offers_no_tool_that_changes_it() {
     let (_, connected) = get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
     assert!(tools(connected).contains(&"auth0_create_user".to_owned()));
 }
+
+#[tokio::test]
+async fn legacy_sse_sessions_follow_portal_edits_at_once() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    gateway.add_tenant(&browser, &csrf, "acme").await;
+    let (status, connected) =
+        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    assert_eq!(status, 200, "{connected}");
+    let key = connected["key"].as_str().unwrap().to_owned();
+
+    // An old client's stream, opened before the edit.
+    let mut sse = common::sse::SseClient::open(&gateway.url(""), &key).await;
+    sse.initialize(&key).await;
+    assert!(
+        sse.tool_names(&key)
+            .await
+            .contains(&"auth0_create_user".to_owned())
+    );
+
+    // The operator makes the tenant read-only: the open stream's next message sees it.
+    let mut edit = with(&tenant_form(&csrf, "acme"), "editing", "acme");
+    edit.push(("read_only", "on"));
+    let (status, _, page) = gateway.post(&browser, "/admin/tenants", &edit).await;
+    assert_eq!(status, 303, "{page}");
+    let users = world.fake.fake.counts().users;
+    let offered = sse.tool_names(&key).await;
+    assert!(
+        offered.contains(&"auth0_list_users".to_owned()),
+        "{offered:?}"
+    );
+    assert!(
+        !offered.contains(&"auth0_create_user".to_owned()),
+        "{offered:?}"
+    );
+    let call = sse
+        .request(
+            &key,
+            serde_json::json!({"jsonrpc":"2.0","id":"w","method":"tools/call","params":{"name":"auth0_create_user","arguments":{"connection":"Username-Password-Authentication","email":"new@example.com","password":"Passw0rd!Passw0rd!"}}}),
+        )
+        .await;
+    assert!(
+        call.get("error").is_some() || call["result"]["isError"] == true,
+        "a write ran on a read-only tenant: {call}"
+    );
+    assert_eq!(
+        world.fake.fake.counts().users,
+        users,
+        "the user was created"
+    );
+}

@@ -1,7 +1,10 @@
 //! Hostile HTTP input gets a 4xx or a closed connection, never takes the process down, and leaves
-//! the gateway serving: headers sent a byte at a time (slowloris: closed), a body that stalls
-//! (408), a flood of header fields (431), an oversized body (413), deeply nested JSON and bytes
-//! that are not UTF-8 (a parse error).
+//! the gateway serving: headers sent a byte at a time (slowloris: closed), a connection that sends
+//! nothing, part of a request line or part of an HTTP/2 preface (closed), HTTP/2 with prior
+//! knowledge (not spoken: closed), an idle keep-alive connection (closed), more idle sockets than
+//! the connection cap (all closed in turn, /healthz still answers), a body that stalls (408), a
+//! flood of header fields (431), an oversized body (413), deeply nested JSON and bytes that are
+//! not UTF-8 (a parse error).
 
 mod common;
 
@@ -14,6 +17,7 @@ use tokio::net::TcpStream;
 const SHORT: Limits = Limits {
     header_read: Duration::from_millis(500),
     body_read: Duration::from_millis(500),
+    max_connections: 512,
 };
 
 /// Everything the server sends until it closes the connection (at most `within`).
@@ -102,6 +106,100 @@ async fn headers_sent_too_slowly_get_the_connection_closed() {
         "closed with {answer:?}"
     );
     still_serving(&gateway.base).await;
+    gateway.stop().await;
+}
+
+/// Opens a connection, sends `bytes` (maybe none) and nothing more; returns what the server sent
+/// before closing it. Panics if it is still open after 5 s (the header deadline is 0.5 s).
+async fn sent_then_silent(base: &str, bytes: &[u8]) -> String {
+    let mut stream = TcpStream::connect(authority(base)).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    String::from_utf8_lossy(&read_until_closed(&mut stream, Duration::from_secs(5)).await)
+        .into_owned()
+}
+
+/// Closed with nothing, or with an HTTP/1 error answer (never an HTTP/2 frame).
+fn closed_without_serving(answer: &str) {
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4") || answer.starts_with("HTTP/1.1 5"),
+        "closed with {answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_a_socket_that_sends_nothing() {
+    let gateway = common::http::start_http_with(false, SHORT).await;
+    closed_without_serving(&sent_then_silent(&gateway.base, b"").await);
+    still_serving(&gateway.base).await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_a_partial_http2_preface() {
+    let gateway = common::http::start_http_with(false, SHORT).await;
+    closed_without_serving(&sent_then_silent(&gateway.base, b"PRI * HTTP/2.0\r\n").await);
+    still_serving(&gateway.base).await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_http2_prior_knowledge_is_not_spoken() {
+    let gateway = common::http::start_http_with(false, SHORT).await;
+    // The whole preface and an empty SETTINGS frame: an h2c server would answer with its own
+    // SETTINGS and keep the connection open for as long as the client likes.
+    let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    hello.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+    closed_without_serving(&sent_then_silent(&gateway.base, &hello).await);
+    still_serving(&gateway.base).await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_a_partial_request_line() {
+    let gateway = common::http::start_http_with(false, SHORT).await;
+    closed_without_serving(&sent_then_silent(&gateway.base, b"GET /hea").await);
+    still_serving(&gateway.base).await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_between_keep_alive_requests() {
+    let gateway = common::http::start_http_with(false, SHORT).await;
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n",
+        authority(&gateway.base)
+    );
+    // One answered request, then silence on the kept-alive connection until the server closes it.
+    let answer = sent_then_silent(&gateway.base, request.as_bytes()).await;
+    assert_eq!(status(&answer), 200, "{answer}");
+    assert!(answer.ends_with("ok"), "{answer}");
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_beyond_the_cap_and_healthz_still_answers() {
+    let limits = Limits {
+        max_connections: 4,
+        ..SHORT
+    };
+    let gateway = common::http::start_http_with(false, limits).await;
+    // Five times the cap of sockets that send nothing: the first four are served (and closed at
+    // their header deadline), the rest wait in the accept queue and are served in turn.
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        idle.push(TcpStream::connect(authority(&gateway.base)).await.unwrap());
+    }
+    let health = reqwest::Client::new()
+        .get(format!("{}/healthz", gateway.base))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("/healthz answers behind the idle sockets");
+    assert_eq!(health.status(), 200);
+    for mut socket in idle {
+        let left = read_until_closed(&mut socket, Duration::from_secs(30)).await;
+        assert!(left.is_empty() || status(&String::from_utf8_lossy(&left)) == 408);
+    }
     gateway.stop().await;
 }
 

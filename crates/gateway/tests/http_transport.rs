@@ -263,13 +263,17 @@ async fn a_session_id_replayed_with_another_key_is_refused() {
 #[tokio::test]
 async fn two_hundred_concurrent_sessions_get_correct_separate_answers() {
     let gateway = start_http(false).await;
-    let key = gateway.key("openid,read:users").await;
+    // Five agents' keys: one key may hold at most 64 sessions by default.
+    let mut keys = Vec::new();
+    for _ in 0..5 {
+        keys.push(gateway.key("openid,read:users").await);
+    }
     let users: Vec<String> = ["auth0|admin", "auth0|alice", "auth0|bob", "auth0|carol"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     let sessions = (0..200).map(|i| {
-        let key = key.clone();
+        let key = keys[i % keys.len()].clone();
         let user = users[i % users.len()].clone();
         let gateway = &gateway;
         async move {
@@ -316,5 +320,58 @@ async fn every_answer_carries_a_request_id_the_callers_or_a_new_one() {
     assert_eq!(made.status(), 401);
     let id = made.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID: {id}");
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn every_route_checks_the_host() {
+    let gateway = start_http(false).await;
+    let http = reqwest::Client::new();
+    let send = |method: reqwest::Method, path: &str, host: &str| {
+        http.request(method, format!("{}{path}", gateway.base))
+            .header("host", host)
+            .send()
+    };
+    use reqwest::Method;
+    let routes = [
+        (Method::GET, "/healthz"),
+        (Method::GET, "/readyz"),
+        (Method::GET, "/metrics"),
+        (Method::POST, "/register"),
+        (Method::POST, "/token"),
+        (Method::POST, "/revoke"),
+        (Method::GET, "/.well-known/oauth-protected-resource"),
+        (Method::GET, "/.well-known/oauth-protected-resource/mcp"),
+        (Method::GET, "/.well-known/oauth-authorization-server"),
+        (Method::POST, "/mcp"),
+        (Method::GET, "/sse"),
+        (Method::POST, "/message"),
+        (Method::GET, "/connect/acme"),
+        (Method::GET, "/integration-callback"),
+        (Method::GET, "/authorize"),
+        (Method::GET, "/no-such-page"),
+    ];
+    // A page rebound to this gateway sends its own domain name.
+    for (method, path) in &routes {
+        let answer = send(method.clone(), path, "attacker.example")
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 403, "{method} {path} with a forged Host");
+    }
+    common::audited(&gateway.store, "refused_host").await;
+    // Probes and scrapers inside a cluster send the pod's address: accepted where they look,
+    // and nowhere else.
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let answer = send(Method::GET, path, "10.1.2.3:8080").await.unwrap();
+        assert_eq!(
+            answer.status(),
+            200,
+            "{path} with the pod's address as Host"
+        );
+    }
+    for path in ["/.well-known/oauth-authorization-server", "/connect/acme"] {
+        let answer = send(Method::GET, path, "10.1.2.3:8080").await.unwrap();
+        assert_eq!(answer.status(), 403, "{path} with an address as Host");
+    }
     gateway.stop().await;
 }

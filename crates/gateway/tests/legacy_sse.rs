@@ -1,54 +1,12 @@
 //! The legacy HTTP+SSE transport (2024-11-05) as an old client sees it: the endpoint event,
-//! answers as message events, keys checked on every POST, sessions bound to their key.
+//! answers as message events, keys checked on every POST, sessions bound to their key, and a
+//! stream whose key is revoked ended by the gateway.
 
 mod common;
 
-use std::time::Duration;
-
 use common::http::start_http;
+use common::sse::{Events, SseClient};
 use serde_json::{Value, json};
-
-/// Reads server-sent events from a streaming response.
-struct Events {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl Events {
-    /// The next event as (event name, data).
-    async fn next(&mut self) -> (String, String) {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut name = "message".to_owned();
-                let mut data = String::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if !data.is_empty() {
-                    return (name, data);
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
-                .await
-                .expect("an event within 10 s")
-                .unwrap()
-                .expect("the stream stays open");
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
-
-    async fn next_message(&mut self) -> Value {
-        let (name, data) = self.next().await;
-        assert_eq!(name, "message");
-        serde_json::from_str(&data).unwrap()
-    }
-}
 
 #[tokio::test]
 async fn an_old_client_initializes_lists_and_calls_over_sse() {
@@ -191,5 +149,34 @@ async fn sse_refuses_a_forged_host_and_a_missing_key() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_key_stops_an_open_sse_stream() {
+    let gateway = start_http(false).await;
+    let key = gateway.key("openid,read:users").await;
+    let mut sse = SseClient::open(&gateway.base, key.expose_secret()).await;
+    sse.initialize(key.expose_secret()).await;
+    assert!(
+        sse.tool_names(key.expose_secret())
+            .await
+            .contains(&"auth0_get_user".to_owned())
+    );
+    assert_eq!(gateway.sse.len(), 1);
+
+    let id = gateway
+        .store
+        .list_keys(Some("acme"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.prefix == key.expose_secret()[..10])
+        .unwrap()
+        .id;
+    gateway.store.revoke_key(&id).await.unwrap();
+    // The stream ends without the client sending anything, and its session is gone.
+    sse.events.ended().await;
+    assert_eq!(gateway.sse.len(), 0);
     gateway.stop().await;
 }

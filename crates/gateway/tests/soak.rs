@@ -63,7 +63,13 @@ fn names_an_auth0_failure(text: &str) -> bool {
 async fn two_hundred_sessions_under_five_percent_faults_get_only_right_answers_or_clear_errors() {
     let seconds = setting("SOAK_SECONDS", 15);
     let sessions = setting("SOAK_SESSIONS", 200) as usize;
-    let tenant = common::serve::served_tenant("").await;
+    // One key holds every session here, more than the default per-credential limit allows.
+    let tenant = common::serve::served_tenant(&format!(
+        "max_sessions = {}\nmax_sessions_per_credential = {}",
+        sessions.max(1000),
+        sessions.max(1000)
+    ))
+    .await;
     let key = tenant.create_key().await;
     let (mut gateway, endpoint) = tenant.serve().await;
     let pid = gateway.id().unwrap();

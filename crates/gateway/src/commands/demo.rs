@@ -219,7 +219,15 @@ async fn serve_http(
             demo: true,
         })),
     };
-    super::serve::run(listener, state, Some(directory), false, vec![]).await
+    super::serve::run(
+        listener,
+        state,
+        Some(directory),
+        false,
+        vec![],
+        crate::http::listener::Limits::default(),
+    )
+    .await
 }
 
 /// The demo store's encryption key: made on first use in the data directory, readable only by

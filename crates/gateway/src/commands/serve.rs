@@ -56,7 +56,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         tenants,
         public_url: config.server.public_url.clone(),
         inbound: Inbound::AccessKeys,
-        sessions: SessionBindings::default(),
+        sessions: SessionBindings::new(config.server.sessions),
         sse: SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
@@ -96,6 +96,10 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         Some(directory),
         config.server.stateless,
         config.server.allowed_hosts.clone(),
+        Limits {
+            max_connections: config.server.max_connections,
+            ..Limits::default()
+        },
     )
     .await
 }
@@ -147,6 +151,7 @@ pub(crate) async fn run(
     directory: Option<Arc<TenantDirectory>>,
     stateless: bool,
     allowed_hosts: Vec<String>,
+    limits: Limits,
 ) -> anyhow::Result<ExitCode> {
     let audit_stop = CancellationToken::new();
     let (audit, audit_writer) =
@@ -168,7 +173,7 @@ pub(crate) async fn run(
         },
     );
     tracing::info!(%address, stateless, "serving MCP over HTTP");
-    crate::http::listener::serve(listener, app, Limits::default(), async move {
+    crate::http::listener::serve(listener, app, limits, async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
         tokio::spawn(async move {

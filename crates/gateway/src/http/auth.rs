@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use gw_mcp::{Principal, PrincipalKind};
@@ -26,44 +26,12 @@ pub(crate) async fn authenticate(
             (principal.clone(), CredentialId("insecure-no-auth".into()))
         }
         Inbound::AccessKeys => {
-            let Some(presented) = bearer(&request) else {
+            let Some(presented) = bearer(request.headers()) else {
                 return unauthorized(&state, None);
             };
-            let hash = crate::store::sha256_hex(presented);
-            let epoch = state.store.credential_epoch();
-            match state.credentials.get(&hash, epoch) {
-                Some(remembered) => remembered,
-                None => {
-                    let started = std::time::Instant::now();
-                    let resolved = resolve(&state, presented).await;
-                    metrics::histogram!("store_credential_lookup_seconds")
-                        .record(started.elapsed().as_secs_f64());
-                    match resolved {
-                        Ok((principal, credential)) => {
-                            let principal = Arc::new(principal);
-                            state.credentials.put(
-                                hash,
-                                epoch,
-                                principal.clone(),
-                                credential.clone(),
-                            );
-                            (principal, credential)
-                        }
-                        Err(response) => {
-                            state.audit_refusal(
-                                "-",
-                                &format!("credential {}…", prefix(presented)),
-                                request.uri().path(),
-                                if response.status() == StatusCode::UNAUTHORIZED {
-                                    "refused_credential"
-                                } else {
-                                    "store_unavailable"
-                                },
-                            );
-                            return response;
-                        }
-                    }
-                }
+            match principal_for(&state, presented, request.uri().path()).await {
+                Ok(resolved) => resolved,
+                Err(response) => return response,
             }
         }
     };
@@ -73,6 +41,46 @@ pub(crate) async fn authenticate(
         .extensions_mut()
         .insert(gw_mcp::RequestSpan(tracing::Span::current()));
     next.run(request).await
+}
+
+/// The principal behind a presented bearer credential, from the short memory of resolved
+/// credentials or the store; a refusal is audited as a request for `path`. Also used to check
+/// again, now and then, the credential behind a long-lived legacy SSE stream.
+pub(crate) async fn principal_for(
+    state: &AppState,
+    presented: &str,
+    path: &str,
+) -> Result<(Arc<Principal>, CredentialId), Response> {
+    let hash = crate::store::sha256_hex(presented);
+    let epoch = state.store.credential_epoch();
+    if let Some(remembered) = state.credentials.get(&hash, epoch) {
+        return Ok(remembered);
+    }
+    let started = std::time::Instant::now();
+    let resolved = resolve(state, presented).await;
+    metrics::histogram!("store_credential_lookup_seconds").record(started.elapsed().as_secs_f64());
+    match resolved {
+        Ok((principal, credential)) => {
+            let principal = Arc::new(principal);
+            state
+                .credentials
+                .put(hash, epoch, principal.clone(), credential.clone());
+            Ok((principal, credential))
+        }
+        Err(response) => {
+            state.audit_refusal(
+                "-",
+                &format!("credential {}…", prefix(presented)),
+                path,
+                if response.status() == StatusCode::UNAUTHORIZED {
+                    "refused_credential"
+                } else {
+                    "store_unavailable"
+                },
+            );
+            Err(response)
+        }
+    }
 }
 
 /// The principal behind a bearer credential: an OAuth access token the gateway issued to an MCP
@@ -192,12 +200,9 @@ fn store_unavailable(error: &crate::store::StoreError) -> Response {
         .into_response()
 }
 
-fn bearer(request: &Request) -> Option<&str> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+/// The credential of an `Authorization: Bearer …` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
 }

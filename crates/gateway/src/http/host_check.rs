@@ -1,6 +1,19 @@
 //! DNS-rebinding protection: the `Host` must be the gateway's own or loopback, and a browser
 //! `Origin`, when present, the gateway's own origin or a loopback page. rmcp checks `/mcp` too;
 //! this check runs first there so that every refusal is audited the same way.
+//!
+//! The `Host` check ([`check_host`]) is one layer around the whole app, so no route can be left
+//! out (`/metrics`, `/readyz`, the token endpoints and the discovery documents once were, and a
+//! page rebound to a loopback gateway could read them). On the [`OPERATIONAL`] routes
+//! (`/healthz`, `/readyz`, `/metrics`) a `Host` that is an IP address is accepted too: that is
+//! what Kubernetes probes, load-balancer health checks and in-cluster scrapers send (the pod's
+//! address, which the gateway cannot know), and a rebinding attack cannot produce it — a rebound
+//! page is reached by the attacker's domain name, which its requests carry as `Host`; a page
+//! that a browser reached by an IP address is a page of that address, not the attacker's.
+//!
+//! The `Origin` check ([`check_origin`]) is on the routes browsers must not call from other
+//! pages; the discovery documents and the client endpoints (`/register`, `/token`, `/revoke`)
+//! are open to any origin by CORS on purpose (browser-hosted MCP clients call them).
 
 use std::sync::Arc;
 
@@ -39,7 +52,10 @@ impl Allowed {
     }
 }
 
-pub(crate) async fn check_host_and_origin(
+/// The routes that also accept an IP address as `Host` (see the module's doc).
+pub(crate) const OPERATIONAL: &[&str] = &["/healthz", "/readyz", "/metrics"];
+
+pub(crate) async fn check_host(
     State(allowed): State<Allowed>,
     request: Request,
     next: Next,
@@ -48,10 +64,11 @@ pub(crate) async fn check_host_and_origin(
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok());
-    if !host
-        .map(hostname)
-        .is_some_and(|host| allowed.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)))
-    {
+    let operational = OPERATIONAL.contains(&request.uri().path());
+    if !host.map(hostname).is_some_and(|host| {
+        allowed.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))
+            || (operational && host.parse::<std::net::IpAddr>().is_ok())
+    }) {
         allowed.refused(&request, "refused_host", host.unwrap_or_default());
         return (
             StatusCode::FORBIDDEN,
@@ -59,6 +76,14 @@ pub(crate) async fn check_host_and_origin(
         )
             .into_response();
     }
+    next.run(request).await
+}
+
+pub(crate) async fn check_origin(
+    State(allowed): State<Allowed>,
+    request: Request,
+    next: Next,
+) -> Response {
     if let Some(origin) = request
         .headers()
         .get(header::ORIGIN)

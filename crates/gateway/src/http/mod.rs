@@ -13,7 +13,9 @@ pub mod listener;
 mod oauth_server;
 mod pages;
 mod request_body;
+mod session_slots;
 mod sessions;
+mod tracked_sessions;
 mod well_known;
 
 use std::sync::Arc;
@@ -23,7 +25,6 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
 use gw_mcp::{GatewayServer, Principal, Tenants};
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -32,6 +33,7 @@ use crate::store::Store;
 
 pub use credential_cache::CredentialCache;
 pub use legacy_sse::SseSessions;
+pub use session_slots::SessionLimits;
 pub use sessions::SessionBindings;
 
 /// How callers prove who they are.
@@ -149,7 +151,9 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
                 None => server,
             })
         },
-        Arc::new(LocalSessionManager::default()),
+        Arc::new(tracked_sessions::TrackedSessions::new(
+            state.sessions.clone(),
+        )),
         config,
     );
     let mcp_routes = Router::new()
@@ -157,7 +161,10 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         // Innermost: bodies are read only for authenticated callers.
         .layer(middleware::from_fn(request_body::read_whole))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            sessions::SessionLayer {
+                state: state.clone(),
+                stateless: settings.stateless,
+            },
             sessions::bind_sessions,
         ))
         .layer(middleware::from_fn_with_state(
@@ -166,7 +173,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             allowed.clone(),
-            host_check::check_host_and_origin,
+            host_check::check_origin,
         ));
     // Requests that answer at once get a deadline; the event streams (/mcp GET, /sse) must not.
     let deadline = tower_http::timeout::TimeoutLayer::with_status_code(
@@ -184,7 +191,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             allowed.clone(),
-            host_check::check_host_and_origin,
+            host_check::check_origin,
         ));
     // Browser-hosted MCP clients (the Inspector's web UI) register and trade tokens by fetch()
     // from their own origin. These endpoints use no cookies and answer only to what the request
@@ -210,7 +217,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
             .layer(deadline)
             .layer(middleware::from_fn_with_state(
                 allowed.clone(),
-                host_check::check_host_and_origin,
+                host_check::check_origin,
             ))
     });
     let connect_routes = Router::new()
@@ -221,8 +228,8 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(deadline)
         .layer(middleware::from_fn_with_state(
-            allowed,
-            host_check::check_host_and_origin,
+            allowed.clone(),
+            host_check::check_origin,
         ));
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     let mut router = Router::new();
@@ -259,6 +266,11 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
                 .layer(cors),
         )
         .with_state(state)
+        // One Host check for every route (DNS rebinding; see host_check.rs).
+        .layer(middleware::from_fn_with_state(
+            allowed,
+            host_check::check_host,
+        ))
         // Every request gets an `x-request-id` (the caller's, or a new UUID), echoed in the
         // answer and carried by the request's log span.
         .layer(

@@ -1,67 +1,114 @@
 //! An MCP session belongs to the credential that opened it: another credential presenting its
-//! session id is refused, so a leaked session id is useless without the key behind it.
+//! session id is refused, so a leaked session id is useless without the key behind it. And a
+//! credential may hold only so many sessions at once (`session_slots.rs`): an `initialize` over
+//! the limit is refused before rmcp builds a session for it.
 //!
-//! Bindings live in memory. A session id this map does not know is answered 404 (the MCP way of
-//! saying "initialize again"), which also makes forgetting a binding always safe: bindings idle
-//! far longer than rmcp keeps an idle session (5 minutes) are pruned, so sessions that rmcp
-//! ends on its own do not pile up here.
+//! Bindings live in memory and follow rmcp's sessions exactly: rmcp tells the gateway when a
+//! session ends — closed by the client, idle past rmcp's keep-alive (`session_idle_seconds`), or stopped at
+//! shutdown — through [`TrackedSessions`](super::tracked_sessions::TrackedSessions), and its
+//! binding and slot go at once. (Pruning bindings by age instead left ended sessions counted for up
+//! to 15 minutes, which the `mcp_sessions_active` gauge reported.) A session id this map does not
+//! know is answered 404, the MCP way of saying "initialize again".
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use dashmap::DashMap;
 use gw_mcp::Principal;
 
 use super::AppState;
 use super::auth::CredentialId;
+use super::session_slots::{OverLimit, SessionLimits, SessionSlots, Slot};
 
 const SESSION_HEADER: &str = "mcp-session-id";
 
-/// Three times rmcp's idle timeout for a session.
-const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
-
-/// How often (in sessions opened) idle bindings are pruned.
-const PRUNE_EVERY: u64 = 256;
-
 struct Binding {
     credential: String,
-    last_seen: Instant,
+    /// Given back when the binding goes.
+    _slot: Slot,
 }
 
-/// Session id → the credential that opened it.
+#[derive(Default)]
+struct Sessions {
+    /// Sessions rmcp holds (created and not yet closed).
+    live: HashSet<String>,
+    /// The live sessions that answered `initialize`, and who opened them.
+    bound: HashMap<String, Binding>,
+}
+
+/// Session id → the credential that opened it, and the count of open sessions (`/mcp` and
+/// legacy `/sse` alike) per credential.
 #[derive(Clone, Default)]
 pub struct SessionBindings {
-    bindings: Arc<DashMap<String, Binding>>,
-    opened: Arc<AtomicU64>,
+    sessions: Arc<Mutex<Sessions>>,
+    slots: SessionSlots,
 }
 
 impl SessionBindings {
+    /// Bindings whose sessions are bounded by `limits`.
+    pub fn new(limits: SessionLimits) -> SessionBindings {
+        SessionBindings {
+            sessions: Arc::default(),
+            slots: SessionSlots::new(limits),
+        }
+    }
+
+    /// `/mcp` sessions open now.
     pub fn len(&self) -> usize {
-        self.bindings.len()
+        self.lock().bound.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bindings.is_empty()
+        self.len() == 0
     }
 
-    fn bind(&self, session: String, credential: String) {
-        self.bindings.insert(
-            session,
-            Binding {
-                credential,
-                last_seen: Instant::now(),
-            },
-        );
-        if self.opened.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
-            self.bindings
-                .retain(|_, binding| binding.last_seen.elapsed() < FORGET_AFTER);
+    /// Sessions open now on both transports (what `mcp_sessions_active` reports).
+    pub fn open(&self) -> usize {
+        self.slots.open()
+    }
+
+    pub(crate) fn limits(&self) -> SessionLimits {
+        self.slots.limits()
+    }
+
+    /// A place for one more session (either transport) of `credential`.
+    pub(crate) fn take_slot(&self, credential: &str) -> Result<Slot, OverLimit> {
+        self.slots.take(credential)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Sessions> {
+        self.sessions
+            .lock()
+            .expect("the session map is never poisoned")
+    }
+
+    /// rmcp created a session.
+    pub(crate) fn started(&self, session: &str) {
+        self.lock().live.insert(session.to_owned());
+    }
+
+    /// rmcp's session ended: its binding and slot go.
+    pub(crate) fn ended(&self, session: &str) {
+        let mut sessions = self.lock();
+        sessions.live.remove(session);
+        sessions.bound.remove(session);
+    }
+
+    /// Binds a session that answered `initialize` to its credential, unless it already ended.
+    fn bind(&self, session: &str, credential: String, slot: Slot) {
+        let mut sessions = self.lock();
+        if sessions.live.contains(session) {
+            sessions.bound.insert(
+                session.to_owned(),
+                Binding {
+                    credential,
+                    _slot: slot,
+                },
+            );
         }
-        metrics::gauge!("mcp_sessions_active").set(self.bindings.len() as f64);
     }
 }
 
@@ -71,11 +118,19 @@ enum Check {
     Unknown,
 }
 
+/// What `bind_sessions` needs: the app's state, and whether `/mcp` keeps sessions at all.
+#[derive(Clone)]
+pub(crate) struct SessionLayer {
+    pub state: AppState,
+    pub stateless: bool,
+}
+
 pub(crate) async fn bind_sessions(
-    State(state): State<AppState>,
+    State(layer): State<SessionLayer>,
     request: Request,
     next: Next,
 ) -> Response {
+    let state = &layer.state;
     let credential = request
         .extensions()
         .get::<CredentialId>()
@@ -86,58 +141,71 @@ pub(crate) async fn bind_sessions(
         .get(SESSION_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    if let Some(session) = &presented {
-        let check = match state.sessions.bindings.get_mut(session) {
-            None => Check::Unknown,
-            Some(binding) if binding.credential != credential.0 => Check::Stranger,
-            Some(mut binding) => {
-                binding.last_seen = Instant::now();
-                Check::Owner
-            }
-        };
-        match check {
-            Check::Owner => {}
-            Check::Stranger => {
-                tracing::warn!("refused a session id presented by another credential");
-                if let Some(principal) = request.extensions().get::<Arc<Principal>>() {
-                    state.audit_refusal(
-                        &principal.tenant,
-                        &principal.subject,
-                        request.uri().path(),
-                        "refused_session",
+    let principal = request.extensions().get::<Arc<Principal>>().cloned();
+    let audit = |outcome: &str| {
+        if let Some(principal) = &principal {
+            state.audit_refusal(
+                &principal.tenant,
+                &principal.subject,
+                request.uri().path(),
+                outcome,
+            );
+        }
+    };
+    // A POST without a session id is an `initialize` in session mode: it needs a place.
+    let mut slot = None;
+    match &presented {
+        Some(session) => {
+            let check = match state.sessions.lock().bound.get(session) {
+                None => Check::Unknown,
+                Some(binding) if binding.credential != credential.0 => Check::Stranger,
+                Some(_) => Check::Owner,
+            };
+            match check {
+                Check::Owner => {}
+                Check::Stranger => {
+                    tracing::warn!("refused a session id presented by another credential");
+                    audit("refused_session");
+                    return refuse(
+                        StatusCode::FORBIDDEN,
+                        "This session belongs to another credential; initialize a new session.",
                     );
                 }
-                return refuse(
-                    StatusCode::FORBIDDEN,
-                    "This session belongs to another credential; initialize a new session.",
-                );
-            }
-            Check::Unknown => {
-                return refuse(
-                    StatusCode::NOT_FOUND,
-                    "Session not found; initialize a new session.",
-                );
+                Check::Unknown => {
+                    return refuse(
+                        StatusCode::NOT_FOUND,
+                        "Session not found; initialize a new session.",
+                    );
+                }
             }
         }
+        None if !layer.stateless && request.method() == Method::POST => {
+            match state.sessions.take_slot(&credential.0) {
+                Ok(taken) => slot = Some(taken),
+                Err(over) => {
+                    tracing::warn!(%over, "refused a session over the limit");
+                    audit("refused_session_limit");
+                    return over.response();
+                }
+            }
+        }
+        None => {}
     }
     let closing = request.method() == Method::DELETE;
     let response = next.run(request).await;
-    match (
-        &presented,
-        response
-            .headers()
-            .get(SESSION_HEADER)
-            .and_then(|v| v.to_str().ok()),
-    ) {
-        (None, Some(opened)) if response.status().is_success() => {
-            state.sessions.bind(opened.to_owned(), credential.0)
+    let opened = response
+        .headers()
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok());
+    match (&presented, opened, slot) {
+        (None, Some(opened), Some(slot)) if response.status().is_success() => {
+            state.sessions.bind(opened, credential.0, slot);
         }
-        (Some(session), _)
+        (Some(session), _, _)
             if (closing && response.status().is_success())
                 || response.status() == StatusCode::NOT_FOUND =>
         {
-            state.sessions.bindings.remove(session);
-            metrics::gauge!("mcp_sessions_active").set(state.sessions.bindings.len() as f64);
+            state.sessions.lock().bound.remove(session);
         }
         _ => {}
     }

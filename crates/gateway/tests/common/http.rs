@@ -23,6 +23,7 @@ pub struct HttpGateway {
     pub store: Store,
     pub base: String,
     pub sessions: SessionBindings,
+    pub sse: mcp_gateway::http::SseSessions,
     shutdown: CancellationToken,
     _dir: tempfile::TempDir,
 }
@@ -35,6 +36,15 @@ pub async fn start_http(stateless: bool) -> HttpGateway {
 pub async fn start_http_with(
     stateless: bool,
     limits: mcp_gateway::http::listener::Limits,
+) -> HttpGateway {
+    start_http_limited(stateless, limits, Default::default()).await
+}
+
+/// A gateway whose connections get `limits` and whose MCP sessions `sessions`.
+pub async fn start_http_limited(
+    stateless: bool,
+    limits: mcp_gateway::http::listener::Limits,
+    sessions: mcp_gateway::http::SessionLimits,
 ) -> HttpGateway {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (fake, acme) = tenant("acme").await;
@@ -49,14 +59,15 @@ pub async fn start_http_with(
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let sessions = SessionBindings::default();
+    let sessions = SessionBindings::new(sessions);
+    let sse = mcp_gateway::http::SseSessions::default();
     let state = AppState {
         store: store.clone(),
         tenants: Arc::new(Tenants::of([acme, beta_runtime])),
         public_url: format!("http://{address}/").parse().unwrap(),
         inbound: Inbound::AccessKeys,
         sessions: sessions.clone(),
-        sse: mcp_gateway::http::SseSessions::default(),
+        sse: sse.clone(),
         oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
         audit: None,
         credentials: Default::default(),
@@ -89,6 +100,7 @@ pub async fn start_http_with(
         store,
         base: format!("http://{address}"),
         sessions,
+        sse,
         shutdown,
         _dir: dir,
     }

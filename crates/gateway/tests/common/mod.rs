@@ -7,6 +7,7 @@ pub mod http;
 pub mod portal;
 pub mod postgres;
 pub mod serve;
+pub mod sse;
 
 use std::time::Duration;
 
