@@ -14,6 +14,7 @@ pub mod stdio_transport;
 pub mod store;
 pub mod telemetry;
 pub mod tenant_directory;
+pub mod user_check;
 
 use std::process::ExitCode;
 
