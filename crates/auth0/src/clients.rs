@@ -27,7 +27,10 @@ const ADDON_PUBLIC_FIELDS: &[(&str, &[&str])] = &[
         "azure_blob",
         &["accountName", "containerName", "blobName", "expiration"],
     ),
-    ("azure_sb", &["namespace", "sasKeyName", "entityPath", "expiration"]),
+    (
+        "azure_sb",
+        &["namespace", "sasKeyName", "entityPath", "expiration"],
+    ),
     ("echosign", &["domain"]),
     ("egnyte", &["domain"]),
     ("firebase", &["client_email", "lifetime_in_seconds"]),
@@ -52,12 +55,18 @@ const ADDON_PUBLIC_FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("salesforce", &["entity_id"]),
-    ("salesforce_api", &["clientid", "principal", "communityName"]),
+    (
+        "salesforce_api",
+        &["clientid", "principal", "communityName"],
+    ),
     (
         "salesforce_sandbox_api",
         &["clientid", "principal", "communityName"],
     ),
-    ("sap_api", &["clientid", "usernameAttribute", "tokenEndpointUrl", "scope"]),
+    (
+        "sap_api",
+        &["clientid", "usernameAttribute", "tokenEndpointUrl", "scope"],
+    ),
     ("sentry", &["org_slug", "base_url"]),
     ("sharepoint", &["url", "external_url"]),
     ("slack", &["team"]),

@@ -99,7 +99,8 @@ impl UserChecks {
                 return Ok(connection);
             }
         };
-        self.due.insert(connection.id.clone(), Instant::now() + self.interval);
+        self.due
+            .insert(connection.id.clone(), Instant::now() + self.interval);
         apply(store, connection, verdict).await
     }
 }

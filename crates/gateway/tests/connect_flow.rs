@@ -495,7 +495,10 @@ async fn a_blocked_user_s_connection_is_suspended_until_they_are_unblocked() {
     assert!(world.fake.fake.set_user_blocked("auth0|admin", true));
     let refused = until_status(&gateway.base, key, 401).await;
     assert!(refused.contains("suspended"), "{refused}");
-    assert!(refused.contains(mcp_gateway::user_check::BLOCKED), "{refused}");
+    assert!(
+        refused.contains(mcp_gateway::user_check::BLOCKED),
+        "{refused}"
+    );
     let record = gateway.store.connection(id).await.unwrap().unwrap();
     assert_eq!(
         record.status,
@@ -520,7 +523,10 @@ async fn a_deleted_user_s_connection_is_suspended() {
     assert_eq!(initialize_with(&gateway.base, key).await.0, 200);
     assert!(world.fake.fake.delete_user("auth0|admin"));
     let refused = until_status(&gateway.base, key, 401).await;
-    assert!(refused.contains(mcp_gateway::user_check::DELETED), "{refused}");
+    assert!(
+        refused.contains(mcp_gateway::user_check::DELETED),
+        "{refused}"
+    );
     gateway.stop().await;
 }
 

@@ -273,7 +273,10 @@ async fn application_addon_secrets_never_reach_agents() {
     let dashboard = "AcmeDashboardRegularWeb000000001";
     let reporting = "ReportingJobMachineToMachine0003";
     let addons = gateway.fake.fake.client(dashboard).unwrap()["addons"].clone();
-    let firebase_key = addons["firebase"]["private_key"].as_str().unwrap().to_owned();
+    let firebase_key = addons["firebase"]["private_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let secrets = [
         addons["firebase"]["secret"].as_str().unwrap().to_owned(),
         firebase_key.lines().nth(1).unwrap().to_owned(),
@@ -284,7 +287,13 @@ async fn application_addon_secrets_never_reach_agents() {
             .to_owned(),
     ];
     let answers = [
-        call(&gateway, key.expose_secret(), "auth0_list_clients", json!({})).await,
+        call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_list_clients",
+            json!({}),
+        )
+        .await,
         call(
             &gateway,
             key.expose_secret(),
@@ -325,12 +334,21 @@ async fn application_addon_secrets_never_reach_agents() {
         assert_ne!(answer["result"]["isError"], json!(true), "{answer}");
         let text = answer.to_string();
         for secret in &secrets {
-            assert!(!text.contains(secret.as_str()), "an add-on secret came out: {text}");
+            assert!(
+                !text.contains(secret.as_str()),
+                "an add-on secret came out: {text}"
+            );
         }
     }
     let read = &answers[2]["result"]["structuredContent"];
-    assert_eq!(read["addons"]["firebase"]["private_key"], "[masked by the gateway]");
-    assert_eq!(read["addons"]["wams"]["masterkey"], "[masked by the gateway]");
+    assert_eq!(
+        read["addons"]["firebase"]["private_key"],
+        "[masked by the gateway]"
+    );
+    assert_eq!(
+        read["addons"]["wams"]["masterkey"],
+        "[masked by the gateway]"
+    );
     // What holds no secret stays readable, and the README's wording is the code's.
     assert_eq!(
         read["addons"]["firebase"]["client_email"],
@@ -358,7 +376,10 @@ async fn the_gateway_s_own_application_cannot_be_rewritten() {
         .await;
         assert_eq!(answer["result"]["isError"], json!(true), "{answer}");
         let text = answer["result"]["content"][0]["text"].as_str().unwrap();
-        assert!(text.contains("the gateway connects to the tenant through"), "{text}");
+        assert!(
+            text.contains("the gateway connects to the tenant through"),
+            "{text}"
+        );
     }
     assert_eq!(gateway.fake.fake.client("http-e2e").unwrap(), before);
     let rows = audited(&gateway.store, &["not_allowed"]).await;
@@ -372,7 +393,10 @@ async fn the_gateway_s_own_application_cannot_be_rewritten() {
         ("client_secret", json!("attacker-chosen")),
         ("signing_keys", json!([{"cert": "x"}])),
         ("encryption_key", json!({"pub": "x"})),
-        ("client_authentication_methods", json!({"private_key_jwt": {}})),
+        (
+            "client_authentication_methods",
+            json!({"private_key_jwt": {}}),
+        ),
         ("token_endpoint_auth_method", json!("none")),
         ("jwt_configuration", json!({"alg": "HS256"})),
         ("addons", json!({"firebase": {"secret": "x"}})),
@@ -384,7 +408,11 @@ async fn the_gateway_s_own_application_cannot_be_rewritten() {
             json!({"client_id": "AcmeSinglePageApp000000000000002", field: value}),
         )
         .await;
-        assert_eq!(answer["result"]["isError"], json!(true), "{field}: {answer}");
+        assert_eq!(
+            answer["result"]["isError"],
+            json!(true),
+            "{field}: {answer}"
+        );
         assert!(answer.to_string().contains(field), "{field}: {answer}");
     }
     gateway.stop().await;

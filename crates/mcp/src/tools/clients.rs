@@ -191,7 +191,10 @@ pub(crate) struct UpdateClientArgs {
 /// its callbacks or grant types could have users' authorization codes sent to them, or get tokens
 /// the operator never meant to issue; that is the operator's decision, made in the Dashboard.
 fn refuse_gateway_application(ctx: &CallContext, client_id: &str) -> Result<(), ToolError> {
-    if client_id.trim().eq_ignore_ascii_case(ctx.tenant.client_id.trim()) {
+    if client_id
+        .trim()
+        .eq_ignore_ascii_case(ctx.tenant.client_id.trim())
+    {
         return Err(ToolError::NotAllowed {
             tool: "auth0_update_client".to_owned(),
             tenant: ctx.tenant.name.clone(),
