@@ -275,11 +275,7 @@ impl Store {
 impl Store {
     /// Suspends an active (or re-words a suspended) connection: its keys and tokens are refused
     /// with `reason` until [`Store::reinstate_connection`]. Says whether a row changed.
-    pub(crate) async fn suspend_connection(
-        &self,
-        id: &str,
-        reason: &str,
-    ) -> Result<bool, StoreError> {
+    pub async fn suspend_connection(&self, id: &str, reason: &str) -> Result<bool, StoreError> {
         let changed = sqlx::query(
             "UPDATE connections SET status = 'suspended', status_reason = $1, updated_at = $2 WHERE id = $3 AND status IN ('active', 'suspended')",
         )
@@ -296,7 +292,7 @@ impl Store {
     }
 
     /// Makes a suspended connection active again (a revoked one stays revoked).
-    pub(crate) async fn reinstate_connection(&self, id: &str) -> Result<bool, StoreError> {
+    pub async fn reinstate_connection(&self, id: &str) -> Result<bool, StoreError> {
         let changed = sqlx::query(
             "UPDATE connections SET status = 'active', status_reason = NULL, updated_at = $1 WHERE id = $2 AND status = 'suspended'",
         )
@@ -313,7 +309,7 @@ impl Store {
 
     /// Keeps the email Auth0 now holds for the connection's user, which the operator's policy
     /// matches on.
-    pub(crate) async fn update_connection_email(
+    pub async fn update_connection_email(
         &self,
         id: &str,
         email: Option<&str>,
