@@ -12,8 +12,69 @@ use crate::paging::{ListSpec, Offset, Page};
 use crate::sensitive::SensitiveString;
 use crate::{Auth0Client, Fields};
 
-/// What replaces a secret in [`Client::redact_secrets`].
-const MASK: &str = "[REDACTED]";
+/// What replaces a secret in [`Client::redact_secrets`]: it says who hid the value, so a reader
+/// does not take it for the application's real setting.
+const MASK: &str = "[masked by the gateway]";
+
+/// Add-on fields known to hold no secret, per add-on (Auth0's `ClientAddons` schema). Every other
+/// add-on value is masked: add-ons hold third-party credentials (Firebase `private_key` and
+/// `secret`, WAMS `masterkey`, Azure `sasKey` and `storageAccessKey`, Layer `privateKey`, SAP
+/// `servicePassword`, …) that Auth0 returns to any `read:clients` token, and a field Auth0 adds
+/// later is masked until someone reads it and lists it here.
+const ADDON_PUBLIC_FIELDS: &[(&str, &[&str])] = &[
+    ("aws", &["principal", "role", "lifetime_in_seconds"]),
+    (
+        "azure_blob",
+        &["accountName", "containerName", "blobName", "expiration"],
+    ),
+    (
+        "azure_sb",
+        &["namespace", "sasKeyName", "entityPath", "expiration"],
+    ),
+    ("echosign", &["domain"]),
+    ("egnyte", &["domain"]),
+    ("firebase", &["client_email", "lifetime_in_seconds"]),
+    ("layer", &["providerId", "keyId", "principal", "expiration"]),
+    ("mscrm", &["url"]),
+    ("newrelic", &["account"]),
+    ("office365", &["domain", "connection"]),
+    ("rms", &["url"]),
+    (
+        "samlp",
+        &[
+            "mappings",
+            "audience",
+            "recipient",
+            "issuer",
+            "destination",
+            "lifetimeInSeconds",
+            "signResponse",
+            "signatureAlgorithm",
+            "digestAlgorithm",
+            "nameIdentifierFormat",
+        ],
+    ),
+    ("salesforce", &["entity_id"]),
+    (
+        "salesforce_api",
+        &["clientid", "principal", "communityName"],
+    ),
+    (
+        "salesforce_sandbox_api",
+        &["clientid", "principal", "communityName"],
+    ),
+    (
+        "sap_api",
+        &["clientid", "usernameAttribute", "tokenEndpointUrl", "scope"],
+    ),
+    ("sentry", &["org_slug", "base_url"]),
+    ("sharepoint", &["url", "external_url"]),
+    ("slack", &["team"]),
+    ("springcm", &["acsurl"]),
+    ("sso_integration", &["name", "version"]),
+    ("zendesk", &["accountName"]),
+    ("zoom", &["account"]),
+];
 
 /// An Auth0 application (client).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -99,16 +160,21 @@ pub struct Client {
     /// Client authentication methods (only with `read:client_credentials`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_authentication_methods: Option<Value>,
+    /// Add-on settings by add-on (`firebase`, `samlp`, …). They hold third-party credentials,
+    /// so every value outside a short list of known non-secret fields is masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addons: Option<Value>,
     /// Fields Auth0 returned that this type does not name; kept so nothing is lost.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl Client {
-    /// Replaces the client secret, signing keys, encryption key and authentication methods by
-    /// `"[REDACTED]"` (so a reader can see they exist) and says whether any were present.
-    /// Auth0 returns them to tokens holding `read:client_keys`; tools must not pass them on
-    /// unless returning them is their purpose.
+    /// Replaces the client secret, signing keys, encryption key, authentication methods and
+    /// every add-on value not known to be public by [`MASK`] (so a reader can see they exist)
+    /// and says whether any were present. Auth0 returns the keys to tokens holding
+    /// `read:client_keys` and the add-ons to any `read:clients` token; tools must not pass them
+    /// on unless returning them is their purpose.
     pub fn redact_secrets(&mut self) -> bool {
         let mut found = false;
         if self.client_secret.is_some() {
@@ -125,8 +191,54 @@ impl Client {
                 found = true;
             }
         }
+        if let Some(addons) = &mut self.addons {
+            found |= mask_addons(addons);
+        }
+        // A projection such as `fields=addons.firebase` may come back under a dotted name.
+        for (key, value) in &mut self.extra {
+            if key.starts_with("addons") && !value.is_null() {
+                *value = Value::String(MASK.to_owned());
+                found = true;
+            }
+        }
         found
     }
+}
+
+/// Masks every add-on value outside [`ADDON_PUBLIC_FIELDS`]; says whether anything was masked.
+/// Whatever is not the documented shape (an object of objects) is masked whole.
+fn mask_addons(addons: &mut Value) -> bool {
+    let Value::Object(by_addon) = addons else {
+        let masked = !addons.is_null();
+        if masked {
+            *addons = Value::String(MASK.to_owned());
+        }
+        return masked;
+    };
+    let mut found = false;
+    for (addon, settings) in by_addon.iter_mut() {
+        let public = ADDON_PUBLIC_FIELDS
+            .iter()
+            .find(|(name, _)| *name == addon.as_str())
+            .map_or(&[][..], |(_, fields)| *fields);
+        match settings {
+            Value::Object(fields) => {
+                for (field, value) in fields.iter_mut() {
+                    if !public.contains(&field.as_str()) && !value.is_null() {
+                        *value = Value::String(MASK.to_owned());
+                        found = true;
+                    }
+                }
+            }
+            // Auth0 documents `true`-style indicators for some add-ons; a boolean holds no secret.
+            Value::Bool(_) | Value::Null => {}
+            other => {
+                *other = Value::String(MASK.to_owned());
+                found = true;
+            }
+        }
+    }
+    found
 }
 
 /// An application listing (`GET /api/v2/clients`).
@@ -207,5 +319,39 @@ mod tests {
         assert_eq!(out["client_secret"], MASK);
         assert_eq!(out["signing_keys"], MASK);
         assert!(out.get("encryption_key").is_none());
+    }
+
+    #[test]
+    fn addon_secrets_are_masked_and_known_public_fields_kept() {
+        let mut c: Client = serde_json::from_value(serde_json::json!({
+            "client_id": "abc",
+            "addons": {
+                "firebase": {"secret": "fb-secret", "private_key": "-----BEGIN PRIVATE KEY-----", "private_key_id": "kid", "client_email": "svc@example.iam", "lifetime_in_seconds": 3600},
+                "wams": {"masterkey": "wams-master"},
+                "azure_sb": {"namespace": "ns", "sasKeyName": "RootManageSharedAccessKey", "sasKey": "sas-secret"},
+                "some_future_addon": {"token": "future-secret"},
+                "box": {},
+            },
+            "addons.firebase.secret": "flat-secret",
+        }))
+        .unwrap();
+        assert!(c.redact_secrets());
+        let out = serde_json::to_string(&c).unwrap();
+        for secret in [
+            "fb-secret",
+            "BEGIN PRIVATE KEY",
+            "wams-master",
+            "sas-secret",
+            "future-secret",
+            "flat-secret",
+            "\"kid\"",
+        ] {
+            assert!(!out.contains(secret), "{secret} leaked: {out}");
+        }
+        let out = serde_json::to_value(&c).unwrap();
+        assert_eq!(out["addons"]["firebase"]["client_email"], "svc@example.iam");
+        assert_eq!(out["addons"]["firebase"]["private_key"], MASK);
+        assert_eq!(out["addons"]["azure_sb"]["namespace"], "ns");
+        assert_eq!(out["addons"]["box"], serde_json::json!({}));
     }
 }

@@ -151,6 +151,23 @@ impl FakeAuth0 {
             .map(|u| u.render(true))
     }
 
+    /// Blocks or unblocks a user, as `PATCH /api/v2/users/{id}` with `blocked` does (a blocked
+    /// user can no longer sign in or refresh); `false` when there is no such user.
+    pub fn set_user_blocked(&self, user_id: &str, blocked: bool) -> bool {
+        match self.shared.tenant().users.get_mut(user_id) {
+            Some(user) => {
+                user.blocked = Some(blocked);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Deletes a user, as `DELETE /api/v2/users/{id}` does; `false` when there was none.
+    pub fn delete_user(&self, user_id: &str) -> bool {
+        self.shared.tenant().remove_user(user_id)
+    }
+
     pub fn organization(&self, id: &str) -> Option<Value> {
         self.shared
             .tenant()

@@ -52,6 +52,10 @@ pub struct RawServer {
     pub max_sessions_per_credential: Option<usize>,
     /// An `/mcp` session with no traffic for this many seconds is ended (default 300).
     pub session_idle_seconds: Option<usize>,
+    /// How often, in seconds, the user behind a `client_credentials` connection is checked at
+    /// Auth0 (blocked or deleted users are suspended), at most once per interval and only when
+    /// the connection is used (default 300, from 1 to 86400).
+    pub user_check_interval_secs: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -149,6 +153,7 @@ pub struct ServerSettings {
     pub portal: bool,
     pub max_connections: usize,
     pub sessions: crate::http::SessionLimits,
+    pub user_check_interval: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -417,6 +422,17 @@ impl Checker<'_> {
                 format!("{per_credential} is more than server.max_sessions ({total})"),
             );
         }
+        let user_check_interval = match raw.user_check_interval_secs {
+            None => crate::user_check::DEFAULT_INTERVAL,
+            Some(secs @ 1..=86_400) => std::time::Duration::from_secs(secs.unsigned_abs()),
+            Some(secs) => {
+                self.problem(
+                    "server.user_check_interval_secs",
+                    format!("`{secs}` is not between 1 and 86400 seconds"),
+                );
+                crate::user_check::DEFAULT_INTERVAL
+            }
+        };
         Some(ServerSettings {
             listen,
             public_url,
@@ -429,6 +445,7 @@ impl Checker<'_> {
                 per_credential,
                 idle: std::time::Duration::from_secs(idle as u64),
             },
+            user_check_interval,
         })
     }
 
@@ -1038,6 +1055,29 @@ mod tests {
             "tenants[0].deny[0]",
         ] {
             assert!(keys.contains(&key), "{key} missing from {problems:#?}");
+        }
+    }
+
+    #[test]
+    fn the_user_check_interval_defaults_to_five_minutes_and_is_bounded_by_key() {
+        let config = Config::parse(GOOD, &env).unwrap();
+        assert_eq!(
+            config.server.user_check_interval,
+            std::time::Duration::from_secs(300)
+        );
+        let text = format!("[server]\nuser_check_interval_secs = 60\n{GOOD}");
+        let config = Config::parse(&text, &env).unwrap();
+        assert_eq!(
+            config.server.user_check_interval,
+            std::time::Duration::from_secs(60)
+        );
+        for bad in ["0", "-5", "86401"] {
+            let text = format!("[server]\nuser_check_interval_secs = {bad}\n{GOOD}");
+            let found = problems(&text);
+            assert!(
+                found[0].starts_with("server.user_check_interval_secs:"),
+                "{bad}: {found:?}"
+            );
         }
     }
 

@@ -15,6 +15,7 @@ pub mod store;
 pub mod telemetry;
 pub mod tenant_check;
 pub mod tenant_directory;
+pub mod user_check;
 
 use std::process::ExitCode;
 

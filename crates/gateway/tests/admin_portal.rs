@@ -824,3 +824,27 @@ async fn legacy_sse_sessions_follow_portal_edits_at_once() {
         "the user was created"
     );
 }
+
+/// M3: the portal shows a connection suspended because its user was blocked in Auth0, with the
+/// reason (the first use after connecting checks the user).
+#[tokio::test]
+async fn a_connection_whose_user_is_blocked_shows_as_suspended_with_the_reason() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    let fields = with(&tenant_form(&csrf, "ops"), "grant", "client_credentials");
+    let fields = with(&fields, "operators", "admin@example.com");
+    let (status, _, page) = gateway.post(&browser, "/admin/tenants", &fields).await;
+    assert_eq!(status, 303, "{page}");
+    let (status, connected) =
+        get_json(&common::connect::browser(), &gateway.url("/connect/ops")).await;
+    assert_eq!(status, 200, "{connected}");
+    let key = connected["key"].as_str().unwrap();
+
+    assert!(world.fake.fake.set_user_blocked("auth0|admin", true));
+    assert_eq!(gateway.initialize_status(key).await, 401);
+    let (status, page) = gateway.page(&browser, "/admin/tenants/ops").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(">suspended<"), "{page}");
+    assert!(page.contains(mcp_gateway::user_check::BLOCKED), "{page}");
+}

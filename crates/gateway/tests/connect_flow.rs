@@ -441,3 +441,196 @@ async fn a_callback_carried_to_another_browser_is_refused() {
     assert_eq!(gateway.audited("refused_browser").await.tenant, "acme");
     gateway.stop().await;
 }
+
+/// `POST /mcp` `initialize` with `key`: the status and the body (JSON on a refusal).
+async fn initialize_with(base: &str, key: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/mcp"))
+        .bearer_auth(key)
+        .header("accept", "application/json, text/event-stream")
+        .json(&serde_json::json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// Polls `initialize` until it answers `want` (a resolved credential is remembered for up to
+/// 500 ms, so a change shows on a later request, not necessarily the next one).
+async fn until_status(base: &str, key: &str, want: u16) -> String {
+    let mut last = (0, String::new());
+    for _ in 0..100 {
+        last = initialize_with(base, key).await;
+        if last.0 == want {
+            return last.1;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("never answered {want}; last {} {}", last.0, last.1);
+}
+
+fn checked_every_use() -> Setup {
+    let mut setup = Setup::new(GrantMode::ClientCredentials);
+    setup.user_policy = vec![UserGrant {
+        matches: UserMatch::UserId("auth0|admin".into()),
+        scopes: scopes(&["read:users", "read:roles"]),
+    }];
+    setup.user_check_interval = std::time::Duration::ZERO;
+    setup
+}
+
+/// M3: a `client_credentials` connection's user blocked in Auth0 loses the connection at the next
+/// check (with the reason, in the 401 and in the store the portal reads, and audited), and gets it
+/// back once unblocked.
+#[tokio::test]
+async fn a_blocked_user_s_connection_is_suspended_until_they_are_unblocked() {
+    let world = world(checked_every_use()).await;
+    let gateway = world.gateway().await;
+    let connected = gateway.connect().await;
+    let key = connected["key"].as_str().unwrap();
+    let id = connected["connection_id"].as_str().unwrap();
+    assert_eq!(initialize_with(&gateway.base, key).await.0, 200);
+
+    assert!(world.fake.fake.set_user_blocked("auth0|admin", true));
+    let refused = until_status(&gateway.base, key, 401).await;
+    assert!(refused.contains("suspended"), "{refused}");
+    assert!(
+        refused.contains(mcp_gateway::user_check::BLOCKED),
+        "{refused}"
+    );
+    let record = gateway.store.connection(id).await.unwrap().unwrap();
+    assert_eq!(
+        record.status,
+        mcp_gateway::store::ConnectionStatus::Suspended(mcp_gateway::user_check::BLOCKED.into())
+    );
+    gateway.audited("refused_credential").await;
+
+    assert!(world.fake.fake.set_user_blocked("auth0|admin", false));
+    until_status(&gateway.base, key, 200).await;
+    let record = gateway.store.connection(id).await.unwrap().unwrap();
+    assert_eq!(record.status, mcp_gateway::store::ConnectionStatus::Active);
+    gateway.stop().await;
+}
+
+/// M3: a user deleted in Auth0 loses the connection at the next check.
+#[tokio::test]
+async fn a_deleted_user_s_connection_is_suspended() {
+    let world = world(checked_every_use()).await;
+    let gateway = world.gateway().await;
+    let connected = gateway.connect().await;
+    let key = connected["key"].as_str().unwrap();
+    assert_eq!(initialize_with(&gateway.base, key).await.0, 200);
+    assert!(world.fake.fake.delete_user("auth0|admin"));
+    let refused = until_status(&gateway.base, key, 401).await;
+    assert!(
+        refused.contains(mcp_gateway::user_check::DELETED),
+        "{refused}"
+    );
+    gateway.stop().await;
+}
+
+/// M3: a check Auth0 cannot answer suspends nobody and lets nobody back in: the last verdict
+/// stands until a check succeeds.
+#[tokio::test]
+async fn a_failed_user_check_keeps_the_last_verdict() {
+    let world = world(checked_every_use()).await;
+    let gateway = world.gateway().await;
+    let connected = gateway.connect().await;
+    let key = connected["key"].as_str().unwrap();
+    let outage = || fake_auth0::Fault {
+        method: Some("GET".into()),
+        path_prefix: "/api/v2/users/".into(),
+        kind: fake_auth0::FaultKind::Status(503),
+        times: None,
+    };
+    let checks = || {
+        world
+            .fake
+            .fake
+            .stats()
+            .management_requests_for("GET /api/v2/users/{id}")
+    };
+    let base = gateway.base.as_str();
+    // Requests go on answering `want` while two more checks fail.
+    let through_failed_checks = |want: u16| async move {
+        let before = checks();
+        for _ in 0..200 {
+            assert_eq!(initialize_with(base, key).await.0, want);
+            if checks() >= before + 2 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the user was never checked");
+    };
+
+    world.fake.fake.add_fault(outage());
+    assert!(world.fake.fake.set_user_blocked("auth0|admin", true));
+    through_failed_checks(200).await;
+    world.fake.fake.clear_faults();
+    until_status(&gateway.base, key, 401).await;
+
+    world.fake.fake.add_fault(outage());
+    assert!(world.fake.fake.set_user_blocked("auth0|admin", false));
+    through_failed_checks(401).await;
+    world.fake.fake.clear_faults();
+    until_status(&gateway.base, key, 200).await;
+    gateway.stop().await;
+}
+
+/// M3: the operator's policy matches on the email Auth0 holds now, not on the one the user had
+/// when they connected: an email changed in Auth0 to one the policy does not name leaves the
+/// connection no Management API tool at the next check.
+#[tokio::test]
+async fn a_user_whose_auth0_email_leaves_the_policy_loses_the_tools() {
+    let mut setup = checked_every_use();
+    setup.user_policy = vec![UserGrant {
+        matches: UserMatch::Email("admin@example.com".into()),
+        scopes: scopes(&["read:users", "read:roles"]),
+    }];
+    let world = world(setup).await;
+    let gateway = world.gateway().await;
+    let connected = gateway.connect().await;
+    let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
+    let listed = client
+        .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+        .await
+        .unwrap();
+    assert_ne!(listed.is_error, Some(true), "{}", text(&listed));
+
+    let token = world
+        .fake
+        .fake
+        .issue_management_token("connect-e2e", &["update:users"]);
+    let changed = reqwest::Client::new()
+        .patch(world.fake.url("/api/v2/users/auth0%7Cadmin"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"email": "ada@elsewhere.example", "email_verified": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let mut refused = None;
+    for _ in 0..100 {
+        let result = client
+            .call_tool(CallToolRequestParams::new("auth0_list_roles"))
+            .await
+            .unwrap();
+        if result.is_error == Some(true) {
+            refused = Some(text(&result));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let refused = refused.expect("the connection kept its tools");
+    assert!(refused.contains("read:roles"), "{refused}");
+    let record = gateway
+        .store
+        .connection(connected["connection_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.email.as_deref(), Some("ada@elsewhere.example"));
+    gateway.stop().await;
+}

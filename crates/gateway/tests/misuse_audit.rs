@@ -262,3 +262,158 @@ async fn fields_cannot_pull_a_client_secret_out() {
     );
     gateway.stop().await;
 }
+
+/// M2: add-ons hold third-party credentials (Firebase keys, WAMS master keys, Azure SAS keys)
+/// that Auth0 returns to any `read:clients` token; no tool result carries them, whatever `fields`
+/// asks for, and masked values say who masked them.
+#[tokio::test]
+async fn application_addon_secrets_never_reach_agents() {
+    let gateway = common::http::start_http(true).await;
+    let key = gateway.key("openid,read:clients,update:clients").await;
+    let dashboard = "AcmeDashboardRegularWeb000000001";
+    let reporting = "ReportingJobMachineToMachine0003";
+    let addons = gateway.fake.fake.client(dashboard).unwrap()["addons"].clone();
+    let firebase_key = addons["firebase"]["private_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secrets = [
+        addons["firebase"]["secret"].as_str().unwrap().to_owned(),
+        firebase_key.lines().nth(1).unwrap().to_owned(),
+        addons["wams"]["masterkey"].as_str().unwrap().to_owned(),
+        gateway.fake.fake.client(reporting).unwrap()["addons"]["azure_sb"]["sasKey"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    ];
+    let answers = [
+        call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_list_clients",
+            json!({}),
+        )
+        .await,
+        call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_list_clients",
+            json!({"fields": "client_id,addons", "include_fields": true}),
+        )
+        .await,
+        call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_get_client",
+            json!({"client_id": dashboard}),
+        )
+        .await,
+        call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_get_client",
+            json!({"client_id": dashboard, "fields": "addons"}),
+        )
+        .await,
+        call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_get_client",
+            json!({"client_id": reporting, "fields": "name", "include_fields": false}),
+        )
+        .await,
+        call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_update_client",
+            json!({"client_id": dashboard, "description": "Still the dashboard"}),
+        )
+        .await,
+    ];
+    for answer in &answers {
+        assert_ne!(answer["result"]["isError"], json!(true), "{answer}");
+        let text = answer.to_string();
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "an add-on secret came out: {text}"
+            );
+        }
+    }
+    let read = &answers[2]["result"]["structuredContent"];
+    assert_eq!(
+        read["addons"]["firebase"]["private_key"],
+        "[masked by the gateway]"
+    );
+    assert_eq!(
+        read["addons"]["wams"]["masterkey"],
+        "[masked by the gateway]"
+    );
+    // What holds no secret stays readable, and the README's wording is the code's.
+    assert_eq!(
+        read["addons"]["firebase"]["client_email"],
+        addons["firebase"]["client_email"]
+    );
+    assert_eq!(read["client_secret"], "[masked by the gateway]");
+    gateway.stop().await;
+}
+
+/// L6: the application the gateway connects through cannot be rewritten through the gateway (an
+/// attacker's callback plus the implicit grant would hand them users' tokens); the refusal is a
+/// tool error, changes nothing at Auth0 and is audited.
+#[tokio::test]
+async fn the_gateway_s_own_application_cannot_be_rewritten() {
+    let gateway = common::http::start_http(true).await;
+    let key = gateway.key("openid,read:clients,update:clients").await;
+    let before = gateway.fake.fake.client("http-e2e").unwrap();
+    for client_id in ["http-e2e", "HTTP-E2E"] {
+        let answer = call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_update_client",
+            json!({"client_id": client_id, "callbacks": ["https://attacker.example/cb"], "grant_types": ["implicit", "authorization_code"]}),
+        )
+        .await;
+        assert_eq!(answer["result"]["isError"], json!(true), "{answer}");
+        let text = answer["result"]["content"][0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("the gateway connects to the tenant through"),
+            "{text}"
+        );
+    }
+    assert_eq!(gateway.fake.fake.client("http-e2e").unwrap(), before);
+    let rows = audited(&gateway.store, &["not_allowed"]).await;
+    assert!(
+        rows.iter()
+            .any(|r| r.tool == "auth0_update_client" && r.tenant == "acme"),
+        "{rows:?}"
+    );
+    // Fields that need other Auth0 scopes (update:client_keys, …) are not arguments at all.
+    for (field, value) in [
+        ("client_secret", json!("attacker-chosen")),
+        ("signing_keys", json!([{"cert": "x"}])),
+        ("encryption_key", json!({"pub": "x"})),
+        (
+            "client_authentication_methods",
+            json!({"private_key_jwt": {}}),
+        ),
+        ("token_endpoint_auth_method", json!("none")),
+        ("jwt_configuration", json!({"alg": "HS256"})),
+        ("addons", json!({"firebase": {"secret": "x"}})),
+    ] {
+        let answer = call(
+            &gateway,
+            key.expose_secret(),
+            "auth0_update_client",
+            json!({"client_id": "AcmeSinglePageApp000000000000002", field: value}),
+        )
+        .await;
+        assert_eq!(
+            answer["result"]["isError"],
+            json!(true),
+            "{field}: {answer}"
+        );
+        assert!(answer.to_string().contains(field), "{field}: {answer}");
+    }
+    gateway.stop().await;
+}

@@ -593,3 +593,76 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
         );
     }
 }
+
+/// M3's verdicts on every backend: a suspended connection keeps its reason, is reinstated (a
+/// revoked one is not), and keeps the email Auth0 holds now.
+#[tokio::test]
+async fn connections_are_suspended_and_reinstated_alike_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open_with_key(&url, cipher(&TokenCipher::generate_key()))
+            .await
+            .unwrap();
+        let connection = store
+            .save_connection(NewConnection {
+                tenant: "acme",
+                identity: &identity("auth0|u1"),
+                tokens: &tokens("unused", None, 0),
+                keep_tokens: false,
+            })
+            .await
+            .unwrap();
+        assert!(
+            store
+                .suspend_connection(&connection.id, "the user is blocked in Auth0")
+                .await
+                .unwrap(),
+            "{backend}"
+        );
+        let read = store.connection(&connection.id).await.unwrap().unwrap();
+        assert_eq!(
+            read.status,
+            ConnectionStatus::Suspended("the user is blocked in Auth0".into()),
+            "{backend}"
+        );
+        store
+            .update_connection_email(&connection.id, Some("new@example.com"), false)
+            .await
+            .unwrap();
+        assert!(
+            store.reinstate_connection(&connection.id).await.unwrap(),
+            "{backend}"
+        );
+        let read = store.connection(&connection.id).await.unwrap().unwrap();
+        assert_eq!(read.status, ConnectionStatus::Active, "{backend}");
+        assert_eq!(
+            (read.email.as_deref(), read.email_verified),
+            (Some("new@example.com"), false),
+            "{backend}"
+        );
+        assert!(
+            store
+                .revoke_connection(&connection.id)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            !store.suspend_connection(&connection.id, "x").await.unwrap(),
+            "{backend}: a revoked connection stays revoked"
+        );
+        assert!(
+            !store.reinstate_connection(&connection.id).await.unwrap(),
+            "{backend}"
+        );
+        assert_eq!(
+            store
+                .connection(&connection.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            ConnectionStatus::Revoked,
+            "{backend}"
+        );
+    }
+}

@@ -1,5 +1,5 @@
-//! Four demo applications, one of each common type. Their secrets are fixtures, not
-//! credentials.
+//! Four demo applications, one of each common type. Their secrets (the client secrets and the
+//! add-on keys) are fixtures, not credentials.
 
 use serde_json::json;
 
@@ -46,6 +46,33 @@ const CLIENTS: &[ClientRow] = &[
     ),
 ];
 
+/// Add-on settings as Auth0 returns them (to any `read:clients` token): Firebase, Windows Azure
+/// Mobile Services and Azure Service Bus hold third-party credentials.
+fn addons(client_id: &str) -> Option<serde_json::Value> {
+    match client_id {
+        "AcmeDashboardRegularWeb000000001" => Some(json!({
+            "firebase": {
+                "secret": "seeded-firebase-secret-not-a-real-credential",
+                "private_key_id": "seeded-firebase-key-id-0001",
+                "private_key": "-----BEGIN PRIVATE KEY-----\nseeded-firebase-private-key-not-a-real-credential\n-----END PRIVATE KEY-----\n",
+                "client_email": "firebase-adminsdk@acme-demo.iam.gserviceaccount.com",
+                "lifetime_in_seconds": 3600
+            },
+            "wams": {"masterkey": "seeded-wams-masterkey-not-a-real-credential"}
+        })),
+        "ReportingJobMachineToMachine0003" => Some(json!({
+            "azure_sb": {
+                "namespace": "acme-reporting",
+                "sasKeyName": "RootManageSharedAccessKey",
+                "sasKey": "seeded-azure-sas-key-not-a-real-credential",
+                "entityPath": "reports",
+                "expiration": 3600
+            }
+        })),
+        _ => None,
+    }
+}
+
 pub(super) fn seed(t: &mut Tenant) {
     for (i, (id, name, app_type, callback, scopes)) in CLIENTS.iter().enumerate() {
         let callbacks: Vec<String> = callback.iter().map(|c| (*c).to_owned()).collect();
@@ -75,6 +102,9 @@ pub(super) fn seed(t: &mut Tenant) {
             "client_metadata".into(),
             json!({"owner": "platform-team", "environment": "demo"}),
         );
+        if let Some(addons) = addons(id) {
+            doc.insert("addons".into(), addons);
+        }
         t.clients.insert(
             (*id).to_owned(),
             Client {

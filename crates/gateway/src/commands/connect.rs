@@ -43,6 +43,7 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
         oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(30)),
         audit: None,
         credentials: Default::default(),
+        user_checks: Default::default(),
         portal: None,
     };
     let stop = CancellationToken::new();

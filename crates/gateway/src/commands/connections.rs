@@ -23,6 +23,7 @@ pub(super) async fn execute(command: ConnectionsCommand) -> anyhow::Result<ExitC
                     ConnectionStatus::NeedsReconnect(reason) => {
                         format!("needs reconnect ({reason})")
                     }
+                    ConnectionStatus::Suspended(reason) => format!("suspended ({reason})"),
                 };
                 let token = match c.expires_at {
                     Some(at) if at > now => format!("token valid {} more min", (at - now) / 60),

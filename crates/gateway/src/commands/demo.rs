@@ -214,6 +214,7 @@ async fn serve_http(
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
         credentials: Default::default(),
+        user_checks: Default::default(),
         portal: Some(Arc::new(Portal {
             directory: directory.clone(),
             demo: true,

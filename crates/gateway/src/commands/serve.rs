@@ -61,6 +61,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
         credentials: Default::default(),
+        user_checks: crate::user_check::UserChecks::every(config.server.user_check_interval),
         portal: config.server.portal.then(|| {
             Arc::new(Portal {
                 directory: directory.clone(),

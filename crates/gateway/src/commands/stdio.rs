@@ -59,6 +59,9 @@ pub(super) async fn execute(
             record.tenant
         );
     }
+    if let ConnectionStatus::Suspended(reason) = &record.status {
+        bail!("connection `{connection}` is suspended: {reason}");
+    }
     if let Some(tenant) = tenant
         && tenant != record.tenant
     {

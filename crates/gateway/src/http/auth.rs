@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use gw_mcp::{Principal, PrincipalKind};
 
 use super::{AppState, Inbound};
-use crate::store::{AccessKey, ConnectionStatus};
+use crate::store::{AccessKey, ConnectionRecord, ConnectionStatus};
 
 /// Identifies the credential behind a principal, to bind MCP sessions to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +160,7 @@ async fn resolve_oauth_token(
             Some("the token's tenant is not served here"),
         ));
     };
+    let connection = usable_connection(state, &runtime, connection).await?;
     let mut principal = crate::runtime::connection_principal(&runtime.settings, &connection);
     principal.scopes = principal.scopes.intersection(grant.scopes);
     principal.subject = format!("{} via OAuth client {}", principal.subject, grant.client_id);
@@ -177,12 +178,40 @@ async fn connection_principal(
         return Ok(None);
     };
     match state.store.connection(connection).await {
-        Ok(Some(connection)) if connection.status != ConnectionStatus::Revoked => Ok(Some(
-            crate::runtime::connection_principal(&runtime.settings, &connection),
-        )),
+        Ok(Some(connection)) if connection.status != ConnectionStatus::Revoked => {
+            let connection = usable_connection(state, &runtime, connection).await?;
+            Ok(Some(crate::runtime::connection_principal(
+                &runtime.settings,
+                &connection,
+            )))
+        }
         Ok(_) => Ok(None),
         Err(error) => Err(store_unavailable(&error)),
     }
+}
+
+/// The connection once its user has been checked at Auth0 (when a check is due, see
+/// `user_check.rs`); a 401 carrying the reason when it is suspended.
+async fn usable_connection(
+    state: &AppState,
+    runtime: &gw_mcp::TenantRuntime,
+    connection: ConnectionRecord,
+) -> Result<ConnectionRecord, Response> {
+    let connection = state
+        .user_checks
+        .checked(&state.store, runtime, connection)
+        .await
+        .map_err(|error| store_unavailable(&error))?;
+    if let ConnectionStatus::Suspended(reason) = &connection.status {
+        return Err(unauthorized(
+            state,
+            Some(&format!(
+                "the connection {} is suspended: {reason}",
+                connection.id
+            )),
+        ));
+    }
+    Ok(connection)
 }
 
 /// Enough of a presented credential to recognise it in the audit log (the part `keys list`

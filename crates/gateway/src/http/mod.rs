@@ -62,6 +62,8 @@ pub struct AppState {
     pub audit: Option<Arc<dyn gw_mcp::AuditSink>>,
     /// Bearer credentials resolved in the last moments (see `credential_cache`).
     pub credentials: CredentialCache,
+    /// When the users behind `client_credentials` connections are next checked at Auth0.
+    pub user_checks: crate::user_check::UserChecks,
     /// The operator portal (`/admin`); `None` where a gateway serves no portal.
     pub portal: Option<Arc<admin::Portal>>,
 }

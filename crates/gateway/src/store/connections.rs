@@ -15,6 +15,9 @@ pub enum ConnectionStatus {
     Active,
     NeedsReconnect(String),
     Revoked,
+    /// The user behind a `client_credentials` connection is blocked in Auth0 or gone (see
+    /// `user_check.rs`); the connection works again if a later check finds the user usable.
+    Suspended(String),
 }
 
 /// A connection as lists and principals see it: no tokens.
@@ -268,6 +271,64 @@ impl Store {
     }
 }
 
+/// What the periodic check of a connection's user writes (`user_check.rs`).
+impl Store {
+    /// Suspends an active (or re-words a suspended) connection: its keys and tokens are refused
+    /// with `reason` until [`Store::reinstate_connection`]. Says whether a row changed.
+    pub async fn suspend_connection(&self, id: &str, reason: &str) -> Result<bool, StoreError> {
+        let changed = sqlx::query(
+            "UPDATE connections SET status = 'suspended', status_reason = $1, updated_at = $2 WHERE id = $3 AND status IN ('active', 'suspended')",
+        )
+        .bind(reason)
+        .bind(unix_now())
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if changed > 0 {
+            self.credentials_changed();
+        }
+        Ok(changed > 0)
+    }
+
+    /// Makes a suspended connection active again (a revoked one stays revoked).
+    pub async fn reinstate_connection(&self, id: &str) -> Result<bool, StoreError> {
+        let changed = sqlx::query(
+            "UPDATE connections SET status = 'active', status_reason = NULL, updated_at = $1 WHERE id = $2 AND status = 'suspended'",
+        )
+        .bind(unix_now())
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if changed > 0 {
+            self.credentials_changed();
+        }
+        Ok(changed > 0)
+    }
+
+    /// Keeps the email Auth0 now holds for the connection's user, which the operator's policy
+    /// matches on.
+    pub async fn update_connection_email(
+        &self,
+        id: &str,
+        email: Option<&str>,
+        email_verified: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE connections SET email = $1, email_verified = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(email)
+        .bind(i64::from(email_verified))
+        .bind(unix_now())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        self.credentials_changed();
+        Ok(())
+    }
+}
+
 fn record(row: &sqlx::any::AnyRow) -> ConnectionRecord {
     let status: String = row.get("status");
     let reason: Option<String> = row.get("status_reason");
@@ -282,6 +343,7 @@ fn record(row: &sqlx::any::AnyRow) -> ConnectionRecord {
         status: match status.as_str() {
             "active" => ConnectionStatus::Active,
             "revoked" => ConnectionStatus::Revoked,
+            "suspended" => ConnectionStatus::Suspended(reason.unwrap_or_default()),
             _ => ConnectionStatus::NeedsReconnect(reason.unwrap_or_default()),
         },
         expires_at: row.get("expires_at"),

@@ -23,6 +23,9 @@ impl ConnectionVault for StoreVault {
                 (ConnectionStatus::NeedsReconnect(reason), _) => {
                     VaultEntry::NeedsReconnect { reason }
                 }
+                (ConnectionStatus::Suspended(reason), _) => VaultEntry::NeedsReconnect {
+                    reason: format!("the connection is suspended: {reason}"),
+                },
                 (ConnectionStatus::Active, Some(tokens)) => VaultEntry::Active(tokens),
                 (ConnectionStatus::Active, None) => VaultEntry::NeedsReconnect {
                     reason: "the connection holds no token of its own (it was made while the tenant used client_credentials)".to_owned(),

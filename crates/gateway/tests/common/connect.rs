@@ -23,6 +23,9 @@ pub struct Setup {
     /// The operator's scopes for the tenant (default: every scope).
     pub scopes: ScopeSet,
     pub user_policy: Vec<UserGrant>,
+    /// How often a `client_credentials` connection's user is re-checked at Auth0 (zero: on
+    /// every credential resolution, so a test sees a change without waiting).
+    pub user_check_interval: Duration,
 }
 
 impl Setup {
@@ -31,6 +34,7 @@ impl Setup {
             grant,
             scopes: ScopeSet::all(),
             user_policy: vec![],
+            user_check_interval: mcp_gateway::user_check::DEFAULT_INTERVAL,
         }
     }
 }
@@ -47,6 +51,7 @@ pub struct World {
     pub dir: tempfile::TempDir,
     pub key: String,
     pub settings: TenantSettings,
+    pub user_check_interval: Duration,
 }
 
 pub async fn world(setup: Setup) -> World {
@@ -85,6 +90,7 @@ pub async fn world(setup: Setup) -> World {
         dir: tempfile::tempdir().unwrap(),
         key: TokenCipher::generate_key(),
         settings,
+        user_check_interval: setup.user_check_interval,
     }
 }
 
@@ -138,6 +144,7 @@ impl World {
             oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
             audit: None,
             credentials: Default::default(),
+            user_checks: mcp_gateway::user_check::UserChecks::every(self.user_check_interval),
             portal: None,
         };
         let shutdown = CancellationToken::new();

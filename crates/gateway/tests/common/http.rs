@@ -71,6 +71,7 @@ pub async fn start_http_limited(
         oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
         audit: None,
         credentials: Default::default(),
+        user_checks: Default::default(),
         portal: None,
     };
     let shutdown = CancellationToken::new();

@@ -228,6 +228,7 @@ impl PortalWorld {
             oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
             audit: Some(audit),
             credentials: Default::default(),
+            user_checks: Default::default(),
             portal: Some(Arc::new(Portal {
                 directory: directory.clone(),
                 demo: false,

@@ -32,7 +32,7 @@ pub(super) fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "auth0_update_client",
             "Update an application",
-            "Change an application's settings: name, description, URLs, grant types, metadata. A wrong callback or grant type can stop its users from logging in.",
+            "Change an application's settings: name, description, URLs, grant types, metadata. A wrong callback or grant type can stop its users from logging in. Secrets, keys and authentication methods cannot be changed here, nor the application the gateway itself uses.",
             Effect::Destructive { idempotent: true },
             update_client,
         ),
@@ -187,7 +187,25 @@ pub(crate) struct UpdateClientArgs {
     client_metadata: Option<Map<String, Value>>,
 }
 
+/// Refuses to touch the application the gateway reaches the tenant through. Whoever may change
+/// its callbacks or grant types could have users' authorization codes sent to them, or get tokens
+/// the operator never meant to issue; that is the operator's decision, made in the Dashboard.
+fn refuse_gateway_application(ctx: &CallContext, client_id: &str) -> Result<(), ToolError> {
+    if client_id
+        .trim()
+        .eq_ignore_ascii_case(ctx.tenant.client_id.trim())
+    {
+        return Err(ToolError::NotAllowed {
+            tool: "auth0_update_client".to_owned(),
+            tenant: ctx.tenant.name.clone(),
+            reason: "this application is the one the gateway connects to the tenant through, and the gateway never changes it; its operator can change it in the Auth0 Dashboard (Applications). Nothing was changed",
+        });
+    }
+    Ok(())
+}
+
 async fn update_client(ctx: CallContext, args: UpdateClientArgs) -> Result<Client, ToolError> {
+    refuse_gateway_application(&ctx, &args.client_id)?;
     let mut body = Map::new();
     patch_field(&mut body, "name", args.name);
     patch_field(&mut body, "description", args.description);

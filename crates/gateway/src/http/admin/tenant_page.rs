@@ -333,6 +333,10 @@ fn status_badge(connection: &ConnectionRecord) -> String {
             esc(why)
         ),
         ConnectionStatus::Revoked => "<span class=\"badge\">revoked</span>".to_owned(),
+        ConnectionStatus::Suspended(why) => format!(
+            "<span class=\"badge bad\">suspended</span><br><span class=\"hint\">{}</span>",
+            esc(why)
+        ),
     }
 }
 
