@@ -66,6 +66,10 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
                 demo: false,
             })
         }),
+        registrations: crate::http::RegistrationLimiter::new(
+            config.oauth_server.registrations_per_hour,
+        ),
+        retention: config.retention,
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -116,6 +120,13 @@ pub(crate) async fn run(
     if let Some(directory) = &directory {
         tokio::spawn(directory.clone().keep_in_sync(sync_stop.clone()));
     }
+    // What unauthenticated callers left behind goes once it has outlived its retention.
+    tokio::spawn(
+        state
+            .store
+            .clone()
+            .keep_swept(state.retention, sync_stop.clone()),
+    );
     let sessions = CancellationToken::new();
     let address: SocketAddr = listener.local_addr()?;
     let app = crate::http::app(

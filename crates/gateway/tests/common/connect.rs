@@ -47,6 +47,8 @@ pub struct World {
     pub dir: tempfile::TempDir,
     pub key: String,
     pub settings: TenantSettings,
+    /// `/register` calls each source address may make per hour (as `[oauth_server]` says).
+    pub registrations_per_hour: u32,
 }
 
 pub async fn world(setup: Setup) -> World {
@@ -85,6 +87,7 @@ pub async fn world(setup: Setup) -> World {
         dir: tempfile::tempdir().unwrap(),
         key: TokenCipher::generate_key(),
         settings,
+        registrations_per_hour: mcp_gateway::http::DEFAULT_REGISTRATIONS_PER_HOUR,
     }
 }
 
@@ -139,6 +142,8 @@ impl World {
             audit: None,
             credentials: Default::default(),
             portal: None,
+            registrations: mcp_gateway::http::RegistrationLimiter::new(self.registrations_per_hour),
+            retention: Default::default(),
         };
         let shutdown = CancellationToken::new();
         // Tool calls and refusals go to the store's audit log, as under `serve`.

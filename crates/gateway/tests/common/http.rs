@@ -61,6 +61,8 @@ pub async fn start_http_with(
         audit: None,
         credentials: Default::default(),
         portal: None,
+        registrations: Default::default(),
+        retention: Default::default(),
     };
     let shutdown = CancellationToken::new();
     // Tool calls and refusals go to the store's audit log, as under `serve`.

@@ -1,15 +1,20 @@
 //! `POST /register`: dynamic client registration (RFC 7591). Open to anyone who can reach the
-//! gateway, so everything is bounded: body size (at the router), redirect URIs (count, length,
-//! scheme), name length, and the number of registrations kept.
+//! gateway, so everything is bounded: registrations per source address and hour
+//! (`rate_limit.rs`), body size (at the router), redirect URIs (count, length, scheme), name
+//! length, and the number of registrations kept — of which those never used expire
+//! (`store/retention.rs`).
 
+use std::net::SocketAddr;
+
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{oauth_error, redirect_uri_allowed};
+use super::{client_name, oauth_error, redirect_uri_allowed};
 use crate::http::AppState;
 use crate::store::NewClient;
 
@@ -26,7 +31,35 @@ struct Registration {
     response_types: Option<Vec<String>>,
 }
 
-pub(crate) async fn register(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Bytes,
+) -> Response {
+    // Served without the gateway's listener (which says who is calling), every caller counts as
+    // one source.
+    let source = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0.0.ip());
+    if let Err(wait) = state.registrations.check(source) {
+        tracing::warn!(%source, "refused a client registration: too many from this address");
+        state.audit_refusal(
+            "-",
+            &format!("source {source}"),
+            "/register",
+            "refused_rate_limit",
+        );
+        let mut response = oauth_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            &format!(
+                "this address has registered as many clients as it may for now; try again in {} s",
+                wait.as_secs()
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        return response;
+    }
     let invalid =
         |error: &str, description: &str| oauth_error(StatusCode::BAD_REQUEST, error, description);
     let registration: Registration = match serde_json::from_slice(&body) {
@@ -87,7 +120,11 @@ pub(crate) async fn register(State(state): State<AppState>, body: Bytes) -> Resp
             "response_types may hold only code",
         );
     }
-    let client_name = registration.client_name.filter(|n| !n.trim().is_empty());
+    // Characters that hide or reorder the rest are dropped: the name is shown on consent pages.
+    let client_name = registration
+        .client_name
+        .as_deref()
+        .and_then(client_name::clean);
     if client_name
         .as_ref()
         .is_some_and(|n| n.chars().count() > MAX_NAME_LEN)
@@ -99,11 +136,14 @@ pub(crate) async fn register(State(state): State<AppState>, body: Bytes) -> Resp
     }
     let registered = state
         .store
-        .register_client(NewClient {
-            auth_method,
-            client_name,
-            redirect_uris,
-        })
+        .register_client(
+            NewClient {
+                auth_method,
+                client_name,
+                redirect_uris,
+            },
+            state.retention.unused_client_secs,
+        )
         .await;
     let (client, secret) = match registered {
         Ok(Some(registered)) => registered,
