@@ -801,11 +801,25 @@ async fn registrations_from_one_address_are_rate_limited_and_the_refusal_audited
     assert!(wait > 0 && wait <= 1200, "{wait}");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    // A flood is audited once per source, not once per refused request.
+    for _ in 0..5 {
+        let (status, _) = register(&gateway, json!({"redirect_uris": [REDIRECT]})).await;
+        assert_eq!(status, 429);
+    }
     let refused = gateway.audited("refused_rate_limit").await;
     assert_eq!(
         (refused.tool.as_str(), refused.principal.as_str()),
         ("/register", "source 127.0.0.1")
     );
+    let refusals = gateway
+        .store
+        .audit_since(0, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.outcome == "refused_rate_limit")
+        .count();
+    assert_eq!(refusals, 1);
     assert_eq!(count(&sqlite(&world).await, "oauth_clients").await, 3);
     gateway.stop().await;
 }

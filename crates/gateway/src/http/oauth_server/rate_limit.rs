@@ -42,6 +42,18 @@ struct Buckets {
 struct Bucket {
     tokens: f64,
     at: Instant,
+    /// Refused since its last allowed registration (so a flood is audited once, not per request).
+    refusing: bool,
+}
+
+/// A registration refused for its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    /// When the source's next registration will be allowed.
+    pub retry_after: Duration,
+    /// The first refusal since the source's last allowed registration: worth recording; the
+    /// ones after it would only let a flood grow the audit log.
+    pub first: bool,
 }
 
 impl Default for RegistrationLimiter {
@@ -66,11 +78,11 @@ impl RegistrationLimiter {
 
     /// Takes one registration from `source`'s allowance; `Err` says when the next one is
     /// available.
-    pub fn check(&self, source: IpAddr) -> Result<(), Duration> {
+    pub fn check(&self, source: IpAddr) -> Result<(), Refused> {
         self.check_at(source, Instant::now())
     }
 
-    fn check_at(&self, source: IpAddr, now: Instant) -> Result<(), Duration> {
+    fn check_at(&self, source: IpAddr, now: Instant) -> Result<(), Refused> {
         if self.per_hour == 0 {
             return Ok(());
         }
@@ -93,6 +105,7 @@ impl RegistrationLimiter {
         let fresh = Bucket {
             tokens: capacity,
             at: now,
+            refusing: false,
         };
         let bucket =
             if buckets.by_source.contains_key(&key) || buckets.by_source.len() < self.max_sources {
@@ -103,10 +116,16 @@ impl RegistrationLimiter {
         refill(bucket);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
+            bucket.refusing = false;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_sec)
-                .max(Duration::from_secs(1)))
+            let first = !bucket.refusing;
+            bucket.refusing = true;
+            Err(Refused {
+                retry_after: Duration::from_secs_f64((1.0 - bucket.tokens) / per_sec)
+                    .max(Duration::from_secs(1)),
+                first,
+            })
         }
     }
 }
@@ -140,12 +159,17 @@ mod tests {
         for _ in 0..3 {
             assert!(limiter.check_at(ip("192.0.2.1"), start).is_ok());
         }
-        let wait = limiter.check_at(ip("192.0.2.1"), start).unwrap_err();
-        assert_eq!(wait.as_secs(), 1200);
+        let refused = limiter.check_at(ip("192.0.2.1"), start).unwrap_err();
+        assert_eq!(refused.retry_after.as_secs(), 1200);
+        assert!(refused.first);
+        assert!(!limiter.check_at(ip("192.0.2.1"), start).unwrap_err().first);
         assert!(limiter.check_at(ip("192.0.2.2"), start).is_ok());
         let later = start + Duration::from_secs(1201);
         assert!(limiter.check_at(ip("192.0.2.1"), later).is_ok());
-        assert!(limiter.check_at(ip("192.0.2.1"), later).is_err());
+        assert!(
+            limiter.check_at(ip("192.0.2.1"), later).unwrap_err().first,
+            "refusals after an allowed registration are news again"
+        );
     }
 
     #[test]

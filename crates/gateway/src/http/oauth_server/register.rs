@@ -39,14 +39,18 @@ pub(crate) async fn register(
     // Served without the gateway's listener (which says who is calling), every caller counts as
     // one source.
     let source = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0.0.ip());
-    if let Err(wait) = state.registrations.check(source) {
-        tracing::warn!(%source, "refused a client registration: too many from this address");
-        state.audit_refusal(
-            "-",
-            &format!("source {source}"),
-            "/register",
-            "refused_rate_limit",
-        );
+    if let Err(refused) = state.registrations.check(source) {
+        // A flood is recorded once per source, not once per request.
+        if refused.first {
+            tracing::warn!(%source, "refusing client registrations: too many from this address");
+            state.audit_refusal(
+                "-",
+                &format!("source {source}"),
+                "/register",
+                "refused_rate_limit",
+            );
+        }
+        let wait = refused.retry_after;
         let mut response = oauth_error(
             StatusCode::TOO_MANY_REQUESTS,
             "temporarily_unavailable",
