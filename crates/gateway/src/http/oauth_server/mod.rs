@@ -10,9 +10,7 @@ mod rate_limit;
 pub(crate) mod register;
 pub(crate) mod token;
 
-pub use rate_limit::{
-    DEFAULT_PER_HOUR as DEFAULT_REGISTRATIONS_PER_HOUR, Refused, RegistrationLimiter,
-};
+pub use rate_limit::{DEFAULT_PER_HOUR as DEFAULT_REGISTRATIONS_PER_HOUR, RegistrationLimiter};
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
