@@ -79,6 +79,10 @@ pub struct RawOAuthServer {
     /// Hours after which a registration that never completed an authorization is removed
     /// (default 24).
     pub unused_registration_hours: Option<i64>,
+    /// The header a reverse proxy writes the client's address in (e.g. `x-forwarded-for`): its
+    /// last address counts as the source for `registrations_per_hour`. Set only when every
+    /// request reaches the gateway through that proxy (default: the TCP peer).
+    pub client_address_header: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -148,10 +152,12 @@ pub struct Config {
     pub tenants: Vec<TenantSettings>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthServerSettings {
     /// Per source address; 0 = no limit.
     pub registrations_per_hour: u32,
+    /// Where a trusted reverse proxy writes the client's address; `None`: the TCP peer.
+    pub client_address_header: Option<axum::http::HeaderName>,
 }
 
 /// Where spans are exported; `otlp_endpoint: None` means no export.
@@ -286,6 +292,18 @@ impl Checker<'_> {
             i64::from(crate::http::DEFAULT_REGISTRATIONS_PER_HOUR),
             0..=100_000,
         );
+        let client_address_header = oauth_server.client_address_header.and_then(|name| {
+            match axum::http::HeaderName::from_bytes(name.trim().as_bytes()) {
+                Ok(header) => Some(header),
+                Err(_) => {
+                    self.problem(
+                        "oauth_server.client_address_header",
+                        format!("`{name}` is not an HTTP header name, e.g. x-forwarded-for"),
+                    );
+                    None
+                }
+            }
+        });
         let defaults = crate::store::Retention::default();
         let retention = crate::store::Retention {
             unused_client_secs: self.count(
@@ -338,6 +356,7 @@ impl Checker<'_> {
                 oauth_server: OAuthServerSettings {
                     registrations_per_hour: u32::try_from(registrations_per_hour)
                         .unwrap_or(u32::MAX),
+                    client_address_header,
                 },
                 retention,
                 tenants,
@@ -950,14 +969,18 @@ mod tests {
         assert_eq!(config.oauth_server.registrations_per_hour, 20);
         assert_eq!(config.retention, crate::store::Retention::default());
         let text = format!(
-            "[oauth_server]\nregistrations_per_hour = 0\nunused_registration_hours = 2\n[audit]\nrefusal_retention_days = 7\n{GOOD}"
+            "[oauth_server]\nregistrations_per_hour = 0\nunused_registration_hours = 2\nclient_address_header = \"X-Forwarded-For\"\n[audit]\nrefusal_retention_days = 7\n{GOOD}"
         );
         let config = Config::parse(&text, &env).unwrap();
         assert_eq!(config.oauth_server.registrations_per_hour, 0);
         assert_eq!(config.retention.unused_client_secs, 7200);
         assert_eq!(config.retention.refusal_secs, 7 * 86_400);
+        assert_eq!(
+            config.oauth_server.client_address_header.unwrap(),
+            "x-forwarded-for"
+        );
         let text = format!(
-            "[oauth_server]\nregistrations_per_hour = -1\nunused_registration_hours = 0\n[audit]\nrefusal_retention_days = 99999\n{GOOD}"
+            "[oauth_server]\nregistrations_per_hour = -1\nunused_registration_hours = 0\nclient_address_header = \"bad header\"\n[audit]\nrefusal_retention_days = 99999\n{GOOD}"
         );
         let found = problems(&text);
         let keys: Vec<&str> = found.iter().map(|p| p.split(':').next().unwrap()).collect();
@@ -965,6 +988,7 @@ mod tests {
             keys,
             [
                 "oauth_server.registrations_per_hour",
+                "oauth_server.client_address_header",
                 "oauth_server.unused_registration_hours",
                 "audit.refusal_retention_days"
             ],

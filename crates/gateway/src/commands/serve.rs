@@ -66,9 +66,14 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
                 demo: false,
             })
         }),
-        registrations: crate::http::RegistrationLimiter::new(
-            config.oauth_server.registrations_per_hour,
-        ),
+        registrations: {
+            let limiter =
+                crate::http::RegistrationLimiter::new(config.oauth_server.registrations_per_hour);
+            match config.oauth_server.client_address_header.clone() {
+                Some(header) => limiter.with_address_header(header),
+                None => limiter,
+            }
+        },
         retention: config.retention,
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)

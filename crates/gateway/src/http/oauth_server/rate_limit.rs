@@ -9,13 +9,18 @@
 //! allocation), so a host cannot multiply its allowance by changing its interface identifier.
 //!
 //! The address is the TCP peer's: behind a reverse proxy every request comes from the proxy, so
-//! either limit registrations at the proxy and turn this off (`registrations_per_hour = 0`) or
-//! raise it.
+//! either limit registrations at the proxy and turn this off (`registrations_per_hour = 0`), or
+//! name the header in which the proxy writes the client's address (`client_address_header`, e.g.
+//! `x-forwarded-for`): its last address — the one the proxy itself saw — is then the source. Only
+//! for a gateway every request reaches through that proxy: a caller reaching it directly could
+//! write any address there.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderName};
 
 /// Most source addresses remembered at once.
 const MAX_SOURCES: usize = 10_000;
@@ -29,6 +34,8 @@ pub struct RegistrationLimiter {
     /// 0: no limit.
     per_hour: u32,
     max_sources: usize,
+    /// Where a trusted reverse proxy writes the client's address.
+    address_header: Option<HeaderName>,
     buckets: Arc<Mutex<Buckets>>,
 }
 
@@ -72,8 +79,36 @@ impl RegistrationLimiter {
         RegistrationLimiter {
             per_hour,
             max_sources,
+            address_header: None,
             buckets: Arc::default(),
         }
+    }
+
+    /// Counts sources by the last address in `header` (written by a reverse proxy), falling
+    /// back to the TCP peer when the request carries none.
+    pub fn with_address_header(mut self, header: HeaderName) -> RegistrationLimiter {
+        self.address_header = Some(header);
+        self
+    }
+
+    /// Who is registering: the TCP peer, or what the configured proxy header says.
+    pub fn source(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let Some(name) = &self.address_header else {
+            return peer;
+        };
+        headers
+            .get_all(name)
+            .iter()
+            .next_back()
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.rsplit(',').next())
+            .map(|last| last.trim().trim_matches(['[', ']']))
+            .and_then(|last| {
+                last.parse::<IpAddr>()
+                    .ok()
+                    .or_else(|| last.parse::<SocketAddr>().ok().map(|a| a.ip()))
+            })
+            .unwrap_or(peer)
     }
 
     /// Takes one registration from `source`'s allowance; `Err` says when the next one is
@@ -199,6 +234,30 @@ mod tests {
         let later = now + Duration::from_secs(3600);
         assert!(limiter.check_at(ip("203.0.113.3"), later).is_ok());
         assert!(limiter.buckets.lock().unwrap().by_source.len() <= 3);
+    }
+
+    #[test]
+    fn a_configured_proxy_header_names_the_source_by_its_last_address() {
+        let peer = ip("10.0.0.5");
+        let mut headers = HeaderMap::new();
+        headers.append(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.1".parse().unwrap(),
+        );
+        assert_eq!(RegistrationLimiter::new(1).source(peer, &headers), peer);
+        let limiter = RegistrationLimiter::new(1)
+            .with_address_header(HeaderName::from_static("x-forwarded-for"));
+        assert_eq!(limiter.source(peer, &headers), ip("198.51.100.1"));
+        headers.append("x-forwarded-for", "192.0.2.7:5678".parse().unwrap());
+        assert_eq!(limiter.source(peer, &headers), ip("192.0.2.7"));
+        let garbage: HeaderMap = [(
+            HeaderName::from_static("x-forwarded-for"),
+            "unknown".parse().unwrap(),
+        )]
+        .into_iter()
+        .collect();
+        assert_eq!(limiter.source(peer, &garbage), peer);
+        assert_eq!(limiter.source(peer, &HeaderMap::new()), peer);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -34,11 +34,13 @@ struct Registration {
 pub(crate) async fn register(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     // Served without the gateway's listener (which says who is calling), every caller counts as
     // one source.
-    let source = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0.0.ip());
+    let peer = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0.0.ip());
+    let source = state.registrations.source(peer, &headers);
     if let Err(refused) = state.registrations.check(source) {
         // A flood is recorded once per source, not once per request.
         if refused.first {
