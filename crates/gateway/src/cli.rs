@@ -88,6 +88,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// List and remove the MCP clients registered with the gateway's authorization server.
+    OauthClients {
+        #[command(subcommand)]
+        command: OAuthClientsCommand,
+    },
     /// Show the tool calls recorded in the store's audit log.
     Audit(AuditCommand),
     /// Print the tool catalogue: name, description, scopes, annotations and input schema.
@@ -138,6 +143,23 @@ pub enum KeysCommand {
     },
     /// Revoke a key by its id (`key_…`); it is refused from the next request on.
     Revoke {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OAuthClientsCommand {
+    /// List registrations (never their secrets): id, name, whether a user ever authorized it,
+    /// when it was registered, redirect URIs.
+    List {
+        #[arg(long, default_value = "gateway.toml")]
+        config: PathBuf,
+    },
+    /// Remove a registration by its id (`mcpc_…`): its tokens stop working at once and it can
+    /// no longer be authorized.
+    Remove {
         #[arg(long, default_value = "gateway.toml")]
         config: PathBuf,
         id: String,

@@ -23,6 +23,10 @@ pub struct RawConfig {
     pub store: Option<RawStore>,
     /// Trace export to an OpenTelemetry collector.
     pub telemetry: Option<RawTelemetry>,
+    /// The authorization server MCP clients register with (`/register`, `/authorize`).
+    pub oauth_server: Option<RawOAuthServer>,
+    /// The audit log.
+    pub audit: Option<RawAudit>,
     /// One table per Auth0 tenant.
     #[serde(default)]
     pub tenants: Vec<RawTenant>,
@@ -82,6 +86,29 @@ pub struct RawTelemetry {
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+pub struct RawOAuthServer {
+    /// Client registrations one source address may make per hour (default 20; 0 = no limit, e.g.
+    /// when a reverse proxy in front limits instead: behind one, every request comes from it).
+    pub registrations_per_hour: Option<i64>,
+    /// Hours after which a registration that never completed an authorization is removed
+    /// (default 24).
+    pub unused_registration_hours: Option<i64>,
+    /// The header a reverse proxy writes the client's address in (e.g. `x-forwarded-for`): its
+    /// last address counts as the source for `registrations_per_hour`. Set only when every
+    /// request reaches the gateway through that proxy (default: the TCP peer).
+    pub client_address_header: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// Days that records of refused requests (bad credentials, forged hosts, sign-in states…) are
+    /// kept (default 30). Tool calls are kept.
+    pub refusal_retention_days: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RawTenant {
     /// The tenant's name in the gateway: lowercase letters, digits, `-` and `_`.
     pub name: Option<String>,
@@ -133,7 +160,18 @@ pub struct Config {
     pub server: ServerSettings,
     pub store: StoreSettings,
     pub telemetry: TelemetrySettings,
+    pub oauth_server: OAuthServerSettings,
+    /// `[oauth_server] unused_registration_hours` and `[audit] refusal_retention_days`.
+    pub retention: crate::store::Retention,
     pub tenants: Vec<TenantSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthServerSettings {
+    /// Per source address; 0 = no limit.
+    pub registrations_per_hour: u32,
+    /// Where a trusted reverse proxy writes the client's address; `None`: the TCP peer.
+    pub client_address_header: Option<axum::http::HeaderName>,
 }
 
 /// Where spans are exported; `otlp_endpoint: None` means no export.
@@ -329,6 +367,40 @@ impl Checker<'_> {
         let server = self.server(raw.server.unwrap_or_default());
         let store = self.store(raw.store.unwrap_or_default());
         let telemetry = self.telemetry(raw.telemetry.unwrap_or_default());
+        let oauth_server = raw.oauth_server.unwrap_or_default();
+        let registrations_per_hour = self.count(
+            "oauth_server.registrations_per_hour",
+            oauth_server.registrations_per_hour,
+            i64::from(crate::http::DEFAULT_REGISTRATIONS_PER_HOUR),
+            0..=100_000,
+        );
+        let client_address_header = oauth_server.client_address_header.and_then(|name| {
+            match axum::http::HeaderName::from_bytes(name.trim().as_bytes()) {
+                Ok(header) => Some(header),
+                Err(_) => {
+                    self.problem(
+                        "oauth_server.client_address_header",
+                        format!("`{name}` is not an HTTP header name, e.g. x-forwarded-for"),
+                    );
+                    None
+                }
+            }
+        });
+        let defaults = crate::store::Retention::default();
+        let retention = crate::store::Retention {
+            unused_client_secs: self.count(
+                "oauth_server.unused_registration_hours",
+                oauth_server.unused_registration_hours,
+                defaults.unused_client_secs / 3600,
+                1..=8760,
+            ) * 3600,
+            refusal_secs: self.count(
+                "audit.refusal_retention_days",
+                raw.audit.unwrap_or_default().refusal_retention_days,
+                defaults.refusal_secs / 86_400,
+                1..=3650,
+            ) * 86_400,
+        };
         let mut tenants = Vec::new();
         let mut names = HashSet::new();
         for (i, raw) in raw.tenants.into_iter().enumerate() {
@@ -363,6 +435,12 @@ impl Checker<'_> {
                 server,
                 store,
                 telemetry,
+                oauth_server: OAuthServerSettings {
+                    registrations_per_hour: u32::try_from(registrations_per_hour)
+                        .unwrap_or(u32::MAX),
+                    client_address_header,
+                },
+                retention,
                 tenants,
             }),
             _ => Err(ParseError::Invalid(self.problems)),
@@ -709,6 +787,31 @@ impl Checker<'_> {
             }
         }
         policy
+    }
+
+    /// A whole number within `range`, or `default` when unset (a problem when out of range).
+    fn count(
+        &mut self,
+        key: &str,
+        value: Option<i64>,
+        default: i64,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> i64 {
+        match value {
+            None => default,
+            Some(n) if range.contains(&n) => n,
+            Some(n) => {
+                self.problem(
+                    key,
+                    format!(
+                        "{n} is out of range: give a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                default
+            }
+        }
     }
 
     fn required(&mut self, key: &str, field: &str, value: Option<String>) -> Option<String> {
@@ -1079,6 +1182,39 @@ mod tests {
                 "{bad}: {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn registration_and_retention_limits_have_defaults_and_are_checked_by_key() {
+        let config = Config::parse(GOOD, &env).unwrap();
+        assert_eq!(config.oauth_server.registrations_per_hour, 20);
+        assert_eq!(config.retention, crate::store::Retention::default());
+        let text = format!(
+            "[oauth_server]\nregistrations_per_hour = 0\nunused_registration_hours = 2\nclient_address_header = \"X-Forwarded-For\"\n[audit]\nrefusal_retention_days = 7\n{GOOD}"
+        );
+        let config = Config::parse(&text, &env).unwrap();
+        assert_eq!(config.oauth_server.registrations_per_hour, 0);
+        assert_eq!(config.retention.unused_client_secs, 7200);
+        assert_eq!(config.retention.refusal_secs, 7 * 86_400);
+        assert_eq!(
+            config.oauth_server.client_address_header.unwrap(),
+            "x-forwarded-for"
+        );
+        let text = format!(
+            "[oauth_server]\nregistrations_per_hour = -1\nunused_registration_hours = 0\nclient_address_header = \"bad header\"\n[audit]\nrefusal_retention_days = 99999\n{GOOD}"
+        );
+        let found = problems(&text);
+        let keys: Vec<&str> = found.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "oauth_server.registrations_per_hour",
+                "oauth_server.client_address_header",
+                "oauth_server.unused_registration_hours",
+                "audit.refusal_retention_days"
+            ],
+            "{found:#?}"
+        );
     }
 
     #[test]

@@ -384,6 +384,8 @@ async fn authorize_refuses_unknown_clients_and_unregistered_redirects_without_re
 async fn authorize_sends_protocol_errors_back_to_the_client() {
     let (_world, gateway) = setup().await;
     let client = new_client(&gateway).await;
+    // A client some user has authorized before hears of its errors at its redirect URI.
+    authorize(&gateway, &client, &[]).await;
     for (extra, error) in [
         (vec![("code_challenge", "")], "invalid_request"),
         (vec![("code_challenge_method", "plain")], "invalid_request"),
@@ -751,5 +753,263 @@ async fn browser_hosted_clients_may_call_discovery_registration_and_tokens_but_n
             .get("access-control-allow-origin")
             .is_none()
     );
+    gateway.stop().await;
+}
+
+/// The store of a test's gateway, to look at or fill behind the gateway's back.
+async fn sqlite(world: &World) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&world.store_url()).await.unwrap()
+}
+
+async fn count(pool: &sqlx::SqlitePool, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// `rows` rows made by `insert_select`, an `INSERT … SELECT … FROM n` where `n.i` counts.
+async fn fill(pool: &sqlx::SqlitePool, rows: u32, insert_select: &str) {
+    sqlx::query(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) {insert_select}"
+    ))
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn registrations_from_one_address_are_rate_limited_and_the_refusal_audited() {
+    let mut world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    world.registrations_per_hour = 3;
+    let gateway = world.gateway().await;
+    for _ in 0..3 {
+        new_client(&gateway).await;
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{}/register", gateway.base))
+        .json(&json!({"redirect_uris": [REDIRECT]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0 && wait <= 1200, "{wait}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    // A flood is audited once per source, not once per refused request.
+    for _ in 0..5 {
+        let (status, _) = register(&gateway, json!({"redirect_uris": [REDIRECT]})).await;
+        assert_eq!(status, 429);
+    }
+    let refused = gateway.audited("refused_rate_limit").await;
+    assert_eq!(
+        (refused.tool.as_str(), refused.principal.as_str()),
+        ("/register", "source 127.0.0.1")
+    );
+    let refusals = gateway
+        .store
+        .audit_since(0, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.outcome == "refused_rate_limit")
+        .count();
+    assert_eq!(refusals, 1);
+    assert_eq!(count(&sqlite(&world).await, "oauth_clients").await, 3);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_store_full_of_unused_registrations_makes_room_for_new_clients_and_keeps_used_ones() {
+    let (world, gateway) = setup().await;
+    let used = new_client(&gateway).await;
+    authorize(&gateway, &used, &[]).await;
+    let pool = sqlite(&world).await;
+    // Registered two days ago and never authorized, up to the store's cap of 10,000.
+    sqlx::query("UPDATE oauth_clients SET created_at = created_at - 172800")
+        .execute(&pool)
+        .await
+        .unwrap();
+    fill(
+        &pool,
+        9_999,
+        "INSERT INTO oauth_clients (client_id, auth_method, redirect_uris, created_at) \
+         SELECT 'mcpc_flood' || i, 'none', '[\"https://evil.example/cb\"]', CAST(strftime('%s', 'now') AS INTEGER) - 172800 FROM n",
+    )
+    .await;
+    let (status, body) = register(&gateway, json!({"redirect_uris": [REDIRECT]})).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        count(&pool, "oauth_clients").await,
+        2,
+        "the unused ones went"
+    );
+    assert!(
+        gateway
+            .store
+            .oauth_client(&used.id)
+            .await
+            .unwrap()
+            .is_some(),
+        "a registration in use stays"
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn authorize_errors_for_a_client_nobody_authorized_are_shown_not_redirected() {
+    let (_world, gateway) = setup().await;
+    let (status, body) = register(
+        &gateway,
+        json!({"redirect_uris": ["https://evil.example/landing"], "client_name": "Evil"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let mut url = url::Url::parse(&format!("{}/authorize", gateway.base)).unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("client_id", body["client_id"].as_str().unwrap()),
+        ("redirect_uri", "https://evil.example/landing"),
+        ("response_type", "x"),
+    ]);
+    let response = step_client().get(url.as_str()).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(
+        response.headers().get("location").is_none(),
+        "no redirect to a URI nobody vouched for"
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("response_type must be code"), "{html}");
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn an_oversized_state_is_refused_and_not_stored() {
+    let (world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    let state = "s".repeat(2000);
+    let response = step_client()
+        .get(authorize_url(&gateway, &client, &[("state", &state)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().get("location").is_none());
+    assert!(!response.text().await.unwrap().contains(&state));
+    assert_eq!(count(&sqlite(&world).await, "oauth_requests").await, 0);
+    // A state of ordinary size is fine.
+    let response = step_client()
+        .get(authorize_url(
+            &gateway,
+            &client,
+            &[("state", &"s".repeat(1024))],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn pending_sign_ins_and_authorization_requests_are_bounded_and_refused_clearly_when_full() {
+    let (world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    let pool = sqlite(&world).await;
+    let now = "CAST(strftime('%s', 'now') AS INTEGER)";
+    fill(
+        &pool,
+        10_000,
+        &format!(
+            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, created_at, expires_at) \
+             SELECT 'flood' || i, 'acme', x'00', 'openid', {now}, {now} + 600 FROM n"
+        ),
+    )
+    .await;
+    let response = step_client()
+        .get(format!("{}/connect/acme", gateway.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "too_many_sign_ins", "{body}");
+    assert_eq!(count(&pool, "pending_authorizations").await, 10_000);
+
+    fill(
+        &pool,
+        10_000,
+        &format!(
+            "INSERT INTO oauth_requests (id, client_id, redirect_uri, code_challenge, resource, browser_hash, created_at, expires_at) \
+             SELECT 'flood' || i, '{}', '{REDIRECT}', 'c', 'r', 'h', {now}, {now} + 600 FROM n",
+            client.id
+        ),
+    )
+    .await;
+    let response = step_client()
+        .get(authorize_url(&gateway, &client, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().get("location").is_none());
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("as many authorization requests in progress as it accepts")
+    );
+    assert_eq!(count(&pool, "oauth_requests").await, 10_000);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn bidi_override_characters_in_client_names_never_reach_the_consent_page() {
+    let (world, gateway) = setup().await;
+    let (status, body) = register(
+        &gateway,
+        json!({"redirect_uris": [REDIRECT], "client_name": "Test client\u{202E}lanigirO\u{200B}"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["client_name"], "Test clientlanigirO");
+    let client = Client {
+        id: body["client_id"].as_str().unwrap().to_owned(),
+        verifier: "v".repeat(50),
+    };
+    let html = step_client()
+        .get(authorize_url(&gateway, &client, &[]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Test clientlanigirO"), "{html}");
+    assert!(!html.contains('\u{202E}') && !html.contains('\u{200B}'));
+
+    // A name stored before registration stripped them shows them, visibly.
+    sqlx::query("UPDATE oauth_clients SET client_name = ? WHERE client_id = ?")
+        .bind("Old\u{2067}name")
+        .bind(&client.id)
+        .execute(&sqlite(&world).await)
+        .await
+        .unwrap();
+    let html = step_client()
+        .get(authorize_url(&gateway, &client, &[]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Old[U+2067]name"), "{html}");
+    assert!(!html.contains('\u{2067}'));
     gateway.stop().await;
 }

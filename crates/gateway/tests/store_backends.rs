@@ -218,11 +218,14 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
             .await
             .unwrap();
         let (client, _) = store
-            .register_client(mcp_gateway::store::NewClient {
-                auth_method: "none".into(),
-                client_name: Some("c".into()),
-                redirect_uris: vec!["http://127.0.0.1/cb".into()],
-            })
+            .register_client(
+                mcp_gateway::store::NewClient {
+                    auth_method: "none".into(),
+                    client_name: Some("c".into()),
+                    redirect_uris: vec!["http://127.0.0.1/cb".into()],
+                },
+                86_400,
+            )
             .await
             .unwrap()
             .unwrap();
@@ -663,6 +666,244 @@ async fn connections_are_suspended_and_reinstated_alike_on_every_backend() {
                 .status,
             ConnectionStatus::Revoked,
             "{backend}"
+        );
+    }
+}
+
+/// A client registration as `/register` makes it.
+async fn registered(store: &Store, name: &str) -> mcp_gateway::store::OAuthClient {
+    store
+        .register_client(
+            mcp_gateway::store::NewClient {
+                auth_method: "none".into(),
+                client_name: Some(name.into()),
+                redirect_uris: vec!["http://127.0.0.1/cb".into()],
+            },
+            86_400,
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+}
+
+/// Runs `sql` on the store behind the store's back (to age rows).
+async fn execute(url: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::query(sql).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open_with_key(&url, cipher(&TokenCipher::generate_key()))
+            .await
+            .unwrap();
+        let unused = registered(&store, "never used").await;
+        let used = registered(&store, "used").await;
+        let fresh = registered(&store, "just registered").await;
+        let connection = store
+            .save_connection(NewConnection {
+                tenant: "acme",
+                identity: &identity("auth0|u9"),
+                tokens: &tokens("at", None, 1),
+                keep_tokens: false,
+            })
+            .await
+            .unwrap();
+        let grant = Grant {
+            family: new_family(),
+            client_id: used.client_id.clone(),
+            connection_id: connection.id.clone(),
+            resource: "http://gw/mcp".into(),
+            scopes: ScopeSet::parse_list("read:users").unwrap(),
+        };
+        store
+            .issue_code(&grant, "http://127.0.0.1/cb", "challenge")
+            .await
+            .unwrap();
+        // Two days pass for the first two registrations.
+        execute(
+            &url,
+            &format!(
+                "UPDATE oauth_clients SET created_at = created_at - 172800 WHERE client_id IN ('{}', '{}')",
+                unused.client_id, used.client_id
+            ),
+        )
+        .await;
+        // A sign-in abandoned two hours ago, and one in progress.
+        for state in ["abandoned", "in-progress"] {
+            store
+                .save_pending(
+                    &SecretString::from(state.to_owned()),
+                    &PendingAuthorization {
+                        tenant: "acme".into(),
+                        verifier: SecretString::from("verifier".to_owned()),
+                        requested: ScopeSet::parse_list("openid").unwrap(),
+                        browser_hash: None,
+                        oauth_request: None,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        execute(
+            &url,
+            &format!(
+                "UPDATE pending_authorizations SET expires_at = expires_at - 7800 WHERE state_hash = '{}'",
+                mcp_gateway::store::sha256_hex("abandoned")
+            ),
+        )
+        .await;
+        // A refusal and a tool call, both 40 days old, and a refusal of today.
+        let now_ms = mcp_gateway::store::unix_now() * 1000;
+        let old_ms = now_ms - 40 * 86_400_000;
+        let mut refusal =
+            gw_mcp::AuditRecord::refusal("-", "credential mcpgw_…", "/mcp", "refused_credential");
+        refusal.at_ms = old_ms;
+        let recent_refusal = gw_mcp::AuditRecord {
+            at_ms: now_ms,
+            ..refusal.clone()
+        };
+        let call = gw_mcp::AuditRecord {
+            at_ms: old_ms,
+            tenant: "acme".into(),
+            principal: "key k".into(),
+            tool: "auth0_list_users".into(),
+            outcome: "ok".into(),
+            upstream_status: None,
+            upstream_request_id: None,
+            latency_ms: 3,
+        };
+        store
+            .append_audit(&[refusal, recent_refusal, call])
+            .await
+            .unwrap();
+
+        let swept = store
+            .sweep(&mcp_gateway::store::Retention::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (swept.clients, swept.pending, swept.refusals),
+            (1, 1, 1),
+            "{backend}: {swept:?}"
+        );
+        let left: Vec<String> = store
+            .list_clients()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.client_id)
+            .collect();
+        assert_eq!(
+            left,
+            [used.client_id.clone(), fresh.client_id.clone()],
+            "{backend}"
+        );
+        assert!(
+            matches!(
+                store.take_pending("in-progress").await.unwrap(),
+                Taken::Found(_)
+            ),
+            "{backend}"
+        );
+        assert!(
+            matches!(
+                store.take_pending("abandoned").await.unwrap(),
+                Taken::Unknown
+            ),
+            "{backend}"
+        );
+        let audit = store.audit_since(0, None, 100).await.unwrap();
+        assert_eq!(audit.len(), 2, "{backend}: {audit:?}");
+        assert!(
+            audit.iter().any(|r| r.tool == "auth0_list_users"),
+            "{backend}: tool calls are kept"
+        );
+        assert!(
+            store
+                .sweep(&mcp_gateway::store::Retention::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn removing_a_client_revokes_its_tokens_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open_with_key(&url, cipher(&TokenCipher::generate_key()))
+            .await
+            .unwrap();
+        let client = registered(&store, "to remove").await;
+        let other = registered(&store, "to keep").await;
+        let connection = store
+            .save_connection(NewConnection {
+                tenant: "acme",
+                identity: &identity("auth0|u8"),
+                tokens: &tokens("at", None, 1),
+                keep_tokens: false,
+            })
+            .await
+            .unwrap();
+        let grant = |client_id: &str| Grant {
+            family: new_family(),
+            client_id: client_id.to_owned(),
+            connection_id: connection.id.clone(),
+            resource: "http://gw/mcp".into(),
+            scopes: ScopeSet::parse_list("read:users").unwrap(),
+        };
+        let issued = store.issue_tokens(&grant(&client.client_id)).await.unwrap();
+        let kept = store.issue_tokens(&grant(&other.client_id)).await.unwrap();
+        let code = store
+            .issue_code(&grant(&client.client_id), "http://127.0.0.1/cb", "c")
+            .await
+            .unwrap();
+        assert!(
+            store.remove_client(&client.client_id).await.unwrap(),
+            "{backend}"
+        );
+        assert!(
+            !store.remove_client(&client.client_id).await.unwrap(),
+            "{backend}"
+        );
+        assert!(
+            store
+                .oauth_client(&client.client_id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .access_token_grant(&issued.access_token)
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}: the removed client's tokens are revoked"
+        );
+        assert!(matches!(
+            store
+                .redeem_refresh_token(&issued.refresh_token)
+                .await
+                .unwrap(),
+            Redeemed::Unknown
+        ));
+        assert!(matches!(
+            store.redeem_code(&code).await.unwrap(),
+            Redeemed::Unknown
+        ));
+        assert!(
+            store
+                .access_token_grant(&kept.access_token)
+                .await
+                .unwrap()
+                .is_some(),
+            "{backend}: other clients keep theirs"
         );
     }
 }

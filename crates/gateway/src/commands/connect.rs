@@ -45,6 +45,8 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
         credentials: Default::default(),
         user_checks: Default::default(),
         portal: None,
+        registrations: Default::default(),
+        retention: Default::default(),
     };
     let stop = CancellationToken::new();
     match tokio::net::TcpListener::bind(config.server.listen).await {

@@ -219,6 +219,8 @@ async fn serve_http(
             directory: directory.clone(),
             demo: true,
         })),
+        registrations: Default::default(),
+        retention: Default::default(),
     };
     super::serve::run(
         listener,

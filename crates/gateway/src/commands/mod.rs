@@ -8,6 +8,7 @@ mod connections;
 mod demo;
 mod gen_key;
 mod keys;
+mod oauth_clients;
 mod serve;
 mod stdio;
 pub mod tools;
@@ -34,6 +35,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         } => rekey(&config, &new_key_env).await,
         Command::Serve { config } => serve::execute(&config).await,
         Command::Keys { command } => keys::execute(command).await,
+        Command::OauthClients { command } => oauth_clients::execute(command).await,
         Command::Admin { command } => admin::execute(command).await,
         Command::Demo {
             stdio,

@@ -68,6 +68,15 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
                 demo: false,
             })
         }),
+        registrations: {
+            let limiter =
+                crate::http::RegistrationLimiter::new(config.oauth_server.registrations_per_hour);
+            match config.oauth_server.client_address_header.clone() {
+                Some(header) => limiter.with_address_header(header),
+                None => limiter,
+            }
+        },
+        retention: config.retention,
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -163,6 +172,13 @@ pub(crate) async fn run(
     if let Some(directory) = &directory {
         tokio::spawn(directory.clone().keep_in_sync(sync_stop.clone()));
     }
+    // What unauthenticated callers left behind goes once it has outlived its retention.
+    tokio::spawn(
+        state
+            .store
+            .clone()
+            .keep_swept(state.retention, sync_stop.clone()),
+    );
     let sessions = CancellationToken::new();
     let address: SocketAddr = listener.local_addr()?;
     let app = crate::http::app(

@@ -92,6 +92,15 @@ pub(crate) async fn connect(
     }
     let started = match begin(&state, settings, requested, true, None).await {
         Ok(started) => started,
+        Err(error @ crate::store::StoreError::Full(_)) => {
+            tracing::warn!(%error, "refused a sign-in");
+            return fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too_many_sign_ins",
+                &format!("{error}."),
+                None,
+            );
+        }
         Err(error) => {
             tracing::error!(%error, "cannot store a pending authorization");
             return fail(

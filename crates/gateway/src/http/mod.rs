@@ -10,7 +10,7 @@ mod health;
 mod host_check;
 mod legacy_sse;
 pub mod listener;
-mod oauth_server;
+pub(crate) mod oauth_server;
 mod pages;
 mod request_body;
 mod session_slots;
@@ -34,6 +34,7 @@ use crate::store::Store;
 pub use credential_cache::CredentialCache;
 pub use legacy_sse::SseSessions;
 pub use session_slots::SessionLimits;
+pub use oauth_server::{DEFAULT_REGISTRATIONS_PER_HOUR, RegistrationLimiter};
 pub use sessions::SessionBindings;
 
 /// How callers prove who they are.
@@ -66,6 +67,10 @@ pub struct AppState {
     pub user_checks: crate::user_check::UserChecks,
     /// The operator portal (`/admin`); `None` where a gateway serves no portal.
     pub portal: Option<Arc<admin::Portal>>,
+    /// Client registrations (`/register`) allowed per source address.
+    pub registrations: RegistrationLimiter,
+    /// How long the store keeps what unauthenticated callers leave (swept while serving).
+    pub retention: crate::store::Retention,
 }
 
 impl AppState {

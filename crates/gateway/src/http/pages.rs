@@ -166,7 +166,7 @@ pub(crate) fn consent(c: &Consent<'_>) -> Response {
     };
     let body = format!(
         "<h1>Allow access?</h1>\
-         <p><strong>{name}</strong> (it named itself; the gateway has not verified it) wants to act for you on an Auth0 tenant through this gateway, \
+         <p><strong><bdi>{name}</bdi></strong> (it named itself; the gateway has not verified it) wants to act for you on an Auth0 tenant through this gateway, \
          and will receive its answer at <code>{host}</code>.</p>{tenant}<h2>It asks for</h2>{scopes}\
          <p>You will sign in with Auth0 next.</p>\
          <form method=\"post\" action=\"/authorize/consent\">\

@@ -10,6 +10,7 @@ mod oauth_clients;
 mod oauth_grants;
 mod pending;
 mod rekey;
+mod retention;
 mod tenants;
 mod vault;
 
@@ -18,10 +19,12 @@ pub use admin::{ADMIN_SESSION_SECS, AdminKeyRecord, AdminSecret, AdminSession};
 pub use connections::{ConnectionRecord, ConnectionStatus, NewConnection};
 pub use oauth_clients::{NewClient, OAuthClient};
 pub use oauth_grants::{
-    Code, Grant, IssuedTokens, OAuthRequest, REQUEST_TTL_SECS, Redeemed, new_family, new_request_id,
+    Code, Grant, IssuedTokens, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, Redeemed,
+    new_family, new_request_id,
 };
 pub use pending::{PendingAuthorization, Taken};
 pub use rekey::Rekeyed;
+pub use retention::{Retention, Swept};
 pub use tenants::StoredTenant;
 pub use vault::StoreVault;
 
@@ -59,6 +62,9 @@ pub enum StoreError {
     NoKey,
     #[error("a sealed value in the store cannot be decrypted: {0}")]
     Undecryptable(String),
+    /// A bound on what unauthenticated callers can make the store keep was reached.
+    #[error("the gateway holds as many {0} as it accepts; try again in a few minutes")]
+    Full(&'static str),
 }
 
 /// What the key check seals, and where.

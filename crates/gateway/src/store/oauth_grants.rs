@@ -15,6 +15,12 @@ const ACCESS_TTL_SECS: i64 = 3600;
 const REFRESH_TTL_SECS: i64 = 30 * 86_400;
 /// From the consent page to the code: as long as a sign-in at Auth0 may take.
 pub const REQUEST_TTL_SECS: i64 = 600;
+/// Most authorization requests in progress at once: anyone can open `/authorize` for a
+/// registered client, so the store keeps a bounded number (expired ones are cleared first).
+const MAX_REQUESTS: i64 = 10_000;
+/// Longest `state` an MCP client may send (kept until the code is issued): real clients send a
+/// few dozen random characters.
+pub const MAX_CLIENT_STATE_LEN: usize = 1024;
 
 fn hash(value: &str) -> String {
     super::sha256_hex(value)
@@ -92,12 +98,19 @@ fn grant_from(row: &sqlx::any::AnyRow) -> Grant {
 }
 
 impl Store {
+    /// Stores a request; refused with [`StoreError::Full`] when [`MAX_REQUESTS`] are live.
     pub async fn save_oauth_request(&self, request: &OAuthRequest) -> Result<(), StoreError> {
         let now = unix_now();
         sqlx::query("DELETE FROM oauth_requests WHERE expires_at <= $1")
             .bind(now)
             .execute(self.pool())
             .await?;
+        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM oauth_requests")
+            .fetch_one(self.pool())
+            .await?;
+        if live >= MAX_REQUESTS {
+            return Err(StoreError::Full("authorization requests in progress"));
+        }
         sqlx::query(
             "INSERT INTO oauth_requests (id, client_id, redirect_uri, client_state, code_challenge, resource, scopes, tenant, browser_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
@@ -192,6 +205,7 @@ impl Store {
         .bind(unix_now() + CODE_TTL_SECS)
         .execute(self.pool())
         .await?;
+        self.mark_client_authorized(&grant.client_id).await?;
         Ok(code)
     }
 

@@ -10,6 +10,12 @@ use super::{Store, StoreError, unix_now};
 
 /// How long a user has between `/connect` and the callback (Auth0's codes last ten minutes).
 const PENDING_TTL_SECS: i64 = 600;
+/// How long an expired sign-in is kept so that a late callback hears "expired" rather than
+/// "unknown".
+pub(super) const PENDING_GRACE_SECS: i64 = 3600;
+/// Most sign-ins kept at once: `/connect` and `/authorize` are open to anyone, so without a
+/// bound every visit would grow the store.
+const MAX_PENDING: i64 = 10_000;
 
 pub struct PendingAuthorization {
     pub tenant: String,
@@ -40,6 +46,8 @@ fn state_hash(state: &str) -> String {
 }
 
 impl Store {
+    /// Remembers a sign-in; refused with [`StoreError::Full`] when [`MAX_PENDING`] sign-ins are
+    /// in progress.
     pub async fn save_pending(
         &self,
         state: &SecretString,
@@ -51,12 +59,22 @@ impl Store {
             &format!("pending:{hash}:verifier"),
         );
         let now = unix_now();
-        // Abandoned sign-ins are cleared as new ones arrive, a day after they expired (until then a
-        // late callback is told it expired rather than that it is unknown).
+        // Abandoned sign-ins are cleared as new ones arrive, an hour after they expired (until
+        // then a late callback is told it expired rather than that it is unknown); when the store
+        // holds as many as it accepts, expired ones go at once.
         sqlx::query("DELETE FROM pending_authorizations WHERE expires_at <= $1")
-            .bind(now - 86_400)
+            .bind(now - PENDING_GRACE_SECS)
             .execute(self.pool())
             .await?;
+        if self.count_pending().await? >= MAX_PENDING {
+            sqlx::query("DELETE FROM pending_authorizations WHERE expires_at <= $1")
+                .bind(now)
+                .execute(self.pool())
+                .await?;
+            if self.count_pending().await? >= MAX_PENDING {
+                return Err(StoreError::Full("sign-ins in progress"));
+            }
+        }
         sqlx::query(
             "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, oauth_request, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -71,6 +89,14 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    async fn count_pending(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM pending_authorizations")
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     /// Takes (deletes and returns) the authorization a callback's state names.

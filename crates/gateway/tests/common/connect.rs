@@ -52,6 +52,8 @@ pub struct World {
     pub key: String,
     pub settings: TenantSettings,
     pub user_check_interval: Duration,
+    /// `/register` calls each source address may make per hour (as `[oauth_server]` says).
+    pub registrations_per_hour: u32,
 }
 
 pub async fn world(setup: Setup) -> World {
@@ -91,6 +93,7 @@ pub async fn world(setup: Setup) -> World {
         key: TokenCipher::generate_key(),
         settings,
         user_check_interval: setup.user_check_interval,
+        registrations_per_hour: mcp_gateway::http::DEFAULT_REGISTRATIONS_PER_HOUR,
     }
 }
 
@@ -146,6 +149,8 @@ impl World {
             credentials: Default::default(),
             user_checks: mcp_gateway::user_check::UserChecks::every(self.user_check_interval),
             portal: None,
+            registrations: mcp_gateway::http::RegistrationLimiter::new(self.registrations_per_hour),
+            retention: Default::default(),
         };
         let shutdown = CancellationToken::new();
         // Tool calls and refusals go to the store's audit log, as under `serve`.

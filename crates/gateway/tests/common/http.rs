@@ -73,6 +73,8 @@ pub async fn start_http_limited(
         credentials: Default::default(),
         user_checks: Default::default(),
         portal: None,
+        registrations: Default::default(),
+        retention: Default::default(),
     };
     let shutdown = CancellationToken::new();
     // Tool calls and refusals go to the store's audit log, as under `serve`.

@@ -233,6 +233,8 @@ impl PortalWorld {
                 directory: directory.clone(),
                 demo: false,
             })),
+            registrations: Default::default(),
+            retention: Default::default(),
         };
         super::serve_app(listener, state, &shutdown);
         PortalGateway {

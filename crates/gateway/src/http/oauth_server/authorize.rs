@@ -2,9 +2,11 @@
 //! /authorize/consent` (from that page, same browser) sends the user on to the tenant's Auth0;
 //! the shared `/integration-callback` then ends in [`complete`], which gives the client its code.
 //!
-//! Until the client and its redirect URI are verified, errors are shown as a page: redirecting to
-//! an unverified URI would make the gateway an open redirector. After that, they go back to the
-//! client as OAuth error redirects.
+//! Errors before the consent are shown as a page unless the client is one a user has authorized
+//! before: registration is open to anyone, so redirecting a fresh registration's errors to its
+//! redirect URI would make the gateway an open redirector (register `https://evil.example/…`,
+//! then send people to a failing `/authorize`). After the consent, and for clients with a
+//! completed authorization, they go back to the client as OAuth error redirects.
 
 use std::collections::HashMap;
 
@@ -17,12 +19,13 @@ use gw_oauth::ScopeSet;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
-use super::redirect_to_client;
+use super::{client_name, redirect_to_client};
 use crate::http::connect::{Failure, SignedIn, begin, store_connection};
 use crate::http::pages;
 use crate::http::{AppState, cookies};
 use crate::store::{
-    Grant, OAuthRequest, REQUEST_TTL_SECS, new_family, new_request_id, sha256_hex, unix_now,
+    Grant, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, StoreError, new_family,
+    new_request_id, sha256_hex, unix_now,
 };
 
 fn consent_cookie(request_id: &str) -> String {
@@ -76,9 +79,33 @@ pub(crate) async fn authorize(
             "The redirect_uri is missing or is not one the application registered, so the gateway will not send you there.",
         );
     };
-    let issuer = state.issuer();
     let client_state = get("state");
+    if client_state.is_some_and(|s| s.len() > MAX_CLIENT_STATE_LEN) {
+        // Never echoed: it would be kept until the code is issued, and carried in the redirect.
+        return page(
+            "invalid_request",
+            &format!(
+                "The application's state parameter is longer than {MAX_CLIENT_STATE_LEN} bytes."
+            ),
+        );
+    }
+    let issuer = state.issuer();
+    let redirect_errors = client.authorized_at.is_some();
     let refuse = |error: &str, description: &str| {
+        if !redirect_errors {
+            let status = if error == "temporarily_unavailable" {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            return pages::failure(
+                &headers,
+                status,
+                error,
+                &format!("The application's authorization request was refused: {description}."),
+                None,
+            );
+        }
         let mut params = vec![("error", error), ("error_description", description)];
         if let Some(s) = client_state {
             params.push(("state", s));
@@ -144,20 +171,29 @@ pub(crate) async fn authorize(
         browser_hash: sha256_hex(&cookie_value),
         expires_at: unix_now() + REQUEST_TTL_SECS,
     };
-    if let Err(error) = state.store.save_oauth_request(&request).await {
-        tracing::error!(%error, "cannot store an authorization request");
-        return refuse(
-            "temporarily_unavailable",
-            "the gateway's store is unavailable",
-        );
+    match state.store.save_oauth_request(&request).await {
+        Ok(()) => {}
+        Err(error @ StoreError::Full(_)) => {
+            tracing::warn!(%error, "refused an authorization request");
+            return refuse("temporarily_unavailable", &error.to_string());
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot store an authorization request");
+            return refuse(
+                "temporarily_unavailable",
+                "the gateway's store is unavailable",
+            );
+        }
     }
     let tenants: Vec<String> = match &request.tenant {
         Some(t) => vec![t.clone()],
         None => state.tenants.names(),
     };
+    // Registration strips hidden characters; a name stored before it did shows them.
+    let shown_name = client.client_name.as_deref().map(client_name::visible);
     let mut response = pages::consent(&pages::Consent {
         request_id: &request.id,
-        client_name: client.client_name.as_deref(),
+        client_name: shown_name.as_deref(),
         redirect_uri,
         scopes: request.scopes.map(|s| s.names()),
         tenants: &tenants,
@@ -272,6 +308,10 @@ pub(crate) async fn consent(
     .await
     {
         Ok(started) => started.redirect(&state, StatusCode::SEE_OTHER),
+        Err(error @ StoreError::Full(_)) => {
+            tracing::warn!(%error, "refused a sign-in");
+            refuse("temporarily_unavailable", &error.to_string())
+        }
         Err(error) => {
             tracing::error!(%error, "cannot start a sign-in");
             refuse(

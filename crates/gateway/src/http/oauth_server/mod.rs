@@ -5,8 +5,12 @@
 //! resource (`token.rs`). Discovery documents are in `../well_known.rs`.
 
 pub(crate) mod authorize;
+pub(crate) mod client_name;
+mod rate_limit;
 pub(crate) mod register;
 pub(crate) mod token;
+
+pub use rate_limit::{DEFAULT_PER_HOUR as DEFAULT_REGISTRATIONS_PER_HOUR, RegistrationLimiter};
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -1,15 +1,20 @@
 //! `POST /register`: dynamic client registration (RFC 7591). Open to anyone who can reach the
-//! gateway, so everything is bounded: body size (at the router), redirect URIs (count, length,
-//! scheme), name length, and the number of registrations kept.
+//! gateway, so everything is bounded: registrations per source address and hour
+//! (`rate_limit.rs`), body size (at the router), redirect URIs (count, length, scheme), name
+//! length, and the number of registrations kept — of which those never used expire
+//! (`store/retention.rs`).
 
+use std::net::SocketAddr;
+
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{oauth_error, redirect_uri_allowed};
+use super::{client_name, oauth_error, redirect_uri_allowed};
 use crate::http::AppState;
 use crate::store::NewClient;
 
@@ -26,7 +31,41 @@ struct Registration {
     response_types: Option<Vec<String>>,
 }
 
-pub(crate) async fn register(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // Served without the gateway's listener (which says who is calling), every caller counts as
+    // one source.
+    let peer = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0.0.ip());
+    let source = state.registrations.source(peer, &headers);
+    if let Err(refused) = state.registrations.check(source) {
+        // A flood is recorded once per source, not once per request.
+        if refused.first {
+            tracing::warn!(%source, "refusing client registrations: too many from this address");
+            state.audit_refusal(
+                "-",
+                &format!("source {source}"),
+                "/register",
+                "refused_rate_limit",
+            );
+        }
+        let wait = refused.retry_after;
+        let mut response = oauth_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            &format!(
+                "this address has registered as many clients as it may for now; try again in {} s",
+                wait.as_secs()
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        return response;
+    }
     let invalid =
         |error: &str, description: &str| oauth_error(StatusCode::BAD_REQUEST, error, description);
     let registration: Registration = match serde_json::from_slice(&body) {
@@ -87,7 +126,11 @@ pub(crate) async fn register(State(state): State<AppState>, body: Bytes) -> Resp
             "response_types may hold only code",
         );
     }
-    let client_name = registration.client_name.filter(|n| !n.trim().is_empty());
+    // Characters that hide or reorder the rest are dropped: the name is shown on consent pages.
+    let client_name = registration
+        .client_name
+        .as_deref()
+        .and_then(client_name::clean);
     if client_name
         .as_ref()
         .is_some_and(|n| n.chars().count() > MAX_NAME_LEN)
@@ -99,11 +142,14 @@ pub(crate) async fn register(State(state): State<AppState>, body: Bytes) -> Resp
     }
     let registered = state
         .store
-        .register_client(NewClient {
-            auth_method,
-            client_name,
-            redirect_uris,
-        })
+        .register_client(
+            NewClient {
+                auth_method,
+                client_name,
+                redirect_uris,
+            },
+            state.retention.unused_client_secs,
+        )
         .await;
     let (client, secret) = match registered {
         Ok(Some(registered)) => registered,
