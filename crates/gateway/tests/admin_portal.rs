@@ -849,5 +849,8 @@ async fn a_removed_tenant_added_again_does_not_revive_old_keys_or_tokens() {
         200,
         "the new connection's key works"
     );
-    assert_ne!(again["connection_id"].as_str(), Some(old_connection.as_str()));
+    assert_ne!(
+        again["connection_id"].as_str(),
+        Some(old_connection.as_str())
+    );
 }

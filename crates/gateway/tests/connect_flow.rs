@@ -488,7 +488,12 @@ async fn the_connect_page_answers_alike_for_any_connection_id() {
     .await;
     for id in [&real, &foreign] {
         assert_eq!(
-            requested_scopes(&gateway.base, "acme", &format!("connection={id}&add=openid")).await,
+            requested_scopes(
+                &gateway.base,
+                "acme",
+                &format!("connection={id}&add=openid")
+            )
+            .await,
             unknown,
             "connection {id}"
         );

@@ -852,7 +852,10 @@ async fn a_failed_redemption_does_not_spend_the_code_or_refresh_token() {
             vec![
                 ("redirect_uri", REDIRECT),
                 ("client_id", &client.id),
-                ("code_verifier", "not-the-verifier-at-all-but-long-enough-0123456789"),
+                (
+                    "code_verifier",
+                    "not-the-verifier-at-all-but-long-enough-0123456789",
+                ),
             ],
         ),
         (
@@ -882,7 +885,10 @@ async fn a_failed_redemption_does_not_spend_the_code_or_refresh_token() {
         ),
     ];
     for (case, fields) in wrong_requests {
-        let mut form = vec![("grant_type", "authorization_code"), ("code", code.as_str())];
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+        ];
         form.extend(fields);
         let (status, body) = token_request(&gateway, &form).await;
         assert_eq!(status, 400, "{case}: {body}");
@@ -899,33 +905,51 @@ async fn a_failed_redemption_does_not_spend_the_code_or_refresh_token() {
         ],
     )
     .await;
-    assert_eq!(status, 200, "the real client's exchange still works: {tokens}");
+    assert_eq!(
+        status, 200,
+        "the real client's exchange still works: {tokens}"
+    );
     let access = tokens["access_token"].as_str().unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();
 
     let (status, body) = refresh_with(&gateway, &other, refresh, &[]).await;
     assert_eq!(status, 400, "another client: {body}");
-    let (status, body) =
-        refresh_with(&gateway, &client, refresh, &[("resource", "https://other.example/mcp")])
-            .await;
+    let (status, body) = refresh_with(
+        &gateway,
+        &client,
+        refresh,
+        &[("resource", "https://other.example/mcp")],
+    )
+    .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_target")),
         "another resource: {body}"
     );
-    let (status, narrow) = refresh_with(&gateway, &client, refresh, &[("scope", "read:users")]).await;
-    assert_eq!(status, 200, "the real client's refresh still works: {narrow}");
+    let (status, narrow) =
+        refresh_with(&gateway, &client, refresh, &[("scope", "read:users")]).await;
+    assert_eq!(
+        status, 200,
+        "the real client's refresh still works: {narrow}"
+    );
     let narrow_refresh = narrow["refresh_token"].as_str().unwrap();
-    let (status, body) =
-        refresh_with(&gateway, &client, narrow_refresh, &[("scope", "read:users delete:users")])
-            .await;
+    let (status, body) = refresh_with(
+        &gateway,
+        &client,
+        narrow_refresh,
+        &[("scope", "read:users delete:users")],
+    )
+    .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_scope")),
         "widening: {body}"
     );
     let (status, body) = refresh_with(&gateway, &client, narrow_refresh, &[]).await;
-    assert_eq!(status, 200, "and again after a widening was refused: {body}");
+    assert_eq!(
+        status, 200,
+        "and again after a widening was refused: {body}"
+    );
     assert_eq!(
         mcp_status(&gateway, access).await,
         200,

@@ -411,7 +411,11 @@ async fn concurrent_replays_leave_no_token_of_the_family_alive_on_every_backend(
                 });
             }
             let winners: Vec<_> = racers.join_all().await.into_iter().flatten().collect();
-            assert_eq!(winners.len(), 2, "{backend}, trial {trial}: one code and one refresh win");
+            assert_eq!(
+                winners.len(),
+                2,
+                "{backend}, trial {trial}: one code and one refresh win"
+            );
             for won in winners {
                 assert!(
                     store

@@ -222,10 +222,8 @@ impl Caller {
                     (Some(_), GrantMode::AuthorizationCode)
                         if self.tenant.settings.scopes.covers(missing) =>
                     {
-                        self.tenant.consent_url(
-                            granted.intersection(self.tenant.settings.scopes),
-                            missing,
-                        )
+                        self.tenant
+                            .consent_url(granted.intersection(self.tenant.settings.scopes), missing)
                     }
                     _ => None,
                 };

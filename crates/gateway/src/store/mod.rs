@@ -17,7 +17,8 @@ pub use admin::{ADMIN_SESSION_SECS, AdminKeyRecord, AdminSecret, AdminSession};
 pub use connections::{ConnectionRecord, ConnectionStatus, NewConnection};
 pub use oauth_clients::{NewClient, OAuthClient};
 pub use oauth_grants::{
-    Code, Exchanged, Grant, IssuedTokens, OAuthRequest, REQUEST_TTL_SECS, new_family, new_request_id,
+    Code, Exchanged, Grant, IssuedTokens, OAuthRequest, REQUEST_TTL_SECS, new_family,
+    new_request_id,
 };
 pub use pending::{PendingAuthorization, Taken};
 pub use rekey::Rekeyed;

@@ -62,11 +62,35 @@ fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// Why a code or refresh token was not exchanged: small, so the checks run inside the store's
+/// transaction can return it cheaply; it becomes a response at the edge.
+#[derive(Debug)]
+enum Refusal {
+    /// An OAuth error (`error`, `error_description`), answered with 400.
+    Invalid(&'static str, &'static str),
+    /// The store failed (already logged).
+    Unavailable,
+}
+
+impl Refusal {
+    fn unavailable(error: &StoreError) -> Refusal {
+        tracing::error!(%error, "the store failed during a token request");
+        Refusal::Unavailable
+    }
+
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Invalid(error, description) => invalid(error, description),
+            Refusal::Unavailable => unavailable_response(),
+        }
+    }
+}
+
 /// RFC 8707: a `resource`, when the request names one, must be the one the grant was made for.
-fn check_resource(asked: Option<&str>, grant: &Grant) -> Result<(), Response> {
+fn check_resource(asked: Option<&str>, grant: &Grant) -> Result<(), Refusal> {
     match asked {
         Some(asked) if asked.trim_end_matches('/') != grant.resource.trim_end_matches('/') => Err(
-            invalid("invalid_target", "the grant was made for another resource"),
+            Refusal::Invalid("invalid_target", "the grant was made for another resource"),
         ),
         _ => Ok(()),
     }
@@ -101,14 +125,14 @@ impl Presented {
 fn exchange_answer(
     state: &AppState,
     client: &OAuthClient,
-    outcome: Result<Exchanged<Response>, StoreError>,
+    outcome: Result<Exchanged<Refusal>, StoreError>,
     presented: Presented,
-) -> Result<(Grant, IssuedTokens), Response> {
+) -> Result<(Grant, IssuedTokens), Refusal> {
     let (replay_outcome, replayed, unknown) = presented.wording();
     match outcome {
         Ok(Exchanged::Issued(grant, issued)) => Ok((grant, issued)),
-        Ok(Exchanged::Refused(response)) => Err(response),
-        Ok(Exchanged::ConnectionRevoked) => Err(invalid(
+        Ok(Exchanged::Refused(refusal)) => Err(refusal),
+        Ok(Exchanged::ConnectionRevoked) => Err(Refusal::Invalid(
             "invalid_grant",
             "the user's connection was revoked",
         )),
@@ -120,10 +144,10 @@ fn exchange_answer(
                 "/token",
                 replay_outcome,
             );
-            Err(invalid("invalid_grant", replayed))
+            Err(Refusal::Invalid("invalid_grant", replayed))
         }
-        Ok(Exchanged::Unknown) => Err(invalid("invalid_grant", unknown)),
-        Err(error) => Err(unavailable(&error)),
+        Ok(Exchanged::Unknown) => Err(Refusal::Invalid("invalid_grant", unknown)),
+        Err(error) => Err(Refusal::unavailable(&error)),
     }
 }
 
@@ -144,24 +168,24 @@ async fn from_code(
     };
     let resource = param(params, "resource");
     // Checked inside the exchange, before the code is spent: a wrong request leaves it usable.
-    let check = |code: &Code| -> Result<Grant, Response> {
+    let check = |code: &Code| -> Result<Grant, Refusal> {
         if code.grant.client_id != client.client_id {
-            return Err(invalid(
+            return Err(Refusal::Invalid(
                 "invalid_grant",
                 "the code was issued to another client",
             ));
         }
         if code.expires_at <= unix_now() {
-            return Err(invalid("invalid_grant", "the code has expired"));
+            return Err(Refusal::Invalid("invalid_grant", "the code has expired"));
         }
         if code.redirect_uri != redirect_uri {
-            return Err(invalid(
+            return Err(Refusal::Invalid(
                 "invalid_grant",
                 "redirect_uri does not match the authorization request",
             ));
         }
         if !pkce_matches(verifier, &code.code_challenge) {
-            return Err(invalid(
+            return Err(Refusal::Invalid(
                 "invalid_grant",
                 "the code_verifier does not match the code_challenge",
             ));
@@ -170,7 +194,7 @@ async fn from_code(
         Ok(code.grant.clone())
     };
     let outcome = state.store.exchange_code(code, check).await;
-    exchange_answer(state, client, outcome, Presented::Code)
+    exchange_answer(state, client, outcome, Presented::Code).map_err(Refusal::into_response)
 }
 
 async fn from_refresh_token(
@@ -184,9 +208,9 @@ async fn from_refresh_token(
     let resource = param(params, "resource");
     let scope = param(params, "scope");
     // Checked inside the exchange, before the token is spent: a wrong request leaves it usable.
-    let check = |grant: &Grant| -> Result<Grant, Response> {
+    let check = |grant: &Grant| -> Result<Grant, Refusal> {
         if grant.client_id != client.client_id {
-            return Err(invalid(
+            return Err(Refusal::Invalid(
                 "invalid_grant",
                 "the refresh token was issued to another client",
             ));
@@ -199,7 +223,7 @@ async fn from_refresh_token(
                     scopes: asked,
                     ..grant.clone()
                 }),
-                _ => Err(invalid(
+                _ => Err(Refusal::Invalid(
                     "invalid_scope",
                     "a refresh may narrow the scopes, not widen them",
                 )),
@@ -207,7 +231,7 @@ async fn from_refresh_token(
         }
     };
     let outcome = state.store.exchange_refresh_token(presented, check).await;
-    exchange_answer(state, client, outcome, Presented::RefreshToken)
+    exchange_answer(state, client, outcome, Presented::RefreshToken).map_err(Refusal::into_response)
 }
 
 pub(crate) async fn revoke(
@@ -286,7 +310,10 @@ fn invalid(error: &str, description: &str) -> Response {
 }
 
 fn unavailable(error: &StoreError) -> Response {
-    tracing::error!(%error, "the store failed during a token request");
+    Refusal::unavailable(error).into_response()
+}
+
+fn unavailable_response() -> Response {
     oauth_error(
         StatusCode::SERVICE_UNAVAILABLE,
         "temporarily_unavailable",
