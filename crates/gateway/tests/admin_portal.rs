@@ -848,3 +848,88 @@ async fn a_connection_whose_user_is_blocked_shows_as_suspended_with_the_reason()
     assert!(page.contains(">suspended<"), "{page}");
     assert!(page.contains(mcp_gateway::user_check::BLOCKED), "{page}");
 }
+
+/// H1: removing a portal tenant revokes what its connections issued to MCP clients, and adding
+/// a tenant of the same name back (and the user connecting again) revives none of it.
+#[tokio::test]
+async fn a_removed_tenant_added_again_does_not_revive_old_keys_or_tokens() {
+    let world = world().await;
+    let gateway = world.gateway(&[]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+    gateway.add_tenant(&browser, &csrf, "acme").await;
+    let (status, connected) =
+        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    assert_eq!(status, 200, "{connected}");
+    let old_connection = connected["connection_id"].as_str().unwrap().to_owned();
+    let old_key = connected["key"].as_str().unwrap().to_owned();
+    // What an MCP client would hold after the authorization-code flow.
+    let (client, _) = gateway
+        .store
+        .register_client(
+            mcp_gateway::store::NewClient {
+                auth_method: "none".into(),
+                client_name: Some("client".into()),
+                redirect_uris: vec!["http://127.0.0.1:9/cb".into()],
+            },
+            86_400,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let tokens = gateway
+        .store
+        .issue_tokens(&mcp_gateway::store::Grant {
+            family: mcp_gateway::store::new_family(),
+            client_id: client.client_id.clone(),
+            connection_id: old_connection.clone(),
+            resource: gateway.url("/mcp"),
+            scopes: gw_oauth::ScopeSet::all(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(gateway.initialize_status(&tokens.access_token).await, 200);
+
+    let (status, _, _) = gateway
+        .post(
+            &browser,
+            "/admin/tenants/acme/remove",
+            &[("csrf", &csrf), ("confirm", "acme")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    gateway.add_tenant(&browser, &csrf, "acme").await;
+    let (status, again) =
+        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    assert_eq!(status, 200, "{again}");
+
+    assert_eq!(gateway.initialize_status(&old_key).await, 401, "old key");
+    assert_eq!(
+        gateway.initialize_status(&tokens.access_token).await,
+        401,
+        "old access token"
+    );
+    let refreshed = reqwest::Client::new()
+        .post(gateway.url("/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens.refresh_token.as_str()),
+            ("client_id", client.client_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), 400);
+    let body: serde_json::Value = refreshed.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant", "old refresh token: {body}");
+    assert_eq!(
+        gateway
+            .initialize_status(again["key"].as_str().unwrap())
+            .await,
+        200,
+        "the new connection's key works"
+    );
+    assert_ne!(
+        again["connection_id"].as_str(),
+        Some(old_connection.as_str())
+    );
+}

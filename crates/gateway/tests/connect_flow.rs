@@ -115,8 +115,17 @@ async fn when_auth0_grants_less_than_asked_the_tool_list_follows_the_grant() {
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no consent link in {message}"))
         .to_owned();
-    assert!(
-        consent.contains("add=read%3Aroles") || consent.contains("add=read:roles"),
+    // The link names every scope to ask for (what the user holds and what the tool lacks), not
+    // the connection, so /connect looks nothing up for a caller who has not signed in.
+    let query: std::collections::HashMap<_, _> = url::Url::parse(&consent)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert!(!query.contains_key("connection"), "{consent}");
+    assert_eq!(
+        ScopeSet::parse_list(&query["add"]).unwrap(),
+        expected.union(scopes(&["read:roles"])),
         "{consent}"
     );
 
@@ -632,5 +641,56 @@ async fn a_user_whose_auth0_email_leaves_the_policy_loses_the_tools() {
         .unwrap()
         .unwrap();
     assert_eq!(record.email.as_deref(), Some("ada@elsewhere.example"));
+    gateway.stop().await;
+}
+
+/// The scopes `/connect/{tenant}?{query}` would ask Auth0 for, read from its redirect.
+async fn requested_scopes(base: &str, tenant: &str, query: &str) -> String {
+    let response = step_client()
+        .get(format!("{base}/connect/{tenant}?{query}"))
+        .send()
+        .await
+        .unwrap();
+    let authorize = url::Url::parse(&common::connect::location(&response)).unwrap();
+    authorize
+        .query_pairs()
+        .find(|(name, _)| name == "scope")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+/// L7: `/connect` answers an unauthenticated caller alike whatever connection id it names (a
+/// real one, an unknown one, another tenant's), so it tells nothing about connections or grants.
+#[tokio::test]
+async fn the_connect_page_answers_alike_for_any_connection_id() {
+    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let gateway = world.gateway_serving(&["beta"]).await;
+    let real = gateway.connect().await["connection_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, beta) = get_json(&browser(), &format!("{}/connect/beta", gateway.base)).await;
+    assert_eq!(status, 200, "{beta}");
+    let foreign = beta["connection_id"].as_str().unwrap().to_owned();
+
+    let unknown = requested_scopes(
+        &gateway.base,
+        "acme",
+        "connection=con_doesnotexist00000&add=openid",
+    )
+    .await;
+    for id in [&real, &foreign] {
+        assert_eq!(
+            requested_scopes(
+                &gateway.base,
+                "acme",
+                &format!("connection={id}&add=openid")
+            )
+            .await,
+            unknown,
+            "connection {id}"
+        );
+    }
+    assert!(!unknown.contains("read:users"), "{unknown}");
     gateway.stop().await;
 }

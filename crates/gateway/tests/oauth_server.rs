@@ -487,9 +487,6 @@ async fn the_token_endpoint_refuses_wrong_verifiers_reused_codes_and_other_clien
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-    // The failed attempt spent the code.
-    let (status, _) = exchange(&gateway, &client, &code).await;
-    assert_eq!(status, 400);
 
     let code = authorize(&gateway, &client, &[]).await["code"].clone();
     let (status, body) = token_request(
@@ -1011,5 +1008,212 @@ async fn bidi_override_characters_in_client_names_never_reach_the_consent_page()
         .unwrap();
     assert!(html.contains("Old[U+2067]name"), "{html}");
     assert!(!html.contains('\u{2067}'));
+    gateway.stop().await;
+}
+
+async fn refresh_with(
+    gateway: &Gateway,
+    client: &Client,
+    refresh_token: &str,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+        ("client_id", client.id.as_str()),
+    ];
+    form.extend_from_slice(extra);
+    token_request(gateway, &form).await
+}
+
+/// The only connection of the world's user that is not revoked.
+async fn live_connection(gateway: &Gateway) -> String {
+    let live: Vec<_> = gateway
+        .store
+        .list_connections(Some("acme"))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.status != mcp_gateway::store::ConnectionStatus::Revoked)
+        .collect();
+    assert_eq!(live.len(), 1, "{live:?}");
+    live[0].id.clone()
+}
+
+/// H1: revoking a connection revokes what it issued to MCP clients, and the user connecting again
+/// does not bring any of it back: only a new authorization gives access.
+#[tokio::test]
+async fn revoked_grant_stays_revoked_after_reconnect() {
+    let (_world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    let code = authorize(&gateway, &client, &[]).await["code"].clone();
+    let (status, tokens) = exchange(&gateway, &client, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    assert_eq!(mcp_status(&gateway, access).await, 200);
+    // A code issued but not yet redeemed when the connection is revoked.
+    let pending_code = authorize(&gateway, &client, &[]).await["code"].clone();
+
+    let revoked = live_connection(&gateway).await;
+    assert!(
+        gateway
+            .store
+            .revoke_connection(&revoked)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The same user connects again (a GET any site can send a signed-in browser to).
+    let reconnected = gateway.connect().await;
+
+    assert_eq!(mcp_status(&gateway, access).await, 401, "old access token");
+    let (status, body) = refresh_with(&gateway, &client, refresh, &[]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "old refresh token: {body}"
+    );
+    let (status, body) = exchange(&gateway, &client, &pending_code).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "old unredeemed code: {body}"
+    );
+
+    assert_ne!(
+        reconnected["connection_id"].as_str(),
+        Some(revoked.as_str()),
+        "a reconnect after revocation is a new connection"
+    );
+    // A new authorization works, for the new connection.
+    let code = authorize(&gateway, &client, &[]).await["code"].clone();
+    let (status, tokens) = exchange(&gateway, &client, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(
+        mcp_status(&gateway, tokens["access_token"].as_str().unwrap()).await,
+        200
+    );
+    gateway.stop().await;
+}
+
+/// L3: a token request that fails its checks leaves the code or refresh token for the real
+/// client.
+#[tokio::test]
+async fn a_failed_redemption_does_not_spend_the_code_or_refresh_token() {
+    let (_world, gateway) = setup().await;
+    let client = new_client(&gateway).await;
+    let other = new_client(&gateway).await;
+    let code = authorize(&gateway, &client, &[]).await["code"].clone();
+    let resource = format!("{}/mcp", gateway.base);
+    let wrong_requests: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "wrong verifier",
+            vec![
+                ("redirect_uri", REDIRECT),
+                ("client_id", &client.id),
+                (
+                    "code_verifier",
+                    "not-the-verifier-at-all-but-long-enough-0123456789",
+                ),
+            ],
+        ),
+        (
+            "wrong redirect_uri",
+            vec![
+                ("redirect_uri", "http://127.0.0.1:9/elsewhere"),
+                ("client_id", &client.id),
+                ("code_verifier", &client.verifier),
+            ],
+        ),
+        (
+            "another client",
+            vec![
+                ("redirect_uri", REDIRECT),
+                ("client_id", &other.id),
+                ("code_verifier", &client.verifier),
+            ],
+        ),
+        (
+            "another resource",
+            vec![
+                ("redirect_uri", REDIRECT),
+                ("client_id", &client.id),
+                ("code_verifier", &client.verifier),
+                ("resource", "https://other.example/mcp"),
+            ],
+        ),
+    ];
+    for (case, fields) in wrong_requests {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+        ];
+        form.extend(fields);
+        let (status, body) = token_request(&gateway, &form).await;
+        assert_eq!(status, 400, "{case}: {body}");
+    }
+    let (status, tokens) = token_request(
+        &gateway,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client.id),
+            ("code_verifier", &client.verifier),
+            ("resource", &resource),
+        ],
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "the real client's exchange still works: {tokens}"
+    );
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+
+    let (status, body) = refresh_with(&gateway, &other, refresh, &[]).await;
+    assert_eq!(status, 400, "another client: {body}");
+    let (status, body) = refresh_with(
+        &gateway,
+        &client,
+        refresh,
+        &[("resource", "https://other.example/mcp")],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_target")),
+        "another resource: {body}"
+    );
+    let (status, narrow) =
+        refresh_with(&gateway, &client, refresh, &[("scope", "read:users")]).await;
+    assert_eq!(
+        status, 200,
+        "the real client's refresh still works: {narrow}"
+    );
+    let narrow_refresh = narrow["refresh_token"].as_str().unwrap();
+    let (status, body) = refresh_with(
+        &gateway,
+        &client,
+        narrow_refresh,
+        &[("scope", "read:users delete:users")],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_scope")),
+        "widening: {body}"
+    );
+    let (status, body) = refresh_with(&gateway, &client, narrow_refresh, &[]).await;
+    assert_eq!(
+        status, 200,
+        "and again after a widening was refused: {body}"
+    );
+    assert_eq!(
+        mcp_status(&gateway, access).await,
+        200,
+        "no family was revoked by the failed attempts"
+    );
     gateway.stop().await;
 }

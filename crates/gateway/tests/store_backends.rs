@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use gw_oauth::{GrantMode, OAuthHttp, ScopeSet, TokenCipher, UserFlow, UserTokenProvider};
 use mcp_gateway::store::{
-    ConnectionStatus, Grant, NewConnection, NewKey, PendingAuthorization, Redeemed, Store,
+    ConnectionStatus, Exchanged, Grant, NewConnection, NewKey, PendingAuthorization, Store,
     StoreError, StoreVault, Taken, new_family,
 };
 use secrecy::SecretString;
@@ -240,11 +240,24 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
             .issue_code(&grant, "http://127.0.0.1/cb", "challenge")
             .await
             .unwrap();
-        let Redeemed::Valid(redeemed) = store.redeem_code(&code).await.unwrap() else {
+        // A check that refuses leaves the code unspent.
+        assert!(
+            matches!(
+                store.exchange_code(&code, |_| Err("no")).await.unwrap(),
+                Exchanged::Refused("no")
+            ),
+            "{backend}"
+        );
+        let Exchanged::Issued(_, issued) = store
+            .exchange_code(&code, |redeemed| {
+                assert_eq!(redeemed.grant, grant);
+                Ok::<_, ()>(redeemed.grant.clone())
+            })
+            .await
+            .unwrap()
+        else {
             panic!("{backend}: a fresh code")
         };
-        assert_eq!(redeemed.grant, grant, "{backend}");
-        let issued = store.issue_tokens(&grant).await.unwrap();
         assert!(
             store
                 .access_token_grant(&issued.access_token)
@@ -253,7 +266,10 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
                 .is_some()
         );
         assert!(
-            matches!(store.redeem_code(&code).await.unwrap(), Redeemed::Reused),
+            matches!(
+                store.exchange_code(&code, accept_code).await.unwrap(),
+                Exchanged::Reused
+            ),
             "{backend}"
         );
         assert!(
@@ -270,21 +286,20 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
             ..grant
         };
         let issued = store.issue_tokens(&grant).await.unwrap();
-        assert!(matches!(
-            store
-                .redeem_refresh_token(&issued.refresh_token)
-                .await
-                .unwrap(),
-            Redeemed::Valid(_)
-        ));
-        let next = store.issue_tokens(&grant).await.unwrap();
+        let Exchanged::Issued(_, next) = store
+            .exchange_refresh_token(&issued.refresh_token, accept_grant)
+            .await
+            .unwrap()
+        else {
+            panic!("{backend}: a fresh refresh token")
+        };
         assert!(
             matches!(
                 store
-                    .redeem_refresh_token(&issued.refresh_token)
+                    .exchange_refresh_token(&issued.refresh_token, accept_grant)
                     .await
                     .unwrap(),
-                Redeemed::Reused
+                Exchanged::Reused
             ),
             "{backend}"
         );
@@ -296,6 +311,135 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
                 .is_none(),
             "{backend}: reuse revokes the family"
         );
+
+        // Revoking the connection takes its tokens and unredeemed codes with it.
+        let grant = Grant {
+            family: new_family(),
+            ..grant
+        };
+        let live = store.issue_tokens(&grant).await.unwrap();
+        let code = store
+            .issue_code(&grant, "http://127.0.0.1/cb", "challenge")
+            .await
+            .unwrap();
+        store.revoke_connection(&connection.id).await.unwrap();
+        assert!(
+            store
+                .access_token_grant(&live.access_token)
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}"
+        );
+        assert!(
+            matches!(
+                store
+                    .exchange_refresh_token(&live.refresh_token, accept_grant)
+                    .await
+                    .unwrap(),
+                Exchanged::Unknown
+            ),
+            "{backend}"
+        );
+        assert!(
+            matches!(
+                store.exchange_code(&code, accept_code).await.unwrap(),
+                Exchanged::Unknown
+            ),
+            "{backend}"
+        );
+    }
+}
+
+fn accept_code(code: &mcp_gateway::store::Code) -> Result<Grant, ()> {
+    Ok(code.grant.clone())
+}
+
+fn accept_grant(grant: &Grant) -> Result<Grant, ()> {
+    Ok(grant.clone())
+}
+
+/// L2: many concurrent exchanges of one code or one refresh token, on every backend: one wins,
+/// and once they are all answered no token of the family works.
+#[tokio::test]
+async fn concurrent_replays_leave_no_token_of_the_family_alive_on_every_backend() {
+    const COPIES: usize = 12;
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open_with_key(&url, cipher(&TokenCipher::generate_key()))
+            .await
+            .unwrap();
+        let connection = store
+            .save_connection(NewConnection {
+                tenant: "acme",
+                identity: &identity("auth0|race"),
+                tokens: &tokens("at", None, 1),
+                keep_tokens: false,
+            })
+            .await
+            .unwrap();
+        for trial in 0..5 {
+            let grant = Grant {
+                family: new_family(),
+                client_id: "mcpc_racer".into(),
+                connection_id: connection.id.clone(),
+                resource: "http://gw/mcp".into(),
+                scopes: ScopeSet::parse_list("read:users").unwrap(),
+            };
+            let code = store
+                .issue_code(&grant, "http://127.0.0.1/cb", "challenge")
+                .await
+                .unwrap();
+            // The refresh token in a family of its own: a code replay must not revoke it first.
+            let refresh = store
+                .issue_tokens(&Grant {
+                    family: new_family(),
+                    ..grant.clone()
+                })
+                .await
+                .unwrap()
+                .refresh_token;
+            let mut racers = tokio::task::JoinSet::new();
+            for copy in 0..COPIES {
+                let (store, code, refresh) = (store.clone(), code.clone(), refresh.clone());
+                racers.spawn(async move {
+                    let exchanged = if copy % 2 == 0 {
+                        store.exchange_code(&code, accept_code).await
+                    } else {
+                        store.exchange_refresh_token(&refresh, accept_grant).await
+                    };
+                    match exchanged.unwrap() {
+                        Exchanged::Issued(_, tokens) => Some(tokens),
+                        _ => None,
+                    }
+                });
+            }
+            let winners: Vec<_> = racers.join_all().await.into_iter().flatten().collect();
+            assert_eq!(
+                winners.len(),
+                2,
+                "{backend}, trial {trial}: one code and one refresh win"
+            );
+            for won in winners {
+                assert!(
+                    store
+                        .access_token_grant(&won.access_token)
+                        .await
+                        .unwrap()
+                        .is_none(),
+                    "{backend}, trial {trial}: a winner's access token survived the replay"
+                );
+                assert!(
+                    matches!(
+                        store
+                            .exchange_refresh_token(&won.refresh_token, accept_grant)
+                            .await
+                            .unwrap(),
+                        Exchanged::Unknown
+                    ),
+                    "{backend}, trial {trial}: a winner's refresh token survived the replay"
+                );
+            }
+        }
     }
 }
 
@@ -888,14 +1032,17 @@ async fn removing_a_client_revokes_its_tokens_on_every_backend() {
         );
         assert!(matches!(
             store
-                .redeem_refresh_token(&issued.refresh_token)
+                .exchange_refresh_token(&issued.refresh_token, |g| Ok::<_, ()>(g.clone()))
                 .await
                 .unwrap(),
-            Redeemed::Unknown
+            Exchanged::Unknown
         ));
         assert!(matches!(
-            store.redeem_code(&code).await.unwrap(),
-            Redeemed::Unknown
+            store
+                .exchange_code(&code, |c| Ok::<_, ()>(c.grant.clone()))
+                .await
+                .unwrap(),
+            Exchanged::Unknown
         ));
         assert!(
             store

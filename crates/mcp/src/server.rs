@@ -134,8 +134,9 @@ impl Caller {
         }
     }
 
-    /// A token to call Auth0 with, and the principal's effective scopes with it.
-    async fn token(&self) -> Result<(ScopeSet, AccessToken), ToolError> {
+    /// A token to call Auth0 with, the principal's effective scopes with it, and what Auth0
+    /// granted the token.
+    async fn token(&self) -> Result<(ScopeSet, AccessToken, ScopeSet), ToolError> {
         let (granted, token) = match self.upstream()? {
             Upstream::Machine => {
                 let token = self.tenant.machine.token().await?;
@@ -151,7 +152,7 @@ impl Caller {
             }
         };
         let scopes = access::effective_scopes(&self.principal, &self.tenant.settings, granted);
-        Ok((scopes, token))
+        Ok((scopes, token, granted))
     }
 
     /// A token after Auth0 refused `rejected` with a 401.
@@ -207,15 +208,22 @@ impl Caller {
     }
 
     /// Refuses a tool the scopes do not cover; for a connected user, with a link to consent to
-    /// exactly the missing scopes when the tenant allows them.
-    fn check_scopes(&self, tool: &ToolDef, scopes: ScopeSet) -> Result<(), ToolError> {
+    /// the missing scopes when the tenant allows them (on top of `granted`, what the user's token
+    /// holds, so consenting does not take anything away).
+    fn check_scopes(
+        &self,
+        tool: &ToolDef,
+        scopes: ScopeSet,
+        granted: ScopeSet,
+    ) -> Result<(), ToolError> {
         match access::scopes_allow(tool, scopes) {
             Err(ToolError::MissingScopes { tool, missing, .. }) => {
                 let consent_url = match (&self.principal.connection, self.tenant.settings.grant) {
-                    (Some(connection), GrantMode::AuthorizationCode)
+                    (Some(_), GrantMode::AuthorizationCode)
                         if self.tenant.settings.scopes.covers(missing) =>
                     {
-                        self.tenant.consent_url(connection, missing)
+                        self.tenant
+                            .consent_url(granted.intersection(self.tenant.settings.scopes), missing)
                     }
                     _ => None,
                 };
@@ -236,8 +244,8 @@ impl Caller {
     ) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
         tool.validate(&mut arguments)?;
-        let (scopes, token) = self.token().await?;
-        self.check_scopes(tool, scopes)?;
+        let (scopes, token, granted) = self.token().await?;
+        self.check_scopes(tool, scopes, granted)?;
         let context = |token| {
             CallContext::new(
                 self.tenant.auth0.clone(),

@@ -55,12 +55,13 @@ impl TenantRuntime {
         self
     }
 
-    /// The link that asks the user to consent to `more` scopes on top of what `connection` holds.
-    pub fn consent_url(&self, connection: &str, more: ScopeSet) -> Option<String> {
+    /// The link that asks the user to consent to `more` scopes on top of `held` (what their token
+    /// holds). It names every scope to ask for rather than the connection, so `/connect` need
+    /// not look a connection up for a caller who has not signed in yet.
+    pub fn consent_url(&self, held: ScopeSet, more: ScopeSet) -> Option<String> {
         let mut url = self.connect_url.clone()?;
         url.query_pairs_mut()
-            .append_pair("connection", connection)
-            .append_pair("add", &more.names().join(","));
+            .append_pair("add", &held.union(more).names().join(","));
         Some(url.into())
     }
 }

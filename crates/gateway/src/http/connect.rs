@@ -18,11 +18,14 @@ use super::pages::{self, Connected};
 use super::{AppState, cookies};
 use crate::store::{NewConnection, NewKey, PendingAuthorization, Taken, sha256_hex};
 
+/// `/connect/{tenant}`'s query. Nothing in it is looked up: an unauthenticated caller must not
+/// learn from the answer whether a connection exists or what it holds. (Links from before this
+/// carried `connection=ID`; it is ignored like any unknown parameter.)
 #[derive(Debug, Deserialize)]
 pub(crate) struct ConnectQuery {
-    /// Renewing or widening this connection.
-    connection: Option<String>,
-    /// Scopes to add to what the connection holds (comma-separated product scopes).
+    /// The scopes to ask for (comma-separated product scopes) instead of all the tenant allows,
+    /// plus its identity scopes. A tool's consent link lists what the user holds and what the
+    /// tool lacks, so the new grant loses nothing.
     add: Option<String>,
 }
 
@@ -76,17 +79,9 @@ pub(crate) async fn connect(
                 None,
             );
         }
-        // What the connection already holds plus what was asked for: Auth0 asks the user to
-        // consent only to what is new, and the new token carries both.
-        let held = match &query.connection {
-            Some(id) => match state.store.connection(id).await {
-                Ok(Some(c)) if c.tenant == tenant => c.granted_scopes(),
-                _ => ScopeSet::EMPTY,
-            },
-            None => ScopeSet::EMPTY,
-        };
-        requested = held
-            .union(more)
+        // Auth0 asks the user to consent only to what is new to them, and the new token
+        // carries all of it.
+        requested = more
             .union(settings.scopes.intersection(ScopeSet::IDENTITY))
             .intersection(settings.scopes);
     }

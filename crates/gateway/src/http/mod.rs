@@ -33,8 +33,8 @@ use crate::store::Store;
 
 pub use credential_cache::CredentialCache;
 pub use legacy_sse::SseSessions;
-pub use session_slots::SessionLimits;
 pub use oauth_server::{DEFAULT_REGISTRATIONS_PER_HOUR, RegistrationLimiter};
+pub use session_slots::SessionLimits;
 pub use sessions::SessionBindings;
 
 /// How callers prove who they are.

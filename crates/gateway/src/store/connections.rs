@@ -1,6 +1,8 @@
 //! Connections: a user who signed in to a tenant through the gateway, with their tokens sealed.
-//! One per (tenant, user): connecting again (to renew, or to consent to more scopes) updates the
-//! same connection, so the keys bound to it keep working and gain what was granted.
+//! One live connection per (tenant, user): connecting again (to renew, or to consent to more
+//! scopes) updates it, so the keys bound to it keep working and gain what was granted. A revoked
+//! connection stays revoked: connecting after a revocation starts a new connection (a new id), so
+//! nothing bound to the old one (keys, OAuth codes and tokens) can come back.
 
 use gw_oauth::{ScopeSet, UserIdentity, UserTokens};
 use rand::distr::{Alphanumeric, SampleString};
@@ -63,66 +65,71 @@ fn sealed_context(connection: &str, column: &str) -> String {
 }
 
 impl Store {
-    /// Stores a connection, or renews the user's existing one on this tenant; returns it.
+    /// Stores a connection, or renews the user's live (not revoked) one on this tenant; returns it.
     pub async fn save_connection(
         &self,
         new: NewConnection<'_>,
     ) -> Result<ConnectionRecord, StoreError> {
         let cipher = self.cipher()?;
-        let mut tx = self.pool().begin().await?;
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT id FROM connections WHERE tenant = $1 AND user_id = $2")
-                .bind(new.tenant)
-                .bind(&new.identity.user_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let id = existing.unwrap_or_else(|| {
-            format!(
-                "con_{}",
-                Alphanumeric
-                    .sample_string(&mut rand::rng(), 16)
-                    .to_lowercase()
-            )
-        });
-        let (access, refresh, expires_at) = if new.keep_tokens {
-            (
-                Some(cipher.seal(
-                    new.tokens.access_token.expose_secret().as_bytes(),
-                    &sealed_context(&id, "access_token"),
-                )),
-                new.tokens.refresh_token.as_ref().map(|t| {
-                    cipher.seal(
-                        t.expose_secret().as_bytes(),
-                        &sealed_context(&id, "refresh_token"),
-                    )
-                }),
-                Some(new.tokens.expires_at),
-            )
-        } else {
-            (None, None, None)
-        };
-        let now = unix_now();
-        sqlx::query(
-            "INSERT INTO connections (id, tenant, user_id, email, email_verified, granted, access_token, refresh_token, expires_at, status, status_reason, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', NULL, $10, $11)
-             ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_verified = excluded.email_verified,
-                granted = excluded.granted, access_token = excluded.access_token, refresh_token = excluded.refresh_token,
-                expires_at = excluded.expires_at, status = 'active', status_reason = NULL, updated_at = excluded.updated_at",
+        // No transaction: on SQLite a read followed by a write in one deferred transaction fails
+        // at once if another writer committed in between. The upsert's own guard covers the race
+        // that matters (the connection revoked after it was read).
+        let live: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM connections WHERE tenant = $1 AND user_id = $2 AND status <> 'revoked'",
         )
-        .bind(&id)
         .bind(new.tenant)
         .bind(&new.identity.user_id)
-        .bind(&new.identity.email)
-        .bind(i64::from(new.identity.email_verified))
-        .bind(&new.tokens.granted)
-        .bind(access)
-        .bind(refresh)
-        .bind(expires_at)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
+        .fetch_optional(self.pool())
         .await?;
-        tx.commit().await?;
+        let mut id = live.unwrap_or_else(new_connection_id);
+        let now = unix_now();
+        loop {
+            let (access, refresh, expires_at) = if new.keep_tokens {
+                (
+                    Some(cipher.seal(
+                        new.tokens.access_token.expose_secret().as_bytes(),
+                        &sealed_context(&id, "access_token"),
+                    )),
+                    new.tokens.refresh_token.as_ref().map(|t| {
+                        cipher.seal(
+                            t.expose_secret().as_bytes(),
+                            &sealed_context(&id, "refresh_token"),
+                        )
+                    }),
+                    Some(new.tokens.expires_at),
+                )
+            } else {
+                (None, None, None)
+            };
+            // The update leaves a revoked row alone (it may have been revoked since it was read):
+            // then nothing is written and the user gets a new connection instead.
+            let written = sqlx::query(
+                "INSERT INTO connections (id, tenant, user_id, email, email_verified, granted, access_token, refresh_token, expires_at, status, status_reason, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', NULL, $10, $11)
+                 ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_verified = excluded.email_verified,
+                    granted = excluded.granted, access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+                    expires_at = excluded.expires_at, status = 'active', status_reason = NULL, updated_at = excluded.updated_at
+                 WHERE connections.status <> 'revoked'",
+            )
+            .bind(&id)
+            .bind(new.tenant)
+            .bind(&new.identity.user_id)
+            .bind(&new.identity.email)
+            .bind(i64::from(new.identity.email_verified))
+            .bind(&new.tokens.granted)
+            .bind(access)
+            .bind(refresh)
+            .bind(expires_at)
+            .bind(now)
+            .bind(now)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+            if written > 0 {
+                break;
+            }
+            id = new_connection_id();
+        }
         self.credentials_changed();
         self.connection(&id)
             .await?
@@ -237,9 +244,9 @@ impl Store {
         Ok(())
     }
 
-    /// Revokes a connection: its tokens are erased and every key bound to it stops working.
-    /// Returns the refresh token it held (to revoke at Auth0 too), or `None` when the connection
-    /// is unknown or already revoked.
+    /// Revokes a connection: its tokens are erased, and every key, OAuth token and unredeemed
+    /// OAuth code bound to it stops working, in one transaction. Returns the refresh token it held
+    /// (to revoke at Auth0 too), or `None` when the connection is unknown or already revoked.
     pub async fn revoke_connection(
         &self,
         id: &str,
@@ -251,13 +258,19 @@ impl Store {
         };
         let now = unix_now();
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE connections SET status = 'revoked', status_reason = NULL, access_token = NULL, refresh_token = NULL, updated_at = $1 WHERE id = $2",
+        let revoked = sqlx::query(
+            "UPDATE connections SET status = 'revoked', status_reason = NULL, access_token = NULL, refresh_token = NULL, updated_at = $1 WHERE id = $2 AND status <> 'revoked'",
         )
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if revoked == 0 {
+            // Revoked by someone else since it was read.
+            tx.rollback().await?;
+            return Ok(None);
+        }
         sqlx::query(
             "UPDATE access_keys SET revoked_at = $1 WHERE connection_id = $2 AND revoked_at IS NULL",
         )
@@ -265,6 +278,17 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "UPDATE oauth_tokens SET revoked_at = $1 WHERE connection_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM oauth_codes WHERE connection_id = $1 AND used_at IS NULL")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         self.credentials_changed();
         Ok(Some(refresh))
@@ -327,6 +351,15 @@ impl Store {
         self.credentials_changed();
         Ok(())
     }
+}
+
+fn new_connection_id() -> String {
+    format!(
+        "con_{}",
+        Alphanumeric
+            .sample_string(&mut rand::rng(), 16)
+            .to_lowercase()
+    )
 }
 
 fn record(row: &sqlx::any::AnyRow) -> ConnectionRecord {

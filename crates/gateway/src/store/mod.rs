@@ -19,7 +19,7 @@ pub use admin::{ADMIN_SESSION_SECS, AdminKeyRecord, AdminSecret, AdminSession};
 pub use connections::{ConnectionRecord, ConnectionStatus, NewConnection};
 pub use oauth_clients::{NewClient, OAuthClient};
 pub use oauth_grants::{
-    Code, Grant, IssuedTokens, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, Redeemed,
+    Code, Exchanged, Grant, IssuedTokens, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS,
     new_family, new_request_id,
 };
 pub use pending::{PendingAuthorization, Taken};

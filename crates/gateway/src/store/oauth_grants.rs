@@ -2,9 +2,16 @@
 //! requests, single-use codes, and opaque access and refresh tokens. Codes and tokens are stored
 //! only as SHA-256 hashes. Every token belongs to a *family* (one grant, rotated); presenting a
 //! spent code or refresh token revokes its family, as OAuth 2.1 asks.
+//!
+//! Exchanging a code or refresh token is one transaction: spend it (a conditional `UPDATE … WHERE
+//! used_at IS NULL`, which makes concurrent attempts wait for each other), check the request
+//! against it, issue the new tokens. A check that fails rolls the spend back, so a wrong request
+//! costs the real client nothing; and whoever finds it spent revokes the family only after the
+//! winner's tokens are committed, so a concurrent replay cannot leave them alive.
 
 use gw_oauth::ScopeSet;
 use rand::distr::{Alphanumeric, SampleString};
+use sha2::Digest;
 use sqlx::Row;
 
 use super::{Store, StoreError, unix_now};
@@ -69,10 +76,17 @@ pub struct Code {
     pub expires_at: i64,
 }
 
-pub enum Redeemed<T> {
-    Valid(T),
-    /// Already used: the family has just been revoked.
+/// The outcome of exchanging a code or refresh token.
+pub enum Exchanged<R> {
+    /// Spent, and these tokens issued for this grant.
+    Issued(Grant, IssuedTokens),
+    /// The request's check refused it (`R` says why); nothing was spent.
+    Refused(R),
+    /// The connection it acts for was revoked; nothing was spent.
+    ConnectionRevoked,
+    /// Already spent: the family has just been revoked.
     Reused,
+    /// Unknown (or, for a refresh token, expired or revoked).
     Unknown,
 }
 
@@ -209,96 +223,146 @@ impl Store {
         Ok(code)
     }
 
-    /// Marks a code used and returns it; a code used before revokes what it issued.
-    pub async fn redeem_code(&self, code: &str) -> Result<Redeemed<Code>, StoreError> {
+    /// Exchanges a code for tokens: spends it, lets `check` (the token request's client,
+    /// redirect_uri, verifier, resource) refuse it unspent or choose the grant, and issues the
+    /// tokens, in one transaction. A code spent before revokes what it issued.
+    pub async fn exchange_code<R>(
+        &self,
+        code: &str,
+        check: impl FnOnce(&Code) -> Result<Grant, R>,
+    ) -> Result<Exchanged<R>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        self.take_turns(&mut tx, &hash(code)).await?;
         let row = sqlx::query(
             "UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL RETURNING *",
         )
         .bind(unix_now())
         .bind(hash(code))
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await?;
-        if let Some(row) = row {
-            return Ok(Redeemed::Valid(Code {
-                grant: grant_from(&row),
-                redirect_uri: row.get("redirect_uri"),
-                code_challenge: row.get("code_challenge"),
-                expires_at: row.get("expires_at"),
-            }));
-        }
-        let family: Option<String> =
-            sqlx::query_scalar("SELECT family FROM oauth_codes WHERE code_hash = $1")
-                .bind(hash(code))
-                .fetch_optional(self.pool())
-                .await?;
-        match family {
-            Some(family) => {
-                self.revoke_family(&family).await?;
-                Ok(Redeemed::Reused)
-            }
-            None => Ok(Redeemed::Unknown),
-        }
+        let Some(row) = row else {
+            let family: Option<String> =
+                sqlx::query_scalar("SELECT family FROM oauth_codes WHERE code_hash = $1")
+                    .bind(hash(code))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return self.spent_or_unknown(tx, family).await;
+        };
+        let code = Code {
+            grant: grant_from(&row),
+            redirect_uri: row.get("redirect_uri"),
+            code_challenge: row.get("code_challenge"),
+            expires_at: row.get("expires_at"),
+        };
+        self.finish_exchange(tx, &code.grant.connection_id, || check(&code))
+            .await
     }
 
-    /// A new access token and refresh token in `grant`'s family.
-    pub async fn issue_tokens(&self, grant: &Grant) -> Result<IssuedTokens, StoreError> {
-        let access = random("mcpat_", 40);
-        let refresh = random("mcprt_", 40);
+    /// Exchanges a refresh token for new tokens (rotation): spends it, lets `check` (the
+    /// request's client, resource and scope) refuse it unspent or narrow the grant, and issues the
+    /// tokens, in one transaction. A refresh token spent before revokes its family.
+    pub async fn exchange_refresh_token<R>(
+        &self,
+        token: &str,
+        check: impl FnOnce(&Grant) -> Result<Grant, R>,
+    ) -> Result<Exchanged<R>, StoreError> {
         let now = unix_now();
         let mut tx = self.pool().begin().await?;
-        for (token, kind, ttl) in [
-            (&access, "access", ACCESS_TTL_SECS),
-            (&refresh, "refresh", REFRESH_TTL_SECS),
-        ] {
-            sqlx::query(
-                "INSERT INTO oauth_tokens (token_hash, kind, family, client_id, connection_id, resource, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(hash(token))
-            .bind(kind)
-            .bind(&grant.family)
-            .bind(&grant.client_id)
-            .bind(&grant.connection_id)
-            .bind(&grant.resource)
-            .bind(grant.scopes.to_string())
-            .bind(now + ttl)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(IssuedTokens {
-            access_token: access,
-            refresh_token: refresh,
-            expires_in: ACCESS_TTL_SECS,
-        })
-    }
-
-    /// Spends a refresh token; a spent one revokes its family.
-    pub async fn redeem_refresh_token(&self, token: &str) -> Result<Redeemed<Grant>, StoreError> {
-        let now = unix_now();
+        self.take_turns(&mut tx, &hash(token)).await?;
         let row = sqlx::query(
             "UPDATE oauth_tokens SET used_at = $1 WHERE token_hash = $2 AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3 RETURNING *",
         )
         .bind(now)
         .bind(hash(token))
         .bind(now)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await?;
-        if let Some(row) = row {
-            return Ok(Redeemed::Valid(grant_from(&row)));
+        let Some(row) = row else {
+            let spent: Option<String> = sqlx::query_scalar(
+                "SELECT family FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh' AND used_at IS NOT NULL",
+            )
+            .bind(hash(token))
+            .fetch_optional(&mut *tx)
+            .await?;
+            return self.spent_or_unknown(tx, spent).await;
+        };
+        let grant = grant_from(&row);
+        self.finish_exchange(tx, &grant.connection_id, || check(&grant))
+            .await
+    }
+
+    /// On PostgreSQL, makes concurrent exchanges of one code or token take turns (a
+    /// transaction-scoped advisory lock on its hash). Without it, losers that waited on the
+    /// spent row keep a lock on it while revoking the family row by row, and two of them can
+    /// deadlock (PostgreSQL then fails one). SQLite has one writer at a time anyway.
+    async fn take_turns(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        hashed: &str,
+    ) -> Result<(), StoreError> {
+        if self.backend() != super::Backend::Postgres {
+            return Ok(());
         }
-        let spent: Option<String> = sqlx::query_scalar(
-            "SELECT family FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh' AND used_at IS NOT NULL",
-        )
-        .bind(hash(token))
-        .fetch_optional(self.pool())
-        .await?;
-        match spent {
-            Some(family) => {
-                self.revoke_family(&family).await?;
-                Ok(Redeemed::Reused)
+        let digest = sha2::Sha256::digest(format!("oauth_exchange:{hashed}").as_bytes());
+        let key = i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 has 8 bytes"));
+        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// After a spend found nothing to spend: revokes the family of what was spent before.
+    async fn spent_or_unknown<R>(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        spent_family: Option<String>,
+    ) -> Result<Exchanged<R>, StoreError> {
+        let Some(family) = spent_family else {
+            tx.rollback().await?;
+            return Ok(Exchanged::Unknown);
+        };
+        revoke_family_in(&mut tx, &family).await?;
+        tx.commit().await?;
+        self.credentials_changed();
+        Ok(Exchanged::Reused)
+    }
+
+    /// After a successful spend: the connection must still stand and the request pass its
+    /// check, or the spend is rolled back; then the tokens are issued with it.
+    async fn finish_exchange<R>(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        connection_id: &str,
+        check: impl FnOnce() -> Result<Grant, R>,
+    ) -> Result<Exchanged<R>, StoreError> {
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM connections WHERE id = $1")
+                .bind(connection_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if status.as_deref().is_none_or(|s| s == "revoked") {
+            tx.rollback().await?;
+            return Ok(Exchanged::ConnectionRevoked);
+        }
+        let grant = match check() {
+            Ok(grant) => grant,
+            Err(refusal) => {
+                tx.rollback().await?;
+                return Ok(Exchanged::Refused(refusal));
             }
-            None => Ok(Redeemed::Unknown),
-        }
+        };
+        let tokens = insert_tokens(&mut tx, &grant).await?;
+        tx.commit().await?;
+        Ok(Exchanged::Issued(grant, tokens))
+    }
+
+    /// A new access token and refresh token in `grant`'s family.
+    pub async fn issue_tokens(&self, grant: &Grant) -> Result<IssuedTokens, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let tokens = insert_tokens(&mut tx, grant).await?;
+        tx.commit().await?;
+        Ok(tokens)
     }
 
     /// The grant behind a live access token.
@@ -341,16 +405,56 @@ impl Store {
     }
 
     async fn revoke_family(&self, family: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE oauth_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL",
-        )
-        .bind(unix_now())
-        .bind(family)
-        .execute(self.pool())
-        .await?;
+        let mut tx = self.pool().begin().await?;
+        revoke_family_in(&mut tx, family).await?;
+        tx.commit().await?;
         self.credentials_changed();
         Ok(())
     }
+}
+
+async fn revoke_family_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    family: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL")
+        .bind(unix_now())
+        .bind(family)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_tokens(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    grant: &Grant,
+) -> Result<IssuedTokens, StoreError> {
+    let access = random("mcpat_", 40);
+    let refresh = random("mcprt_", 40);
+    let now = unix_now();
+    for (token, kind, ttl) in [
+        (&access, "access", ACCESS_TTL_SECS),
+        (&refresh, "refresh", REFRESH_TTL_SECS),
+    ] {
+        sqlx::query(
+            "INSERT INTO oauth_tokens (token_hash, kind, family, client_id, connection_id, resource, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(hash(token))
+        .bind(kind)
+        .bind(&grant.family)
+        .bind(&grant.client_id)
+        .bind(&grant.connection_id)
+        .bind(&grant.resource)
+        .bind(grant.scopes.to_string())
+        .bind(now + ttl)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(IssuedTokens {
+        access_token: access,
+        refresh_token: refresh,
+        expires_in: ACCESS_TTL_SECS,
+    })
 }
 
 /// A new family id for a grant that starts now.

@@ -62,7 +62,8 @@ impl Store {
     }
 
     /// Removes a portal-made tenant: its row, and with it every access key and connection of the
-    /// tenant (keys revoked, connections revoked with their tokens erased), in one transaction.
+    /// tenant (keys revoked, connections revoked with their tokens erased, the OAuth tokens and
+    /// unredeemed codes issued for them revoked), in one transaction.
     /// `false` when there was no such tenant.
     pub async fn delete_tenant(&self, name: &str) -> Result<bool, StoreError> {
         let now = unix_now();
@@ -86,6 +87,20 @@ impl Store {
             "UPDATE connections SET status = 'revoked', status_reason = 'tenant removed', access_token = NULL, refresh_token = NULL, updated_at = $1 WHERE tenant = $2 AND status <> 'revoked'",
         )
         .bind(now)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        // What the tenant's connections issued to MCP clients goes with them.
+        sqlx::query(
+            "UPDATE oauth_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND connection_id IN (SELECT id FROM connections WHERE tenant = $2)",
+        )
+        .bind(now)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM oauth_codes WHERE used_at IS NULL AND connection_id IN (SELECT id FROM connections WHERE tenant = $1)",
+        )
         .bind(name)
         .execute(&mut *tx)
         .await?;

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::authorize::pkce_matches;
 use super::oauth_error;
 use crate::http::AppState;
-use crate::store::{ConnectionStatus, Grant, OAuthClient, Redeemed, unix_now};
+use crate::store::{Code, Exchanged, Grant, IssuedTokens, OAuthClient, StoreError, unix_now};
 
 type Params = HashMap<String, String>;
 
@@ -26,13 +26,7 @@ pub(crate) async fn token(
         Ok(client) => client,
         Err(response) => return response,
     };
-    let get = |name: &str| {
-        params
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
-    let grant = match get("grant_type") {
+    let exchanged = match param(&params, "grant_type") {
         Some("authorization_code") => from_code(&state, &client, &params).await,
         Some("refresh_token") => from_refresh_token(&state, &client, &params).await,
         Some(other) => Err(invalid(
@@ -41,37 +35,119 @@ pub(crate) async fn token(
         )),
         None => Err(invalid("invalid_request", "grant_type is required")),
     };
-    let grant = match grant {
-        Ok(grant) => grant,
+    let (grant, issued) = match exchanged {
+        Ok(exchanged) => exchanged,
         Err(response) => return response,
     };
-    if let Some(asked) = get("resource")
-        && asked.trim_end_matches('/') != grant.resource.trim_end_matches('/')
-    {
-        return invalid("invalid_target", "the grant was made for another resource");
+    let mut response = axum::Json(json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "refresh_token": issued.refresh_token,
+        "scope": grant.scopes.names().join(" "),
+    }))
+    .into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// A non-empty form field.
+fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}
+
+/// Why a code or refresh token was not exchanged: small, so the checks run inside the store's
+/// transaction can return it cheaply; it becomes a response at the edge.
+#[derive(Debug)]
+enum Refusal {
+    /// An OAuth error (`error`, `error_description`), answered with 400.
+    Invalid(&'static str, &'static str),
+    /// The store failed (already logged).
+    Unavailable,
+}
+
+impl Refusal {
+    fn unavailable(error: &StoreError) -> Refusal {
+        tracing::error!(%error, "the store failed during a token request");
+        Refusal::Unavailable
     }
-    match state.store.connection(&grant.connection_id).await {
-        Ok(Some(c)) if c.status != ConnectionStatus::Revoked => {}
-        Ok(_) => return invalid("invalid_grant", "the user's connection was revoked"),
-        Err(error) => return unavailable(&error),
-    }
-    match state.store.issue_tokens(&grant).await {
-        Ok(issued) => {
-            let mut response = axum::Json(json!({
-                "access_token": issued.access_token,
-                "token_type": "Bearer",
-                "expires_in": issued.expires_in,
-                "refresh_token": issued.refresh_token,
-                "scope": grant.scopes.names().join(" "),
-            }))
-            .into_response();
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
-            response
+
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Invalid(error, description) => invalid(error, description),
+            Refusal::Unavailable => unavailable_response(),
         }
-        Err(error) => unavailable(&error),
+    }
+}
+
+/// RFC 8707: a `resource`, when the request names one, must be the one the grant was made for.
+fn check_resource(asked: Option<&str>, grant: &Grant) -> Result<(), Refusal> {
+    match asked {
+        Some(asked) if asked.trim_end_matches('/') != grant.resource.trim_end_matches('/') => Err(
+            Refusal::Invalid("invalid_target", "the grant was made for another resource"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// What a token request presented, for its refusals.
+#[derive(Debug, Clone, Copy)]
+enum Presented {
+    Code,
+    RefreshToken,
+}
+
+impl Presented {
+    /// The audit outcome of a replay, and what to tell the client on a replay and when unknown.
+    fn wording(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Presented::Code => (
+                "refused_code_replay",
+                "the code was already used; tokens issued with it are revoked",
+                "the code is unknown",
+            ),
+            Presented::RefreshToken => (
+                "refused_refresh_reuse",
+                "the refresh token was already used; every token of this grant is revoked",
+                "the refresh token is unknown, expired or revoked",
+            ),
+        }
+    }
+}
+
+/// The tokens the store issued, or the answer for a code or refresh token it did not exchange.
+fn exchange_answer(
+    state: &AppState,
+    client: &OAuthClient,
+    outcome: Result<Exchanged<Refusal>, StoreError>,
+    presented: Presented,
+) -> Result<(Grant, IssuedTokens), Refusal> {
+    let (replay_outcome, replayed, unknown) = presented.wording();
+    match outcome {
+        Ok(Exchanged::Issued(grant, issued)) => Ok((grant, issued)),
+        Ok(Exchanged::Refused(refusal)) => Err(refusal),
+        Ok(Exchanged::ConnectionRevoked) => Err(Refusal::Invalid(
+            "invalid_grant",
+            "the user's connection was revoked",
+        )),
+        Ok(Exchanged::Reused) => {
+            tracing::warn!(client_id = %client.client_id, ?presented, "a spent code or refresh token was presented again; its family is revoked");
+            state.audit_refusal(
+                "-",
+                &format!("OAuth client {}", client.client_id),
+                "/token",
+                replay_outcome,
+            );
+            Err(Refusal::Invalid("invalid_grant", replayed))
+        }
+        Ok(Exchanged::Unknown) => Err(Refusal::Invalid("invalid_grant", unknown)),
+        Err(error) => Err(Refusal::unavailable(&error)),
     }
 }
 
@@ -79,113 +155,83 @@ async fn from_code(
     state: &AppState,
     client: &OAuthClient,
     params: &Params,
-) -> Result<Grant, Response> {
-    let get = |name: &str| {
-        params
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
-    let (Some(code), Some(redirect_uri), Some(verifier)) =
-        (get("code"), get("redirect_uri"), get("code_verifier"))
-    else {
+) -> Result<(Grant, IssuedTokens), Response> {
+    let (Some(code), Some(redirect_uri), Some(verifier)) = (
+        param(params, "code"),
+        param(params, "redirect_uri"),
+        param(params, "code_verifier"),
+    ) else {
         return Err(invalid(
             "invalid_request",
             "code, redirect_uri and code_verifier are required",
         ));
     };
-    let code = match state.store.redeem_code(code).await {
-        Ok(Redeemed::Valid(code)) => code,
-        Ok(Redeemed::Reused) => {
-            tracing::warn!(client_id = %client.client_id, "an authorization code was presented twice; its tokens are revoked");
-            state.audit_refusal(
-                "-",
-                &format!("OAuth client {}", client.client_id),
-                "/token",
-                "refused_code_replay",
-            );
-            return Err(invalid(
+    let resource = param(params, "resource");
+    // Checked inside the exchange, before the code is spent: a wrong request leaves it usable.
+    let check = |code: &Code| -> Result<Grant, Refusal> {
+        if code.grant.client_id != client.client_id {
+            return Err(Refusal::Invalid(
                 "invalid_grant",
-                "the code was already used; tokens issued with it are revoked",
+                "the code was issued to another client",
             ));
         }
-        Ok(Redeemed::Unknown) => return Err(invalid("invalid_grant", "the code is unknown")),
-        Err(error) => return Err(unavailable(&error)),
+        if code.expires_at <= unix_now() {
+            return Err(Refusal::Invalid("invalid_grant", "the code has expired"));
+        }
+        if code.redirect_uri != redirect_uri {
+            return Err(Refusal::Invalid(
+                "invalid_grant",
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+        if !pkce_matches(verifier, &code.code_challenge) {
+            return Err(Refusal::Invalid(
+                "invalid_grant",
+                "the code_verifier does not match the code_challenge",
+            ));
+        }
+        check_resource(resource, &code.grant)?;
+        Ok(code.grant.clone())
     };
-    if code.grant.client_id != client.client_id {
-        return Err(invalid(
-            "invalid_grant",
-            "the code was issued to another client",
-        ));
-    }
-    if code.expires_at <= unix_now() {
-        return Err(invalid("invalid_grant", "the code has expired"));
-    }
-    if code.redirect_uri != redirect_uri {
-        return Err(invalid(
-            "invalid_grant",
-            "redirect_uri does not match the authorization request",
-        ));
-    }
-    if !pkce_matches(verifier, &code.code_challenge) {
-        return Err(invalid(
-            "invalid_grant",
-            "the code_verifier does not match the code_challenge",
-        ));
-    }
-    Ok(code.grant)
+    let outcome = state.store.exchange_code(code, check).await;
+    exchange_answer(state, client, outcome, Presented::Code).map_err(Refusal::into_response)
 }
 
 async fn from_refresh_token(
     state: &AppState,
     client: &OAuthClient,
     params: &Params,
-) -> Result<Grant, Response> {
-    let Some(presented) = params.get("refresh_token").filter(|v| !v.is_empty()) else {
+) -> Result<(Grant, IssuedTokens), Response> {
+    let Some(presented) = param(params, "refresh_token") else {
         return Err(invalid("invalid_request", "refresh_token is required"));
     };
-    let grant = match state.store.redeem_refresh_token(presented).await {
-        Ok(Redeemed::Valid(grant)) => grant,
-        Ok(Redeemed::Reused) => {
-            tracing::warn!(client_id = %client.client_id, "a spent refresh token was presented; its family is revoked");
-            state.audit_refusal(
-                "-",
-                &format!("OAuth client {}", client.client_id),
-                "/token",
-                "refused_refresh_reuse",
-            );
-            return Err(invalid(
+    let resource = param(params, "resource");
+    let scope = param(params, "scope");
+    // Checked inside the exchange, before the token is spent: a wrong request leaves it usable.
+    let check = |grant: &Grant| -> Result<Grant, Refusal> {
+        if grant.client_id != client.client_id {
+            return Err(Refusal::Invalid(
                 "invalid_grant",
-                "the refresh token was already used; every token of this grant is revoked",
+                "the refresh token was issued to another client",
             ));
         }
-        Ok(Redeemed::Unknown) => {
-            return Err(invalid(
-                "invalid_grant",
-                "the refresh token is unknown, expired or revoked",
-            ));
+        check_resource(resource, grant)?;
+        match scope {
+            None => Ok(grant.clone()),
+            Some(scope) => match gw_oauth::ScopeSet::parse_list(scope) {
+                Ok(asked) if grant.scopes.covers(asked) => Ok(Grant {
+                    scopes: asked,
+                    ..grant.clone()
+                }),
+                _ => Err(Refusal::Invalid(
+                    "invalid_scope",
+                    "a refresh may narrow the scopes, not widen them",
+                )),
+            },
         }
-        Err(error) => return Err(unavailable(&error)),
     };
-    if grant.client_id != client.client_id {
-        return Err(invalid(
-            "invalid_grant",
-            "the refresh token was issued to another client",
-        ));
-    }
-    match params.get("scope").filter(|v| !v.is_empty()) {
-        None => Ok(grant),
-        Some(scope) => match gw_oauth::ScopeSet::parse_list(scope) {
-            Ok(asked) if grant.scopes.covers(asked) => Ok(Grant {
-                scopes: asked,
-                ..grant
-            }),
-            _ => Err(invalid(
-                "invalid_scope",
-                "a refresh may narrow the scopes, not widen them",
-            )),
-        },
-    }
+    let outcome = state.store.exchange_refresh_token(presented, check).await;
+    exchange_answer(state, client, outcome, Presented::RefreshToken).map_err(Refusal::into_response)
 }
 
 pub(crate) async fn revoke(
@@ -263,8 +309,11 @@ fn invalid(error: &str, description: &str) -> Response {
     oauth_error(StatusCode::BAD_REQUEST, error, description)
 }
 
-fn unavailable(error: &crate::store::StoreError) -> Response {
-    tracing::error!(%error, "the store failed during a token request");
+fn unavailable(error: &StoreError) -> Response {
+    Refusal::unavailable(error).into_response()
+}
+
+fn unavailable_response() -> Response {
     oauth_error(
         StatusCode::SERVICE_UNAVAILABLE,
         "temporarily_unavailable",
