@@ -78,7 +78,7 @@ class Browser:
 
 
 async def main() -> None:
-    with demo(GATEWAY, "--grant", "authorization_code") as gw:
+    with demo(GATEWAY) as gw:
         storage = MemoryStorage()
         browser = Browser()
         provider = OAuthClientProvider(

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-use crate::config::{FakeConfig, RegisteredClient, Seed, all_management_scopes, default_callbacks};
+use crate::config::{
+    FakeConfig, RegisteredClient, Seed, UserGrants, all_management_scopes, default_callbacks,
+};
 use crate::fake::FakeAuth0;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -30,9 +32,17 @@ pub struct Args {
     /// Access-token lifetime in seconds.
     #[arg(long, default_value_t = 86_400)]
     pub access_token_ttl: u64,
-    /// Limit the API scopes user tokens are granted (comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    /// Limit the API scopes user tokens are granted (comma-separated). Default: the
+    /// current-user scopes only, as Auth0.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        conflicts_with = "users_get_all_requested_scopes_unlike_auth0"
+    )]
     pub grant_scopes: Option<Vec<String>>,
+    /// Grant users every Management API scope they ask for, which Auth0 never does.
+    #[arg(long)]
+    pub users_get_all_requested_scopes_unlike_auth0: bool,
     /// Client id of the Regular Web Application to register (default: gateway-client).
     #[arg(long, requires = "client_secret")]
     pub client_id: Option<String>,
@@ -60,7 +70,14 @@ impl Args {
                 SeedArg::Empty => Seed::Empty,
             },
             access_token_ttl: Duration::from_secs(self.access_token_ttl),
-            grant_scopes: self.grant_scopes,
+            user_grants: match (
+                self.grant_scopes,
+                self.users_get_all_requested_scopes_unlike_auth0,
+            ) {
+                (Some(list), _) => UserGrants::Only(list),
+                (None, true) => UserGrants::AllRequestedUnlikeAuth0,
+                (None, false) => UserGrants::LikeAuth0,
+            },
             login_user: self.login_user,
             ..FakeConfig::default()
         };

@@ -43,6 +43,43 @@ pub struct RegisteredClient {
     pub management_scopes: Vec<String>,
 }
 
+/// What a user's token for an API may carry, of what the sign-in asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum UserGrants {
+    /// As Auth0: a user's Management API token carries only the current-user scopes
+    /// ([`CURRENT_USER_SCOPES`]); `read:users` and the rest are silently dropped.
+    #[default]
+    LikeAuth0,
+    /// Unlike Auth0: every requested scope the API defines. For tests of how the gateway
+    /// handles users' own tokens (refresh, scope checks), which a real tenant never grants
+    /// this wide.
+    AllRequestedUnlikeAuth0,
+    /// Only the requested scopes in this list: Auth0 granting less than asked.
+    Only(Vec<String>),
+}
+
+impl UserGrants {
+    pub(crate) fn allows(&self, scope: &str) -> bool {
+        match self {
+            UserGrants::LikeAuth0 => CURRENT_USER_SCOPES.contains(&scope),
+            UserGrants::AllRequestedUnlikeAuth0 => true,
+            UserGrants::Only(list) => list.iter().any(|s| s == scope),
+        }
+    }
+}
+
+/// The Management API scopes Auth0 grants to a user's own token (its documentation on tokens
+/// for single-page applications: "limits updates to only the logged-in user's data").
+pub const CURRENT_USER_SCOPES: &[&str] = &[
+    "read:current_user",
+    "update:current_user_identities",
+    "create:current_user_metadata",
+    "update:current_user_metadata",
+    "delete:current_user_metadata",
+    "create:current_user_device_credentials",
+    "delete:current_user_device_credentials",
+];
+
 /// Everything needed to build a [`crate::FakeAuth0`].
 #[derive(Clone, Debug)]
 pub struct FakeConfig {
@@ -52,11 +89,11 @@ pub struct FakeConfig {
     pub seed: Seed,
     /// Lifetime of every access token issued from now on.
     pub access_token_ttl: Duration,
-    /// When `Some`, user tokens (authorization_code and refresh_token grants) carry only the
-    /// requested API scopes that are also in this list. It models Auth0 granting a user less
-    /// than asked on the Management API. OpenID scopes (`openid profile email
-    /// offline_access`) are never filtered, as on a real tenant.
-    pub grant_scopes: Option<Vec<String>>,
+    /// Which requested API scopes user tokens (authorization_code and refresh_token grants)
+    /// carry. By default what Auth0 grants a user on the Management API: the `*:current_user*`
+    /// scopes only. OpenID scopes (`openid profile email offline_access`) are never filtered,
+    /// as on a real tenant.
+    pub user_grants: UserGrants,
     pub clients: Vec<RegisteredClient>,
     /// The user_id `/authorize` logs in as; created as a database user if the seed lacks it.
     pub login_user: String,
@@ -68,7 +105,7 @@ impl Default for FakeConfig {
             domain: DEFAULT_DOMAIN.to_owned(),
             seed: Seed::Demo,
             access_token_ttl: Duration::from_secs(86_400),
-            grant_scopes: None,
+            user_grants: UserGrants::default(),
             clients: vec![RegisteredClient {
                 client_id: DEFAULT_CLIENT_ID.to_owned(),
                 client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
@@ -128,7 +165,10 @@ pub(crate) const OTHER_MANAGEMENT_SCOPES: &[&str] = &[
     "read:current_user",
     "update:current_user_metadata",
     "create:current_user_metadata",
+    "delete:current_user_metadata",
     "update:current_user_identities",
+    "create:current_user_device_credentials",
+    "delete:current_user_device_credentials",
     "read:client_credentials",
     "read:role_members",
     "read:organization_member_roles",

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Deserializer};
 
+use crate::config::UserGrants;
 use crate::faults::Fault;
 use crate::state::Shared;
 
@@ -35,16 +36,30 @@ async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// Every field is optional; `"grant_scopes": null` lifts the limit, leaving it out keeps it.
+/// Every field is optional; leaving one out keeps it. `"grant_scopes": [...]` grants users only
+/// those, `null` everything they ask for (unlike Auth0), `"like_auth0"` current-user scopes.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SettingsBody {
     #[serde(default)]
     access_token_ttl_secs: Option<u64>,
     #[serde(default, deserialize_with = "present")]
-    grant_scopes: Option<Option<Vec<String>>>,
+    grant_scopes: Option<Option<GrantScopes>>,
     #[serde(default)]
     login_user: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum GrantScopes {
+    List(Vec<String>),
+    LikeAuth0(LikeAuth0),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum LikeAuth0 {
+    LikeAuth0,
 }
 
 /// Tells a present `null` (Some(None)) from an absent field (None).
@@ -60,7 +75,11 @@ async fn settings(State(shared): State<Arc<Shared>>, Json(body): Json<SettingsBo
             s.access_token_ttl = std::time::Duration::from_secs(t);
         }
         if let Some(g) = body.grant_scopes {
-            s.grant_scopes = g;
+            s.user_grants = match g {
+                None => UserGrants::AllRequestedUnlikeAuth0,
+                Some(GrantScopes::List(list)) => UserGrants::Only(list),
+                Some(GrantScopes::LikeAuth0(_)) => UserGrants::LikeAuth0,
+            };
         }
         if let Some(u) = body.login_user {
             s.login_user = u;

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::authn::mint::machine_token;
-use crate::config::FakeConfig;
+use crate::config::{FakeConfig, UserGrants};
 use crate::faults::Fault;
 use crate::keys::SigningKey;
 use crate::state::{Settings, Shared};
@@ -39,7 +39,7 @@ impl FakeAuth0 {
         let tenant = seed::build(&config);
         let settings = Settings {
             access_token_ttl: config.access_token_ttl,
-            grant_scopes: config.grant_scopes.clone(),
+            user_grants: config.user_grants.clone(),
             login_user: config.login_user.clone(),
         };
         FakeAuth0 {
@@ -113,9 +113,9 @@ impl FakeAuth0 {
         self.shared.update_settings(|s| s.access_token_ttl = ttl);
     }
 
-    /// See [`FakeConfig::grant_scopes`]; applies from the next token (refreshes included).
-    pub fn set_grant_scopes(&self, scopes: Option<Vec<String>>) {
-        self.shared.update_settings(|s| s.grant_scopes = scopes);
+    /// See [`FakeConfig::user_grants`]; applies from the next token (refreshes included).
+    pub fn set_user_grants(&self, grants: UserGrants) {
+        self.shared.update_settings(|s| s.user_grants = grants);
     }
 
     /// Changes the user `/authorize` logs in as.

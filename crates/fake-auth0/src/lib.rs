@@ -32,8 +32,9 @@ mod tenant;
 pub mod tls;
 
 pub use config::{
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DOMAIN, DEFAULT_LOGIN_USER, FakeConfig,
-    RegisteredClient, Seed, all_management_scopes, default_callbacks,
+    CURRENT_USER_SCOPES, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DOMAIN,
+    DEFAULT_LOGIN_USER, FakeConfig, RegisteredClient, Seed, UserGrants, all_management_scopes,
+    default_callbacks,
 };
 pub use fake::{FakeAuth0, RunningFake};
 pub use faults::{Chaos, Fault, FaultKind};

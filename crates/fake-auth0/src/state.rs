@@ -14,7 +14,7 @@ use crate::tenant::Tenant;
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
     pub(crate) access_token_ttl: Duration,
-    pub(crate) grant_scopes: Option<Vec<String>>,
+    pub(crate) user_grants: crate::config::UserGrants,
     pub(crate) login_user: String,
 }
 

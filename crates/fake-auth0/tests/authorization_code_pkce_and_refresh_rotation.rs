@@ -5,7 +5,8 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{CLIENT_ID, CLIENT_SECRET, Tenant, claims, start};
+use common::{CLIENT_ID, CLIENT_SECRET, Tenant, claims};
+use fake_auth0::UserGrants;
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -15,6 +16,15 @@ const SCOPE: &str = "openid profile email offline_access read:users read:roles";
 
 fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// A tenant whose users get the API scopes they ask for (unlike Auth0), so the flow's
+/// mechanics can be checked with scopes that show up.
+async fn start() -> Tenant {
+    let t = common::start().await;
+    t.fake()
+        .set_user_grants(UserGrants::AllRequestedUnlikeAuth0);
+    t
 }
 
 /// Runs /authorize and returns the redirect's query parameters.
@@ -219,7 +229,8 @@ async fn revoke_kills_the_refresh_token() {
 #[tokio::test]
 async fn grant_scopes_limits_what_users_get() {
     let t = start().await;
-    t.fake().set_grant_scopes(Some(vec!["read:users".into()]));
+    t.fake()
+        .set_user_grants(UserGrants::Only(vec!["read:users".into()]));
     let q = authorize(&t, &[]).await;
     let r = exchange(&t, param(&q, "code").unwrap(), VERIFIER).await;
     assert_eq!(
@@ -228,7 +239,7 @@ async fn grant_scopes_limits_what_users_get() {
     );
 
     // The limit applies again at refresh time.
-    t.fake().set_grant_scopes(Some(vec![]));
+    t.fake().set_user_grants(UserGrants::Only(vec![]));
     let r = refresh(&t, r.json["refresh_token"].as_str().unwrap()).await;
     assert_eq!(r.json["scope"], "openid profile email offline_access");
 }
@@ -286,4 +297,17 @@ async fn authorize_refusals() {
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
+}
+
+#[tokio::test]
+async fn like_auth0_a_users_management_token_carries_only_current_user_scopes() {
+    let t = common::start().await;
+    let q = authorize(&t, &[]).await;
+    let r = exchange(&t, param(&q, "code").unwrap(), VERIFIER).await;
+    assert_eq!(
+        r.json["scope"], "openid profile email offline_access",
+        "read:users and read:roles are silently dropped, as Auth0 does"
+    );
+    t.fake().set_user_grants(UserGrants::LikeAuth0);
+    assert!(fake_auth0::CURRENT_USER_SCOPES.contains(&"read:current_user"));
 }

@@ -35,7 +35,8 @@ pub enum Command {
         #[arg(long)]
         insecure_no_auth: bool,
         /// How the demo tenant's calls are authorized: the gateway's machine token with every
-        /// connected user allowed everything, or each connected user's own token.
+        /// connected user allowed everything, or each connected user's own token (which, as on
+        /// real Auth0, carries only current-user scopes: no tool beyond auth0_whoami).
         #[arg(long, value_enum, default_value_t = DemoGrant::ClientCredentials)]
         grant: DemoGrant,
     },

@@ -5,6 +5,7 @@
 mod common;
 
 use common::connect::{Setup, browser, get_json, step_client, tool_names, tools_for, world};
+use fake_auth0::UserGrants;
 use gw_oauth::{GrantMode, ScopeSet, UserGrant, UserMatch};
 use rmcp::model::CallToolRequestParams;
 
@@ -81,10 +82,10 @@ async fn a_user_connects_and_their_key_sees_exactly_what_auth0_granted() {
 #[tokio::test]
 async fn when_auth0_grants_less_than_asked_the_tool_list_follows_the_grant() {
     let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    world
-        .fake
-        .fake
-        .set_grant_scopes(Some(vec!["read:users".into(), "read:logs".into()]));
+    world.fake.fake.set_user_grants(UserGrants::Only(vec![
+        "read:users".into(),
+        "read:logs".into(),
+    ]));
     let gateway = world.gateway().await;
     let connected = gateway.connect().await;
     let expected = scopes(&[
@@ -130,7 +131,10 @@ async fn when_auth0_grants_less_than_asked_the_tool_list_follows_the_grant() {
     );
 
     // After consenting, the same key gains the tool.
-    world.fake.fake.set_grant_scopes(None);
+    world
+        .fake
+        .fake
+        .set_user_grants(UserGrants::AllRequestedUnlikeAuth0);
     let (status, again) = get_json(&browser(), &consent).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["connection_id"], connected["connection_id"]);

@@ -99,11 +99,21 @@ fn value<'a>(lines: &'a [String], prefix: &str) -> &'a str {
 }
 
 #[tokio::test]
-async fn a_new_user_connects_to_the_demo_and_their_key_sees_the_granted_tools() {
+async fn a_new_user_connects_to_the_demo_and_their_key_sees_what_real_auth0_would_allow() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    for (grant, scopes) in [
-        ("client_credentials", "read:users,read:roles"),
-        ("authorization_code", "read:users,offline_access"),
+    // With users' own tokens the demo tenant, like Auth0, grants only current-user scopes of the
+    // Management API: read:users is dropped, so the user's key offers no user tool.
+    for (grant, scopes, granted) in [
+        (
+            "client_credentials",
+            "read:users,read:roles",
+            "read:users,read:roles",
+        ),
+        (
+            "authorization_code",
+            "read:users,offline_access",
+            "offline_access",
+        ),
     ] {
         let (mut child, lines, _stdout) =
             demo(&["--grant", grant, "--scopes", scopes], "Press Ctrl-C").await;
@@ -124,7 +134,7 @@ async fn a_new_user_connects_to_the_demo_and_their_key_sees_the_granted_tools() 
         );
         let client = rmcp::ServiceExt::serve((), transport).await.unwrap();
         let tools = common::connect::tool_names(&client).await;
-        let mut granted = gw_oauth::ScopeSet::parse_list(scopes).unwrap();
+        let mut granted = gw_oauth::ScopeSet::parse_list(granted).unwrap();
         granted.insert(gw_oauth::Scope::Openid);
         assert_eq!(tools, common::connect::tools_for(granted), "{grant}");
         client.cancel().await.unwrap();

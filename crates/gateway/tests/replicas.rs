@@ -83,6 +83,8 @@ async fn two_replicas_on_one_postgres_store_act_as_one_gateway() {
             callbacks: fake_auth0::default_callbacks(),
             management_scopes: fake_auth0::all_management_scopes(),
         }],
+        // Users' own tokens carry what they ask for here, unlike on real Auth0.
+        user_grants: fake_auth0::UserGrants::AllRequestedUnlikeAuth0,
         ..FakeConfig::default()
     })
     .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())

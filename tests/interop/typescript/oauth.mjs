@@ -1,5 +1,5 @@
 // The official MCP TypeScript SDK (@modelcontextprotocol/sdk, pinned in package.json) logs in to
-// `mcp-gateway demo --grant authorization_code` by itself: discovery, dynamic registration,
+// `mcp-gateway demo` (the machine token, as on a real tenant) by itself: discovery, dynamic registration,
 // PKCE, the token exchange, then tools; and after its access token is refused, a refresh.
 // The user is played by fetch with manual redirects and a cookie jar: it approves the gateway's
 // consent page and lets the fake tenant's /authorize approve the sign-in.
@@ -17,7 +17,7 @@ assert.ok(gatewayPath, "usage: node oauth.mjs path/to/mcp-gateway");
 const REDIRECT = "http://127.0.0.1:53683/callback";
 
 function startDemo() {
-  const child = spawn(gatewayPath, ["demo", "--listen", "127.0.0.1:0", "--grant", "authorization_code"], {
+  const child = spawn(gatewayPath, ["demo", "--listen", "127.0.0.1:0"], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });

@@ -39,7 +39,7 @@ pub(crate) fn exchange(
         &tenant,
         &grant.scopes,
         grant.audience.as_deref(),
-        settings.grant_scopes.as_deref(),
+        &settings.user_grants,
     );
     let refresh = scopes
         .iter()

@@ -55,7 +55,7 @@ pub(crate) fn exchange(
         &tenant,
         &requested,
         grant.audience.as_deref(),
-        settings.grant_scopes.as_deref(),
+        &settings.user_grants,
     );
     let next = shared.grants().issue_refresh(Some(family), grant.clone());
     let issued = user_tokens(

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::grants::Grant;
 use crate::claims::{AccessClaims, Audience};
-use crate::config::OIDC_SCOPES;
+use crate::config::{OIDC_SCOPES, UserGrants};
 use crate::model::timestamp::{iso, unix_now};
 use crate::state::Shared;
 use crate::tenant::Tenant;
@@ -51,12 +51,12 @@ impl IntoResponse for Issued {
 }
 
 /// What a user is granted out of `requested`: OpenID scopes always; API scopes only when
-/// the audience's API defines them and, if the test set a limit, only those in it.
+/// the audience's API defines them and `grants` allows them.
 pub(crate) fn granted_user_scopes(
     tenant: &Tenant,
     requested: &[String],
     audience: Option<&str>,
-    limit: Option<&[String]>,
+    grants: &UserGrants,
 ) -> Vec<String> {
     let api = audience.and_then(|a| tenant.resource_server(a));
     let mut out: Vec<String> = Vec::new();
@@ -64,7 +64,7 @@ pub(crate) fn granted_user_scopes(
         let ok = if OIDC_SCOPES.contains(&s.as_str()) {
             true
         } else {
-            api.is_some_and(|rs| rs.describe(s).is_some()) && limit.is_none_or(|l| l.contains(s))
+            api.is_some_and(|rs| rs.describe(s).is_some()) && grants.allows(s)
         };
         if ok && !out.contains(s) {
             out.push(s.clone());

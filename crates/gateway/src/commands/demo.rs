@@ -183,6 +183,9 @@ async fn serve_http(
         println!("Access key: none needed (--insecure-no-auth)");
     } else if options.grant == DemoGrant::AuthorizationCode {
         println!("Access key: connect a user first (below); the success page shows their key");
+        println!(
+            "  Note: like real Auth0, the demo tenant gives a user's own token only current-user scopes of the Management API, so a connected user gets auth0_whoami and no other tool. The default (--grant client_credentials) is what works on a real tenant."
+        );
     } else {
         println!("Access key: {}", key.expose_secret());
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed};
+use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed, UserGrants};
 use gw_mcp::Tenants;
 use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher, UserGrant};
 use mcp_gateway::http::{AppState, Inbound, SessionBindings, SseSessions};
@@ -67,6 +67,14 @@ pub async fn world(setup: Setup) -> World {
             callbacks: fake_auth0::default_callbacks(),
             management_scopes: fake_auth0::all_management_scopes(),
         }],
+        // What these tests check of `authorization_code` is how the gateway handles users' own
+        // tokens (refresh, scopes, revocation), so the fake grants users what they ask for,
+        // which real Auth0 does not (`check_online.rs` and the fake's own tests cover that).
+        user_grants: if setup.grant == GrantMode::AuthorizationCode {
+            UserGrants::AllRequestedUnlikeAuth0
+        } else {
+            UserGrants::LikeAuth0
+        },
         ..FakeConfig::default()
     };
     let domain = config.domain.clone();

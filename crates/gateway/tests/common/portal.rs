@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed};
+use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed, UserGrants};
 use gw_mcp::Tenants;
 use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher};
 use mcp_gateway::http::admin::Portal;
@@ -72,6 +72,9 @@ pub async fn world() -> PortalWorld {
                 vec!["read:users".into()],
             ),
         ],
+        // The portal's users'-token tenants are tested for what the gateway does with users'
+        // tokens, so the fake grants users what they ask for (real Auth0 does not).
+        user_grants: UserGrants::AllRequestedUnlikeAuth0,
         ..FakeConfig::default()
     };
     let fake = FakeAuth0::new(config)
