@@ -185,3 +185,18 @@ async fn the_active_sessions_gauge_counts_only_open_sessions() {
     gauge_reaches(&gateway.base, 0.0).await;
     gateway.stop().await;
 }
+
+/// Clients expect 200 or 204 for a session's DELETE (the official Python SDK logs "Session
+/// termination failed: 202" after every session otherwise); the session is then gone.
+#[tokio::test]
+async fn ending_a_session_answers_204_and_the_session_is_gone() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let gateway = start_http_limited(false, Limits::default(), SessionLimits::default()).await;
+    let key = gateway.key("openid").await;
+    let key = key.expose_secret();
+    let (status, session, _) = initialize(&gateway.base, key).await;
+    assert_eq!(status, 200);
+    let session = session.unwrap();
+    assert_eq!(delete(&gateway.base, key, &session).await, 204);
+    assert_eq!(delete(&gateway.base, key, &session).await, 404);
+}

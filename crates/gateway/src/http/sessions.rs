@@ -192,7 +192,12 @@ pub(crate) async fn bind_sessions(
         None => {}
     }
     let closing = request.method() == Method::DELETE;
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    // rmcp answers a session's DELETE with 202; clients expect 200 or 204 (the Python SDK logs
+    // "Session termination failed: 202" otherwise). The session is gone either way.
+    if closing && response.status() == StatusCode::ACCEPTED {
+        response = StatusCode::NO_CONTENT.into_response();
+    }
     let opened = response
         .headers()
         .get(SESSION_HEADER)
