@@ -314,7 +314,22 @@ async fn missing_unknown_and_replayed_states_are_refused() {
     let (browser, callback) = gateway.callback_url("").await;
     let (status, _) = get_json(&browser, &callback).await;
     assert_eq!(status, 200);
+    // The same browser reloading the success page hears what happened, and how to get a new key.
     let (status, body) = get_json(&browser, &callback).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("already_connected")),
+        "{body}"
+    );
+    assert!(
+        body["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("/connect/acme"),
+        "{body}"
+    );
+    // Anyone else replaying the callback is refused.
+    let (status, body) = get_json(&step_client(), &callback).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_state")),
@@ -696,5 +711,27 @@ async fn the_connect_page_answers_alike_for_any_connection_id() {
         );
     }
     assert!(!unknown.contains("read:users"), "{unknown}");
+    gateway.stop().await;
+}
+
+/// Reloading the success page used to say "Could not connect … Nothing was stored" although the
+/// connection was stored; it now says what happened and how to get a new key.
+#[tokio::test]
+async fn reloading_the_success_page_says_already_connected() {
+    let world = world(Setup::new(GrantMode::ClientCredentials)).await;
+    let gateway = world.gateway().await;
+    let (browser, callback) = gateway.callback_url("").await;
+    let first = browser.get(&callback).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let reload = browser.get(&callback).send().await.unwrap();
+    assert_eq!(reload.status(), 200);
+    let page = reload.text().await.unwrap();
+    assert!(page.contains("Already connected"), "{page}");
+    assert!(!page.contains("Could not connect") && !page.contains("Nothing was stored"));
+    assert!(
+        page.contains("/connect/acme\">"),
+        "a link to connect again: {page}"
+    );
+    assert_eq!(gateway.store.list_keys(None).await.unwrap().len(), 1);
     gateway.stop().await;
 }

@@ -222,7 +222,24 @@ pub(crate) async fn callback(
                 start_again(&tenant),
             );
         }
-        Ok(Taken::Unknown) => {
+        Ok(Taken::Finished {
+            tenant,
+            browser_hash,
+        }) if browser_hash.as_deref().is_none_or(|expected| {
+            cookies::read(&headers, &cookie_name(presented_state))
+                .map(sha256_hex)
+                .as_deref()
+                == Some(expected)
+        }) =>
+        {
+            // The success page reloaded in the browser that signed in: say what happened.
+            return pages::already_connected(
+                &headers,
+                &tenant,
+                &state.public_link(&format!("connect/{tenant}")),
+            );
+        }
+        Ok(Taken::Unknown | Taken::Finished { .. }) => {
             state.audit_refusal("-", "-", "/integration-callback", "refused_state");
             return fail(
                 StatusCode::BAD_REQUEST,
@@ -274,7 +291,13 @@ pub(crate) async fn callback(
         }
     };
     match finish(&state, &runtime, &identity, &tokens).await {
-        Ok(connected) => pages::connected(&headers, &connected.view(&runtime, &state)),
+        Ok(connected) => {
+            if let Err(error) = state.store.finish_pending(presented_state).await {
+                // Only the wording of a later reload depends on it.
+                tracing::warn!(%error, "cannot mark a sign-in finished");
+            }
+            pages::connected(&headers, &connected.view(&runtime, &state))
+        }
         Err(error) => {
             tracing::error!(tenant, %error, "cannot store a connection");
             fail(

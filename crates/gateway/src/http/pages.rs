@@ -123,6 +123,31 @@ pub(crate) fn connected(headers: &HeaderMap, c: &Connected<'_>) -> Response {
     no_store(page("Connected", &body).into_response())
 }
 
+/// A reload of the success page: the connection was stored and its key shown once, on the page
+/// that was reloaded; connecting again gives a new key.
+pub(crate) fn already_connected(headers: &HeaderMap, tenant: &str, connect_link: &str) -> Response {
+    let explanation = format!(
+        "You are connected to {tenant}: this sign-in already finished, and its access key was shown once, on the page you reloaded (the gateway keeps only a hash of it)."
+    );
+    let next_step =
+        format!("If you did not copy the key, connect again for a new one: {connect_link}");
+    if wants_json(headers) {
+        let body = serde_json::json!({
+            "status": "already_connected",
+            "tenant": tenant,
+            "explanation": explanation,
+            "next_step": next_step,
+        });
+        return no_store(axum::Json(body).into_response());
+    }
+    let body = format!(
+        "<h1>Already connected</h1><p>{}</p><p>{}</p>",
+        esc(&explanation),
+        linkify(&next_step)
+    );
+    no_store(page("Already connected", &body).into_response())
+}
+
 /// What the consent page for an MCP client shows.
 pub(crate) struct Consent<'a> {
     pub request_id: &'a str,

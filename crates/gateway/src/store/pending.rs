@@ -1,6 +1,7 @@
 //! Authorization requests between `/connect` and `/integration-callback`: the state (kept only
-//! as a hash), the sealed PKCE verifier and the scopes asked for. Taking one deletes it, so each
-//! state works once.
+//! as a hash), the sealed PKCE verifier and the scopes asked for. Taking one marks it used, so
+//! each state works once; a finished one is marked finished, so a reload of the success page can
+//! be told apart from a forged or replayed state.
 
 use gw_oauth::ScopeSet;
 use secrecy::{ExposeSecret, SecretString};
@@ -37,7 +38,13 @@ pub enum Taken {
     Expired {
         tenant: String,
     },
-    /// Never issued, or already used.
+    /// Used already, by a sign-in that finished: a reload of its success page.
+    Finished {
+        tenant: String,
+        /// As [`PendingAuthorization::browser_hash`]: only that browser hears it finished.
+        browser_hash: Option<String>,
+    },
+    /// Never issued, or used by a sign-in that did not finish.
     Unknown,
 }
 
@@ -99,16 +106,30 @@ impl Store {
         )
     }
 
-    /// Takes (deletes and returns) the authorization a callback's state names.
+    /// Takes (marks used and returns) the authorization a callback's state names.
     pub async fn take_pending(&self, state: &str) -> Result<Taken, StoreError> {
         let hash = state_hash(state);
-        let row =
-            sqlx::query("DELETE FROM pending_authorizations WHERE state_hash = $1 RETURNING *")
-                .bind(&hash)
-                .fetch_optional(self.pool())
-                .await?;
+        let row = sqlx::query(
+            "UPDATE pending_authorizations SET used_at = $2 WHERE state_hash = $1 AND used_at IS NULL RETURNING *",
+        )
+        .bind(&hash)
+        .bind(unix_now())
+        .fetch_optional(self.pool())
+        .await?;
         let Some(row) = row else {
-            return Ok(Taken::Unknown);
+            let used = sqlx::query(
+                "SELECT tenant, browser_hash FROM pending_authorizations WHERE state_hash = $1 AND finished_at IS NOT NULL",
+            )
+            .bind(&hash)
+            .fetch_optional(self.pool())
+            .await?;
+            return Ok(match used {
+                Some(row) => Taken::Finished {
+                    tenant: row.get("tenant"),
+                    browser_hash: row.get("browser_hash"),
+                },
+                None => Taken::Unknown,
+            });
         };
         let tenant: String = row.get("tenant");
         if row.get::<i64, _>("expires_at") <= unix_now() {
@@ -126,5 +147,15 @@ impl Store {
             browser_hash: row.get("browser_hash"),
             oauth_request: row.get("oauth_request"),
         }))
+    }
+
+    /// Marks a taken sign-in finished (its connection stored), for [`Taken::Finished`].
+    pub async fn finish_pending(&self, state: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE pending_authorizations SET finished_at = $2 WHERE state_hash = $1")
+            .bind(state_hash(state))
+            .bind(unix_now())
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 }
