@@ -1,4 +1,4 @@
-//! Integrations → Auth0: the form that adds (or edits) a tenant — shown empty, filled from the
+//! Add an Auth0 tenant: the form that adds (or edits) a tenant — shown empty, filled from the
 //! store, or again with what was typed and what is wrong with it (`tenant_save.rs` saves it).
 
 use axum::extract::{Path, State};
@@ -134,7 +134,7 @@ pub(super) fn render(
         "Add an Auth0 tenant".to_owned()
     };
     let mut body = format!(
-        "<h1>{}</h1><p class=\"lead\">Integrations → Auth0. Connect this gateway to a tenant through a Regular Web Application you create in the Auth0 Dashboard.</p>",
+        "<h1>{}</h1><p class=\"lead\">Connect this gateway to a tenant through a Regular Web Application you create in the Auth0 Dashboard.</p>",
         esc(&title)
     );
     if !can_store {

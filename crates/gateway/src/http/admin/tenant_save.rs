@@ -1,4 +1,4 @@
-//! Saving the Integrations → Auth0 form: every field checked and explained, then the application
+//! Saving the Add an Auth0 tenant form: every field checked and explained, then the application
 //! checked against the tenant (`gw_oauth::check_application`); only then is the tenant stored
 //! (secret sealed) and served.
 
