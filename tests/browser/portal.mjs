@@ -134,8 +134,9 @@ try {
     await page.locator("input[name=grant][value=client_credentials]").isChecked(),
     "the machine token (what works on real Auth0) is the default",
   );
-  // This walk-through connects a user whose own token calls the fake tenant.
-  await page.locator("input[name=grant][value=authorization_code]").check();
+  // The fake tenant, like Auth0, gives users' own tokens only current-user scopes: this
+  // walk-through uses the machine token and lets the demo's signed-in user connect.
+  await page.getByLabel("Who may connect (machine token only)").fill("admin@example.com");
   for (const scope of ["offline_access", "create:users", "update:users", "read:organization_members"]) {
     await page.locator(`input[name=scopes][value="${scope}"]`).check();
   }
@@ -166,7 +167,7 @@ try {
   assert.equal(await connections.count(), 1, "one connection");
   const row = (await connections.first().textContent()).replace(/\s+/g, " ");
   assert.match(row, /active/);
-  assert.match(row, /create:users/, "the connection's granted scopes are listed");
+  assert.match(row, /admin@example\.com/, "the connected user is listed");
   const scopesTable = await page.locator("h2:text('Scopes and the tools they unlock') + div table").textContent();
   assert.match(scopesTable, /auth0_list_users/);
   assert.match(scopesTable, /auth0_create_user/);
@@ -174,6 +175,8 @@ try {
 
   console.log("create a key; an MCP client uses it");
   await page.getByLabel("Name", { exact: true }).fill("support agent");
+  // A key acting as the connected user (the policy gives them the tenant's ticked scopes).
+  await page.locator("select[name=connection]").selectOption({ index: 1 });
   await page.getByRole("button", { name: "Create key" }).click();
   await page.getByRole("heading", { name: "Access key created" }).waitFor();
   const key = (await page.locator("#new-key").textContent()).trim();

@@ -735,3 +735,47 @@ async fn reloading_the_success_page_says_already_connected() {
     assert_eq!(gateway.store.list_keys(None).await.unwrap().len(), 1);
     gateway.stop().await;
 }
+
+/// The pages a tenant's users see wear the portal's look (its stylesheet and copy script, under
+/// a policy that runs no other code), with a Copy button for the key and snippets that name
+/// their client; messages show `quoted` names as code, not raw backticks.
+#[tokio::test]
+async fn the_success_page_has_a_copy_button_and_snippets_naming_each_client() {
+    let world = world(Setup::new(GrantMode::ClientCredentials)).await;
+    let gateway = world.gateway().await;
+    let (browser, callback) = gateway.callback_url("").await;
+    let response = browser.get(&callback).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let page = response.text().await.unwrap();
+    assert!(page.contains("href=\"/assets/site.css\"") && page.contains("src=\"/assets/site.js\""));
+    assert!(page.contains("data-copy=\"new-key\""), "{page}");
+    for client in ["Cursor", "VS Code", "Claude Code"] {
+        assert!(page.contains(&format!("<h3>{client}")), "{client}: {page}");
+    }
+    let stylesheet = reqwest::get(format!("{}/assets/site.css", gateway.base))
+        .await
+        .unwrap();
+    assert_eq!(stylesheet.status(), 200);
+
+    let unknown = browser
+        .get(format!("{}/connect/nobody", gateway.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        unknown.contains("<code>nobody</code>") && !unknown.contains('`'),
+        "{unknown}"
+    );
+    gateway.stop().await;
+}

@@ -20,7 +20,7 @@ async fn the_add_form_defaults_to_the_machine_token_and_says_what_users_tokens_g
     assert!(!page.contains("value=\"authorization_code\" checked"));
     assert!(page.contains("only the <em>current user</em> scopes"));
     assert!(page.contains("rel=\"icon\""), "a favicon is linked");
-    let icon = reqwest::get(gateway.url("/admin/assets/favicon.svg"))
+    let icon = reqwest::get(gateway.url("/assets/favicon.svg"))
         .await
         .unwrap();
     assert_eq!(icon.status(), 200);

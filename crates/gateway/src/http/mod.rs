@@ -2,6 +2,7 @@
 //! protected-resource document. `fn app(state) -> Router` so tests can serve it on 127.0.0.1:0.
 
 pub mod admin;
+pub(crate) mod assets;
 mod auth;
 pub(crate) mod connect;
 pub(crate) mod cookies;
@@ -239,7 +240,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
             host_check::check_origin,
         ));
     let request_id = axum::http::HeaderName::from_static("x-request-id");
-    let mut router = Router::new();
+    let mut router = Router::new().merge(assets::routes());
     if let Some(portal_routes) = portal_routes {
         router = router.merge(portal_routes);
     }

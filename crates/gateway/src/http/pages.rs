@@ -35,8 +35,8 @@ pub(crate) fn failure(
         .map(|n| format!("<p>{}</p>", linkify(n)))
         .unwrap_or_default();
     let body = format!(
-        "<h1>Could not connect</h1><p class=\"error\">{}</p>{next}<p><small>Error code: <code>{}</code></small></p>",
-        esc(explanation),
+        "<h1>Could not connect</h1><div class=\"notice error\" role=\"alert\"><p>{}</p></div>{next}<p class=\"hint\">Error code: <code>{}</code></p>",
+        prose(explanation),
         esc(error)
     );
     no_store((status, page("Could not connect", &body)).into_response())
@@ -88,26 +88,39 @@ pub(crate) fn connected(headers: &HeaderMap, c: &Connected<'_>) -> Response {
         Some(email) => format!("{} (<code>{}</code>)", esc(email), esc(c.user_id)),
         None => format!("<code>{}</code>", esc(c.user_id)),
     };
-    let config = serde_json::to_string_pretty(&serde_json::json!({
-        "mcpServers": {
-            format!("auth0-{}", c.tenant): {
-                "type": "http",
-                "url": c.mcp_url,
-                "headers": {"Authorization": format!("Bearer {}", c.key)}
-            }
-        }
-    }))
-    .unwrap_or_default();
+    let name = format!("auth0-{}", c.tenant);
+    let bearer = format!("Bearer {}", c.key);
+    let json = |value: serde_json::Value| serde_json::to_string_pretty(&value).unwrap_or_default();
+    let cursor = json(serde_json::json!({
+        "mcpServers": {&name: {"url": c.mcp_url, "headers": {"Authorization": &bearer}}}
+    }));
+    let vscode = json(serde_json::json!({
+        "servers": {&name: {"type": "http", "url": c.mcp_url, "headers": {"Authorization": &bearer}}}
+    }));
+    let claude_code = format!(
+        "claude mcp add --transport http {name} {} --header \"Authorization: {bearer}\"",
+        c.mcp_url
+    );
+    // Focusable: a snippet wider than the screen scrolls, and keyboards must reach it.
+    let snippet = |id: &str, client: &str, text: &str| {
+        format!(
+            "<h3>{client}</h3><div class=\"copy\"><pre id=\"{id}\" tabindex=\"0\">{}</pre>\
+             <button type=\"button\" class=\"secondary\" data-copy=\"{id}\">Copy</button>\
+             <span id=\"{id}-status\" role=\"status\" class=\"hint\"></span></div>",
+            esc(text)
+        )
+    };
     let body = format!(
         "<h1>Connected</h1>\
-         <p>{who} connected the Auth0 tenant <strong>{tenant}</strong> ({domain}). Connection <code>{id}</code>.</p>\
+         <p class=\"lead\">{who} connected the Auth0 tenant <strong>{tenant}</strong> ({domain}). Connection <code>{id}</code>.</p>\
          <h2>Your access key</h2>\
-         <p>It is shown only once; keep it like a password.</p>\
-         <pre class=\"key\">{key}</pre>\
+         <div class=\"notice warn\"><p><strong>Copy it now: it is shown only this once.</strong> Keep it like a password; the gateway keeps only a hash of it.</p></div>\
+         <div class=\"copy\"><code id=\"new-key\" class=\"secret\">{key}</code>\
+         <button type=\"button\" data-copy=\"new-key\">Copy</button>\
+         <span id=\"new-key-status\" role=\"status\" class=\"hint\"></span></div>\
          <h2>Use it from an MCP client</h2>\
-         <p>Streamable HTTP endpoint <code>{mcp}</code> with the header <code>Authorization: Bearer &lt;key&gt;</code>, e.g.:</p>\
-         <pre>{config}</pre>\
-         <p>or: <code>npx @modelcontextprotocol/inspector --cli {mcp} --transport http --header \"Authorization: Bearer &lt;key&gt;\" --method tools/list</code></p>\
+         <p>Streamable HTTP endpoint <code>{mcp}</code> with the header <code>Authorization: Bearer &lt;key&gt;</code>.</p>\
+         {cursor}{vscode}{claude_code}\
          <h2>Granted scopes</h2><p>{basis}</p>{scopes}\
          <h2>Tools you can use</h2>{tools}",
         tenant = esc(c.tenant),
@@ -115,7 +128,9 @@ pub(crate) fn connected(headers: &HeaderMap, c: &Connected<'_>) -> Response {
         id = esc(c.connection_id),
         key = esc(c.key),
         mcp = esc(&c.mcp_url),
-        config = esc(&config),
+        cursor = snippet("snippet-cursor", "Cursor (~/.cursor/mcp.json)", &cursor),
+        vscode = snippet("snippet-vscode", "VS Code (.vscode/mcp.json)", &vscode),
+        claude_code = snippet("snippet-claude-code", "Claude Code", &claude_code),
         basis = esc(c.basis),
         scopes = list(&c.granted_scopes),
         tools = list(&c.tools),
@@ -211,14 +226,35 @@ pub(crate) fn consent(c: &Consent<'_>) -> Response {
     response
 }
 
+/// The frame every page here shares with the operator portal: its stylesheet, copy script and
+/// icon from `/assets`, no inline code.
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · MCP gateway for Auth0</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
-         pre{{background:#f4f4f4;padding:.75rem;overflow-x:auto}}.key{{font-size:1.1rem}}.error{{color:#a40000}}</style>\
-         </head><body>{body}</body></html>",
-        esc(title)
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · MCP gateway for Auth0</title>{head}</head>\
+         <body><header class=\"top\"><span class=\"brand\">MCP gateway for Auth0</span></header>\
+         <main id=\"main\">{body}</main></body></html>",
+        esc(title),
+        head = super::assets::HEAD_LINKS,
     ))
+}
+
+/// Escapes `text` and shows its `quoted` parts as code, so messages written for logs and JSON
+/// read well on a page.
+fn prose(text: &str) -> String {
+    let escaped = esc(text);
+    let mut out = String::with_capacity(escaped.len());
+    for (i, part) in escaped.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(part);
+            out.push_str("</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// Escapes `text` and turns a trailing URL into a link.
@@ -230,19 +266,31 @@ fn linkify(text: &str) -> String {
             let after = &text[at + url.len()..];
             format!(
                 "{}<a href=\"{}\">{}</a>{}",
-                esc(before),
+                prose(before),
                 html_escape::encode_double_quoted_attribute(url),
                 esc(url),
-                esc(after)
+                prose(after)
             )
         }
-        None => esc(text).into_owned(),
+        None => prose(text),
     }
 }
 
-/// Pages with keys or codes must not be cached or leak through the Referer header.
+/// Pages with keys or codes must not be cached or leak through the Referer header, and run no
+/// code but the gateway's own script. (No `form-action`: the consent form's answer redirects to
+/// the tenant's Auth0, which browsers would check against it.)
 fn no_store(mut response: Response) -> Response {
     let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::REFERRER_POLICY,

@@ -1,5 +1,5 @@
 //! The portal's page frame: the header with navigation, the stylesheet and script (served from
-//! /admin/assets, so the Content-Security-Policy allows no inline code at all), and the headers
+//! /assets, so the Content-Security-Policy allows no inline code at all), and the headers
 //! every portal answer carries.
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -29,13 +29,12 @@ pub(super) fn page(status: StatusCode, title: &str, frame: &Frame<'_>, body: &st
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} · MCP gateway for Auth0</title>\
-         <link rel=\"icon\" href=\"/admin/assets/favicon.svg\" type=\"image/svg+xml\">\
-         <link rel=\"stylesheet\" href=\"/admin/assets/portal.css\">\
-         <script src=\"/admin/assets/portal.js\" defer></script></head>\
+         {head}</head>\
          <body><a class=\"skip\" href=\"#main\">Skip to content</a>\
          <header class=\"top\"><a class=\"brand\" href=\"/admin\">MCP gateway for Auth0 · Operator portal</a>{nav}</header>\
          <main id=\"main\" tabindex=\"-1\">{body}</main></body></html>",
         title = esc(title),
+        head = crate::http::assets::HEAD_LINKS,
     );
     secure((status, axum::response::Html(html)).into_response())
 }
@@ -78,36 +77,6 @@ pub(super) fn secure(mut response: Response) -> Response {
         HeaderValue::from_static(
             "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
-    );
-    response
-}
-
-pub(super) async fn stylesheet() -> Response {
-    asset("text/css; charset=utf-8", include_str!("assets/portal.css"))
-}
-
-pub(super) async fn script() -> Response {
-    asset(
-        "text/javascript; charset=utf-8",
-        include_str!("assets/portal.js"),
-    )
-}
-
-pub(super) async fn favicon() -> Response {
-    asset("image/svg+xml", include_str!("assets/favicon.svg"))
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
     );
     response
 }

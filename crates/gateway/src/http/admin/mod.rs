@@ -54,9 +54,6 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
             "/admin/tenants/{name}/keys/{id}/revoke",
             post(tenant_page::revoke_key),
         )
-        .route("/admin/assets/portal.css", get(layout::stylesheet))
-        .route("/admin/assets/portal.js", get(layout::script))
-        .route("/admin/assets/favicon.svg", get(layout::favicon))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(middleware::from_fn_with_state(
             state,
