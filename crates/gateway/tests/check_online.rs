@@ -4,17 +4,15 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-async fn check_online(
-    dir: &Path,
-    fake: &fake_auth0::RunningFake,
-    secret: &str,
-    grant: &str,
-) -> Output {
-    let config = dir.join("gateway.toml");
+/// Runs `check --online` for a `prod` tenant with `grant`, on a fake tenant whose machine token
+/// is granted `management_scopes`, presenting `secret`; its output.
+async fn check_online(management_scopes: Vec<String>, secret: &str, grant: &str) -> Output {
+    let fake = common::fake_tenant(management_scopes, Duration::from_secs(3600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("gateway.toml");
     std::fs::write(
         &config,
         format!(
@@ -37,58 +35,41 @@ scopes = ["openid", "offline_access", "read:users", "read:roles"]
         ),
     )
     .unwrap();
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
         .args(["check", "--online", "--config"])
         .arg(&config)
         .env("CHECK_SECRET", secret)
         .env("CHECK_STORE_KEY", gw_oauth::TokenCipher::generate_key())
         .output()
         .await
-        .unwrap()
+        .unwrap();
+    fake.shutdown().await;
+    output
 }
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+fn every_scope() -> Vec<String> {
+    fake_auth0::all_management_scopes()
+}
+
 #[tokio::test]
 async fn a_working_application_checks_out() {
-    let fake = common::fake_tenant(
-        fake_auth0::all_management_scopes(),
-        Duration::from_secs(3600),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let output = check_online(
-        dir.path(),
-        &fake,
-        common::CLIENT_SECRET,
-        "client_credentials",
-    )
-    .await;
+    let output = check_online(every_scope(), common::CLIENT_SECRET, "client_credentials").await;
+    let text = stdout(&output);
     assert!(
         output.status.success(),
-        "{}{}",
-        stdout(&output),
+        "{text}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(
-        stdout(&output).contains("  - prod: OK"),
-        "{}",
-        stdout(&output)
-    );
-    fake.shutdown().await;
+    assert!(text.contains("  - prod: OK"), "{text}");
 }
 
 #[tokio::test]
 async fn a_wrong_secret_is_named_with_its_fix_and_exits_1() {
-    let fake = common::fake_tenant(
-        fake_auth0::all_management_scopes(),
-        Duration::from_secs(3600),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let output = check_online(dir.path(), &fake, "not-the-secret", "client_credentials").await;
+    let output = check_online(every_scope(), "not-the-secret", "client_credentials").await;
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
@@ -99,16 +80,12 @@ async fn a_wrong_secret_is_named_with_its_fix_and_exits_1() {
         !text.contains("not-the-secret"),
         "the secret is never echoed"
     );
-    fake.shutdown().await;
 }
 
 #[tokio::test]
 async fn scopes_the_machine_token_lacks_are_named() {
-    let fake = common::fake_tenant(vec!["read:users".to_owned()], Duration::from_secs(3600)).await;
-    let dir = tempfile::tempdir().unwrap();
     let output = check_online(
-        dir.path(),
-        &fake,
+        vec!["read:users".to_owned()],
         common::CLIENT_SECRET,
         "client_credentials",
     )
@@ -119,28 +96,14 @@ async fn scopes_the_machine_token_lacks_are_named() {
         text.contains("Auth0 did not grant the machine token read:roles"),
         "{text}"
     );
-    fake.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_users_token_tenant_is_told_what_real_auth0_will_refuse() {
-    let fake = common::fake_tenant(
-        fake_auth0::all_management_scopes(),
-        Duration::from_secs(3600),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let output = check_online(
-        dir.path(),
-        &fake,
-        common::CLIENT_SECRET,
-        "authorization_code",
-    )
-    .await;
+    let output = check_online(every_scope(), common::CLIENT_SECRET, "authorization_code").await;
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("only *:current_user* scopes"), "{text}");
-    fake.shutdown().await;
 }
 
 #[tokio::test]
