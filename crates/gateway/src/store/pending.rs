@@ -136,6 +136,12 @@ impl Store {
             return Ok(Taken::Expired { tenant });
         }
         let sealed: Vec<u8> = row.get("verifier");
+        // The verifier is needed once: a used sign-in keeps no sealed secret.
+        sqlx::query("UPDATE pending_authorizations SET verifier = $1 WHERE state_hash = $2")
+            .bind(Vec::<u8>::new())
+            .bind(&hash)
+            .execute(self.pool())
+            .await?;
         let verifier = self
             .cipher()?
             .open_string(&sealed, &format!("pending:{hash}:verifier"))

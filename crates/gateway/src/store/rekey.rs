@@ -48,7 +48,7 @@ impl Store {
                 moved.tokens += 1;
             }
         }
-        let rows = sqlx::query("SELECT state_hash, verifier FROM pending_authorizations")
+        let rows = sqlx::query("SELECT state_hash, verifier FROM pending_authorizations WHERE used_at IS NULL")
             .fetch_all(&mut *tx)
             .await?;
         for row in rows {
