@@ -316,6 +316,12 @@ impl Config {
         .parse(text)
     }
 
+    /// The JSON Schema of `gateway.toml` as written (committed as `gateway.schema.json`, so
+    /// editors with a TOML language server can validate and complete the file).
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(RawConfig)).expect("a generated schema is JSON")
+    }
+
     pub fn tenant(&self, name: &str) -> Option<&TenantSettings> {
         self.tenants.iter().find(|t| t.name == name)
     }

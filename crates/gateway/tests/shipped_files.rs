@@ -86,3 +86,33 @@ fn tools_json_lists_every_tool_with_scopes_annotations_and_schema() {
         assert!(tool["annotations"]["openWorldHint"].as_bool().unwrap());
     }
 }
+
+/// `gateway.schema.json` is the schema of the configuration as the code reads it
+/// (`UPDATE_GATEWAY_SCHEMA=1 cargo test -p mcp-gateway --test shipped_files` rewrites it), and the
+/// shipped `gateway.toml` satisfies it.
+#[test]
+fn the_committed_gateway_toml_schema_is_current_and_the_shipped_file_satisfies_it() {
+    let schema = mcp_gateway::config::Config::json_schema();
+    let path = repo_file("gateway.schema.json");
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    if std::env::var("UPDATE_GATEWAY_SCHEMA").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &text).unwrap();
+    }
+    assert!(
+        std::fs::read_to_string(&path).unwrap_or_default() == text,
+        "gateway.schema.json is out of date; regenerate it with UPDATE_GATEWAY_SCHEMA=1 cargo test -p mcp-gateway --test shipped_files"
+    );
+    let shipped: toml::Value =
+        toml::from_str(&std::fs::read_to_string(repo_file("gateway.toml")).unwrap()).unwrap();
+    let shipped = serde_json::to_value(shipped).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&shipped)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // And a misspelt key is caught by the schema, as by the loader.
+    let mut misspelt = shipped.clone();
+    misspelt["server"]["listn"] = serde_json::json!("127.0.0.1:1");
+    assert!(!validator.is_valid(&misspelt));
+}

@@ -48,9 +48,11 @@ impl Store {
                 moved.tokens += 1;
             }
         }
-        let rows = sqlx::query("SELECT state_hash, verifier FROM pending_authorizations WHERE used_at IS NULL")
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT state_hash, verifier FROM pending_authorizations WHERE used_at IS NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         for row in rows {
             let hash: String = row.get("state_hash");
             let resealed = reseal(
