@@ -710,12 +710,12 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             "{backend}"
         );
         assert_eq!(
-            store.last_call_by("acme", "(con_1)").await.unwrap(),
+            store.last_call_by("acme", "con_1").await.unwrap(),
             Some(2_000),
             "{backend}: refusals are not uses"
         );
         assert_eq!(
-            store.last_call_by("acme", "(con_2)").await.unwrap(),
+            store.last_call_by("acme", "con_2").await.unwrap(),
             None,
             "{backend}"
         );
@@ -725,7 +725,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             .await
             .unwrap();
         assert_eq!(
-            store.last_call_by("acme", "(con_1)").await.unwrap(),
+            store.last_call_by("acme", "con_1").await.unwrap(),
             Some(2_000),
             "{backend}"
         );
@@ -734,9 +734,23 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             .await
             .unwrap();
         assert_eq!(
-            store.last_call_by("acme", "(con_1)").await.unwrap(),
+            store.last_call_by("acme", "con_1").await.unwrap(),
             Some(5_000),
             "{backend}"
+        );
+        // A call through an MCP client the user authorized is a use of the connection too.
+        store
+            .append_audit(&[call(
+                6_000,
+                "ops@example.com (con_1) via OAuth client mcpc_9",
+                "ok",
+            )])
+            .await
+            .unwrap();
+        assert_eq!(
+            store.last_call_by("acme", "con_1").await.unwrap(),
+            Some(6_000),
+            "{backend}: calls through an MCP OAuth client count"
         );
     }
 }

@@ -119,18 +119,20 @@ impl Store {
         Ok(rows.iter().map(audit_record).collect())
     }
 
-    /// When a principal whose subject ends in `suffix` (a connection's `(con_…)`) last called a
-    /// tool, in unix milliseconds (from the per-principal table the audit writer keeps).
+    /// When a principal acting for `connection` last called a tool, in unix milliseconds (from
+    /// the per-principal table the audit writer keeps): its keys (`… (con_…)`) and the MCP
+    /// clients it authorized (`… (con_…) via OAuth client …`) alike. Matching the display string
+    /// is a stopgap until the audit record keeps the connection id as a column (issue 16).
     pub async fn last_call_by(
         &self,
         tenant: &str,
-        suffix: &str,
+        connection: &str,
     ) -> Result<Option<i64>, StoreError> {
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(at_ms) FROM audit_last_call WHERE tenant = $1 AND principal LIKE $2",
         )
         .bind(tenant)
-        .bind(format!("%{suffix}"))
+        .bind(format!("%({connection})%"))
         .fetch_one(self.pool())
         .await?;
         Ok(last)

@@ -59,10 +59,7 @@ pub(super) async fn show(
     };
     let mut last_used = HashMap::new();
     for connection in &connections {
-        match store
-            .last_call_by(&name, &format!("({})", connection.id))
-            .await
-        {
+        match store.last_call_by(&name, &connection.id).await {
             Ok(Some(at)) => {
                 last_used.insert(connection.id.clone(), at);
             }
