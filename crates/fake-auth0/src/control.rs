@@ -37,29 +37,16 @@ async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
 }
 
 /// Every field is optional; leaving one out keeps it. `"grant_scopes": [...]` grants users only
-/// those, `null` everything they ask for (unlike Auth0), `"like_auth0"` current-user scopes.
+/// those, `null` everything they ask for (unlike Auth0).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SettingsBody {
     #[serde(default)]
     access_token_ttl_secs: Option<u64>,
     #[serde(default, deserialize_with = "present")]
-    grant_scopes: Option<Option<GrantScopes>>,
+    grant_scopes: Option<Option<Vec<String>>>,
     #[serde(default)]
     login_user: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum GrantScopes {
-    List(Vec<String>),
-    LikeAuth0(LikeAuth0),
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum LikeAuth0 {
-    LikeAuth0,
 }
 
 /// Tells a present `null` (Some(None)) from an absent field (None).
@@ -77,8 +64,7 @@ async fn settings(State(shared): State<Arc<Shared>>, Json(body): Json<SettingsBo
         if let Some(g) = body.grant_scopes {
             s.user_grants = match g {
                 None => UserGrants::AllRequestedUnlikeAuth0,
-                Some(GrantScopes::List(list)) => UserGrants::Only(list),
-                Some(GrantScopes::LikeAuth0(_)) => UserGrants::LikeAuth0,
+                Some(list) => UserGrants::Only(list),
             };
         }
         if let Some(u) = body.login_user {

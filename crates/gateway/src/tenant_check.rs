@@ -74,8 +74,7 @@ pub fn http() -> OAuthHttp {
 
 /// Logs each tenant's check, at start-up: a problem is a warning that names the fix, and does not
 /// stop the gateway (other tenants, and this one once fixed in Auth0, still work).
-pub async fn log_at_start(tenants: Vec<TenantSettings>, callback: Url) {
-    let http = http();
+pub async fn log_at_start(http: OAuthHttp, tenants: Vec<TenantSettings>, callback: Url) {
     for settings in &tenants {
         let report = check_tenant(&http, settings, &callback).await;
         match &report.outcome {

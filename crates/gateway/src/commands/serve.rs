@@ -97,6 +97,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     // Each tenant's application is checked against its Auth0 in the background: a problem is
     // logged with its fix and does not hold the other tenants back.
     tokio::spawn(crate::tenant_check::log_at_start(
+        state.oauth_http.clone(),
         config.tenants.clone(),
         state.callback_url(),
     ));

@@ -206,10 +206,9 @@ pub(crate) async fn bind_sessions(
         (None, Some(opened), Some(slot)) if response.status().is_success() => {
             state.sessions.bind(opened, credential.0, slot);
         }
-        (Some(session), _, _)
-            if (closing && response.status().is_success())
-                || response.status() == StatusCode::NOT_FOUND =>
-        {
+        // A session rmcp no longer knows (an ended one goes through `TrackedSessions`, a DELETE
+        // included; this is the safety net) is forgotten here too.
+        (Some(session), _, _) if response.status() == StatusCode::NOT_FOUND => {
             state.sessions.lock().bound.remove(session);
         }
         _ => {}
