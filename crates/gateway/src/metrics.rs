@@ -2,7 +2,9 @@
 //! answers and retries in gw-auth0, token requests and refreshes in gw-oauth, sessions and store
 //! latency here); this file installs the recorder once per process and renders `/metrics`.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+
+use axum::extract::State;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
@@ -27,13 +29,23 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
-/// `GET /metrics` in the Prometheus text format.
-pub async fn render() -> impl axum::response::IntoResponse {
+/// `GET /metrics` in the Prometheus text format. Gauges of the app's own state are set here, at
+/// scrape time, one scrape at a time: the recorder is process-wide and a process may serve several
+/// apps (the tests do), so a gauge set as events happen could report another app's count.
+pub async fn render(
+    State(state): State<crate::http::AppState>,
+) -> impl axum::response::IntoResponse {
+    static ONE_SCRAPE: Mutex<()> = Mutex::new(());
+    let body = {
+        let _one = ONE_SCRAPE.lock().unwrap_or_else(|e| e.into_inner());
+        metrics::gauge!("mcp_sessions_active").set(state.sessions.open() as f64);
+        handle().render()
+    };
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        handle().render(),
+        body,
     )
 }

@@ -5,8 +5,8 @@
 //! them, so that one agent cannot take every place, and the gateway [`SessionLimits::total`].
 //!
 //! A session holds a [`Slot`] for as long as it lives; the slot is given back when it is dropped,
-//! so the count cannot drift from the sessions that exist, and the `mcp_sessions_active` gauge is
-//! set from it.
+//! so the count cannot drift from the sessions that exist; `/metrics` reports it as
+//! `mcp_sessions_active`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -100,7 +100,6 @@ impl SessionSlots {
         }
         open.total += 1;
         open.by_credential.insert(credential.to_owned(), held + 1);
-        metrics::gauge!("mcp_sessions_active").set(open.total as f64);
         Ok(Slot {
             slots: self.clone(),
             credential: credential.to_owned(),
@@ -136,7 +135,6 @@ impl Drop for Slot {
                 open.by_credential.remove(&self.credential);
             }
         }
-        metrics::gauge!("mcp_sessions_active").set(open.total as f64);
     }
 }
 
