@@ -5,7 +5,8 @@
 //! flat. `SOAK_SECONDS` (default 15, so a local `cargo test` stays quick; `.ci/run` asks for 120)
 //! and `SOAK_SESSIONS` (default 200) make the run longer or wider.
 
-mod common;
+#[path = "e2e/harness/mod.rs"]
+mod harness;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -64,7 +65,7 @@ async fn two_hundred_sessions_under_five_percent_faults_get_only_right_answers_o
     let seconds = setting("SOAK_SECONDS", 15);
     let sessions = setting("SOAK_SESSIONS", 200) as usize;
     // One key holds every session here, more than the default per-credential limit allows.
-    let tenant = common::serve::served_tenant(&format!(
+    let tenant = harness::serve::served_tenant(&format!(
         "max_sessions = {}\nmax_sessions_per_credential = {}",
         sessions.max(1000),
         sessions.max(1000)
@@ -192,7 +193,7 @@ async fn two_hundred_sessions_under_five_percent_faults_get_only_right_answers_o
         "memory grew from {warm_rss} to {end_rss} KiB after warm-up"
     );
 
-    common::serve::sigterm(&gateway).await;
+    harness::serve::sigterm(&gateway).await;
     let status = tokio::time::timeout(Duration::from_secs(30), gateway.wait())
         .await
         .expect("the gateway stops after SIGTERM")

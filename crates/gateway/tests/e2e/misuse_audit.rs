@@ -2,8 +2,6 @@
 //! revoked keys, a session id presented by another credential, a forged `Host`, a foreign
 //! `Origin`. (Forged or replayed sign-in states and codes: `connect_flow.rs`, `oauth_server.rs`.)
 
-mod common;
-
 use std::time::Duration;
 
 use mcp_gateway::store::Store;
@@ -54,7 +52,7 @@ async fn audited(store: &Store, outcomes: &[&str]) -> Vec<gw_mcp::AuditRecord> {
 
 #[tokio::test]
 async fn refused_credentials_sessions_hosts_and_origins_are_audited() {
-    let gateway = common::http::start_http(false).await;
+    let gateway = crate::harness::http::start_http(false).await;
     let key = gateway.key("openid,read:users").await;
     let other = gateway.key("openid,read:users").await;
 
@@ -165,7 +163,7 @@ async fn refused_credentials_sessions_hosts_and_origins_are_audited() {
 
 /// One `tools/call` over stateless HTTP; the JSON-RPC answer.
 async fn call(
-    gateway: &common::http::HttpGateway,
+    gateway: &crate::harness::http::HttpGateway,
     key: &str,
     tool: &str,
     arguments: serde_json::Value,
@@ -184,7 +182,7 @@ async fn call(
 
 #[tokio::test]
 async fn a_key_for_one_tenant_never_reaches_another() {
-    let gateway = common::http::start_http(true).await;
+    let gateway = crate::harness::http::start_http(true).await;
     let every = "openid,read:users,read:roles,read:logs,read:clients,read:organizations";
     let acme = gateway.key_for("acme", every).await;
     for (tool, arguments) in [
@@ -225,7 +223,7 @@ async fn a_key_for_one_tenant_never_reaches_another() {
 
 #[tokio::test]
 async fn fields_cannot_pull_a_client_secret_out() {
-    let gateway = common::http::start_http(true).await;
+    let gateway = crate::harness::http::start_http(true).await;
     let key = gateway.key("openid,read:clients").await;
     let client_id = "AcmeDashboardRegularWeb000000001";
     let secret = gateway.fake.fake.client(client_id).unwrap()["client_secret"]
@@ -268,7 +266,7 @@ async fn fields_cannot_pull_a_client_secret_out() {
 /// asks for, and masked values say who masked them.
 #[tokio::test]
 async fn application_addon_secrets_never_reach_agents() {
-    let gateway = common::http::start_http(true).await;
+    let gateway = crate::harness::http::start_http(true).await;
     let key = gateway.key("openid,read:clients,update:clients").await;
     let dashboard = "AcmeDashboardRegularWeb000000001";
     let reporting = "ReportingJobMachineToMachine0003";
@@ -363,7 +361,7 @@ async fn application_addon_secrets_never_reach_agents() {
 /// tool error, changes nothing at Auth0 and is audited.
 #[tokio::test]
 async fn the_gateway_s_own_application_cannot_be_rewritten() {
-    let gateway = common::http::start_http(true).await;
+    let gateway = crate::harness::http::start_http(true).await;
     let key = gateway.key("openid,read:clients,update:clients").await;
     let before = gateway.fake.fake.client("http-e2e").unwrap();
     for client_id in ["http-e2e", "HTTP-E2E"] {

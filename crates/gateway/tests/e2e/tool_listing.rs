@@ -1,8 +1,6 @@
 //! What `tools/list` shows, and that `tools/call` refuses what it does not show.
 
-mod common;
-
-use common::{Setup, start};
+use crate::harness::{Setup, start};
 use serde_json::json;
 
 #[tokio::test]

@@ -1,11 +1,9 @@
 //! Connected users' tokens over time: refreshed once however many calls wait, rotated refresh
 //! tokens persisted, reuse detected and reported, kept across restarts, sealed at rest.
 
-mod common;
-
 use std::time::Duration;
 
-use common::connect::{Gateway, Setup, World, world};
+use crate::harness::connect::{Gateway, Setup, World, world};
 use gw_oauth::{GrantMode, ScopeSet, TokenCipher};
 use mcp_gateway::store::{ConnectionStatus, Store, StoreError};
 use rmcp::model::CallToolRequestParams;
@@ -218,7 +216,7 @@ async fn the_store_holds_no_token_or_key_in_plaintext() {
         .await
         .unwrap();
     // Start a sign-in too, so a pending PKCE verifier is on disk.
-    common::connect::step_client()
+    crate::harness::connect::step_client()
         .get(format!("{}/connect/acme", gateway.base))
         .send()
         .await
@@ -344,7 +342,7 @@ async fn rekeying_moves_every_sealed_value_to_the_new_key() {
     let gateway = world.gateway().await;
     let connected = gateway.connect().await;
     // A sign-in left half-way: its PKCE verifier is sealed too.
-    common::connect::step_client()
+    crate::harness::connect::step_client()
         .get(format!("{}/connect/acme", gateway.base))
         .send()
         .await

@@ -2,9 +2,7 @@
 //! defaults to the machine token and says what users' own tokens get; a new key does not come
 //! with IdP-token reading pre-ticked; a failed save says the typed secret was not kept.
 
-mod common;
-
-use common::portal::{SECRET, tenant_form, with, world};
+use crate::harness::portal::{SECRET, tenant_form, with, world};
 
 #[tokio::test]
 async fn the_add_form_defaults_to_the_machine_token_and_says_what_users_tokens_get() {

@@ -1,11 +1,9 @@
 //! Auth0's errors reach the model as tool errors it can act on; rate limits are waited out
 //! within a budget; bad arguments change nothing.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Setup, start};
+use crate::harness::{Setup, start};
 use fake_auth0::{Fault, FaultKind};
 use serde_json::json;
 

@@ -2,15 +2,13 @@
 //! Auth0, so a wrong secret or a missing grant is found before the first agent call; and a
 //! users'-token tenant is told what it will not be able to do on real Auth0.
 
-mod common;
-
 use std::process::Output;
 use std::time::Duration;
 
 /// Runs `check --online` for a `prod` tenant with `grant`, on a fake tenant whose machine token
 /// is granted `management_scopes`, presenting `secret`; its output.
 async fn check_online(management_scopes: Vec<String>, secret: &str, grant: &str) -> Output {
-    let fake = common::fake_tenant(management_scopes, Duration::from_secs(3600)).await;
+    let fake = crate::harness::fake_tenant(management_scopes, Duration::from_secs(3600)).await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("gateway.toml");
     std::fs::write(
@@ -31,7 +29,7 @@ scopes = ["openid", "offline_access", "read:users", "read:roles"]
 "#,
             domain = fake.fake.domain(),
             base = fake.base_url,
-            client = common::CLIENT_ID,
+            client = crate::harness::CLIENT_ID,
         ),
     )
     .unwrap();
@@ -57,7 +55,12 @@ fn every_scope() -> Vec<String> {
 
 #[tokio::test]
 async fn a_working_application_checks_out() {
-    let output = check_online(every_scope(), common::CLIENT_SECRET, "client_credentials").await;
+    let output = check_online(
+        every_scope(),
+        crate::harness::CLIENT_SECRET,
+        "client_credentials",
+    )
+    .await;
     let text = stdout(&output);
     assert!(
         output.status.success(),
@@ -86,7 +89,7 @@ async fn a_wrong_secret_is_named_with_its_fix_and_exits_1() {
 async fn scopes_the_machine_token_lacks_are_named() {
     let output = check_online(
         vec!["read:users".to_owned()],
-        common::CLIENT_SECRET,
+        crate::harness::CLIENT_SECRET,
         "client_credentials",
     )
     .await;
@@ -100,7 +103,12 @@ async fn scopes_the_machine_token_lacks_are_named() {
 
 #[tokio::test]
 async fn a_users_token_tenant_is_told_what_real_auth0_will_refuse() {
-    let output = check_online(every_scope(), common::CLIENT_SECRET, "authorization_code").await;
+    let output = check_online(
+        every_scope(),
+        crate::harness::CLIENT_SECRET,
+        "authorization_code",
+    )
+    .await;
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("only *:current_user* scopes"), "{text}");
@@ -109,7 +117,7 @@ async fn a_users_token_tenant_is_told_what_real_auth0_will_refuse() {
 #[tokio::test]
 async fn serve_prints_its_endpoints_and_logs_each_tenants_check() {
     use tokio::io::AsyncBufReadExt;
-    let tenant = common::serve::served_tenant("").await;
+    let tenant = crate::harness::serve::served_tenant("").await;
     let log = tenant.dir().join("serve.log");
     let mut child = tenant
         .command(&["serve"])
@@ -147,5 +155,5 @@ async fn serve_prints_its_endpoints_and_logs_each_tenants_check() {
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(said(&text), "{text}");
     assert!(child.try_wait().unwrap().is_none(), "serve goes on");
-    common::serve::sigterm(&child).await;
+    crate::harness::serve::sigterm(&child).await;
 }

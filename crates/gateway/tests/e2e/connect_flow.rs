@@ -2,9 +2,9 @@
 //! modes, against the fake tenant with a redirect-following client; and every way it can fail,
 //! each of which explains itself and stores nothing.
 
-mod common;
-
-use common::connect::{Setup, browser, get_json, step_client, tool_names, tools_for, world};
+use crate::harness::connect::{
+    Setup, browser, get_json, step_client, tool_names, tools_for, world,
+};
 use fake_auth0::UserGrants;
 use gw_oauth::{GrantMode, ScopeSet, UserGrant, UserMatch};
 use rmcp::model::CallToolRequestParams;
@@ -436,7 +436,7 @@ async fn connect_refuses_unknown_tenants_and_scopes_the_tenant_does_not_allow() 
         .send()
         .await
         .unwrap();
-    let authorize = url::Url::parse(&common::connect::location(&response)).unwrap();
+    let authorize = url::Url::parse(&crate::harness::connect::location(&response)).unwrap();
     let query: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
     assert_eq!(query["response_type"], "code");
     assert_eq!(query["client_id"], "connect-e2e");
@@ -670,7 +670,7 @@ async fn requested_scopes(base: &str, tenant: &str, query: &str) -> String {
         .send()
         .await
         .unwrap();
-    let authorize = url::Url::parse(&common::connect::location(&response)).unwrap();
+    let authorize = url::Url::parse(&crate::harness::connect::location(&response)).unwrap();
     authorize
         .query_pairs()
         .find(|(name, _)| name == "scope")

@@ -7,8 +7,6 @@
 //! Each property runs a bounded number of cases in CI (`PROPTEST_CASES` raises it for a longer
 //! run); failing cases are kept in `proptest-regressions/input_properties.txt` and replayed first.
 
-mod common;
-
 use std::sync::OnceLock;
 
 use gw_oauth::GrantMode;
@@ -237,7 +235,7 @@ fn jsonrpc_message() -> impl Strategy<Value = Value> {
 }
 
 struct Mcp {
-    gateway: common::http::HttpGateway,
+    gateway: crate::harness::http::HttpGateway,
     key: String,
     http: reqwest::Client,
 }
@@ -246,7 +244,7 @@ fn mcp() -> &'static Mcp {
     static MCP: OnceLock<Mcp> = OnceLock::new();
     MCP.get_or_init(|| {
         runtime().block_on(async {
-            let gateway = common::http::start_http(true).await;
+            let gateway = crate::harness::http::start_http(true).await;
             let every_scope = gw_oauth::ScopeSet::all()
                 .iter()
                 .map(|s| s.as_str())
@@ -362,8 +360,8 @@ fn query() -> impl Strategy<Value = String> {
 }
 
 struct Connect {
-    _world: common::connect::World,
-    gateway: common::connect::Gateway,
+    _world: crate::harness::connect::World,
+    gateway: crate::harness::connect::Gateway,
     http: reqwest::Client,
 }
 
@@ -371,14 +369,15 @@ fn connect() -> &'static Connect {
     static CONNECT: OnceLock<Connect> = OnceLock::new();
     CONNECT.get_or_init(|| {
         runtime().block_on(async {
-            let world =
-                common::connect::world(common::connect::Setup::new(GrantMode::AuthorizationCode))
-                    .await;
+            let world = crate::harness::connect::world(crate::harness::connect::Setup::new(
+                GrantMode::AuthorizationCode,
+            ))
+            .await;
             let gateway = world.gateway().await;
             Connect {
                 _world: world,
                 gateway,
-                http: common::connect::step_client(),
+                http: crate::harness::connect::step_client(),
             }
         })
     })

@@ -2,10 +2,8 @@
 //! answers as message events, keys checked on every POST, sessions bound to their key, and a
 //! stream whose key is revoked ended by the gateway.
 
-mod common;
-
-use common::http::start_http;
-use common::sse::{Events, SseClient};
+use crate::harness::http::start_http;
+use crate::harness::sse::{Events, SseClient};
 use serde_json::{Value, json};
 
 #[tokio::test]

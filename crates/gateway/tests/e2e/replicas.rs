@@ -3,12 +3,10 @@
 //! split over both on an expired token make one refresh; A killed mid-load, B keeps serving.
 //! Runs when `GATEWAY_TEST_POSTGRES` names a server (`.ci/run` sets it); reported ignored otherwise.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::connect::{browser, get_json};
+use crate::harness::connect::{browser, get_json};
 use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient};
 use gw_oauth::TokenCipher;
 use rmcp::model::CallToolRequestParams;
@@ -73,7 +71,7 @@ async fn client(base: &str, key: &str) -> RunningService<RoleClient, ()> {
     ignore = "PostgreSQL only: set GATEWAY_TEST_POSTGRES (.ci/run does)"
 )]
 async fn two_replicas_on_one_postgres_store_act_as_one_gateway() {
-    let base = common::postgres::required();
+    let base = crate::harness::postgres::required();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let fake = FakeAuth0::new(FakeConfig {
         clients: vec![RegisteredClient {
@@ -90,7 +88,7 @@ async fn two_replicas_on_one_postgres_store_act_as_one_gateway() {
     .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
     .await
     .unwrap();
-    let store = common::postgres::fresh_schema(&base).await;
+    let store = crate::harness::postgres::fresh_schema(&base).await;
     let dir = tempfile::tempdir().unwrap();
     let key = TokenCipher::generate_key();
     let mut replicas = Vec::new();

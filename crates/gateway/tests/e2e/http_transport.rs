@@ -1,9 +1,7 @@
 //! `/mcp` over streamable HTTP with access keys: real rmcp clients, the 401 challenge, the
 //! protected-resource document, DNS-rebinding protection, revocation and session binding.
 
-mod common;
-
-use common::http::start_http;
+use crate::harness::http::start_http;
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
@@ -358,7 +356,7 @@ async fn every_route_checks_the_host() {
             .unwrap();
         assert_eq!(answer.status(), 403, "{method} {path} with a forged Host");
     }
-    common::audited(&gateway.store, "refused_host").await;
+    crate::harness::audited(&gateway.store, "refused_host").await;
     // Probes and scrapers inside a cluster send the pod's address: accepted where they look,
     // and nowhere else.
     for path in ["/healthz", "/readyz", "/metrics"] {

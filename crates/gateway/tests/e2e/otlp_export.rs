@@ -3,8 +3,6 @@
 //! the Auth0 request) under the configured service name, carrying no secret; spans still queued at
 //! SIGTERM are sent before exit.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -85,7 +83,7 @@ async fn a_session_tool_call_is_exported_as_one_trace() {
 
 async fn tool_call_is_exported_as_one_trace(stateless: bool) {
     let (collector, collector_url) = start_collector().await;
-    let tenant = common::serve::served_tenant(&format!(
+    let tenant = crate::harness::serve::served_tenant(&format!(
         r#"stateless = {stateless}
 [telemetry]
 otlp_endpoint = "{collector_url}"
@@ -116,7 +114,7 @@ service_name = "gateway-under-test""#
     assert_ne!(result.is_error, Some(true), "{result:?}");
     client.cancel().await.unwrap();
 
-    common::serve::sigterm(&gateway).await;
+    crate::harness::serve::sigterm(&gateway).await;
     let status = tokio::time::timeout(Duration::from_secs(30), gateway.wait())
         .await
         .expect("serve exits after SIGTERM")
@@ -176,7 +174,7 @@ service_name = "gateway-under-test""#
     );
 
     let exported = collector.bodies.lock().unwrap().concat();
-    for secret in [key.as_str(), common::serve::CLIENT_SECRET] {
+    for secret in [key.as_str(), crate::harness::serve::CLIENT_SECRET] {
         assert!(
             !contains(&exported, secret.as_bytes()),
             "an exported span carries a secret"

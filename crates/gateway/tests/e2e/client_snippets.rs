@@ -3,8 +3,6 @@
 //! environment the snippet names, against a `gateway.toml` like an operator's — one whose
 //! `[store]` needs a key variable that no snippet passes — and must list tools.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -63,7 +61,7 @@ scopes = ["openid", "read:users", "read:roles"]
 "#,
             domain = fake.fake.domain(),
             base = fake.base_url,
-            client = common::CLIENT_ID,
+            client = crate::harness::CLIENT_ID,
         ),
     )
     .unwrap();
@@ -72,7 +70,7 @@ scopes = ["openid", "read:users", "read:roles"]
 
 #[tokio::test]
 async fn every_readme_stdio_snippet_starts_as_written_and_lists_tools() {
-    let fake = common::fake_tenant(
+    let fake = crate::harness::fake_tenant(
         fake_auth0::all_management_scopes(),
         Duration::from_secs(3600),
     )
@@ -101,7 +99,7 @@ async fn every_readme_stdio_snippet_starts_as_written_and_lists_tools() {
         {
             // The snippets hold a placeholder or an input reference where the secret goes.
             assert!(value.is_string(), "{name}: {variable}");
-            command.env(variable, common::CLIENT_SECRET);
+            command.env(variable, crate::harness::CLIENT_SECRET);
         }
         let (transport, _) = TokioChildProcess::builder(command)
             .stderr(std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap())

@@ -2,16 +2,14 @@
 //! arguments such as a new user's password, results such as identity-provider tokens) stay off
 //! at any `RUST_LOG` unless the loudly named switch asks for them.
 
-mod common;
-
-use common::{Setup, start};
+use crate::harness::{Setup, start};
 use serde_json::json;
 
 const PASSWORD: &str = "Correct-Horse-Battery-Staple-42";
 const SOCIAL_USER: &str = "google-oauth2|100000000000000000001";
 
 /// Creates a user with a password and reads a user's IdP tokens; returns the IdP access token.
-async fn pass_secrets_through(gateway: &common::Gateway) -> String {
+async fn pass_secrets_through(gateway: &crate::harness::Gateway) -> String {
     gateway
         .ok(
             "auth0_create_user",

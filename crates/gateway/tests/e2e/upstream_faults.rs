@@ -4,9 +4,7 @@
 //! told so and how to check. (Rate limits: `upstream_errors.rs`; timeouts and every retry rule:
 //! `crates/auth0/tests/retries.rs`.)
 
-mod common;
-
-use common::{Setup, start};
+use crate::harness::{Setup, start};
 use fake_auth0::{Fault, FaultKind};
 use serde_json::json;
 
@@ -19,7 +17,7 @@ fn fault(method: &str, path: &str, kind: FaultKind, times: u32) -> Fault {
     }
 }
 
-fn sent(gateway: &common::Gateway, route: &str) -> u64 {
+fn sent(gateway: &crate::harness::Gateway, route: &str) -> u64 {
     gateway.fake.fake.stats().management_requests_for(route)
 }
 

@@ -2,11 +2,9 @@
 //! registration, /authorize with consent and the tenant's Auth0 in between, /token with PKCE and
 //! rotation, /revoke; and every misuse refused with the right OAuth error.
 
-mod common;
-
+use crate::harness::connect::{Gateway, Setup, World, step_client, tool_names, tools_for, world};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::connect::{Gateway, Setup, World, step_client, tool_names, tools_for, world};
 use gw_oauth::{GrantMode, ScopeSet};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};

@@ -1,11 +1,9 @@
 //! The tenant's Management API token: fetched once, reused, refreshed once however many calls
 //! find it expired at the same moment.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Setup, start};
+use crate::harness::{Setup, start};
 use serde_json::json;
 
 #[tokio::test]
@@ -33,7 +31,12 @@ async fn fifty_concurrent_calls_on_an_expired_token_cause_exactly_one_token_requ
     let calls = (0..50).map(|_| gateway.call("auth0_get_user", json!({"user_id": "auth0|admin"})));
     let results = futures::future::join_all(calls).await;
     for result in &results {
-        assert_ne!(result.is_error, Some(true), "{}", common::text(result));
+        assert_ne!(
+            result.is_error,
+            Some(true),
+            "{}",
+            crate::harness::text(result)
+        );
     }
     assert_eq!(
         gateway

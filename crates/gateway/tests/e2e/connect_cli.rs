@@ -3,13 +3,11 @@
 //! killed (SIGKILL) in the middle of a refresh, a sign-in's callback and a write: after restart
 //! the store passes SQLite's integrity check and nothing it held is lost or half-written.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::connect::{browser, get_json};
+use crate::harness::connect::{browser, get_json};
 use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake};
 use gw_oauth::TokenCipher;
 use rmcp::ServiceExt;

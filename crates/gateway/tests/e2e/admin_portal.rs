@@ -4,10 +4,8 @@
 //! forms without their token or from another origin refused. The same flow in a real browser is
 //! `tests/browser/portal.mjs`.
 
-mod common;
-
-use common::connect::get_json;
-use common::portal::{
+use crate::harness::connect::get_json;
+use crate::harness::portal::{
     DOMAIN, NOT_AUTH0_DOMAIN, SECRET, SILENT_DOMAIN, browser, form_token, tenant_form, with, world,
 };
 use gw_oauth::{GrantMode, Scope, TokenCipher};
@@ -209,8 +207,11 @@ async fn a_saved_tenant_is_served_at_once_with_its_secret_sealed() {
 
     // Served now: a user connects through it and the key lists the ticked scopes' tools.
     assert!(gateway.tenants.contains("acme"));
-    let (status, connected) =
-        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let (status, connected) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/acme"),
+    )
+    .await;
     assert_eq!(status, 200, "{connected}");
     let tools: Vec<&str> = connected["tools"]
         .as_array()
@@ -402,8 +403,11 @@ async fn keys_made_in_the_portal_act_as_their_connection_until_revoked() {
     let world = world().await;
     let gateway = world.gateway(&["prod"]).await;
     let (browser, csrf) = gateway.signed_in().await;
-    let (status, connected) =
-        get_json(&common::connect::browser(), &gateway.url("/connect/prod")).await;
+    let (status, connected) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/prod"),
+    )
+    .await;
     assert_eq!(status, 200, "{connected}");
     let connection = connected["connection_id"].as_str().unwrap();
 
@@ -499,8 +503,11 @@ async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
     gateway.add_tenant(&browser, &csrf, "acme").await;
 
     // Two connects of the same user are one connection; revoke it from the tenant page.
-    let (status, connected) =
-        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let (status, connected) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/acme"),
+    )
+    .await;
     assert_eq!(status, 200, "{connected}");
     let connection = connected["connection_id"].as_str().unwrap().to_owned();
     let key = connected["key"].as_str().unwrap().to_owned();
@@ -531,7 +538,11 @@ async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
     );
 
     // Connect again, then remove the tenant: typed confirmation required.
-    let (_, connected) = get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let (_, connected) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/acme"),
+    )
+    .await;
     let key = connected["key"].as_str().unwrap().to_owned();
     assert_eq!(gateway.initialize_status(&key).await, 200);
     let (status, _, page) = gateway
@@ -610,7 +621,7 @@ async fn users_own_tokens_need_no_client_credentials_grant() {
 #[tokio::test]
 async fn serve_has_the_portal_and_the_cli_makes_and_revokes_admin_keys() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let tenant = common::serve::served_tenant("").await;
+    let tenant = crate::harness::serve::served_tenant("").await;
     let (status, out) = tenant.run(&["admin", "create-key", "--name", "Jo"]).await;
     assert!(status.success(), "{out}");
     let key = out
@@ -676,7 +687,7 @@ async fn serve_has_the_portal_and_the_cli_makes_and_revokes_admin_keys() {
     child.kill().await.unwrap();
 
     // `portal = false` serves no /admin at all.
-    let closed = common::serve::served_tenant("portal = false").await;
+    let closed = crate::harness::serve::served_tenant("portal = false").await;
     let (mut child, mcp) = closed.serve().await;
     let base = mcp.trim_end_matches("/mcp");
     let response = reqwest::get(format!("{base}/admin/login")).await.unwrap();
@@ -697,7 +708,7 @@ async fn readiness_reports_each_tenant_but_one_tenants_auth0_trouble_does_not_st
         assert_eq!(status, 303);
     }
     // Then someone unticks Client Credentials for ops's application in Auth0.
-    common::portal::untick_client_credentials(&world.fake.base_url, "narrow-m2m").await;
+    crate::harness::portal::untick_client_credentials(&world.fake.base_url, "narrow-m2m").await;
 
     let response = reqwest::get(gateway.url("/readyz")).await.unwrap();
     assert_eq!(
@@ -753,7 +764,11 @@ async fn a_read_only_tenant_offers_no_tool_that_changes_it() {
             .map(|t| t.as_str().unwrap().to_owned())
             .collect()
     };
-    let (_, connected) = get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let (_, connected) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/acme"),
+    )
+    .await;
     let offered = tools(connected);
     assert!(
         offered.contains(&"auth0_list_users".to_owned()),
@@ -769,7 +784,11 @@ async fn a_read_only_tenant_offers_no_tool_that_changes_it() {
     let (status, _, _) = gateway.post(&browser, "/admin/tenants", &edit).await;
     assert_eq!(status, 303);
     assert!(!gateway.tenants.get("acme").unwrap().settings.read_only);
-    let (_, connected) = get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let (_, connected) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/acme"),
+    )
+    .await;
     assert!(tools(connected).contains(&"auth0_create_user".to_owned()));
 }
 
@@ -779,13 +798,16 @@ async fn legacy_sse_sessions_follow_portal_edits_at_once() {
     let gateway = world.gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     gateway.add_tenant(&browser, &csrf, "acme").await;
-    let (status, connected) =
-        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let (status, connected) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/acme"),
+    )
+    .await;
     assert_eq!(status, 200, "{connected}");
     let key = connected["key"].as_str().unwrap().to_owned();
 
     // An old client's stream, opened before the edit.
-    let mut sse = common::sse::SseClient::open(&gateway.url(""), &key).await;
+    let mut sse = crate::harness::sse::SseClient::open(&gateway.url(""), &key).await;
     sse.initialize(&key).await;
     assert!(
         sse.tool_names(&key)
@@ -836,8 +858,11 @@ async fn a_connection_whose_user_is_blocked_shows_as_suspended_with_the_reason()
     let fields = with(&fields, "operators", "admin@example.com");
     let (status, _, page) = gateway.post(&browser, "/admin/tenants", &fields).await;
     assert_eq!(status, 303, "{page}");
-    let (status, connected) =
-        get_json(&common::connect::browser(), &gateway.url("/connect/ops")).await;
+    let (status, connected) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/ops"),
+    )
+    .await;
     assert_eq!(status, 200, "{connected}");
     let key = connected["key"].as_str().unwrap();
 
@@ -857,8 +882,11 @@ async fn a_removed_tenant_added_again_does_not_revive_old_keys_or_tokens() {
     let gateway = world.gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     gateway.add_tenant(&browser, &csrf, "acme").await;
-    let (status, connected) =
-        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let (status, connected) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/acme"),
+    )
+    .await;
     assert_eq!(status, 200, "{connected}");
     let old_connection = connected["connection_id"].as_str().unwrap().to_owned();
     let old_key = connected["key"].as_str().unwrap().to_owned();
@@ -898,8 +926,11 @@ async fn a_removed_tenant_added_again_does_not_revive_old_keys_or_tokens() {
         .await;
     assert_eq!(status, 303);
     gateway.add_tenant(&browser, &csrf, "acme").await;
-    let (status, again) =
-        get_json(&common::connect::browser(), &gateway.url("/connect/acme")).await;
+    let (status, again) = get_json(
+        &crate::harness::connect::browser(),
+        &gateway.url("/connect/acme"),
+    )
+    .await;
     assert_eq!(status, 200, "{again}");
 
     assert_eq!(gateway.initialize_status(&old_key).await, 401, "old key");

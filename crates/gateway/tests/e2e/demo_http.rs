@@ -2,8 +2,6 @@
 //! `/connect/demo` and their key sees exactly the granted tools; refuses `--insecure-no-auth`
 //! off loopback.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -119,7 +117,7 @@ async fn a_new_user_connects_to_the_demo_and_their_key_sees_what_real_auth0_woul
             demo(&["--grant", grant, "--scopes", scopes], "Press Ctrl-C").await;
         let connect = value(&lines, "Connect a user: ");
         let (status, connected) =
-            common::connect::get_json(&common::connect::browser(), connect).await;
+            crate::harness::connect::get_json(&crate::harness::connect::browser(), connect).await;
         assert_eq!(status, 200, "{grant}: {connected}");
         let key = connected["key"].as_str().unwrap();
         let endpoint = value(&lines, "MCP endpoint: ");
@@ -133,10 +131,14 @@ async fn a_new_user_connects_to_the_demo_and_their_key_sees_what_real_auth0_woul
             config,
         );
         let client = rmcp::ServiceExt::serve((), transport).await.unwrap();
-        let tools = common::connect::tool_names(&client).await;
+        let tools = crate::harness::connect::tool_names(&client).await;
         let mut granted = gw_oauth::ScopeSet::parse_list(granted).unwrap();
         granted.insert(gw_oauth::Scope::Openid);
-        assert_eq!(tools, common::connect::tools_for(granted), "{grant}");
+        assert_eq!(
+            tools,
+            crate::harness::connect::tools_for(granted),
+            "{grant}"
+        );
         client.cancel().await.unwrap();
         child.kill().await.unwrap();
     }
@@ -162,8 +164,8 @@ async fn a_demo_with_a_data_dir_keeps_its_key_file_private_and_its_connections_a
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_str().unwrap();
     let (mut child, lines, _stdout) = demo(&["--data-dir", data_dir], "Press Ctrl-C").await;
-    let (status, connected) = common::connect::get_json(
-        &common::connect::browser(),
+    let (status, connected) = crate::harness::connect::get_json(
+        &crate::harness::connect::browser(),
         value(&lines, "Connect a user: "),
     )
     .await;
@@ -197,8 +199,8 @@ async fn a_demo_with_a_data_dir_keeps_its_key_file_private_and_its_connections_a
         rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
     let client = rmcp::ServiceExt::serve((), transport).await.unwrap();
     assert_eq!(
-        common::connect::tool_names(&client).await,
-        common::connect::tools_for(gw_oauth::ScopeSet::all())
+        crate::harness::connect::tool_names(&client).await,
+        crate::harness::connect::tools_for(gw_oauth::ScopeSet::all())
     );
     client.cancel().await.unwrap();
     child.kill().await.unwrap();

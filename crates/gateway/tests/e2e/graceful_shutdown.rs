@@ -1,7 +1,5 @@
 //! `serve` on SIGTERM: stops accepting, finishes the tool call in flight, exits cleanly.
 
-mod common;
-
 use std::time::Duration;
 
 use fake_auth0::{Fault, FaultKind};
@@ -9,7 +7,7 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn sigterm_lets_the_call_in_flight_finish() {
-    let tenant = common::serve::served_tenant("").await;
+    let tenant = crate::harness::serve::served_tenant("").await;
     let fake = &tenant.fake;
     let key = tenant.create_key().await;
     let (mut child, endpoint) = tenant.serve().await;
@@ -54,7 +52,7 @@ async fn sigterm_lets_the_call_in_flight_finish() {
     );
     let in_flight = tokio::spawn(async move { call.await.unwrap().text().await.unwrap() });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    common::serve::sigterm(&child).await;
+    crate::harness::serve::sigterm(&child).await;
 
     let body = in_flight.await.unwrap();
     assert!(

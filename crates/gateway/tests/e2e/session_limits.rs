@@ -3,11 +3,9 @@
 //! past its deadline, or its stream closed — and `mcp_sessions_active` reports exactly the open
 //! ones. The gauge is per process, so the tests here run one at a time.
 
-mod common;
-
 use std::time::Duration;
 
-use common::http::start_http_limited;
+use crate::harness::http::start_http_limited;
 use mcp_gateway::http::SessionLimits;
 use mcp_gateway::http::listener::Limits;
 use serde_json::{Value, json};
@@ -112,7 +110,7 @@ async fn any_key_holder_cannot_exhaust_memory_sessions_are_capped() {
     assert_eq!(status, 429, "{message}");
     assert!(message.contains("2 open MCP sessions"), "{message}");
     assert_eq!(open_sse(&gateway.base, a).await.status(), 429);
-    common::audited(&gateway.store, "refused_session_limit").await;
+    crate::harness::audited(&gateway.store, "refused_session_limit").await;
 
     let (status, _, _) = initialize(&gateway.base, b).await;
     assert_eq!(status, 200);

@@ -1,8 +1,6 @@
 //! Log and application tools on their happy paths, and that application secrets never come back.
 
-mod common;
-
-use common::{Setup, ids, start};
+use crate::harness::{Setup, ids, start};
 use serde_json::json;
 
 #[tokio::test]

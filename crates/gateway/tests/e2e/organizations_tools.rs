@@ -1,8 +1,6 @@
 //! Every organization tool on its happy path, checked against the fake tenant's state.
 
-mod common;
-
-use common::{Setup, ids, start};
+use crate::harness::{Setup, ids, start};
 use serde_json::json;
 
 #[tokio::test]
