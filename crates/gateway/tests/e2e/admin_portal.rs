@@ -4,17 +4,20 @@
 //! forms without their token or from another origin refused. The same flow in a real browser is
 //! `tests/browser/portal.mjs`.
 
-use crate::harness::connect::get_json;
-use crate::harness::portal::{
-    DOMAIN, NOT_AUTH0_DOMAIN, SECRET, SILENT_DOMAIN, browser, form_token, tenant_form, with, world,
-};
 use gw_oauth::{GrantMode, Scope, TokenCipher};
+
+use crate::harness::browser::connect;
+use crate::harness::portal::{
+    DOMAIN, NOT_AUTH0_DOMAIN, SILENT_DOMAIN, form_token, portal_gateway, tenant_form,
+    untick_client_credentials, with,
+};
+use crate::harness::sse::SseClient;
+use crate::harness::{CLIENT_ID, CLIENT_SECRET, get_json, step_client, world};
 
 #[tokio::test]
 async fn signing_in_takes_a_valid_admin_key_and_the_sign_in_form_token() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
-    let anonymous = browser();
+    let (_world, gateway) = portal_gateway(&[]).await;
+    let anonymous = step_client();
 
     let response = anonymous.get(gateway.url("/admin")).send().await.unwrap();
     assert_eq!(response.status(), 303);
@@ -37,7 +40,7 @@ async fn signing_in_takes_a_valid_admin_key_and_the_sign_in_form_token() {
     let (admin, key) = gateway.store.create_admin_key("ops").await.unwrap();
     let (status, _, _) = gateway
         .post(
-            &browser(),
+            &step_client(),
             "/admin/login",
             &[("csrf", &token), ("key", key.expose_secret())],
         )
@@ -65,8 +68,7 @@ async fn signing_in_takes_a_valid_admin_key_and_the_sign_in_form_token() {
 
 #[tokio::test]
 async fn save_explains_each_mistake_in_words_and_stores_nothing() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (_world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     let good = tenant_form(&csrf, "acme");
     let machine = with(&good, "grant", "client_credentials");
@@ -156,7 +158,7 @@ async fn save_explains_each_mistake_in_words_and_stores_nothing() {
         assert!(page.contains("Not saved."), "{what}");
         // Whatever was typed, the secret is never rendered back.
         assert!(
-            !page.contains(SECRET) && !page.contains("not-the-secret"),
+            !page.contains(CLIENT_SECRET) && !page.contains("not-the-secret"),
             "{what}"
         );
     }
@@ -166,8 +168,7 @@ async fn save_explains_each_mistake_in_words_and_stores_nothing() {
 
 #[tokio::test]
 async fn a_saved_tenant_is_served_at_once_with_its_secret_sealed() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
 
     // The Dashboard address the operator is looking at names the tenant.
@@ -185,7 +186,7 @@ async fn a_saved_tenant_is_served_at_once_with_its_secret_sealed() {
 
     let stored = gateway.store.stored_tenant("acme").await.unwrap().unwrap();
     assert_eq!(stored.domain, DOMAIN);
-    assert_eq!(stored.client_secret.expose_secret(), SECRET);
+    assert_eq!(stored.client_secret.expose_secret(), CLIENT_SECRET);
     assert_eq!(stored.grant, GrantMode::AuthorizationCode);
     assert!(
         stored.scopes.contains(Scope::Openid),
@@ -196,23 +197,18 @@ async fn a_saved_tenant_is_served_at_once_with_its_secret_sealed() {
     assert!(
         !world
             .store_bytes()
-            .windows(SECRET.len())
-            .any(|w| w == SECRET.as_bytes()),
+            .windows(CLIENT_SECRET.len())
+            .any(|w| w == CLIENT_SECRET.as_bytes()),
         "the client secret is sealed at rest"
     );
     let (status, page) = gateway.page(&browser, "/admin/tenants/acme?saved=1").await;
     assert_eq!(status, 200);
     assert!(page.contains("Auth0 accepted the application"));
-    assert!(!page.contains(SECRET));
+    assert!(!page.contains(CLIENT_SECRET));
 
     // Served now: a user connects through it and the key lists the ticked scopes' tools.
     assert!(gateway.tenants.contains("acme"));
-    let (status, connected) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/acme"),
-    )
-    .await;
-    assert_eq!(status, 200, "{connected}");
+    let connected = connect(&gateway.url("/connect/acme")).await;
     let tools: Vec<&str> = connected["tools"]
         .as_array()
         .unwrap()
@@ -230,7 +226,7 @@ async fn a_saved_tenant_is_served_at_once_with_its_secret_sealed() {
     assert_eq!(status, 303, "{page}");
     let edited = gateway.store.stored_tenant("acme").await.unwrap().unwrap();
     assert_eq!(edited.version, stored.version + 1);
-    assert_eq!(edited.client_secret.expose_secret(), SECRET);
+    assert_eq!(edited.client_secret.expose_secret(), CLIENT_SECRET);
     assert!(
         gateway
             .tenants
@@ -251,8 +247,7 @@ async fn a_saved_tenant_is_served_at_once_with_its_secret_sealed() {
 
 #[tokio::test]
 async fn a_machine_token_missing_selected_scopes_is_saved_with_a_warning() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (_world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     let fields = with(&tenant_form(&csrf, "ops"), "grant", "client_credentials");
     let fields = with(&fields, "operators", "admin@example.com\n@example.org");
@@ -284,8 +279,7 @@ async fn a_machine_token_missing_selected_scopes_is_saved_with_a_warning() {
 
 #[tokio::test]
 async fn another_replica_serves_a_portal_tenant_within_one_sync() {
-    let world = world().await;
-    let a = world.gateway(&[]).await;
+    let (world, a) = portal_gateway(&[]).await;
     let (browser, csrf) = a.signed_in().await;
     a.add_tenant(&browser, &csrf, "acme").await;
 
@@ -314,8 +308,7 @@ async fn another_replica_serves_a_portal_tenant_within_one_sync() {
 
 #[tokio::test]
 async fn gateway_toml_tenants_are_shown_but_not_changed() {
-    let world = world().await;
-    let gateway = world.gateway(&["prod"]).await;
+    let (_world, gateway) = portal_gateway(&["prod"]).await;
     let (browser, csrf) = gateway.signed_in().await;
     let (status, page) = gateway.page(&browser, "/admin").await;
     assert_eq!(status, 200);
@@ -339,8 +332,7 @@ async fn gateway_toml_tenants_are_shown_but_not_changed() {
 
 #[tokio::test]
 async fn forms_without_their_token_or_from_another_site_change_nothing() {
-    let world = world().await;
-    let gateway = world.gateway(&["prod"]).await;
+    let (_world, gateway) = portal_gateway(&["prod"]).await;
     let (browser, csrf) = gateway.signed_in().await;
 
     let no_token: Vec<_> = tenant_form(&csrf, "acme")
@@ -400,15 +392,9 @@ async fn forms_without_their_token_or_from_another_site_change_nothing() {
 
 #[tokio::test]
 async fn keys_made_in_the_portal_act_as_their_connection_until_revoked() {
-    let world = world().await;
-    let gateway = world.gateway(&["prod"]).await;
+    let (_world, gateway) = portal_gateway(&["prod"]).await;
     let (browser, csrf) = gateway.signed_in().await;
-    let (status, connected) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/prod"),
-    )
-    .await;
-    assert_eq!(status, 200, "{connected}");
+    let connected = connect(&gateway.url("/connect/prod")).await;
     let connection = connected["connection_id"].as_str().unwrap();
 
     // With users' own tokens a key must act as a connected user.
@@ -474,8 +460,7 @@ async fn keys_made_in_the_portal_act_as_their_connection_until_revoked() {
 
 #[tokio::test]
 async fn rekey_reseals_portal_tenants_secrets() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     gateway.add_tenant(&browser, &csrf, "acme").await;
     let new_key = TokenCipher::generate_key();
@@ -486,29 +471,23 @@ async fn rekey_reseals_portal_tenants_secrets() {
         .unwrap();
     assert_eq!(moved.secrets, 1);
     let reopened = mcp_gateway::store::Store::open_with_key(
-        &format!("sqlite://{}", world.dir.path().join("gateway.db").display()),
+        world.store_url(),
         TokenCipher::from_base64(&new_key).unwrap(),
     )
     .await
     .unwrap();
     let stored = reopened.stored_tenant("acme").await.unwrap().unwrap();
-    assert_eq!(stored.client_secret.expose_secret(), SECRET);
+    assert_eq!(stored.client_secret.expose_secret(), CLIENT_SECRET);
 }
 
 #[tokio::test]
 async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     gateway.add_tenant(&browser, &csrf, "acme").await;
 
     // Two connects of the same user are one connection; revoke it from the tenant page.
-    let (status, connected) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/acme"),
-    )
-    .await;
-    assert_eq!(status, 200, "{connected}");
+    let connected = connect(&gateway.url("/connect/acme")).await;
     let connection = connected["connection_id"].as_str().unwrap().to_owned();
     let key = connected["key"].as_str().unwrap().to_owned();
     let (status, location, _) = gateway
@@ -538,11 +517,7 @@ async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
     );
 
     // Connect again, then remove the tenant: typed confirmation required.
-    let (_, connected) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/acme"),
-    )
-    .await;
+    let (_, connected) = get_json(&crate::harness::browser(), &gateway.url("/connect/acme")).await;
     let key = connected["key"].as_str().unwrap().to_owned();
     assert_eq!(gateway.initialize_status(&key).await, 200);
     let (status, _, page) = gateway
@@ -602,8 +577,7 @@ async fn users_own_tokens_need_no_client_credentials_grant() {
     // With users' own tokens the machine token is never used: an application without the
     // Client Credentials grant (Auth0 checked its secret first) or without a Management API
     // grant is fine.
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (_world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     for (name, client) in [("one", "no-cc"), ("two", "no-m2m")] {
         let fields = with(&tenant_form(&csrf, name), "client_id", client);
@@ -620,9 +594,8 @@ async fn users_own_tokens_need_no_client_credentials_grant() {
 
 #[tokio::test]
 async fn serve_has_the_portal_and_the_cli_makes_and_revokes_admin_keys() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let tenant = crate::harness::serve::served_tenant("").await;
-    let (status, out) = tenant.run(&["admin", "create-key", "--name", "Jo"]).await;
+    let world = world().portal().without_store_key().build().await;
+    let (status, out, _) = world.run(&["admin", "create-key", "--name", "Jo"]).await;
     assert!(status.success(), "{out}");
     let key = out
         .lines()
@@ -635,16 +608,16 @@ async fn serve_has_the_portal_and_the_cli_makes_and_revokes_admin_keys() {
         .find(|w| w.starts_with("adm_"))
         .unwrap()
         .to_owned();
-    let (_, listed) = tenant.run(&["admin", "list-keys"]).await;
+    let (_, listed, _) = world.run(&["admin", "list-keys"]).await;
     assert!(listed.contains(&id) && listed.contains("Jo") && listed.contains("active"));
     assert!(!listed.contains(&key), "list-keys never shows a key");
 
-    let (mut child, mcp) = tenant.serve().await;
-    let base = mcp.trim_end_matches("/mcp").to_owned();
+    let served = world.serve().await;
+    let base = served.base.clone();
     let sign_in = |key: String| {
         let base = base.clone();
         async move {
-            let browser = browser();
+            let browser = step_client();
             let login = browser
                 .get(format!("{base}/admin/login"))
                 .send()
@@ -671,36 +644,33 @@ async fn serve_has_the_portal_and_the_cli_makes_and_revokes_admin_keys() {
         .text()
         .await
         .unwrap();
-    assert!(overview.contains("/admin/tenants/t"), "{overview}");
+    assert!(overview.contains("/admin/tenants/acme"), "{overview}");
     assert!(
         overview.contains("no encryption key"),
         "this store has no key: {overview}"
     );
 
-    let (status, _) = tenant.run(&["admin", "revoke-key", &id]).await;
+    let (status, _, _) = world.run(&["admin", "revoke-key", &id]).await;
     assert!(status.success());
     let response = browser.get(format!("{base}/admin")).send().await.unwrap();
     assert_eq!(response.status(), 303, "the revoked key's session ended");
     assert_eq!(sign_in(key).await.0, 401);
-    let (status, _) = tenant.run(&["admin", "revoke-key", &id]).await;
+    let (status, _, _) = world.run(&["admin", "revoke-key", &id]).await;
     assert_eq!(status.code(), Some(2), "no active key with that id");
-    child.kill().await.unwrap();
+    drop(served);
 
     // `portal = false` serves no /admin at all.
-    let closed = crate::harness::serve::served_tenant("portal = false").await;
-    let (mut child, mcp) = closed.serve().await;
-    let base = mcp.trim_end_matches("/mcp");
-    let response = reqwest::get(format!("{base}/admin/login")).await.unwrap();
+    let closed = crate::harness::world().build().await;
+    let served = closed.serve().await;
+    let response = reqwest::get(served.url("/admin/login")).await.unwrap();
     assert_eq!(response.status(), 404);
-    child.kill().await.unwrap();
 }
 
 #[tokio::test]
 async fn readiness_reports_each_tenant_but_one_tenants_auth0_trouble_does_not_stop_the_replica() {
-    let world = world().await;
-    let gateway = world.gateway(&["prod"]).await;
+    let (world, gateway) = portal_gateway(&["prod"]).await;
     let (browser, csrf) = gateway.signed_in().await;
-    for (name, client) in [("good", "portal-app"), ("ops", "narrow-m2m")] {
+    for (name, client) in [("good", CLIENT_ID), ("ops", "narrow-m2m")] {
         let fields = with(&tenant_form(&csrf, name), "grant", "client_credentials");
         let fields = with(&fields, "operators", "admin@example.com");
         let fields = with(&fields, "client_id", client);
@@ -708,7 +678,7 @@ async fn readiness_reports_each_tenant_but_one_tenants_auth0_trouble_does_not_st
         assert_eq!(status, 303);
     }
     // Then someone unticks Client Credentials for ops's application in Auth0.
-    crate::harness::portal::untick_client_credentials(&world.fake.base_url, "narrow-m2m").await;
+    untick_client_credentials(&world.fake.base_url, "narrow-m2m").await;
 
     let response = reqwest::get(gateway.url("/readyz")).await.unwrap();
     assert_eq!(
@@ -739,8 +709,7 @@ async fn readiness_reports_each_tenant_but_one_tenants_auth0_trouble_does_not_st
 
 #[tokio::test]
 async fn a_read_only_tenant_offers_no_tool_that_changes_it() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (_world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     let mut fields = tenant_form(&csrf, "acme");
     fields.push(("read_only", "on"));
@@ -764,11 +733,7 @@ async fn a_read_only_tenant_offers_no_tool_that_changes_it() {
             .map(|t| t.as_str().unwrap().to_owned())
             .collect()
     };
-    let (_, connected) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/acme"),
-    )
-    .await;
+    let (_, connected) = get_json(&crate::harness::browser(), &gateway.url("/connect/acme")).await;
     let offered = tools(connected);
     assert!(
         offered.contains(&"auth0_list_users".to_owned()),
@@ -784,30 +749,20 @@ async fn a_read_only_tenant_offers_no_tool_that_changes_it() {
     let (status, _, _) = gateway.post(&browser, "/admin/tenants", &edit).await;
     assert_eq!(status, 303);
     assert!(!gateway.tenants.get("acme").unwrap().settings.read_only);
-    let (_, connected) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/acme"),
-    )
-    .await;
+    let (_, connected) = get_json(&crate::harness::browser(), &gateway.url("/connect/acme")).await;
     assert!(tools(connected).contains(&"auth0_create_user".to_owned()));
 }
 
 #[tokio::test]
 async fn legacy_sse_sessions_follow_portal_edits_at_once() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     gateway.add_tenant(&browser, &csrf, "acme").await;
-    let (status, connected) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/acme"),
-    )
-    .await;
-    assert_eq!(status, 200, "{connected}");
+    let connected = connect(&gateway.url("/connect/acme")).await;
     let key = connected["key"].as_str().unwrap().to_owned();
 
     // An old client's stream, opened before the edit.
-    let mut sse = crate::harness::sse::SseClient::open(&gateway.url(""), &key).await;
+    let mut sse = SseClient::open(&gateway.url(""), &key).await;
     sse.initialize(&key).await;
     assert!(
         sse.tool_names(&key)
@@ -851,19 +806,13 @@ async fn legacy_sse_sessions_follow_portal_edits_at_once() {
 /// reason (the first use after connecting checks the user).
 #[tokio::test]
 async fn a_connection_whose_user_is_blocked_shows_as_suspended_with_the_reason() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     let fields = with(&tenant_form(&csrf, "ops"), "grant", "client_credentials");
     let fields = with(&fields, "operators", "admin@example.com");
     let (status, _, page) = gateway.post(&browser, "/admin/tenants", &fields).await;
     assert_eq!(status, 303, "{page}");
-    let (status, connected) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/ops"),
-    )
-    .await;
-    assert_eq!(status, 200, "{connected}");
+    let connected = connect(&gateway.url("/connect/ops")).await;
     let key = connected["key"].as_str().unwrap();
 
     assert!(world.fake.fake.set_user_blocked("auth0|admin", true));
@@ -878,16 +827,10 @@ async fn a_connection_whose_user_is_blocked_shows_as_suspended_with_the_reason()
 /// a tenant of the same name back (and the user connecting again) revives none of it.
 #[tokio::test]
 async fn a_removed_tenant_added_again_does_not_revive_old_keys_or_tokens() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (_world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     gateway.add_tenant(&browser, &csrf, "acme").await;
-    let (status, connected) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/acme"),
-    )
-    .await;
-    assert_eq!(status, 200, "{connected}");
+    let connected = connect(&gateway.url("/connect/acme")).await;
     let old_connection = connected["connection_id"].as_str().unwrap().to_owned();
     let old_key = connected["key"].as_str().unwrap().to_owned();
     // What an MCP client would hold after the authorization-code flow.
@@ -926,12 +869,7 @@ async fn a_removed_tenant_added_again_does_not_revive_old_keys_or_tokens() {
         .await;
     assert_eq!(status, 303);
     gateway.add_tenant(&browser, &csrf, "acme").await;
-    let (status, again) = get_json(
-        &crate::harness::connect::browser(),
-        &gateway.url("/connect/acme"),
-    )
-    .await;
-    assert_eq!(status, 200, "{again}");
+    let again = connect(&gateway.url("/connect/acme")).await;
 
     assert_eq!(gateway.initialize_status(&old_key).await, 401, "old key");
     assert_eq!(

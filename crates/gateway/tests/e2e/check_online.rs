@@ -5,44 +5,26 @@
 use std::process::Output;
 use std::time::Duration;
 
+use gw_oauth::GrantMode;
+
+use crate::harness::{CLIENT_SECRET, SECRET_ENV, world};
+
 /// Runs `check --online` for a `prod` tenant with `grant`, on a fake tenant whose machine token
 /// is granted `management_scopes`, presenting `secret`; its output.
-async fn check_online(management_scopes: Vec<String>, secret: &str, grant: &str) -> Output {
-    let fake = crate::harness::fake_tenant(management_scopes, Duration::from_secs(3600)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("gateway.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[store]
-encryption_key_env = "CHECK_STORE_KEY"
-
-[[tenants]]
-name = "prod"
-domain = "{domain}"
-base_url = "{base}"
-client_id = "{client}"
-client_secret_env = "CHECK_SECRET"
-grant = "{grant}"
-scopes = ["openid", "offline_access", "read:users", "read:roles"]
-"#,
-            domain = fake.fake.domain(),
-            base = fake.base_url,
-            client = crate::harness::CLIENT_ID,
-        ),
-    )
-    .unwrap();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
-        .args(["check", "--online", "--config"])
-        .arg(&config)
-        .env("CHECK_SECRET", secret)
-        .env("CHECK_STORE_KEY", gw_oauth::TokenCipher::generate_key())
+async fn check_online(management_scopes: Vec<String>, secret: &str, grant: GrantMode) -> Output {
+    let world = world()
+        .tenants(&["prod"])
+        .grant(grant)
+        .scopes("openid,offline_access,read:users,read:roles")
+        .machine_token_scopes(management_scopes)
+        .build()
+        .await;
+    world
+        .command(&["check", "--online"])
+        .env(SECRET_ENV, secret)
         .output()
         .await
-        .unwrap();
-    fake.shutdown().await;
-    output
+        .unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -55,12 +37,7 @@ fn every_scope() -> Vec<String> {
 
 #[tokio::test]
 async fn a_working_application_checks_out() {
-    let output = check_online(
-        every_scope(),
-        crate::harness::CLIENT_SECRET,
-        "client_credentials",
-    )
-    .await;
+    let output = check_online(every_scope(), CLIENT_SECRET, GrantMode::ClientCredentials).await;
     let text = stdout(&output);
     assert!(
         output.status.success(),
@@ -72,7 +49,12 @@ async fn a_working_application_checks_out() {
 
 #[tokio::test]
 async fn a_wrong_secret_is_named_with_its_fix_and_exits_1() {
-    let output = check_online(every_scope(), "not-the-secret", "client_credentials").await;
+    let output = check_online(
+        every_scope(),
+        "not-the-secret",
+        GrantMode::ClientCredentials,
+    )
+    .await;
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
@@ -89,8 +71,8 @@ async fn a_wrong_secret_is_named_with_its_fix_and_exits_1() {
 async fn scopes_the_machine_token_lacks_are_named() {
     let output = check_online(
         vec!["read:users".to_owned()],
-        crate::harness::CLIENT_SECRET,
-        "client_credentials",
+        CLIENT_SECRET,
+        GrantMode::ClientCredentials,
     )
     .await;
     let text = stdout(&output);
@@ -103,12 +85,7 @@ async fn scopes_the_machine_token_lacks_are_named() {
 
 #[tokio::test]
 async fn a_users_token_tenant_is_told_what_real_auth0_will_refuse() {
-    let output = check_online(
-        every_scope(),
-        crate::harness::CLIENT_SECRET,
-        "authorization_code",
-    )
-    .await;
+    let output = check_online(every_scope(), CLIENT_SECRET, GrantMode::AuthorizationCode).await;
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("only *:current_user* scopes"), "{text}");
@@ -116,20 +93,12 @@ async fn a_users_token_tenant_is_told_what_real_auth0_will_refuse() {
 
 #[tokio::test]
 async fn serve_prints_its_endpoints_and_logs_each_tenants_check() {
-    use tokio::io::AsyncBufReadExt;
-    let tenant = crate::harness::serve::served_tenant("").await;
-    let log = tenant.dir().join("serve.log");
-    let mut child = tenant
-        .command(&["serve"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut banner = Vec::new();
+    let world = world().portal().without_callback().build().await;
+    let log = world.serve_log();
+    let mut served = world.serve().await;
+    let mut banner = vec![served.listening.clone()];
     while let Ok(Ok(Some(line))) =
-        tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await
+        tokio::time::timeout(Duration::from_secs(20), served.stdout.next_line()).await
     {
         banner.push(line);
         if banner.len() == 4 {
@@ -142,7 +111,10 @@ async fn serve_prints_its_endpoints_and_logs_each_tenants_check() {
     );
     assert!(banner[1].starts_with("MCP endpoint: "), "{banner:?}");
     assert!(banner[2].starts_with("Operator portal: "), "{banner:?}");
-    assert!(banner[3].starts_with("Connect a user to t: "), "{banner:?}");
+    assert!(
+        banner[3].starts_with("Connect a user to acme: "),
+        "{banner:?}"
+    );
     // The served tenant's application has no callback URL for the gateway: the start-up check
     // says so, with the fix, and serving goes on.
     let said = |text: &str| text.contains("does not allow the gateway's callback URL");
@@ -154,6 +126,6 @@ async fn serve_prints_its_endpoints_and_logs_each_tenants_check() {
     }
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(said(&text), "{text}");
-    assert!(child.try_wait().unwrap().is_none(), "serve goes on");
-    crate::harness::serve::sigterm(&child).await;
+    assert!(served.child.try_wait().unwrap().is_none(), "serve goes on");
+    served.sigterm().await;
 }

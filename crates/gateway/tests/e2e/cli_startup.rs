@@ -5,8 +5,10 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use crate::harness::process::BIN;
+
 fn run(cwd: &Path, config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+    Command::new(BIN)
         .current_dir(cwd)
         .args(args)
         .arg("--config")
@@ -92,7 +94,7 @@ fn relative_store_paths_are_next_to_the_config_file_from_any_directory() {
 
 #[test]
 fn input_ending_before_the_handshake_is_not_a_failure() {
-    let output = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+    let output = Command::new(BIN)
         .args(["demo", "--stdio"])
         .stdin(Stdio::null())
         .output()

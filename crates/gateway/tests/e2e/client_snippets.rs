@@ -4,11 +4,13 @@
 //! `[store]` needs a key variable that no snippet passes — and must list tools.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
 use serde_json::Value;
+
+use crate::harness::process::BIN;
+use crate::harness::{CLIENT_ID, CLIENT_SECRET, world};
 
 const README_BINARY: &str = "/absolute/path/to/repo/target/release/mcp-gateway";
 const README_CONFIG: &str = "/path/to/gateway.toml";
@@ -61,7 +63,7 @@ scopes = ["openid", "read:users", "read:roles"]
 "#,
             domain = fake.fake.domain(),
             base = fake.base_url,
-            client = crate::harness::CLIENT_ID,
+            client = CLIENT_ID,
         ),
     )
     .unwrap();
@@ -70,18 +72,14 @@ scopes = ["openid", "read:users", "read:roles"]
 
 #[tokio::test]
 async fn every_readme_stdio_snippet_starts_as_written_and_lists_tools() {
-    let fake = crate::harness::fake_tenant(
-        fake_auth0::all_management_scopes(),
-        Duration::from_secs(3600),
-    )
-    .await;
+    let world = world().build().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = operator_config(dir.path(), &fake);
+    let config = operator_config(dir.path(), &world.fake);
     let entries = readme_stdio_entries();
     assert!(entries.len() >= 4, "README's stdio snippets: {entries:?}");
     for (name, entry) in entries {
         assert_eq!(entry["command"], README_BINARY, "{name}");
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-gateway"));
+        let mut command = tokio::process::Command::new(BIN);
         command.env_clear().current_dir(dir.path());
         for arg in entry["args"].as_array().unwrap() {
             let arg = arg.as_str().unwrap();
@@ -99,7 +97,7 @@ async fn every_readme_stdio_snippet_starts_as_written_and_lists_tools() {
         {
             // The snippets hold a placeholder or an input reference where the secret goes.
             assert!(value.is_string(), "{name}: {variable}");
-            command.env(variable, crate::harness::CLIENT_SECRET);
+            command.env(variable, CLIENT_SECRET);
         }
         let (transport, _) = TokioChildProcess::builder(command)
             .stderr(std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap())
@@ -113,5 +111,4 @@ async fn every_readme_stdio_snippet_starts_as_written_and_lists_tools() {
         assert!(!tools.is_empty(), "{name} lists no tool");
         let _ = client.cancel().await;
     }
-    fake.shutdown().await;
 }

@@ -3,145 +3,33 @@
 //! killed (SIGKILL) in the middle of a refresh, a sign-in's callback and a write: after restart
 //! the store passes SQLite's integrity check and nothing it held is lost or half-written.
 
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::harness::connect::{browser, get_json};
-use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake};
+use gw_oauth::GrantMode::AuthorizationCode;
 use gw_oauth::TokenCipher;
-use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
-use rmcp::transport::TokioChildProcess;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-gateway");
+use crate::harness::browser::connect;
+use crate::harness::mcp::{tool_names, tools_for};
+use crate::harness::process::BIN;
+use crate::harness::{
+    Builder, CLIENT_ID, CLIENT_SECRET, STORE_KEY_ENV, World, browser, get_json, world,
+};
 
-struct Env {
-    fake: RunningFake,
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    key: String,
-    port: u16,
-}
-
-async fn env() -> Env {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let fake = FakeAuth0::new(FakeConfig {
-        clients: vec![RegisteredClient {
-            client_id: "cli-e2e".into(),
-            client_secret: "cli-e2e-secret".into(),
-            name: "MCP Gateway".into(),
-            callbacks: fake_auth0::default_callbacks(),
-            management_scopes: fake_auth0::all_management_scopes(),
-        }],
-        // Users' own tokens carry what they ask for here, unlike on real Auth0.
-        user_grants: fake_auth0::UserGrants::AllRequestedUnlikeAuth0,
-        ..FakeConfig::default()
-    })
-    .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-    .await
-    .unwrap();
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("gateway.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-
-[store]
-url = "sqlite://{db}"
-encryption_key_env = "CLI_STORE_KEY"
-
-[[tenants]]
-name = "acme"
-domain = "demo-tenant.us.auth0.com"
-base_url = "{base}"
-client_id = "cli-e2e"
-client_secret_env = "CLI_SECRET"
-grant = "authorization_code"
-scopes = ["openid", "email", "offline_access", "read:users", "read:roles", "create:roles"]
-"#,
-            db = dir.path().join("gateway.db").display(),
-            base = fake.base_url,
-        ),
-    )
-    .unwrap();
-    Env {
-        fake,
-        dir,
-        config,
-        key: TokenCipher::generate_key(),
-        port,
-    }
-}
-
-impl Env {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
-        command
-            .args(args)
-            .arg("--config")
-            .arg(&self.config)
-            .env("CLI_SECRET", "cli-e2e-secret")
-            .env("CLI_STORE_KEY", &self.key)
-            .env("RUST_LOG", "warn")
-            .kill_on_drop(true);
-        command
-    }
-
-    async fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let output = self.command(args).output().await.unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// `serve`, once it says it is listening.
-    async fn serve(&self) -> Child {
-        let mut child = self
-            .command(&["serve"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .expect("serve did not start")
-            .unwrap()
-            .unwrap_or_default();
-        assert!(line.starts_with("Listening on"), "{line}");
-        child
-    }
-}
-
-fn db_bytes(dir: &Path) -> Vec<u8> {
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        all.extend(std::fs::read(entry.unwrap().path()).unwrap_or_default());
-    }
-    all
+/// A users'-token tenant, as an operator sets one up to connect users from the terminal.
+fn users_tokens() -> Builder {
+    world()
+        .grant(AuthorizationCode)
+        .scopes("openid,email,offline_access,read:users,read:roles,create:roles")
 }
 
 #[tokio::test]
 async fn connect_from_the_terminal_then_serve_that_user_over_stdio_then_revoke() {
-    let env = env().await;
-    let mut connect = env
+    let world = users_tokens().build().await;
+    let mut connect = world
         .command(&["connect", "--tenant", "acme"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -177,32 +65,12 @@ async fn connect_from_the_terminal_then_serve_that_user_over_stdio_then_revoke()
     assert!(rest.contains("--connection"), "{rest}");
 
     // stdio as that user.
-    let mut stdio = Command::new(BIN);
-    stdio
-        .args(["stdio", "--connection", &connection, "--config"])
-        .arg(&env.config)
-        .env("CLI_SECRET", "cli-e2e-secret")
-        .env("CLI_STORE_KEY", &env.key)
-        .env("RUST_LOG", "warn");
-    let client = ().serve(TokioChildProcess::new(stdio).unwrap()).await.unwrap();
-    let mut tools: Vec<String> = client
-        .list_all_tools()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
-    tools.sort();
-    let mut expected: Vec<String> = gw_oauth::tools_unlocked_by(
-        gw_oauth::ScopeSet::parse_list(
-            "openid,email,offline_access,read:users,read:roles,create:roles",
-        )
-        .unwrap(),
+    let client = world.stdio_as(&connection).await.client;
+    let expected = gw_oauth::ScopeSet::parse_list(
+        "openid,email,offline_access,read:users,read:roles,create:roles",
     )
-    .map(str::to_owned)
-    .collect();
-    expected.sort();
-    assert_eq!(tools, expected);
+    .unwrap();
+    assert_eq!(tool_names(&client).await, tools_for(expected));
     let roles = client
         .call_tool(CallToolRequestParams::new("auth0_list_roles"))
         .await
@@ -210,38 +78,33 @@ async fn connect_from_the_terminal_then_serve_that_user_over_stdio_then_revoke()
     assert_ne!(roles.is_error, Some(true));
     client.cancel().await.unwrap();
 
-    let (ok, listed, _) = env.run(&["connections", "list"]).await;
-    assert!(ok);
+    let (status, listed, _) = world.run(&["connections", "list"]).await;
+    assert!(status.success());
     assert!(
         listed.contains(&connection) && listed.contains("active"),
         "{listed}"
     );
 
     // Revoking also revokes the refresh token at Auth0: read it (the test knows the key) first.
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        env.dir.path().join("gateway.db").display()
-    ))
-    .await
-    .unwrap();
+    let pool = world.sqlite().await;
     let sealed: Vec<u8> = sqlx::query_scalar("SELECT refresh_token FROM connections")
         .fetch_one(&pool)
         .await
         .unwrap();
     pool.close().await;
-    let refresh = TokenCipher::from_base64(&env.key)
+    let refresh = TokenCipher::from_base64(&world.key)
         .unwrap()
         .open_string(&sealed, &format!("connections:{connection}:refresh_token"))
         .unwrap();
-    let (ok, out, err) = env.run(&["connections", "revoke", &connection]).await;
-    assert!(ok, "{out}{err}");
+    let (status, out, err) = world.run(&["connections", "revoke", &connection]).await;
+    assert!(status.success(), "{out}{err}");
     assert!(out.contains("Revoked its refresh token at Auth0"), "{out}");
     let refused = reqwest::Client::new()
-        .post(env.fake.url("/oauth/token"))
+        .post(world.fake.url("/oauth/token"))
         .form(&[
             ("grant_type", "refresh_token"),
-            ("client_id", "cli-e2e"),
-            ("client_secret", "cli-e2e-secret"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
             ("refresh_token", refresh.as_str()),
         ])
         .send()
@@ -252,42 +115,39 @@ async fn connect_from_the_terminal_then_serve_that_user_over_stdio_then_revoke()
         "the refresh token still works at Auth0"
     );
     assert!(
-        !db_bytes(env.dir.path())
+        !world
+            .store_bytes()
             .windows(refresh.len())
             .any(|w| w == refresh.as_bytes())
     );
 
-    let (ok, _, err) = env.run(&["stdio", "--connection", &connection]).await;
-    assert!(!ok);
+    let (status, _, err) = world.run(&["stdio", "--connection", &connection]).await;
+    assert!(!status.success());
     assert!(err.contains("revoked"), "{err}");
 }
 
 #[tokio::test]
 async fn a_gateway_killed_during_a_refresh_restarts_into_a_usable_or_clearly_broken_connection() {
-    let env = env().await;
-    let mut gateway = env.serve().await;
-    env.fake.fake.set_access_token_ttl(Duration::from_secs(1));
-    let (status, connected) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
-    assert_eq!(status, 200, "{connected}");
-    env.fake
-        .fake
-        .set_access_token_ttl(Duration::from_secs(3600));
+    let world = users_tokens().build().await;
+    let mut gateway = world.serve().await;
+    let connected = world
+        .connect_with_expired_token(&format!("{}/connect/acme", world.base()))
+        .await;
     let key = connected["key"].as_str().unwrap().to_owned();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
 
     // The refresh will hang at Auth0 long enough to kill the gateway while it waits.
-    hang_next(&env, "POST", "/oauth/token");
+    hang_next(&world, "POST", "/oauth/token");
     let in_flight = tokio::spawn(call(
-        env.base(),
+        world.base(),
         key.clone(),
         "auth0_list_roles",
         serde_json::json!({}),
     ));
-    kill_during(&mut gateway, in_flight).await;
+    kill_during(&mut gateway.child, in_flight).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
-    let gateway = env.serve().await;
-    let result = call_over_http(&env, &key, "auth0_list_roles", serde_json::json!({})).await;
+    let gateway = world.serve().await;
+    let result = call_over_http(&world, &key, "auth0_list_roles", serde_json::json!({})).await;
     if result.is_error == Some(true) {
         let message: String = result
             .content
@@ -298,7 +158,7 @@ async fn a_gateway_killed_during_a_refresh_restarts_into_a_usable_or_clearly_bro
             message.contains("must be renewed") && message.contains("/connect/acme"),
             "neither usable nor clearly in need of reconnecting: {message}"
         );
-        let (_, listed, _) = env.run(&["connections", "list"]).await;
+        let (_, listed, _) = world.run(&["connections", "list"]).await;
         assert!(listed.contains("needs reconnect"), "{listed}");
         eprintln!("after the kill: the connection needs reconnecting, and says so");
     } else {
@@ -309,9 +169,9 @@ async fn a_gateway_killed_during_a_refresh_restarts_into_a_usable_or_clearly_bro
 
 #[tokio::test]
 async fn gen_key_prints_a_usable_key_and_check_names_a_missing_one() {
-    let env = env().await;
-    let (ok, out, _) = env.run(&["check"]).await;
-    assert!(ok, "{out}");
+    let world = users_tokens().build().await;
+    let (status, out, _) = world.run(&["check"]).await;
+    assert!(status.success(), "{out}");
     let generated = std::process::Command::new(BIN)
         .arg("gen-key")
         .output()
@@ -319,12 +179,11 @@ async fn gen_key_prints_a_usable_key_and_check_names_a_missing_one() {
     let key = String::from_utf8(generated.stdout).unwrap();
     assert!(TokenCipher::from_base64(&key).is_ok());
 
-    let output = std::process::Command::new(BIN)
-        .args(["check", "--config"])
-        .arg(&env.config)
-        .env("CLI_SECRET", "cli-e2e-secret")
-        .env_remove("CLI_STORE_KEY")
+    let output = world
+        .command(&["check"])
+        .env_remove(STORE_KEY_ENV)
         .output()
+        .await
         .unwrap();
     assert!(!output.status.success());
     let err = String::from_utf8_lossy(&output.stderr);
@@ -333,19 +192,11 @@ async fn gen_key_prints_a_usable_key_and_check_names_a_missing_one() {
 
 #[tokio::test]
 async fn every_tool_call_is_in_the_audit_log_and_no_secret_is() {
-    let env = env().await;
-    let mut gateway = env.serve().await;
-    let (status, connected) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
-    assert_eq!(status, 200, "{connected}");
+    let world = users_tokens().build().await;
+    let gateway = world.serve().await;
+    let connected = connect(&format!("{}/connect/acme", world.base())).await;
     let key = connected["key"].as_str().unwrap().to_owned();
-    let config =
-        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-            format!("{}/mcp", env.base()),
-        )
-        .auth_header(key.clone());
-    let transport =
-        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
-    let client = ().serve(transport).await.unwrap();
+    let client = crate::harness::mcp::client(&world.base(), &key).await;
     let ok = client
         .call_tool(CallToolRequestParams::new("auth0_list_roles"))
         .await
@@ -374,15 +225,10 @@ async fn every_tool_call_is_in_the_audit_log_and_no_secret_is() {
     );
     client.cancel().await.unwrap();
     // A graceful stop flushes the audit queue.
-    let pid = gateway.id().unwrap();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    gateway.wait().await.unwrap();
+    gateway.stop().await;
 
-    let (ok, out, err) = env.run(&["audit", "--since", "1h", "--json"]).await;
-    assert!(ok, "{err}");
+    let (status, out, err) = world.run(&["audit", "--since", "1h", "--json"]).await;
+    assert!(status.success(), "{err}");
     let records: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -423,39 +269,16 @@ async fn every_tool_call_is_in_the_audit_log_and_no_secret_is() {
 
 #[tokio::test]
 async fn trace_logs_of_a_whole_session_hold_no_secret() {
-    let env = env().await;
-    let log_path = env.dir.path().join("gateway.log");
-    let mut command = env.command(&["serve"]);
-    command
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log_path).unwrap());
-    let mut gateway = command.spawn().unwrap();
-    let mut lines = BufReader::new(gateway.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    assert!(line.starts_with("Listening on"), "{line}");
+    let world = users_tokens().rust_log("trace").build().await;
+    let log_path = world.serve_log();
+    let gateway = world.serve().await;
 
     // Connect with a token that expires at once, so the session includes a refresh.
-    env.fake.fake.set_access_token_ttl(Duration::from_secs(1));
-    let (status, connected) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
-    assert_eq!(status, 200, "{connected}");
-    env.fake
-        .fake
-        .set_access_token_ttl(Duration::from_secs(3600));
+    let connected = world
+        .connect_with_expired_token(&format!("{}/connect/acme", world.base()))
+        .await;
     let key = connected["key"].as_str().unwrap().to_owned();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    let config =
-        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-            format!("{}/mcp", env.base()),
-        )
-        .auth_header(key.clone());
-    let transport =
-        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
-    let client = ().serve(transport).await.unwrap();
+    let client = crate::harness::mcp::client(&world.base(), &key).await;
     for tool in ["auth0_list_roles", "auth0_list_users"] {
         let result = client
             .call_tool(CallToolRequestParams::new(tool))
@@ -464,22 +287,17 @@ async fn trace_logs_of_a_whole_session_hold_no_secret() {
         assert_ne!(result.is_error, Some(true), "{tool}");
     }
     client.cancel().await.unwrap();
-    assert_eq!(env.fake.fake.stats().token_requests_for("refresh_token"), 1);
+    assert_eq!(world.stats().token_requests_for("refresh_token"), 1);
 
     // The user's current Auth0 tokens, read (the test knows the store key) before stopping.
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        env.dir.path().join("gateway.db").display()
-    ))
-    .await
-    .unwrap();
+    let pool = world.sqlite().await;
     let (id, access, refresh): (String, Vec<u8>, Vec<u8>) =
         sqlx::query_as("SELECT id, access_token, refresh_token FROM connections")
             .fetch_one(&pool)
             .await
             .unwrap();
     pool.close().await;
-    let cipher = TokenCipher::from_base64(&env.key).unwrap();
+    let cipher = TokenCipher::from_base64(&world.key).unwrap();
     let access = cipher
         .open_string(&access, &format!("connections:{id}:access_token"))
         .unwrap();
@@ -487,12 +305,7 @@ async fn trace_logs_of_a_whole_session_hold_no_secret() {
         .open_string(&refresh, &format!("connections:{id}:refresh_token"))
         .unwrap();
 
-    let pid = gateway.id().unwrap();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    gateway.wait().await.unwrap();
+    gateway.stop().await;
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(
         log.lines().count() > 100,
@@ -500,8 +313,8 @@ async fn trace_logs_of_a_whole_session_hold_no_secret() {
         log.lines().count()
     );
     for (what, secret) in [
-        ("client secret", "cli-e2e-secret"),
-        ("store encryption key", env.key.as_str()),
+        ("client secret", CLIENT_SECRET),
+        ("store encryption key", world.key.as_str()),
         ("access key", key.as_str()),
         ("user's Auth0 access token", access.as_str()),
         ("user's Auth0 refresh token", refresh.as_str()),
@@ -526,14 +339,7 @@ async fn call(
     tool: &'static str,
     arguments: serde_json::Value,
 ) -> anyhow::Result<rmcp::model::CallToolResult> {
-    let config =
-        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-            format!("{base}/mcp"),
-        )
-        .auth_header(key);
-    let transport =
-        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
-    let client = ().serve(transport).await?;
+    let client = crate::harness::mcp::try_client(&base, &key).await?;
     let result = client
         .call_tool(
             CallToolRequestParams::new(tool).with_arguments(
@@ -550,14 +356,14 @@ async fn call(
 
 /// One tool call that must get an answer within 30 s.
 async fn call_over_http(
-    env: &Env,
+    world: &World,
     key: &str,
     tool: &'static str,
     arguments: serde_json::Value,
 ) -> rmcp::model::CallToolResult {
     tokio::time::timeout(
         Duration::from_secs(30),
-        call(env.base(), key.to_owned(), tool, arguments),
+        call(world.base(), key.to_owned(), tool, arguments),
     )
     .await
     .expect("the gateway did not answer")
@@ -565,8 +371,8 @@ async fn call_over_http(
 }
 
 /// Makes the next `method` request to `path` at Auth0 hang for 2 s.
-fn hang_next(env: &Env, method: &str, path: &str) {
-    env.fake.fake.add_fault(fake_auth0::Fault {
+fn hang_next(world: &World, method: &str, path: &str) {
+    world.fake.fake.add_fault(fake_auth0::Fault {
         method: Some(method.into()),
         path_prefix: path.into(),
         kind: fake_auth0::FaultKind::Latency(Duration::from_secs(2)),
@@ -584,13 +390,8 @@ async fn kill_during<T>(gateway: &mut Child, in_flight: tokio::task::JoinHandle<
 }
 
 /// SQLite's own check of the store file after a crash.
-async fn store_is_intact(env: &Env) {
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        env.dir.path().join("gateway.db").display()
-    ))
-    .await
-    .unwrap();
+async fn store_is_intact(world: &World) {
+    let pool = world.sqlite().await;
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&pool)
         .await
@@ -601,13 +402,12 @@ async fn store_is_intact(env: &Env) {
 
 #[tokio::test]
 async fn a_gateway_killed_during_a_callback_keeps_its_connections_keys_and_registrations() {
-    let env = env().await;
-    let mut gateway = env.serve().await;
-    let (status, first) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
-    assert_eq!(status, 200, "{first}");
+    let world = users_tokens().build().await;
+    let mut gateway = world.serve().await;
+    let first = connect(&format!("{}/connect/acme", world.base())).await;
     let first_key = first["key"].as_str().unwrap().to_owned();
     let registered: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/register", env.base()))
+        .post(format!("{}/register", world.base()))
         .json(&serde_json::json!({"redirect_uris": ["http://127.0.0.1:9/cb"], "client_name": "kept", "token_endpoint_auth_method": "none"}))
         .send()
         .await
@@ -618,19 +418,16 @@ async fn a_gateway_killed_during_a_callback_keeps_its_connections_keys_and_regis
     let client_id = registered["client_id"].as_str().unwrap().to_owned();
 
     // The second sign-in's code exchange hangs at Auth0; the gateway dies while it waits.
-    hang_next(&env, "POST", "/oauth/token");
-    let url = format!("{}/connect/acme", env.base());
+    hang_next(&world, "POST", "/oauth/token");
+    let url = format!("{}/connect/acme", world.base());
     let signing_in = tokio::spawn(async move { get_json(&browser(), &url).await });
-    kill_during(&mut gateway, signing_in).await;
+    kill_during(&mut gateway.child, signing_in).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
-    store_is_intact(&env).await;
-    let store = mcp_gateway::store::Store::open(&format!(
-        "sqlite://{}",
-        env.dir.path().join("gateway.db").display()
-    ))
-    .await
-    .unwrap();
+    store_is_intact(&world).await;
+    let store = mcp_gateway::store::Store::open(world.store_url())
+        .await
+        .unwrap();
     let kept = store.oauth_client(&client_id).await.unwrap();
     assert_eq!(
         kept.and_then(|c| c.client_name).as_deref(),
@@ -638,21 +435,27 @@ async fn a_gateway_killed_during_a_callback_keeps_its_connections_keys_and_regis
         "the registration was lost"
     );
     drop(store);
-    let gateway = env.serve().await;
-    let (_, listed, _) = env.run(&["connections", "list"]).await;
+    let gateway = world.serve().await;
+    let (_, listed, _) = world.run(&["connections", "list"]).await;
     assert_eq!(listed.matches("active").count(), 1, "{listed}");
     assert!(!listed.contains("needs reconnect"), "{listed}");
-    let result = call_over_http(&env, &first_key, "auth0_list_roles", serde_json::json!({})).await;
+    let result = call_over_http(
+        &world,
+        &first_key,
+        "auth0_list_roles",
+        serde_json::json!({}),
+    )
+    .await;
     assert_ne!(
         result.is_error,
         Some(true),
         "the earlier key broke: {result:?}"
     );
 
-    let (status, again) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
+    let (status, again) = get_json(&browser(), &format!("{}/connect/acme", world.base())).await;
     assert_eq!(status, 200, "connecting again after the crash: {again}");
     let result = call_over_http(
-        &env,
+        &world,
         again["key"].as_str().unwrap(),
         "auth0_list_roles",
         serde_json::json!({}),
@@ -664,39 +467,35 @@ async fn a_gateway_killed_during_a_callback_keeps_its_connections_keys_and_regis
 
 #[tokio::test]
 async fn a_gateway_killed_during_a_write_keeps_its_store_and_sent_the_write_once() {
-    let env = env().await;
-    let mut gateway = env.serve().await;
-    let (status, connected) = get_json(&browser(), &format!("{}/connect/acme", env.base())).await;
-    assert_eq!(status, 200, "{connected}");
+    let world = users_tokens().build().await;
+    let mut gateway = world.serve().await;
+    let connected = connect(&format!("{}/connect/acme", world.base())).await;
     let key = connected["key"].as_str().unwrap().to_owned();
-    let roles_before = env.fake.fake.counts().roles;
+    let roles_before = world.fake.fake.counts().roles;
 
-    hang_next(&env, "POST", "/api/v2/roles");
+    hang_next(&world, "POST", "/api/v2/roles");
     let writing = tokio::spawn(call(
-        env.base(),
+        world.base(),
         key.clone(),
         "auth0_create_role",
         serde_json::json!({"name": "crash-test"}),
     ));
-    kill_during(&mut gateway, writing).await;
+    kill_during(&mut gateway.child, writing).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
-    store_is_intact(&env).await;
+    store_is_intact(&world).await;
     assert_eq!(
-        env.fake
-            .fake
-            .stats()
-            .management_requests_for("POST /api/v2/roles"),
+        world.stats().management_requests_for("POST /api/v2/roles"),
         1,
         "the write was sent once"
     );
-    let roles_after = env.fake.fake.counts().roles;
+    let roles_after = world.fake.fake.counts().roles;
     assert!(
         roles_after == roles_before || roles_after == roles_before + 1,
         "{roles_before} → {roles_after}"
     );
-    let gateway = env.serve().await;
-    let result = call_over_http(&env, &key, "auth0_list_roles", serde_json::json!({})).await;
+    let gateway = world.serve().await;
+    let result = call_over_http(&world, &key, "auth0_list_roles", serde_json::json!({})).await;
     assert_ne!(result.is_error, Some(true), "the key broke: {result:?}");
     drop(gateway);
 }

@@ -2,29 +2,21 @@
 //! modes, against the fake tenant with a redirect-following client; and every way it can fail,
 //! each of which explains itself and stores nothing.
 
-use crate::harness::connect::{
-    Setup, browser, get_json, step_client, tool_names, tools_for, world,
-};
 use fake_auth0::UserGrants;
-use gw_oauth::{GrantMode, ScopeSet, UserGrant, UserMatch};
+use gw_oauth::GrantMode::AuthorizationCode;
+use gw_oauth::{ScopeSet, UserGrant, UserMatch};
 use rmcp::model::CallToolRequestParams;
+
+use crate::harness::mcp::{tool_names, tools_for};
+use crate::harness::{Builder, CLIENT_ID, browser, get_json, location, step_client, text, world};
 
 fn scopes(names: &[&str]) -> ScopeSet {
     ScopeSet::parse_list(&names.join(",")).unwrap()
 }
 
-fn text(result: &rmcp::model::CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect()
-}
-
 #[tokio::test]
 async fn a_user_connects_and_their_key_sees_exactly_what_auth0_granted() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
 
     let connected = gateway.connect().await;
     let key = connected["key"].as_str().unwrap();
@@ -59,34 +51,19 @@ async fn a_user_connects_and_their_key_sees_exactly_what_auth0_granted() {
         .unwrap();
     assert_ne!(result.is_error, Some(true), "{}", text(&result));
     // The call went out with the user's own token: the gateway never asked for a machine token.
-    assert_eq!(
-        world
-            .fake
-            .fake
-            .stats()
-            .token_requests_for("client_credentials"),
-        0
-    );
-    assert_eq!(
-        world
-            .fake
-            .fake
-            .stats()
-            .token_requests_for("authorization_code"),
-        1
-    );
+    assert_eq!(world.stats().token_requests_for("client_credentials"), 0);
+    assert_eq!(world.stats().token_requests_for("authorization_code"), 1);
     client.cancel().await.unwrap();
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn when_auth0_grants_less_than_asked_the_tool_list_follows_the_grant() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
     world.fake.fake.set_user_grants(UserGrants::Only(vec![
         "read:users".into(),
         "read:logs".into(),
     ]));
-    let gateway = world.gateway().await;
     let connected = gateway.connect().await;
     let expected = scopes(&[
         "openid",
@@ -154,13 +131,13 @@ async fn when_auth0_grants_less_than_asked_the_tool_list_follows_the_grant() {
 
 #[tokio::test]
 async fn with_client_credentials_the_policy_decides_and_calls_use_the_machine_token() {
-    let mut setup = Setup::new(GrantMode::ClientCredentials);
-    setup.user_policy = vec![UserGrant {
-        matches: UserMatch::UserId("auth0|admin".into()),
-        scopes: scopes(&["read:users", "read:roles"]),
-    }];
-    let world = world(setup).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world()
+        .user_policy(vec![UserGrant {
+            matches: UserMatch::UserId("auth0|admin".into()),
+            scopes: scopes(&["read:users", "read:roles"]),
+        }])
+        .in_process()
+        .await;
     let connected = gateway.connect().await;
     let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
     let expected = scopes(&[
@@ -177,14 +154,7 @@ async fn with_client_credentials_the_policy_decides_and_calls_use_the_machine_to
         .await
         .unwrap();
     assert_ne!(result.is_error, Some(true), "{}", text(&result));
-    assert_eq!(
-        world
-            .fake
-            .fake
-            .stats()
-            .token_requests_for("client_credentials"),
-        1
-    );
+    assert_eq!(world.stats().token_requests_for("client_credentials"), 1);
     // The user's own tokens are not kept: nothing to leak, nothing to refresh.
     let connection = gateway
         .store
@@ -199,13 +169,13 @@ async fn with_client_credentials_the_policy_decides_and_calls_use_the_machine_to
 
 #[tokio::test]
 async fn a_user_the_policy_does_not_name_connects_but_gets_no_tools_beyond_whoami() {
-    let mut setup = Setup::new(GrantMode::ClientCredentials);
-    setup.user_policy = vec![UserGrant {
-        matches: UserMatch::EmailDomain("elsewhere.example".into()),
-        scopes: ScopeSet::all(),
-    }];
-    let world = world(setup).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world()
+        .user_policy(vec![UserGrant {
+            matches: UserMatch::EmailDomain("elsewhere.example".into()),
+            scopes: ScopeSet::all(),
+        }])
+        .in_process()
+        .await;
     let connected = gateway.connect().await;
     let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
     assert_eq!(tool_names(&client).await, vec!["auth0_whoami".to_owned()]);
@@ -214,8 +184,7 @@ async fn a_user_the_policy_does_not_name_connects_but_gets_no_tools_beyond_whoam
 
 #[tokio::test]
 async fn the_success_page_shows_the_user_the_scopes_the_tools_and_the_key() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let response = browser()
         .get(format!("{}/connect/acme", gateway.base))
         .send()
@@ -249,8 +218,7 @@ async fn nothing_stored(store: &mcp_gateway::store::Store) {
 
 #[tokio::test]
 async fn a_denied_consent_explains_itself_and_stores_nothing() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let (browser, callback) = gateway.callback_url("&fake_deny=1").await;
     assert!(callback.contains("error=access_denied"), "{callback}");
     let (status, body) = get_json(&browser, &callback).await;
@@ -286,8 +254,7 @@ async fn a_denied_consent_explains_itself_and_stores_nothing() {
 
 #[tokio::test]
 async fn missing_unknown_and_replayed_states_are_refused() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let (status, body) = get_json(
         &step_client(),
         &format!("{}/integration-callback?code=abc", gateway.base),
@@ -348,10 +315,9 @@ async fn missing_unknown_and_replayed_states_are_refused() {
 
 #[tokio::test]
 async fn an_expired_state_is_refused_with_a_way_to_start_again() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let (browser, callback) = gateway.callback_url("").await;
-    let pool = sqlx::SqlitePool::connect(&world.store_url()).await.unwrap();
+    let pool = world.sqlite().await;
     sqlx::query("UPDATE pending_authorizations SET expires_at = 0")
         .execute(&pool)
         .await
@@ -373,8 +339,7 @@ async fn an_expired_state_is_refused_with_a_way_to_start_again() {
 
 #[tokio::test]
 async fn a_failed_code_exchange_explains_itself_and_stores_nothing() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let (browser, callback) = gateway.callback_url("").await;
     let mut url = url::Url::parse(&callback).unwrap();
     let state = url
@@ -405,10 +370,11 @@ async fn a_failed_code_exchange_explains_itself_and_stores_nothing() {
 
 #[tokio::test]
 async fn connect_refuses_unknown_tenants_and_scopes_the_tenant_does_not_allow() {
-    let mut setup = Setup::new(GrantMode::AuthorizationCode);
-    setup.scopes = scopes(&["openid", "offline_access", "read:users"]);
-    let world = world(setup).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world()
+        .grant(AuthorizationCode)
+        .scopes("openid,offline_access,read:users")
+        .in_process()
+        .await;
     let (status, body) = get_json(&step_client(), &format!("{}/connect/nope", gateway.base)).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -436,10 +402,10 @@ async fn connect_refuses_unknown_tenants_and_scopes_the_tenant_does_not_allow() 
         .send()
         .await
         .unwrap();
-    let authorize = url::Url::parse(&crate::harness::connect::location(&response)).unwrap();
+    let authorize = url::Url::parse(&location(&response)).unwrap();
     let query: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
     assert_eq!(query["response_type"], "code");
-    assert_eq!(query["client_id"], "connect-e2e");
+    assert_eq!(query["client_id"], CLIENT_ID);
     assert_eq!(query["code_challenge_method"], "S256");
     assert_eq!(
         query["audience"],
@@ -456,8 +422,7 @@ async fn connect_refuses_unknown_tenants_and_scopes_the_tenant_does_not_allow() 
 
 #[tokio::test]
 async fn a_callback_carried_to_another_browser_is_refused() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world().grant(AuthorizationCode).in_process().await;
     // Login CSRF: someone signs in as themselves and sends the callback link to a victim.
     let (_attacker, callback) = gateway.callback_url("").await;
     let (status, body) = get_json(&step_client(), &callback).await;
@@ -472,14 +437,7 @@ async fn a_callback_carried_to_another_browser_is_refused() {
 
 /// `POST /mcp` `initialize` with `key`: the status and the body (JSON on a refusal).
 async fn initialize_with(base: &str, key: &str) -> (u16, String) {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/mcp"))
-        .bearer_auth(key)
-        .header("accept", "application/json, text/event-stream")
-        .json(&serde_json::json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}))
-        .send()
-        .await
-        .unwrap();
+    let response = crate::harness::mcp::initialize(base, key).await;
     let status = response.status().as_u16();
     (status, response.text().await.unwrap_or_default())
 }
@@ -498,14 +456,15 @@ async fn until_status(base: &str, key: &str, want: u16) -> String {
     panic!("never answered {want}; last {} {}", last.0, last.1);
 }
 
-fn checked_every_use() -> Setup {
-    let mut setup = Setup::new(GrantMode::ClientCredentials);
-    setup.user_policy = vec![UserGrant {
-        matches: UserMatch::UserId("auth0|admin".into()),
-        scopes: scopes(&["read:users", "read:roles"]),
-    }];
-    setup.user_check_interval = std::time::Duration::ZERO;
-    setup
+/// A machine-token tenant whose connections' user is checked at Auth0 on every use, and whose
+/// policy gives `auth0|admin` `read:users` and `read:roles`.
+fn checked_every_use() -> Builder {
+    world()
+        .user_policy(vec![UserGrant {
+            matches: UserMatch::UserId("auth0|admin".into()),
+            scopes: scopes(&["read:users", "read:roles"]),
+        }])
+        .user_check_interval(std::time::Duration::ZERO)
 }
 
 /// M3: a `client_credentials` connection's user blocked in Auth0 loses the connection at the next
@@ -513,8 +472,7 @@ fn checked_every_use() -> Setup {
 /// back once unblocked.
 #[tokio::test]
 async fn a_blocked_user_s_connection_is_suspended_until_they_are_unblocked() {
-    let world = world(checked_every_use()).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = checked_every_use().in_process().await;
     let connected = gateway.connect().await;
     let key = connected["key"].as_str().unwrap();
     let id = connected["connection_id"].as_str().unwrap();
@@ -544,8 +502,7 @@ async fn a_blocked_user_s_connection_is_suspended_until_they_are_unblocked() {
 /// M3: a user deleted in Auth0 loses the connection at the next check.
 #[tokio::test]
 async fn a_deleted_user_s_connection_is_suspended() {
-    let world = world(checked_every_use()).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = checked_every_use().in_process().await;
     let connected = gateway.connect().await;
     let key = connected["key"].as_str().unwrap();
     assert_eq!(initialize_with(&gateway.base, key).await.0, 200);
@@ -562,8 +519,7 @@ async fn a_deleted_user_s_connection_is_suspended() {
 /// stands until a check succeeds.
 #[tokio::test]
 async fn a_failed_user_check_keeps_the_last_verdict() {
-    let world = world(checked_every_use()).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = checked_every_use().in_process().await;
     let connected = gateway.connect().await;
     let key = connected["key"].as_str().unwrap();
     let outage = || fake_auth0::Fault {
@@ -574,8 +530,6 @@ async fn a_failed_user_check_keeps_the_last_verdict() {
     };
     let checks = || {
         world
-            .fake
-            .fake
             .stats()
             .management_requests_for("GET /api/v2/users/{id}")
     };
@@ -612,13 +566,13 @@ async fn a_failed_user_check_keeps_the_last_verdict() {
 /// connection no Management API tool at the next check.
 #[tokio::test]
 async fn a_user_whose_auth0_email_leaves_the_policy_loses_the_tools() {
-    let mut setup = checked_every_use();
-    setup.user_policy = vec![UserGrant {
-        matches: UserMatch::Email("admin@example.com".into()),
-        scopes: scopes(&["read:users", "read:roles"]),
-    }];
-    let world = world(setup).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = checked_every_use()
+        .user_policy(vec![UserGrant {
+            matches: UserMatch::Email("admin@example.com".into()),
+            scopes: scopes(&["read:users", "read:roles"]),
+        }])
+        .in_process()
+        .await;
     let connected = gateway.connect().await;
     let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
     let listed = client
@@ -630,7 +584,7 @@ async fn a_user_whose_auth0_email_leaves_the_policy_loses_the_tools() {
     let token = world
         .fake
         .fake
-        .issue_management_token("connect-e2e", &["update:users"]);
+        .issue_management_token(CLIENT_ID, &["update:users"]);
     let changed = reqwest::Client::new()
         .patch(world.fake.url("/api/v2/users/auth0%7Cadmin"))
         .bearer_auth(token)
@@ -670,7 +624,7 @@ async fn requested_scopes(base: &str, tenant: &str, query: &str) -> String {
         .send()
         .await
         .unwrap();
-    let authorize = url::Url::parse(&crate::harness::connect::location(&response)).unwrap();
+    let authorize = url::Url::parse(&location(&response)).unwrap();
     authorize
         .query_pairs()
         .find(|(name, _)| name == "scope")
@@ -682,8 +636,11 @@ async fn requested_scopes(base: &str, tenant: &str, query: &str) -> String {
 /// real one, an unknown one, another tenant's), so it tells nothing about connections or grants.
 #[tokio::test]
 async fn the_connect_page_answers_alike_for_any_connection_id() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway_serving(&["beta"]).await;
+    let (_world, gateway) = world()
+        .grant(AuthorizationCode)
+        .tenants(&["acme", "beta"])
+        .in_process()
+        .await;
     let real = gateway.connect().await["connection_id"]
         .as_str()
         .unwrap()
@@ -718,8 +675,7 @@ async fn the_connect_page_answers_alike_for_any_connection_id() {
 /// connection was stored; it now says what happened and how to get a new key.
 #[tokio::test]
 async fn reloading_the_success_page_says_already_connected() {
-    let world = world(Setup::new(GrantMode::ClientCredentials)).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world().in_process().await;
     let (browser, callback) = gateway.callback_url("").await;
     let first = browser.get(&callback).send().await.unwrap();
     assert_eq!(first.status(), 200);
@@ -741,8 +697,7 @@ async fn reloading_the_success_page_says_already_connected() {
 /// their client; messages show `quoted` names as code, not raw backticks.
 #[tokio::test]
 async fn the_success_page_has_a_copy_button_and_snippets_naming_each_client() {
-    let world = world(Setup::new(GrantMode::ClientCredentials)).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world().in_process().await;
     let (browser, callback) = gateway.callback_url("").await;
     let response = browser.get(&callback).send().await.unwrap();
     assert_eq!(response.status(), 200);

@@ -8,40 +8,23 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
+use crate::harness::browser::connect;
+use crate::harness::mcp::{client, tool_names, tools_for};
+use crate::harness::process::BIN;
+
 #[tokio::test]
 async fn the_demo_prints_an_endpoint_and_a_key_that_work() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
-        .args(["demo", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut endpoint, mut key, mut tenant) = (None, None, None);
-    while endpoint.is_none() || key.is_none() || tenant.is_none() {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        if let Some(v) = line.strip_prefix("MCP endpoint: ") {
-            endpoint = Some(v.to_owned());
-        } else if let Some(v) = line.strip_prefix("Access key: ") {
-            key = Some(v.to_owned());
-        } else if let Some(v) = line.strip_prefix("Demo tenant: ") {
-            tenant = Some(v.to_owned());
-        }
-    }
-    let (endpoint, key) = (endpoint.unwrap(), key.unwrap());
-    assert!(tenant.unwrap().starts_with("http://127.0.0.1:"));
+    let (mut child, lines, _stdout) = demo(&[], "Press Ctrl-C").await;
+    let endpoint = value(&lines, "MCP endpoint: ");
+    let key = value(&lines, "Access key: ");
+    assert!(value(&lines, "Demo tenant: ").starts_with("http://127.0.0.1:"));
 
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
-    let initialize = serde_json::json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}});
+    let initialize = crate::harness::mcp::initialize_request();
     let post = |authorization: Option<String>| {
         let mut request = http
-            .post(&endpoint)
+            .post(endpoint)
             .header("accept", "application/json, text/event-stream")
             .json(&initialize);
         if let Some(value) = authorization {
@@ -65,7 +48,7 @@ type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;
 /// Starts the demo with `args` and returns it with what it printed up to a line starting with
 /// `until`, and its stdout (kept open: the demo must not write into a closed pipe).
 async fn demo(args: &[&str], until: &str) -> (tokio::process::Child, Vec<String>, Lines) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+    let mut child = Command::new(BIN)
         .args(["demo", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())
@@ -115,30 +98,14 @@ async fn a_new_user_connects_to_the_demo_and_their_key_sees_what_real_auth0_woul
     ] {
         let (mut child, lines, _stdout) =
             demo(&["--grant", grant, "--scopes", scopes], "Press Ctrl-C").await;
-        let connect = value(&lines, "Connect a user: ");
-        let (status, connected) =
-            crate::harness::connect::get_json(&crate::harness::connect::browser(), connect).await;
-        assert_eq!(status, 200, "{grant}: {connected}");
+        let connected = connect(value(&lines, "Connect a user: ")).await;
         let key = connected["key"].as_str().unwrap();
         let endpoint = value(&lines, "MCP endpoint: ");
-        let config =
-            rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-                endpoint.to_owned(),
-            )
-            .auth_header(key);
-        let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
-            reqwest::Client::new(),
-            config,
-        );
-        let client = rmcp::ServiceExt::serve((), transport).await.unwrap();
-        let tools = crate::harness::connect::tool_names(&client).await;
+        let client = client(endpoint.trim_end_matches("/mcp"), key).await;
+        let tools = tool_names(&client).await;
         let mut granted = gw_oauth::ScopeSet::parse_list(granted).unwrap();
         granted.insert(gw_oauth::Scope::Openid);
-        assert_eq!(
-            tools,
-            crate::harness::connect::tools_for(granted),
-            "{grant}"
-        );
+        assert_eq!(tools, tools_for(granted), "{grant}");
         client.cancel().await.unwrap();
         child.kill().await.unwrap();
     }
@@ -146,7 +113,7 @@ async fn a_new_user_connects_to_the_demo_and_their_key_sees_what_real_auth0_woul
 
 #[tokio::test]
 async fn insecure_no_auth_is_refused_off_loopback() {
-    let output = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+    let output = Command::new(BIN)
         .args(["demo", "--listen", "0.0.0.0:0", "--insecure-no-auth"])
         .output()
         .await
@@ -164,12 +131,7 @@ async fn a_demo_with_a_data_dir_keeps_its_key_file_private_and_its_connections_a
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_str().unwrap();
     let (mut child, lines, _stdout) = demo(&["--data-dir", data_dir], "Press Ctrl-C").await;
-    let (status, connected) = crate::harness::connect::get_json(
-        &crate::harness::connect::browser(),
-        value(&lines, "Connect a user: "),
-    )
-    .await;
-    assert_eq!(status, 200, "{connected}");
+    let connected = connect(value(&lines, "Connect a user: ")).await;
     let key = connected["key"].as_str().unwrap().to_owned();
     child.kill().await.unwrap();
 
@@ -190,17 +152,11 @@ async fn a_demo_with_a_data_dir_keeps_its_key_file_private_and_its_connections_a
     // The demo tenant is new on every run (fresh tokens, fresh secret), but the gateway's store
     // and its key survive: the user's key still resolves to their connection.
     let (mut child, lines, _stdout) = demo(&["--data-dir", data_dir], "Press Ctrl-C").await;
-    let config =
-        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-            value(&lines, "MCP endpoint: ").to_owned(),
-        )
-        .auth_header(key);
-    let transport =
-        rmcp::transport::StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
-    let client = rmcp::ServiceExt::serve((), transport).await.unwrap();
+    let endpoint = value(&lines, "MCP endpoint: ");
+    let client = client(endpoint.trim_end_matches("/mcp"), &key).await;
     assert_eq!(
-        crate::harness::connect::tool_names(&client).await,
-        crate::harness::connect::tools_for(gw_oauth::ScopeSet::all())
+        tool_names(&client).await,
+        tools_for(gw_oauth::ScopeSet::all())
     );
     client.cancel().await.unwrap();
     child.kill().await.unwrap();

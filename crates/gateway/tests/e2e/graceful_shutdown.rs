@@ -5,14 +5,16 @@ use std::time::Duration;
 use fake_auth0::{Fault, FaultKind};
 use serde_json::{Value, json};
 
+use crate::harness::world;
+
 #[tokio::test]
 async fn sigterm_lets_the_call_in_flight_finish() {
-    let tenant = crate::harness::serve::served_tenant("").await;
-    let fake = &tenant.fake;
-    let key = tenant.create_key().await;
-    let (mut child, endpoint) = tenant.serve().await;
+    let world = world().build().await;
+    let fake = &world.fake;
+    let key = world.create_key().await;
+    let mut served = world.serve().await;
+    let endpoint = served.url("/mcp");
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let post = |body: Value, session: Option<String>| {
         let mut request = http
@@ -52,17 +54,13 @@ async fn sigterm_lets_the_call_in_flight_finish() {
     );
     let in_flight = tokio::spawn(async move { call.await.unwrap().text().await.unwrap() });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    crate::harness::serve::sigterm(&child).await;
+    served.sigterm().await;
 
     let body = in_flight.await.unwrap();
     assert!(
         body.contains("admin@example.com"),
         "the call in flight did not finish: {body}"
     );
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("the gateway exits after draining")
-        .unwrap();
+    let status = served.exited().await;
     assert!(status.success());
-    tenant.fake.shutdown().await;
 }

@@ -12,6 +12,8 @@ use mcp_gateway::http::listener::Limits;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::harness::world;
+
 const SHORT: Limits = Limits {
     header_read: Duration::from_millis(500),
     body_read: Duration::from_millis(500),
@@ -73,7 +75,7 @@ async fn still_serving(base: &str) {
 
 #[tokio::test]
 async fn headers_sent_too_slowly_get_the_connection_closed() {
-    let gateway = crate::harness::http::start_http_with(false, SHORT).await;
+    let (_world, gateway) = world().limits(SHORT).in_process().await;
     let mut stream = TcpStream::connect(authority(&gateway.base)).await.unwrap();
     stream
         .write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
@@ -126,7 +128,7 @@ fn closed_without_serving(answer: &str) {
 
 #[tokio::test]
 async fn idle_connections_are_closed_a_socket_that_sends_nothing() {
-    let gateway = crate::harness::http::start_http_with(false, SHORT).await;
+    let (_world, gateway) = world().limits(SHORT).in_process().await;
     closed_without_serving(&sent_then_silent(&gateway.base, b"").await);
     still_serving(&gateway.base).await;
     gateway.stop().await;
@@ -134,7 +136,7 @@ async fn idle_connections_are_closed_a_socket_that_sends_nothing() {
 
 #[tokio::test]
 async fn idle_connections_are_closed_a_partial_http2_preface() {
-    let gateway = crate::harness::http::start_http_with(false, SHORT).await;
+    let (_world, gateway) = world().limits(SHORT).in_process().await;
     closed_without_serving(&sent_then_silent(&gateway.base, b"PRI * HTTP/2.0\r\n").await);
     still_serving(&gateway.base).await;
     gateway.stop().await;
@@ -142,7 +144,7 @@ async fn idle_connections_are_closed_a_partial_http2_preface() {
 
 #[tokio::test]
 async fn idle_connections_are_closed_http2_prior_knowledge_is_not_spoken() {
-    let gateway = crate::harness::http::start_http_with(false, SHORT).await;
+    let (_world, gateway) = world().limits(SHORT).in_process().await;
     // The whole preface and an empty SETTINGS frame: an h2c server would answer with its own
     // SETTINGS and keep the connection open for as long as the client likes.
     let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
@@ -154,7 +156,7 @@ async fn idle_connections_are_closed_http2_prior_knowledge_is_not_spoken() {
 
 #[tokio::test]
 async fn idle_connections_are_closed_a_partial_request_line() {
-    let gateway = crate::harness::http::start_http_with(false, SHORT).await;
+    let (_world, gateway) = world().limits(SHORT).in_process().await;
     closed_without_serving(&sent_then_silent(&gateway.base, b"GET /hea").await);
     still_serving(&gateway.base).await;
     gateway.stop().await;
@@ -162,7 +164,7 @@ async fn idle_connections_are_closed_a_partial_request_line() {
 
 #[tokio::test]
 async fn idle_connections_are_closed_between_keep_alive_requests() {
-    let gateway = crate::harness::http::start_http_with(false, SHORT).await;
+    let (_world, gateway) = world().limits(SHORT).in_process().await;
     let request = format!(
         "GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n",
         authority(&gateway.base)
@@ -180,7 +182,7 @@ async fn idle_connections_are_closed_beyond_the_cap_and_healthz_still_answers() 
         max_connections: 4,
         ..SHORT
     };
-    let gateway = crate::harness::http::start_http_with(false, limits).await;
+    let (_world, gateway) = world().limits(limits).in_process().await;
     // Five times the cap of sockets that send nothing: the first four are served (and closed at
     // their header deadline), the rest wait in the accept queue and are served in turn.
     let mut idle = Vec::new();
@@ -203,7 +205,7 @@ async fn idle_connections_are_closed_beyond_the_cap_and_healthz_still_answers() 
 
 #[tokio::test]
 async fn a_body_that_stalls_fails_the_request() {
-    let gateway = crate::harness::http::start_http_with(false, SHORT).await;
+    let (_world, gateway) = world().limits(SHORT).in_process().await;
     let key = gateway.key("openid,read:users").await;
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}"#;
     let request = post(&gateway.base, key.expose_secret(), body);
@@ -220,7 +222,7 @@ async fn a_body_that_stalls_fails_the_request() {
 
 #[tokio::test]
 async fn a_flood_of_header_fields_is_refused_with_431() {
-    let gateway = crate::harness::http::start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let mut request = format!(
         "GET /healthz HTTP/1.1\r\nHost: {}\r\n",
         authority(&gateway.base)
@@ -237,7 +239,7 @@ async fn a_flood_of_header_fields_is_refused_with_431() {
 
 #[tokio::test]
 async fn an_oversized_body_is_refused_with_413_and_not_read() {
-    let gateway = crate::harness::http::start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let key = gateway.key("openid,read:users").await;
     let mut body = br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":""#.to_vec();
     body.extend(std::iter::repeat_n(b'x', 3 * 1024 * 1024));
@@ -254,7 +256,7 @@ async fn an_oversized_body_is_refused_with_413_and_not_read() {
 
 #[tokio::test]
 async fn deeply_nested_json_and_invalid_utf8_get_a_client_error() {
-    let gateway = crate::harness::http::start_http(true).await;
+    let (_world, gateway) = world().stateless().in_process().await;
     let key = gateway.key("openid,read:users").await;
 
     // 100,000 levels: serde_json stops at 128, so this is a parse error, not a stack overflow.

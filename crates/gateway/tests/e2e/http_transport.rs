@@ -1,9 +1,10 @@
 //! `/mcp` over streamable HTTP with access keys: real rmcp clients, the 401 challenge, the
 //! protected-resource document, DNS-rebinding protection, revocation and session binding.
 
-use crate::harness::http::start_http;
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
+
+use crate::harness::world;
 
 fn args(value: Value) -> serde_json::Map<String, Value> {
     let Value::Object(map) = value else {
@@ -14,9 +15,9 @@ fn args(value: Value) -> serde_json::Map<String, Value> {
 
 #[tokio::test]
 async fn a_key_lists_and_calls_exactly_its_tools_in_session_mode() {
-    let gateway = start_http(false).await;
+    let (world, gateway) = world().in_process().await;
     let key = gateway.key("openid,read:users,read:roles").await;
-    let client = gateway.client(&key).await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
     let names: Vec<String> = client
         .list_all_tools()
         .await
@@ -58,7 +59,7 @@ async fn a_key_lists_and_calls_exactly_its_tools_in_session_mode() {
         .await
         .unwrap();
     assert_eq!(refused.is_error, Some(true));
-    assert!(gateway.fake.fake.user("auth0|alice").is_some());
+    assert!(world.fake.fake.user("auth0|alice").is_some());
     let me = client
         .call_tool(CallToolRequestParams::new("auth0_whoami"))
         .await
@@ -77,9 +78,9 @@ async fn a_key_lists_and_calls_exactly_its_tools_in_session_mode() {
 
 #[tokio::test]
 async fn stateless_mode_serves_the_same_tools() {
-    let gateway = start_http(true).await;
+    let (_world, gateway) = world().stateless().in_process().await;
     let key = gateway.key("openid,read:logs").await;
-    let client = gateway.client(&key).await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
     let tools = client.list_all_tools().await.unwrap();
     assert_eq!(tools.len(), 4);
     let logs = client
@@ -107,7 +108,7 @@ async fn stateless_mode_serves_the_same_tools() {
 
 #[tokio::test]
 async fn no_or_bad_credentials_get_401_with_the_resource_metadata_challenge() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let http = reqwest::Client::new();
     let initialize = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}});
     for authorization in [
@@ -155,7 +156,7 @@ async fn no_or_bad_credentials_get_401_with_the_resource_metadata_challenge() {
 
 #[tokio::test]
 async fn a_forged_host_or_origin_is_refused() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let key = gateway.key("openid,read:users").await;
     let http = reqwest::Client::new();
     let initialize = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}});
@@ -192,14 +193,11 @@ async fn a_forged_host_or_origin_is_refused() {
 
 #[tokio::test]
 async fn a_revoked_key_is_refused_at_once() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let key = gateway.key("openid,read:users").await;
-    let client = gateway.client(&key).await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
     assert!(!client.list_all_tools().await.unwrap().is_empty());
-    let id = gateway.store.list_keys(Some("acme")).await.unwrap()[0]
-        .id
-        .clone();
-    assert!(gateway.store.revoke_key(&id).await.unwrap());
+    gateway.revoke(&key).await;
     assert!(
         client.list_all_tools().await.is_err(),
         "a revoked key was still served"
@@ -209,7 +207,7 @@ async fn a_revoked_key_is_refused_at_once() {
 
 #[tokio::test]
 async fn a_session_id_replayed_with_another_key_is_refused() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let owner = gateway.key("openid,read:users").await;
     let intruder = gateway.key("openid,read:users").await;
     let http = reqwest::Client::new();
@@ -260,7 +258,7 @@ async fn a_session_id_replayed_with_another_key_is_refused() {
 
 #[tokio::test]
 async fn two_hundred_concurrent_sessions_get_correct_separate_answers() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     // Five agents' keys: one key may hold at most 64 sessions by default.
     let mut keys = Vec::new();
     for _ in 0..5 {
@@ -275,7 +273,7 @@ async fn two_hundred_concurrent_sessions_get_correct_separate_answers() {
         let user = users[i % users.len()].clone();
         let gateway = &gateway;
         async move {
-            let client = gateway.client(&key).await;
+            let client = gateway.mcp_client(key.expose_secret()).await;
             let result = client
                 .call_tool(
                     CallToolRequestParams::new("auth0_get_user")
@@ -301,7 +299,7 @@ async fn two_hundred_concurrent_sessions_get_correct_separate_answers() {
 
 #[tokio::test]
 async fn every_answer_carries_a_request_id_the_callers_or_a_new_one() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let http = reqwest::Client::new();
     let given = http
         .get(format!("{}/healthz", gateway.base))
@@ -323,7 +321,7 @@ async fn every_answer_carries_a_request_id_the_callers_or_a_new_one() {
 
 #[tokio::test]
 async fn every_route_checks_the_host() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let http = reqwest::Client::new();
     let send = |method: reqwest::Method, path: &str, host: &str| {
         http.request(method, format!("{}{path}", gateway.base))

@@ -5,14 +5,16 @@
 //! arguments that were refused, or stored state.
 //!
 //! Each property runs a bounded number of cases in CI (`PROPTEST_CASES` raises it for a longer
-//! run); failing cases are kept in `proptest-regressions/input_properties.txt` and replayed first.
+//! run); failing cases are kept in `tests/proptest-regressions/input_properties.txt` and replayed first.
 
 use std::sync::OnceLock;
 
-use gw_oauth::GrantMode;
+use gw_oauth::GrantMode::AuthorizationCode;
 use mcp_gateway::config::{Config, ParseError};
 use proptest::prelude::*;
 use serde_json::{Value, json};
+
+use crate::harness::{InProcess, World, step_client, world};
 
 fn cases(default: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
@@ -235,7 +237,8 @@ fn jsonrpc_message() -> impl Strategy<Value = Value> {
 }
 
 struct Mcp {
-    gateway: crate::harness::http::HttpGateway,
+    world: World,
+    gateway: InProcess,
     key: String,
     http: reqwest::Client,
 }
@@ -244,7 +247,7 @@ fn mcp() -> &'static Mcp {
     static MCP: OnceLock<Mcp> = OnceLock::new();
     MCP.get_or_init(|| {
         runtime().block_on(async {
-            let gateway = crate::harness::http::start_http(true).await;
+            let (world, gateway) = world().stateless().in_process().await;
             let every_scope = gw_oauth::ScopeSet::all()
                 .iter()
                 .map(|s| s.as_str())
@@ -252,6 +255,7 @@ fn mcp() -> &'static Mcp {
                 .join(",");
             let key = gateway.key(&every_scope).await.expose_secret().to_owned();
             Mcp {
+                world,
                 gateway,
                 key,
                 http: reqwest::Client::new(),
@@ -294,7 +298,7 @@ proptest! {
         arguments in prop::collection::btree_map("[a-z_]{1,12}", json_value(), 0..5),
     ) {
         let mcp = mcp();
-        let before = mcp.gateway.fake.fake.stats().total_management_requests();
+        let before = mcp.world.stats().total_management_requests();
         let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
                           "params": {"name": tool, "arguments": arguments}});
         let (status, body) = runtime().block_on(post(mcp, serde_json::to_vec(&call).unwrap()));
@@ -302,7 +306,7 @@ proptest! {
         let answer: Value = serde_json::from_str(&body).unwrap();
         let refused = answer.get("error").is_some() || refused_arguments(&answer);
         if refused {
-            let after = mcp.gateway.fake.fake.stats().total_management_requests();
+            let after = mcp.world.stats().total_management_requests();
             prop_assert_eq!(before, after, "a refused call reached Auth0: {}", body);
         }
     }
@@ -360,8 +364,8 @@ fn query() -> impl Strategy<Value = String> {
 }
 
 struct Connect {
-    _world: crate::harness::connect::World,
-    gateway: crate::harness::connect::Gateway,
+    _world: World,
+    gateway: InProcess,
     http: reqwest::Client,
 }
 
@@ -369,15 +373,11 @@ fn connect() -> &'static Connect {
     static CONNECT: OnceLock<Connect> = OnceLock::new();
     CONNECT.get_or_init(|| {
         runtime().block_on(async {
-            let world = crate::harness::connect::world(crate::harness::connect::Setup::new(
-                GrantMode::AuthorizationCode,
-            ))
-            .await;
-            let gateway = world.gateway().await;
+            let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
             Connect {
                 _world: world,
                 gateway,
-                http: crate::harness::connect::step_client(),
+                http: step_client(),
             }
         })
     })

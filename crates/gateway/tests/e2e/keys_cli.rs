@@ -1,48 +1,13 @@
 //! `mcp-gateway keys create|list|revoke` against a configuration's store.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use crate::harness::world;
 
-fn gateway(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env("KEYS_SECRET", "s3cret")
-        .output()
-        .unwrap()
-}
+#[tokio::test]
+async fn keys_are_created_once_listed_without_the_key_and_revoked() {
+    let world = world().scopes("openid,read:users,read:roles").build().await;
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-#[test]
-fn keys_are_created_once_listed_without_the_key_and_revoked() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("gateway.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[store]
-url = "sqlite://{}"
-
-[[tenants]]
-name = "acme"
-domain = "acme.eu.auth0.com"
-client_id = "abc"
-client_secret_env = "KEYS_SECRET"
-scopes = ["openid", "read:users", "read:roles"]
-"#,
-            dir.path().join("gateway.db").display()
-        ),
-    )
-    .unwrap();
-
-    let created = gateway(
-        &config,
-        &[
+    let (status, text, err) = world
+        .run(&[
             "keys",
             "create",
             "--tenant",
@@ -53,14 +18,9 @@ scopes = ["openid", "read:users", "read:roles"]
             "support-bot",
             "--expires",
             "30",
-        ],
-    );
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
-    let text = stdout(&created);
+        ])
+        .await;
+    assert!(status.success(), "{err}");
     let key = text
         .lines()
         .find_map(|l| l.strip_prefix("Access key: "))
@@ -73,35 +33,37 @@ scopes = ["openid", "read:users", "read:roles"]
         .unwrap()
         .to_owned();
 
-    let listed = stdout(&gateway(&config, &["keys", "list"]));
+    let (_, listed, _) = world.run(&["keys", "list"]).await;
     assert!(
         listed.contains(&id) && listed.contains("support-bot") && listed.contains("active"),
         "{listed}"
     );
     assert!(!listed.contains(&key), "keys list printed a key");
 
-    let beyond = gateway(
-        &config,
-        &[
+    let (status, _, err) = world
+        .run(&[
             "keys",
             "create",
             "--tenant",
             "acme",
             "--scopes",
             "delete:users",
-        ],
-    );
-    assert!(!beyond.status.success());
-    assert!(String::from_utf8_lossy(&beyond.stderr).contains("does not allow delete:users"));
+        ])
+        .await;
+    assert!(!status.success());
+    assert!(err.contains("does not allow delete:users"));
 
-    assert!(gateway(&config, &["keys", "revoke", &id]).status.success());
-    assert!(stdout(&gateway(&config, &["keys", "list", "--tenant", "acme"])).contains("revoked"));
-    assert_eq!(
-        gateway(&config, &["keys", "revoke", &id]).status.code(),
-        Some(2)
+    assert!(world.run(&["keys", "revoke", &id]).await.0.success());
+    assert!(
+        world
+            .run(&["keys", "list", "--tenant", "acme"])
+            .await
+            .1
+            .contains("revoked")
     );
+    assert_eq!(world.run(&["keys", "revoke", &id]).await.0.code(), Some(2));
 
-    let database = std::fs::read(dir.path().join("gateway.db")).unwrap();
+    let database = world.store_bytes();
     assert!(
         !database.windows(key.len()).any(|w| w == key.as_bytes()),
         "the key is stored in plaintext"

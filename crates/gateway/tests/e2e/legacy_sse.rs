@@ -2,13 +2,14 @@
 //! answers as message events, keys checked on every POST, sessions bound to their key, and a
 //! stream whose key is revoked ended by the gateway.
 
-use crate::harness::http::start_http;
-use crate::harness::sse::{Events, SseClient};
 use serde_json::{Value, json};
+
+use crate::harness::sse::{Events, SseClient};
+use crate::harness::world;
 
 #[tokio::test]
 async fn an_old_client_initializes_lists_and_calls_over_sse() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let key = gateway.key("openid,read:users").await;
     let other = gateway.key("openid,read:users").await;
     let http = reqwest::Client::new();
@@ -99,16 +100,7 @@ async fn an_old_client_initializes_lists_and_calls_over_sse() {
         -32700
     );
 
-    let id = gateway
-        .store
-        .list_keys(Some("acme"))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|k| k.prefix == key.expose_secret()[..10])
-        .unwrap()
-        .id;
-    gateway.store.revoke_key(&id).await.unwrap();
+    gateway.revoke(&key).await;
     assert_eq!(
         post(list, Some(key.expose_secret()))
             .await
@@ -122,7 +114,7 @@ async fn an_old_client_initializes_lists_and_calls_over_sse() {
 
 #[tokio::test]
 async fn sse_refuses_a_forged_host_and_a_missing_key() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let key = gateway.key("openid,read:users").await;
     let http = reqwest::Client::new();
     let forged = http
@@ -152,7 +144,7 @@ async fn sse_refuses_a_forged_host_and_a_missing_key() {
 
 #[tokio::test]
 async fn a_revoked_key_stops_an_open_sse_stream() {
-    let gateway = start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let key = gateway.key("openid,read:users").await;
     let mut sse = SseClient::open(&gateway.base, key.expose_secret()).await;
     sse.initialize(key.expose_secret()).await;
@@ -163,16 +155,7 @@ async fn a_revoked_key_stops_an_open_sse_stream() {
     );
     assert_eq!(gateway.sse.len(), 1);
 
-    let id = gateway
-        .store
-        .list_keys(Some("acme"))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|k| k.prefix == key.expose_secret()[..10])
-        .unwrap()
-        .id;
-    gateway.store.revoke_key(&id).await.unwrap();
+    gateway.revoke(&key).await;
     // The stream ends without the client sending anything, and its session is gone.
     sse.events.ended().await;
     assert_eq!(gateway.sse.len(), 0);

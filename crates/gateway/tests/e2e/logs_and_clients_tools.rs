@@ -1,11 +1,12 @@
 //! Log and application tools on their happy paths, and that application secrets never come back.
 
-use crate::harness::{Setup, ids, start};
 use serde_json::json;
+
+use crate::harness::{ids, world};
 
 #[tokio::test]
 async fn logs_are_searched_paged_read_and_followed_by_checkpoint() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let failed = gateway
         .ok(
             "auth0_list_logs",
@@ -45,7 +46,7 @@ async fn logs_are_searched_paged_read_and_followed_by_checkpoint() {
 
 #[tokio::test]
 async fn applications_are_listed_read_and_updated_without_secrets() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     let spa_id = "AcmeSinglePageApp000000000000002";
     let listed = gateway
         .ok("auth0_list_clients", json!({"app_type": ["spa", "native"]}))
@@ -54,7 +55,7 @@ async fn applications_are_listed_read_and_updated_without_secrets() {
     listed_ids.sort();
     assert_eq!(listed_ids, ["AcmeMobileNativeApp0000000000004", spa_id]);
 
-    let secret = gateway
+    let secret = world
         .fake
         .fake
         .client("AcmeDashboardRegularWeb000000001")
@@ -83,7 +84,7 @@ async fn applications_are_listed_read_and_updated_without_secrets() {
         .await;
     assert_eq!(updated["description"], "The customer SPA");
     assert_eq!(
-        gateway.fake.fake.client(spa_id).unwrap()["callbacks"],
+        world.fake.fake.client(spa_id).unwrap()["callbacks"],
         json!(["https://app.example.com/cb"])
     );
 
@@ -99,10 +100,10 @@ async fn applications_are_listed_read_and_updated_without_secrets() {
 
 #[tokio::test]
 async fn whoami_names_the_tenant_principal_and_scopes() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     let me = gateway.ok("auth0_whoami", json!({})).await;
-    assert_eq!(me["tenant"], "e2e");
-    assert_eq!(me["domain"], gateway.fake.fake.domain());
+    assert_eq!(me["tenant"], "acme");
+    assert_eq!(me["domain"], world.fake.fake.domain());
     assert_eq!(me["principal_kind"], "local_operator");
     assert_eq!(me["grant"], "client_credentials");
     assert_eq!(me["scopes"].as_array().unwrap().len(), 22);

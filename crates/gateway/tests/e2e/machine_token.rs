@@ -3,27 +3,19 @@
 
 use std::time::Duration;
 
-use crate::harness::{Setup, start};
 use serde_json::json;
+
+use crate::harness::world;
 
 #[tokio::test]
 async fn fifty_concurrent_calls_on_an_expired_token_cause_exactly_one_token_request() {
-    let gateway = start(Setup {
-        access_token_ttl: Duration::from_secs(2),
-        ..Setup::default()
-    })
-    .await;
+    let world = world().build().await;
+    world.fake.fake.set_access_token_ttl(Duration::from_secs(2));
+    let gateway = world.stdio().await;
     gateway
         .ok("auth0_get_user", json!({"user_id": "auth0|admin"}))
         .await;
-    assert_eq!(
-        gateway
-            .fake
-            .fake
-            .stats()
-            .token_requests_for("client_credentials"),
-        1
-    );
+    assert_eq!(world.stats().token_requests_for("client_credentials"), 1);
 
     // Let the token pass its refresh point (a tenth of its lifetime before expiry).
     tokio::time::sleep(Duration::from_millis(2_100)).await;
@@ -39,11 +31,7 @@ async fn fifty_concurrent_calls_on_an_expired_token_cause_exactly_one_token_requ
         );
     }
     assert_eq!(
-        gateway
-            .fake
-            .fake
-            .stats()
-            .token_requests_for("client_credentials"),
+        world.stats().token_requests_for("client_credentials"),
         2,
         "one refresh for fifty waiting calls"
     );
@@ -52,17 +40,10 @@ async fn fifty_concurrent_calls_on_an_expired_token_cause_exactly_one_token_requ
 
 #[tokio::test]
 async fn the_token_is_reused_across_calls() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     for _ in 0..5 {
         gateway.ok("auth0_list_roles", json!({})).await;
     }
-    assert_eq!(
-        gateway
-            .fake
-            .fake
-            .stats()
-            .token_requests_for("client_credentials"),
-        1
-    );
+    assert_eq!(world.stats().token_requests_for("client_credentials"), 1);
     gateway.stop().await;
 }

@@ -2,14 +2,15 @@
 //! arguments such as a new user's password, results such as identity-provider tokens) stay off
 //! at any `RUST_LOG` unless the loudly named switch asks for them.
 
-use crate::harness::{Setup, start};
 use serde_json::json;
+
+use crate::harness::{Stdio, world};
 
 const PASSWORD: &str = "Correct-Horse-Battery-Staple-42";
 const SOCIAL_USER: &str = "google-oauth2|100000000000000000001";
 
 /// Creates a user with a password and reads a user's IdP tokens; returns the IdP access token.
-async fn pass_secrets_through(gateway: &crate::harness::Gateway) -> String {
+async fn pass_secrets_through(gateway: &Stdio) -> String {
     gateway
         .ok(
             "auth0_create_user",
@@ -33,11 +34,7 @@ async fn pass_secrets_through(gateway: &crate::harness::Gateway) -> String {
 
 #[tokio::test]
 async fn rmcp_message_dumps_stay_off_at_rust_log_trace() {
-    let gateway = start(Setup {
-        rust_log: "trace",
-        ..Setup::default()
-    })
-    .await;
+    let (_world, gateway) = world().rust_log("trace").stdio().await;
     let idp_token = pass_secrets_through(&gateway).await;
     let log = gateway.stderr();
     assert!(
@@ -58,12 +55,11 @@ async fn rmcp_message_dumps_stay_off_at_rust_log_trace() {
 
 #[tokio::test]
 async fn the_unsafe_switch_logs_whole_messages_and_says_so() {
-    let gateway = start(Setup {
-        rust_log: "debug",
-        env: vec![("MCP_GATEWAY_UNSAFE_LOG_MCP_MESSAGES", "1")],
-        ..Setup::default()
-    })
-    .await;
+    let (_world, gateway) = world()
+        .rust_log("debug")
+        .env("MCP_GATEWAY_UNSAFE_LOG_MCP_MESSAGES", "1")
+        .stdio()
+        .await;
     pass_secrets_through(&gateway).await;
     let log = gateway.stderr();
     assert!(

@@ -7,6 +7,8 @@ use std::time::Duration;
 use mcp_gateway::store::Store;
 use serde_json::json;
 
+use crate::harness::{CLIENT_ID, InProcess, world};
+
 async fn post(
     base: &str,
     key: &str,
@@ -52,7 +54,7 @@ async fn audited(store: &Store, outcomes: &[&str]) -> Vec<gw_mcp::AuditRecord> {
 
 #[tokio::test]
 async fn refused_credentials_sessions_hosts_and_origins_are_audited() {
-    let gateway = crate::harness::http::start_http(false).await;
+    let (_world, gateway) = world().in_process().await;
     let key = gateway.key("openid,read:users").await;
     let other = gateway.key("openid,read:users").await;
 
@@ -66,16 +68,7 @@ async fn refused_credentials_sessions_hosts_and_origins_are_audited() {
     .await;
     assert_eq!(unknown.status(), 401);
     let revoked = gateway.key("openid").await;
-    let id = gateway
-        .store
-        .list_keys(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|k| revoked.expose_secret().starts_with(&k.prefix))
-        .unwrap()
-        .id;
-    gateway.store.revoke_key(&id).await.unwrap();
+    gateway.revoke(&revoked).await;
     assert_eq!(
         post(&gateway.base, revoked.expose_secret(), &[], initialize())
             .await
@@ -163,7 +156,7 @@ async fn refused_credentials_sessions_hosts_and_origins_are_audited() {
 
 /// One `tools/call` over stateless HTTP; the JSON-RPC answer.
 async fn call(
-    gateway: &crate::harness::http::HttpGateway,
+    gateway: &InProcess,
     key: &str,
     tool: &str,
     arguments: serde_json::Value,
@@ -182,7 +175,11 @@ async fn call(
 
 #[tokio::test]
 async fn a_key_for_one_tenant_never_reaches_another() {
-    let gateway = crate::harness::http::start_http(true).await;
+    let (world, gateway) = world()
+        .tenants(&["acme", "beta"])
+        .stateless()
+        .in_process()
+        .await;
     let every = "openid,read:users,read:roles,read:logs,read:clients,read:organizations";
     let acme = gateway.key_for("acme", every).await;
     for (tool, arguments) in [
@@ -200,7 +197,7 @@ async fn a_key_for_one_tenant_never_reaches_another() {
         who["result"]["structuredContent"]["tenant"], "acme",
         "{who}"
     );
-    let beta_stats = gateway.beta.fake.stats();
+    let beta_stats = world.fake_of("beta").fake.stats();
     assert_eq!(
         beta_stats.total_management_requests(),
         0,
@@ -223,10 +220,10 @@ async fn a_key_for_one_tenant_never_reaches_another() {
 
 #[tokio::test]
 async fn fields_cannot_pull_a_client_secret_out() {
-    let gateway = crate::harness::http::start_http(true).await;
+    let (world, gateway) = world().stateless().in_process().await;
     let key = gateway.key("openid,read:clients").await;
     let client_id = "AcmeDashboardRegularWeb000000001";
-    let secret = gateway.fake.fake.client(client_id).unwrap()["client_secret"]
+    let secret = world.fake.fake.client(client_id).unwrap()["client_secret"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -266,11 +263,11 @@ async fn fields_cannot_pull_a_client_secret_out() {
 /// asks for, and masked values say who masked them.
 #[tokio::test]
 async fn application_addon_secrets_never_reach_agents() {
-    let gateway = crate::harness::http::start_http(true).await;
+    let (world, gateway) = world().stateless().in_process().await;
     let key = gateway.key("openid,read:clients,update:clients").await;
     let dashboard = "AcmeDashboardRegularWeb000000001";
     let reporting = "ReportingJobMachineToMachine0003";
-    let addons = gateway.fake.fake.client(dashboard).unwrap()["addons"].clone();
+    let addons = world.fake.fake.client(dashboard).unwrap()["addons"].clone();
     let firebase_key = addons["firebase"]["private_key"]
         .as_str()
         .unwrap()
@@ -279,7 +276,7 @@ async fn application_addon_secrets_never_reach_agents() {
         addons["firebase"]["secret"].as_str().unwrap().to_owned(),
         firebase_key.lines().nth(1).unwrap().to_owned(),
         addons["wams"]["masterkey"].as_str().unwrap().to_owned(),
-        gateway.fake.fake.client(reporting).unwrap()["addons"]["azure_sb"]["sasKey"]
+        world.fake.fake.client(reporting).unwrap()["addons"]["azure_sb"]["sasKey"]
             .as_str()
             .unwrap()
             .to_owned(),
@@ -361,10 +358,10 @@ async fn application_addon_secrets_never_reach_agents() {
 /// tool error, changes nothing at Auth0 and is audited.
 #[tokio::test]
 async fn the_gateway_s_own_application_cannot_be_rewritten() {
-    let gateway = crate::harness::http::start_http(true).await;
+    let (world, gateway) = world().stateless().in_process().await;
     let key = gateway.key("openid,read:clients,update:clients").await;
-    let before = gateway.fake.fake.client("http-e2e").unwrap();
-    for client_id in ["http-e2e", "HTTP-E2E"] {
+    let before = world.fake.fake.client(CLIENT_ID).unwrap();
+    for client_id in [CLIENT_ID.to_owned(), CLIENT_ID.to_uppercase()] {
         let answer = call(
             &gateway,
             key.expose_secret(),
@@ -379,7 +376,7 @@ async fn the_gateway_s_own_application_cannot_be_rewritten() {
             "{text}"
         );
     }
-    assert_eq!(gateway.fake.fake.client("http-e2e").unwrap(), before);
+    assert_eq!(world.fake.fake.client(CLIENT_ID).unwrap(), before);
     let rows = audited(&gateway.store, &["not_allowed"]).await;
     assert!(
         rows.iter()

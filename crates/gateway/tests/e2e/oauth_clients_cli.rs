@@ -1,48 +1,14 @@
 //! `mcp-gateway oauth-clients list|remove`: the registrations MCP clients made with the gateway's
 //! authorization server, seen and pruned by the operator.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use mcp_gateway::store::NewClient;
 
-use mcp_gateway::store::{NewClient, Store};
-
-fn gateway(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env("CLIENTS_SECRET", "s3cret")
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use crate::harness::world;
 
 #[tokio::test]
 async fn oauth_clients_are_listed_and_removed_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("gateway.db").display());
-    let config = dir.path().join("gateway.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[store]
-url = "{url}"
-
-[[tenants]]
-name = "acme"
-domain = "acme.eu.auth0.com"
-client_id = "abc"
-client_secret_env = "CLIENTS_SECRET"
-scopes = ["openid", "read:users"]
-"#
-        ),
-    )
-    .unwrap();
-    let store = Store::open(&url).await.unwrap();
+    let world = world().build().await;
+    let store = world.open_store().await;
     let mut ids = Vec::new();
     for (name, method) in [
         ("Claude\u{202E}edualC", "none"),
@@ -63,9 +29,8 @@ scopes = ["openid", "read:users"]
         ids.push(client.client_id);
     }
 
-    let listed = gateway(&config, &["oauth-clients", "list"]);
-    assert!(listed.status.success(), "{listed:?}");
-    let text = stdout(&listed);
+    let (status, text, err) = world.run(&["oauth-clients", "list"]).await;
+    assert!(status.success(), "{err}");
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains(&ids[0]) && text.contains(&ids[1]), "{text}");
     assert!(text.contains("never authorized, expires in 24 h"), "{text}");
@@ -76,13 +41,13 @@ scopes = ["openid", "read:users"]
     assert!(!text.contains('\u{202E}'));
     assert!(!text.contains("mcpcs_"), "never a secret: {text}");
 
-    let removed = gateway(&config, &["oauth-clients", "remove", &ids[0]]);
-    assert!(removed.status.success(), "{removed:?}");
-    assert!(stdout(&removed).contains(&format!("Removed {}", ids[0])));
-    let text = stdout(&gateway(&config, &["oauth-clients", "list"]));
+    let (status, removed, err) = world.run(&["oauth-clients", "remove", &ids[0]]).await;
+    assert!(status.success(), "{err}");
+    assert!(removed.contains(&format!("Removed {}", ids[0])));
+    let (_, text, _) = world.run(&["oauth-clients", "list"]).await;
     assert!(!text.contains(&ids[0]) && text.contains(&ids[1]), "{text}");
 
-    let again = gateway(&config, &["oauth-clients", "remove", &ids[0]]);
-    assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("No registered client"));
+    let (status, _, err) = world.run(&["oauth-clients", "remove", &ids[0]]).await;
+    assert_eq!(status.code(), Some(2));
+    assert!(err.contains("No registered client"));
 }

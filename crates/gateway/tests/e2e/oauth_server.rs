@@ -2,12 +2,15 @@
 //! registration, /authorize with consent and the tenant's Auth0 in between, /token with PKCE and
 //! rotation, /revoke; and every misuse refused with the right OAuth error.
 
-use crate::harness::connect::{Gateway, Setup, World, step_client, tool_names, tools_for, world};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use gw_oauth::{GrantMode, ScopeSet};
+use gw_oauth::GrantMode::AuthorizationCode;
+use gw_oauth::ScopeSet;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+use crate::harness::mcp::{tool_names, tools_for};
+use crate::harness::{InProcess, World, step_client, world};
 
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
 
@@ -16,7 +19,7 @@ struct Client {
     verifier: String,
 }
 
-async fn register(gateway: &Gateway, body: Value) -> (u16, Value) {
+async fn register(gateway: &InProcess, body: Value) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!("{}/register", gateway.base))
         .json(&body)
@@ -26,7 +29,7 @@ async fn register(gateway: &Gateway, body: Value) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-async fn new_client(gateway: &Gateway) -> Client {
+async fn new_client(gateway: &InProcess) -> Client {
     let (status, body) = register(
         gateway,
         json!({"redirect_uris": [REDIRECT], "client_name": "Test client", "token_endpoint_auth_method": "none"}),
@@ -43,7 +46,7 @@ fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-fn authorize_url(gateway: &Gateway, client: &Client, extra: &[(&str, &str)]) -> String {
+fn authorize_url(gateway: &InProcess, client: &Client, extra: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(&format!("{}/authorize", gateway.base)).unwrap();
     let challenge = challenge(&client.verifier);
     let resource = format!("{}/mcp", gateway.base);
@@ -81,7 +84,7 @@ fn client_redirect(location: &str) -> std::collections::HashMap<String, String> 
 
 /// Walks /authorize → consent (allow) → Auth0 → callback as a browser; the client's redirect.
 async fn authorize(
-    gateway: &Gateway,
+    gateway: &InProcess,
     client: &Client,
     extra: &[(&str, &str)],
 ) -> std::collections::HashMap<String, String> {
@@ -124,7 +127,7 @@ async fn authorize(
     panic!("never sent back to the client");
 }
 
-async fn token_request(gateway: &Gateway, form: &[(&str, &str)]) -> (u16, Value) {
+async fn token_request(gateway: &InProcess, form: &[(&str, &str)]) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!("{}/token", gateway.base))
         .form(form)
@@ -134,7 +137,7 @@ async fn token_request(gateway: &Gateway, form: &[(&str, &str)]) -> (u16, Value)
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-async fn exchange(gateway: &Gateway, client: &Client, code: &str) -> (u16, Value) {
+async fn exchange(gateway: &InProcess, client: &Client, code: &str) -> (u16, Value) {
     token_request(
         gateway,
         &[
@@ -148,23 +151,8 @@ async fn exchange(gateway: &Gateway, client: &Client, code: &str) -> (u16, Value
     .await
 }
 
-async fn mcp_status(gateway: &Gateway, token: &str) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{}/mcp", gateway.base))
-        .bearer_auth(token)
-        .header("accept", "application/json, text/event-stream")
-        .json(&json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-async fn setup() -> (World, Gateway) {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
-    (world, gateway)
+async fn setup() -> (World, InProcess) {
+    world().grant(AuthorizationCode).in_process().await
 }
 
 #[tokio::test]
@@ -233,14 +221,7 @@ async fn a_client_registers_is_authorized_through_auth0_and_calls_tools_then_ref
         .await
         .unwrap();
     assert_ne!(roles.is_error, Some(true));
-    assert_eq!(
-        world
-            .fake
-            .fake
-            .stats()
-            .token_requests_for("authorization_code"),
-        1
-    );
+    assert_eq!(world.stats().token_requests_for("authorization_code"), 1);
 
     // Rotation: the new refresh token works; the old one, presented again, revokes the grant.
     let old_refresh = tokens["refresh_token"].as_str().unwrap();
@@ -263,14 +244,14 @@ async fn a_client_registers_is_authorized_through_auth0_and_calls_tools_then_ref
     let (status, rotated) = refresh(old_refresh).await;
     assert_eq!(status, 200, "{rotated}");
     let new_access = rotated["access_token"].as_str().unwrap();
-    assert_eq!(mcp_status(&gateway, new_access).await, 200);
+    assert_eq!(gateway.initialize_status(new_access).await, 200);
     let (status, body) = refresh(old_refresh).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
     assert_eq!(
-        mcp_status(&gateway, new_access).await,
+        gateway.initialize_status(new_access).await,
         401,
         "reuse revokes the whole grant"
     );
@@ -521,7 +502,9 @@ async fn the_token_endpoint_refuses_wrong_verifiers_reused_codes_and_other_clien
         "a reused code"
     );
     assert_eq!(
-        mcp_status(&gateway, first["access_token"].as_str().unwrap()).await,
+        gateway
+            .initialize_status(first["access_token"].as_str().unwrap())
+            .await,
         401,
         "tokens issued with a reused code are revoked"
     );
@@ -581,23 +564,23 @@ async fn tokens_for_another_resource_and_revoked_tokens_are_refused_at_mcp() {
     let code = authorize(&gateway, &client, &[]).await["code"].clone();
     let (_, tokens) = exchange(&gateway, &client, &code).await;
     let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(mcp_status(&gateway, access).await, 200);
+    assert_eq!(gateway.initialize_status(access).await, 200);
 
     // As if minted for another resource (another gateway sharing the store).
-    let pool = sqlx::SqlitePool::connect(&world.store_url()).await.unwrap();
+    let pool = world.sqlite().await;
     sqlx::query("UPDATE oauth_tokens SET resource = 'https://elsewhere.example/mcp'")
         .execute(&pool)
         .await
         .unwrap();
     // A change made behind this process's back is seen once its memory of the token lapses.
     tokio::time::sleep(CREDENTIAL_MEMORY).await;
-    assert_eq!(mcp_status(&gateway, access).await, 401);
+    assert_eq!(gateway.initialize_status(access).await, 401);
     sqlx::query("UPDATE oauth_tokens SET resource = ?")
         .bind(format!("{}/mcp", gateway.base))
         .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(mcp_status(&gateway, access).await, 200);
+    assert_eq!(gateway.initialize_status(access).await, 200);
 
     let revoked = reqwest::Client::new()
         .post(format!("{}/revoke", gateway.base))
@@ -610,7 +593,7 @@ async fn tokens_for_another_resource_and_revoked_tokens_are_refused_at_mcp() {
         .unwrap();
     assert_eq!(revoked.status(), 200);
     assert_eq!(
-        mcp_status(&gateway, access).await,
+        gateway.initialize_status(access).await,
         401,
         "revoking the refresh token revokes its grant"
     );
@@ -629,8 +612,11 @@ async fn tokens_for_another_resource_and_revoked_tokens_are_refused_at_mcp() {
 
 #[tokio::test]
 async fn with_several_tenants_the_user_picks_one_unless_the_client_names_it() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway_serving(&["beta"]).await;
+    let (_world, gateway) = world()
+        .grant(AuthorizationCode)
+        .tenants(&["acme", "beta"])
+        .in_process()
+        .await;
     let client = new_client(&gateway).await;
 
     let browser = step_client();
@@ -751,11 +737,6 @@ async fn browser_hosted_clients_may_call_discovery_registration_and_tokens_but_n
     gateway.stop().await;
 }
 
-/// The store of a test's gateway, to look at or fill behind the gateway's back.
-async fn sqlite(world: &World) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&world.store_url()).await.unwrap()
-}
-
 async fn count(pool: &sqlx::SqlitePool, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(pool)
@@ -775,9 +756,11 @@ async fn fill(pool: &sqlx::SqlitePool, rows: u32, insert_select: &str) {
 
 #[tokio::test]
 async fn registrations_from_one_address_are_rate_limited_and_the_refusal_audited() {
-    let mut world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    world.registrations_per_hour = 3;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world()
+        .grant(AuthorizationCode)
+        .registrations_per_hour(3)
+        .in_process()
+        .await;
     for _ in 0..3 {
         new_client(&gateway).await;
     }
@@ -815,7 +798,7 @@ async fn registrations_from_one_address_are_rate_limited_and_the_refusal_audited
         .filter(|r| r.outcome == "refused_rate_limit")
         .count();
     assert_eq!(refusals, 1);
-    assert_eq!(count(&sqlite(&world).await, "oauth_clients").await, 3);
+    assert_eq!(count(&world.sqlite().await, "oauth_clients").await, 3);
     gateway.stop().await;
 }
 
@@ -824,7 +807,7 @@ async fn a_store_full_of_unused_registrations_makes_room_for_new_clients_and_kee
     let (world, gateway) = setup().await;
     let used = new_client(&gateway).await;
     authorize(&gateway, &used, &[]).await;
-    let pool = sqlite(&world).await;
+    let pool = world.sqlite().await;
     // Registered two days ago and never authorized, up to the store's cap of 10,000.
     sqlx::query("UPDATE oauth_clients SET created_at = created_at - 172800")
         .execute(&pool)
@@ -895,7 +878,7 @@ async fn an_oversized_state_is_refused_and_not_stored() {
     assert_eq!(response.status(), 400);
     assert!(response.headers().get("location").is_none());
     assert!(!response.text().await.unwrap().contains(&state));
-    assert_eq!(count(&sqlite(&world).await, "oauth_requests").await, 0);
+    assert_eq!(count(&world.sqlite().await, "oauth_requests").await, 0);
     // A state of ordinary size is fine.
     let response = step_client()
         .get(authorize_url(
@@ -914,7 +897,7 @@ async fn an_oversized_state_is_refused_and_not_stored() {
 async fn pending_sign_ins_and_authorization_requests_are_bounded_and_refused_clearly_when_full() {
     let (world, gateway) = setup().await;
     let client = new_client(&gateway).await;
-    let pool = sqlite(&world).await;
+    let pool = world.sqlite().await;
     let now = "CAST(strftime('%s', 'now') AS INTEGER)";
     fill(
         &pool,
@@ -993,7 +976,7 @@ async fn bidi_override_characters_in_client_names_never_reach_the_consent_page()
     sqlx::query("UPDATE oauth_clients SET client_name = ? WHERE client_id = ?")
         .bind("Old\u{2067}name")
         .bind(&client.id)
-        .execute(&sqlite(&world).await)
+        .execute(&world.sqlite().await)
         .await
         .unwrap();
     let html = step_client()
@@ -1010,7 +993,7 @@ async fn bidi_override_characters_in_client_names_never_reach_the_consent_page()
 }
 
 async fn refresh_with(
-    gateway: &Gateway,
+    gateway: &InProcess,
     client: &Client,
     refresh_token: &str,
     extra: &[(&str, &str)],
@@ -1025,7 +1008,7 @@ async fn refresh_with(
 }
 
 /// The only connection of the world's user that is not revoked.
-async fn live_connection(gateway: &Gateway) -> String {
+async fn live_connection(gateway: &InProcess) -> String {
     let live: Vec<_> = gateway
         .store
         .list_connections(Some("acme"))
@@ -1049,7 +1032,7 @@ async fn revoked_grant_stays_revoked_after_reconnect() {
     assert_eq!(status, 200, "{tokens}");
     let access = tokens["access_token"].as_str().unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    assert_eq!(mcp_status(&gateway, access).await, 200);
+    assert_eq!(gateway.initialize_status(access).await, 200);
     // A code issued but not yet redeemed when the connection is revoked.
     let pending_code = authorize(&gateway, &client, &[]).await["code"].clone();
 
@@ -1065,7 +1048,11 @@ async fn revoked_grant_stays_revoked_after_reconnect() {
     // The same user connects again (a GET any site can send a signed-in browser to).
     let reconnected = gateway.connect().await;
 
-    assert_eq!(mcp_status(&gateway, access).await, 401, "old access token");
+    assert_eq!(
+        gateway.initialize_status(access).await,
+        401,
+        "old access token"
+    );
     let (status, body) = refresh_with(&gateway, &client, refresh, &[]).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -1089,7 +1076,9 @@ async fn revoked_grant_stays_revoked_after_reconnect() {
     let (status, tokens) = exchange(&gateway, &client, &code).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(
-        mcp_status(&gateway, tokens["access_token"].as_str().unwrap()).await,
+        gateway
+            .initialize_status(tokens["access_token"].as_str().unwrap())
+            .await,
         200
     );
     gateway.stop().await;
@@ -1209,7 +1198,7 @@ async fn a_failed_redemption_does_not_spend_the_code_or_refresh_token() {
         "and again after a widening was refused: {body}"
     );
     assert_eq!(
-        mcp_status(&gateway, access).await,
+        gateway.initialize_status(access).await,
         200,
         "no family was revoked by the failed attempts"
     );

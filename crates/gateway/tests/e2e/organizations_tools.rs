@@ -1,11 +1,12 @@
 //! Every organization tool on its happy path, checked against the fake tenant's state.
 
-use crate::harness::{Setup, ids, start};
 use serde_json::json;
+
+use crate::harness::{ids, world};
 
 #[tokio::test]
 async fn organizations_are_listed_by_checkpoint_and_by_page() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let mut seen = Vec::new();
     let mut page = gateway
         .ok("auth0_list_organizations", json!({"per_page": 2}))
@@ -38,7 +39,7 @@ async fn organizations_are_listed_by_checkpoint_and_by_page() {
 
 #[tokio::test]
 async fn an_organization_is_read_by_id_or_name() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let by_id = gateway
         .ok(
             "auth0_get_organization",
@@ -61,13 +62,13 @@ async fn an_organization_is_read_by_id_or_name() {
 
 #[tokio::test]
 async fn an_organization_is_created_updated_given_members_and_deleted() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     let created = gateway
         .ok("auth0_create_organization", json!({"name": "wayne-enterprises", "display_name": "Wayne Enterprises", "metadata": {"tier": "gold"}}))
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(
-        gateway.fake.fake.organization(&id).unwrap()["display_name"],
+        world.fake.fake.organization(&id).unwrap()["display_name"],
         "Wayne Enterprises"
     );
 
@@ -78,7 +79,7 @@ async fn an_organization_is_created_updated_given_members_and_deleted() {
         )
         .await;
     assert_eq!(
-        gateway.fake.fake.organization(&id).unwrap()["display_name"],
+        world.fake.fake.organization(&id).unwrap()["display_name"],
         "Wayne Ent."
     );
 
@@ -88,7 +89,7 @@ async fn an_organization_is_created_updated_given_members_and_deleted() {
             json!({"organization_id": id, "members": ["auth0|alice", "auth0|bob"]}),
         )
         .await;
-    let mut members = gateway.fake.fake.organization_members(&id);
+    let mut members = world.fake.fake.organization_members(&id);
     members.sort();
     assert_eq!(members, ["auth0|alice", "auth0|bob"]);
     let listed = gateway
@@ -105,27 +106,24 @@ async fn an_organization_is_created_updated_given_members_and_deleted() {
             json!({"organization_id": id, "members": ["auth0|bob"]}),
         )
         .await;
-    assert_eq!(gateway.fake.fake.organization_members(&id), ["auth0|alice"]);
+    assert_eq!(world.fake.fake.organization_members(&id), ["auth0|alice"]);
 
     gateway
         .ok("auth0_delete_organization", json!({"organization_id": id}))
         .await;
-    assert!(gateway.fake.fake.organization(&id).is_none());
+    assert!(world.fake.fake.organization(&id).is_none());
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn an_invalid_organization_name_is_refused_before_auth0_sees_it() {
-    let gateway = start(Setup::default()).await;
-    let before = gateway.fake.fake.stats().total_management_requests();
+    let (world, gateway) = world().stdio().await;
+    let before = world.stats().total_management_requests();
     let message = gateway
         .err("auth0_create_organization", json!({"name": "Not Valid!"}))
         .await;
     assert!(message.contains("`name`"), "{message}");
-    assert_eq!(
-        gateway.fake.fake.stats().total_management_requests(),
-        before
-    );
-    assert_eq!(gateway.fake.fake.counts().organizations, 5);
+    assert_eq!(world.stats().total_management_requests(), before);
+    assert_eq!(world.fake.fake.counts().organizations, 5);
     gateway.stop().await;
 }

@@ -4,17 +4,15 @@
 //! SIGTERM are sent before exit.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
-use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+
+use crate::harness::{CLIENT_SECRET, world};
 
 /// What the collector received: every exported span, with its resource's `service.name`.
 #[derive(Default, Clone)]
@@ -83,23 +81,21 @@ async fn a_session_tool_call_is_exported_as_one_trace() {
 
 async fn tool_call_is_exported_as_one_trace(stateless: bool) {
     let (collector, collector_url) = start_collector().await;
-    let tenant = crate::harness::serve::served_tenant(&format!(
-        r#"stateless = {stateless}
-[telemetry]
+    // Spans below `RUST_LOG` are not exported: the binary's own default.
+    let mut builder = world().rust_log("info,rmcp=warn").toml(&format!(
+        r#"[telemetry]
 otlp_endpoint = "{collector_url}"
 service_name = "gateway-under-test""#
-    ))
-    .await;
-    let key = tenant.create_key().await;
+    ));
+    if stateless {
+        builder = builder.stateless();
+    }
+    let world = builder.build().await;
+    let key = world.create_key().await;
     // The SDK batches spans for 5 s: they arrive through the flush at exit.
-    let (mut gateway, endpoint) = tenant.serve().await;
+    let gateway = world.serve().await;
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let transport = StreamableHttpClientTransport::with_client(
-        reqwest::Client::new(),
-        StreamableHttpClientTransportConfig::with_uri(endpoint).auth_header(key.clone()),
-    );
-    let client = ().serve(transport).await.expect("MCP handshake");
+    let client = crate::harness::mcp::client(&gateway.base, &key).await;
     let result = client
         .call_tool(
             CallToolRequestParams::new("auth0_list_users").with_arguments(
@@ -114,11 +110,7 @@ service_name = "gateway-under-test""#
     assert_ne!(result.is_error, Some(true), "{result:?}");
     client.cancel().await.unwrap();
 
-    crate::harness::serve::sigterm(&gateway).await;
-    let status = tokio::time::timeout(Duration::from_secs(30), gateway.wait())
-        .await
-        .expect("serve exits after SIGTERM")
-        .unwrap();
+    let status = gateway.stop().await;
     assert!(status.success(), "{status}");
 
     let spans = collector.spans.lock().unwrap().clone();
@@ -132,7 +124,7 @@ service_name = "gateway-under-test""#
         text(attributes, "tool").as_deref(),
         Some("auth0_list_users")
     );
-    assert_eq!(text(attributes, "tenant").as_deref(), Some("t"));
+    assert_eq!(text(attributes, "tenant").as_deref(), Some("acme"));
     assert_eq!(text(attributes, "outcome").as_deref(), Some("ok"));
     let http_request = spans
         .iter()
@@ -174,7 +166,7 @@ service_name = "gateway-under-test""#
     );
 
     let exported = collector.bodies.lock().unwrap().concat();
-    for secret in [key.as_str(), crate::harness::serve::CLIENT_SECRET] {
+    for secret in [key.as_str(), CLIENT_SECRET] {
         assert!(
             !contains(&exported, secret.as_bytes()),
             "an exported span carries a secret"
@@ -184,7 +176,6 @@ service_name = "gateway-under-test""#
         !contains(&exported, b"eyJ"),
         "an exported span carries a JWT"
     );
-    tenant.fake.shutdown().await;
 }
 
 fn names(spans: &[(String, Span)]) -> Vec<&str> {

@@ -2,12 +2,12 @@
 //! defaults to the machine token and says what users' own tokens get; a new key does not come
 //! with IdP-token reading pre-ticked; a failed save says the typed secret was not kept.
 
-use crate::harness::portal::{SECRET, tenant_form, with, world};
+use crate::harness::CLIENT_SECRET;
+use crate::harness::portal::{portal_gateway, tenant_form, with};
 
 #[tokio::test]
 async fn the_add_form_defaults_to_the_machine_token_and_says_what_users_tokens_get() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (_world, gateway) = portal_gateway(&[]).await;
     let (browser, _) = gateway.signed_in().await;
     let (status, page) = gateway.page(&browser, "/admin/tenants/new").await;
     assert_eq!(status, 200);
@@ -27,20 +27,21 @@ async fn the_add_form_defaults_to_the_machine_token_and_says_what_users_tokens_g
 
 #[tokio::test]
 async fn a_failed_save_says_the_typed_secret_was_not_kept() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (_world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     let fields = with(&tenant_form(&csrf, "acme"), "client_id", "no-such-client");
     let (status, _, page) = gateway.post(&browser, "/admin/tenants", &fields).await;
     assert_eq!(status, 422, "{page}");
     assert!(page.contains("The secret you typed was not kept"), "{page}");
-    assert!(!page.contains(SECRET), "the secret is never sent back");
+    assert!(
+        !page.contains(CLIENT_SECRET),
+        "the secret is never sent back"
+    );
 }
 
 #[tokio::test]
 async fn a_new_key_does_not_come_with_idp_token_reading_ticked() {
-    let world = world().await;
-    let gateway = world.gateway(&[]).await;
+    let (_world, gateway) = portal_gateway(&[]).await;
     let (browser, csrf) = gateway.signed_in().await;
     let fields = with(&tenant_form(&csrf, "ops"), "grant", "client_credentials");
     let mut fields = with(&fields, "operators", "admin@example.com");

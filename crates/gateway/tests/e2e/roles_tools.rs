@@ -1,11 +1,12 @@
 //! Every role tool on its happy path, checked against the fake tenant's state.
 
-use crate::harness::{Setup, ids, start};
 use serde_json::json;
+
+use crate::harness::{ids, world};
 
 #[tokio::test]
 async fn roles_are_listed_filtered_and_read() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let all = gateway.ok("auth0_list_roles", json!({})).await;
     assert_eq!(all["total"], 4);
     let filtered = gateway
@@ -35,7 +36,7 @@ async fn roles_are_listed_filtered_and_read() {
 
 #[tokio::test]
 async fn a_role_is_created_updated_assigned_given_permissions_and_deleted() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     let created = gateway
         .ok(
             "auth0_create_role",
@@ -43,7 +44,7 @@ async fn a_role_is_created_updated_assigned_given_permissions_and_deleted() {
         )
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
-    assert_eq!(gateway.fake.fake.role(&id).unwrap()["name"], "auditor");
+    assert_eq!(world.fake.fake.role(&id).unwrap()["name"], "auditor");
 
     gateway
         .ok(
@@ -52,7 +53,7 @@ async fn a_role_is_created_updated_assigned_given_permissions_and_deleted() {
         )
         .await;
     assert_eq!(
-        gateway.fake.fake.role(&id).unwrap()["description"],
+        world.fake.fake.role(&id).unwrap()["description"],
         "Reads all reports"
     );
 
@@ -62,7 +63,7 @@ async fn a_role_is_created_updated_assigned_given_permissions_and_deleted() {
             json!({"role_id": id, "users": ["auth0|carol"]}),
         )
         .await;
-    assert!(gateway.fake.fake.user_roles("auth0|carol").contains(&id));
+    assert!(world.fake.fake.user_roles("auth0|carol").contains(&id));
 
     let permission = json!({"resource_server_identifier": "https://api.example.com", "permission_name": "read:reports"});
     gateway
@@ -72,7 +73,7 @@ async fn a_role_is_created_updated_assigned_given_permissions_and_deleted() {
         )
         .await;
     assert_eq!(
-        gateway.fake.fake.role_permissions(&id),
+        world.fake.fake.role_permissions(&id),
         [(
             "https://api.example.com".to_owned(),
             "read:reports".to_owned()
@@ -84,11 +85,11 @@ async fn a_role_is_created_updated_assigned_given_permissions_and_deleted() {
             json!({"role_id": id, "permissions": [permission]}),
         )
         .await;
-    assert!(gateway.fake.fake.role_permissions(&id).is_empty());
+    assert!(world.fake.fake.role_permissions(&id).is_empty());
 
     gateway
         .ok("auth0_delete_role", json!({"role_id": id}))
         .await;
-    assert!(gateway.fake.fake.role(&id).is_none());
+    assert!(world.fake.fake.role(&id).is_none());
     gateway.stop().await;
 }

@@ -5,24 +5,16 @@
 
 use std::time::Duration;
 
-use crate::harness::http::start_http_limited;
 use mcp_gateway::http::SessionLimits;
-use mcp_gateway::http::listener::Limits;
 use serde_json::{Value, json};
+
+use crate::harness::world;
 
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A raw `initialize` on `/mcp`: the status, the session id, and the JSON-RPC error's message.
 async fn initialize(base: &str, key: &str) -> (u16, Option<String>, String) {
-    let answer = reqwest::Client::new()
-        .post(format!("{base}/mcp"))
-        .bearer_auth(key)
-        .header("accept", "application/json, text/event-stream")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}))
-        .send()
-        .await
-        .unwrap();
+    let answer = crate::harness::mcp::initialize(base, key).await;
     let status = answer.status().as_u16();
     let session = answer
         .headers()
@@ -87,16 +79,14 @@ async fn gauge_reaches(base: &str, want: f64) {
 #[tokio::test]
 async fn any_key_holder_cannot_exhaust_memory_sessions_are_capped() {
     let _serial = ONE_AT_A_TIME.lock().await;
-    let gateway = start_http_limited(
-        false,
-        Limits::default(),
-        SessionLimits {
+    let (_world, gateway) = world()
+        .sessions(SessionLimits {
             total: 3,
             per_credential: 2,
             ..SessionLimits::default()
-        },
-    )
-    .await;
+        })
+        .in_process()
+        .await;
     // A key with only `openid`, as in the finding.
     let a = gateway.key("openid").await;
     let b = gateway.key("openid").await;
@@ -137,15 +127,13 @@ async fn any_key_holder_cannot_exhaust_memory_sessions_are_capped() {
 #[tokio::test]
 async fn the_active_sessions_gauge_counts_only_open_sessions() {
     let _serial = ONE_AT_A_TIME.lock().await;
-    let gateway = start_http_limited(
-        false,
-        Limits::default(),
-        SessionLimits {
+    let (_world, gateway) = world()
+        .sessions(SessionLimits {
             idle: Duration::from_secs(1),
             ..SessionLimits::default()
-        },
-    )
-    .await;
+        })
+        .in_process()
+        .await;
     let key = gateway.key("openid,read:users").await;
     let key = key.expose_secret();
 
@@ -189,7 +177,7 @@ async fn the_active_sessions_gauge_counts_only_open_sessions() {
 #[tokio::test]
 async fn ending_a_session_answers_204_and_the_session_is_gone() {
     let _serial = ONE_AT_A_TIME.lock().await;
-    let gateway = start_http_limited(false, Limits::default(), SessionLimits::default()).await;
+    let (_world, gateway) = world().in_process().await;
     let key = gateway.key("openid").await;
     let key = key.expose_secret();
     let (status, session, _) = initialize(&gateway.base, key).await;

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::harness::process::BIN;
+
 fn repo_file(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -31,7 +33,7 @@ fn the_readme_tool_table_is_the_catalogue() {
 
 #[test]
 fn the_shipped_gateway_toml_checks_out() {
-    let output = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+    let output = Command::new(BIN)
         .args(["check", "--config"])
         .arg(repo_file("gateway.toml"))
         .env("DEMO_CLIENT_SECRET", "local-demo-secret")
@@ -50,7 +52,7 @@ fn the_shipped_gateway_toml_checks_out() {
 
 #[test]
 fn check_names_the_key_of_a_missing_secret() {
-    let output = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+    let output = Command::new(BIN)
         .args(["check", "--config"])
         .arg(repo_file("gateway.toml"))
         .env_remove("DEMO_CLIENT_SECRET")
@@ -68,7 +70,7 @@ fn check_names_the_key_of_a_missing_secret() {
 
 #[test]
 fn tools_json_lists_every_tool_with_scopes_annotations_and_schema() {
-    let output = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+    let output = Command::new(BIN)
         .args(["tools", "--format", "json"])
         .output()
         .unwrap();
@@ -88,7 +90,7 @@ fn tools_json_lists_every_tool_with_scopes_annotations_and_schema() {
 }
 
 /// `gateway.schema.json` is the schema of the configuration as the code reads it
-/// (`UPDATE_GATEWAY_SCHEMA=1 cargo test -p mcp-gateway --test shipped_files` rewrites it), and the
+/// (`UPDATE_GATEWAY_SCHEMA=1 cargo test -p mcp-gateway --test e2e shipped_files` rewrites it), and the
 /// shipped `gateway.toml` satisfies it.
 #[test]
 fn the_committed_gateway_toml_schema_is_current_and_the_shipped_file_satisfies_it() {
@@ -100,7 +102,7 @@ fn the_committed_gateway_toml_schema_is_current_and_the_shipped_file_satisfies_i
     }
     assert!(
         std::fs::read_to_string(&path).unwrap_or_default() == text,
-        "gateway.schema.json is out of date; regenerate it with UPDATE_GATEWAY_SCHEMA=1 cargo test -p mcp-gateway --test shipped_files"
+        "gateway.schema.json is out of date; regenerate it with UPDATE_GATEWAY_SCHEMA=1 cargo test -p mcp-gateway --test e2e shipped_files"
     );
     let shipped: toml::Value =
         toml::from_str(&std::fs::read_to_string(repo_file("gateway.toml")).unwrap()).unwrap();

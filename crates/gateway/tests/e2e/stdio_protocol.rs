@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
+use crate::harness::process::BIN;
+
 async fn start_demo(
     extra: &[&str],
 ) -> (
@@ -15,7 +17,7 @@ async fn start_demo(
     tokio::process::ChildStdin,
     tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
 ) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+    let mut child = Command::new(BIN)
         .args(["demo", "--stdio"])
         .args(extra)
         .env("RUST_LOG", "debug")

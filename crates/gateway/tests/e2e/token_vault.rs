@@ -1,30 +1,19 @@
 //! Connected users' tokens over time: refreshed once however many calls wait, rotated refresh
 //! tokens persisted, reuse detected and reported, kept across restarts, sealed at rest.
 
-use std::time::Duration;
-
-use crate::harness::connect::{Gateway, Setup, World, world};
-use gw_oauth::{GrantMode, ScopeSet, TokenCipher};
+use gw_oauth::GrantMode::AuthorizationCode;
+use gw_oauth::TokenCipher;
 use mcp_gateway::store::{ConnectionStatus, Store, StoreError};
 use rmcp::model::CallToolRequestParams;
 
-fn text(result: &rmcp::model::CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect()
-}
+use crate::harness::{CLIENT_ID, InProcess, World, step_client, text, world};
 
-/// Connects with access tokens that expire after a second, then waits until this one has.
-async fn connect_with_expired_token(world: &World, gateway: &Gateway) -> (String, String) {
-    world.fake.fake.set_access_token_ttl(Duration::from_secs(1));
-    let connected = gateway.connect().await;
-    world
-        .fake
-        .fake
-        .set_access_token_ttl(Duration::from_secs(3600));
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+/// Connects with an access token that has expired by the time this returns; the key and the
+/// connection's id.
+async fn connect_with_expired_token(world: &World, gateway: &InProcess) -> (String, String) {
+    let connected = world
+        .connect_with_expired_token(&gateway.url("/connect/acme"))
+        .await;
     (
         connected["key"].as_str().unwrap().to_owned(),
         connected["connection_id"].as_str().unwrap().to_owned(),
@@ -32,17 +21,15 @@ async fn connect_with_expired_token(world: &World, gateway: &Gateway) -> (String
 }
 
 async fn sealed_refresh_token(world: &World) -> Vec<u8> {
-    let pool = sqlx::SqlitePool::connect(&world.store_url()).await.unwrap();
     sqlx::query_scalar("SELECT refresh_token FROM connections")
-        .fetch_one(&pool)
+        .fetch_one(&world.sqlite().await)
         .await
         .unwrap()
 }
 
 #[tokio::test]
 async fn two_hundred_calls_on_an_expired_token_make_exactly_one_refresh() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let (key, _) = connect_with_expired_token(&world, &gateway).await;
     let client = gateway.mcp_client(&key).await;
 
@@ -52,17 +39,13 @@ async fn two_hundred_calls_on_an_expired_token_make_exactly_one_refresh() {
         let result = result.unwrap();
         assert_ne!(result.is_error, Some(true), "{}", text(&result));
     }
-    assert_eq!(
-        world.fake.fake.stats().token_requests_for("refresh_token"),
-        1
-    );
+    assert_eq!(world.stats().token_requests_for("refresh_token"), 1);
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn a_rotated_refresh_token_is_stored_and_a_reused_one_asks_the_user_to_reconnect() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let (key, connection) = connect_with_expired_token(&world, &gateway).await;
     let first = sealed_refresh_token(&world).await;
 
@@ -77,13 +60,13 @@ async fn a_rotated_refresh_token_is_stored_and_a_reused_one_asks_the_user_to_rec
     gateway.stop().await;
 
     // As if the gateway had crashed before storing the rotation: the vault holds the spent token.
-    let pool = sqlx::SqlitePool::connect(&world.store_url()).await.unwrap();
+    let pool = world.sqlite().await;
     sqlx::query("UPDATE connections SET refresh_token = ?, expires_at = 0")
         .bind(&first)
         .execute(&pool)
         .await
         .unwrap();
-    let gateway = world.gateway().await;
+    let gateway = world.in_process().await;
     let client = gateway.mcp_client(&key).await;
     let refused = client
         .call_tool(CallToolRequestParams::new("auth0_list_roles"))
@@ -110,7 +93,7 @@ async fn a_rotated_refresh_token_is_stored_and_a_reused_one_asks_the_user_to_rec
     let token = world
         .fake
         .fake
-        .issue_management_token("connect-e2e", &["read:logs"]);
+        .issue_management_token(CLIENT_ID, &["read:logs"]);
     let logs: serde_json::Value = reqwest::Client::new()
         .get(world.fake.url("/api/v2/logs?q=type:ferrt"))
         .bearer_auth(token)
@@ -134,10 +117,11 @@ async fn a_rotated_refresh_token_is_stored_and_a_reused_one_asks_the_user_to_rec
 
 #[tokio::test]
 async fn without_offline_access_an_expired_connection_asks_the_user_to_reconnect() {
-    let mut setup = Setup::new(GrantMode::AuthorizationCode);
-    setup.scopes = ScopeSet::parse_list("openid,email,read:roles").unwrap();
-    let world = world(setup).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world()
+        .grant(AuthorizationCode)
+        .scopes("openid,email,read:roles")
+        .in_process()
+        .await;
     let (key, _) = connect_with_expired_token(&world, &gateway).await;
     let client = gateway.mcp_client(&key).await;
     let refused = client
@@ -148,17 +132,13 @@ async fn without_offline_access_an_expired_connection_asks_the_user_to_reconnect
     let message = text(&refused);
     assert!(message.contains("offline_access"), "{message}");
     assert!(message.contains("/connect/acme"), "{message}");
-    assert_eq!(
-        world.fake.fake.stats().token_requests_for("refresh_token"),
-        0
-    );
+    assert_eq!(world.stats().token_requests_for("refresh_token"), 0);
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn a_token_auth0_rejects_is_refreshed_and_the_call_retried_once() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let connected = gateway.connect().await;
     world.fake.fake.add_fault(fake_auth0::Fault {
         method: Some("GET".into()),
@@ -172,21 +152,17 @@ async fn a_token_auth0_rejects_is_refreshed_and_the_call_retried_once() {
         .await
         .unwrap();
     assert_ne!(result.is_error, Some(true), "{}", text(&result));
-    assert_eq!(
-        world.fake.fake.stats().token_requests_for("refresh_token"),
-        1
-    );
+    assert_eq!(world.stats().token_requests_for("refresh_token"), 1);
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn a_restart_keeps_connections_and_a_wrong_key_is_refused_at_start() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let connected = gateway.connect().await;
     gateway.stop().await;
 
-    let gateway = world.gateway().await;
+    let gateway = world.in_process().await;
     let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
     let result = client
         .call_tool(CallToolRequestParams::new("auth0_list_roles"))
@@ -196,7 +172,7 @@ async fn a_restart_keeps_connections_and_a_wrong_key_is_refused_at_start() {
     gateway.stop().await;
 
     let wrong = TokenCipher::from_base64(&TokenCipher::generate_key()).unwrap();
-    let opened = Store::open_with_key(&world.store_url(), wrong).await;
+    let opened = Store::open_with_key(world.store_url(), wrong).await;
     assert!(
         matches!(opened, Err(StoreError::WrongKey)),
         "a wrong key must not open the store"
@@ -207,8 +183,7 @@ async fn a_restart_keeps_connections_and_a_wrong_key_is_refused_at_start() {
 
 #[tokio::test]
 async fn the_store_holds_no_token_or_key_in_plaintext() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let (key, connection) = connect_with_expired_token(&world, &gateway).await;
     let client = gateway.mcp_client(&key).await;
     client
@@ -216,7 +191,7 @@ async fn the_store_holds_no_token_or_key_in_plaintext() {
         .await
         .unwrap();
     // Start a sign-in too, so a pending PKCE verifier is on disk.
-    crate::harness::connect::step_client()
+    step_client()
         .get(format!("{}/connect/acme", gateway.base))
         .send()
         .await
@@ -224,7 +199,7 @@ async fn the_store_holds_no_token_or_key_in_plaintext() {
 
     // The test knows the key, so it can open the sealed values and look for them in the clear.
     let cipher = TokenCipher::from_base64(&world.key).unwrap();
-    let pool = sqlx::SqlitePool::connect(&world.store_url()).await.unwrap();
+    let pool = world.sqlite().await;
     let (access, refresh): (Vec<u8>, Vec<u8>) =
         sqlx::query_as("SELECT access_token, refresh_token FROM connections")
             .fetch_one(&pool)
@@ -259,8 +234,7 @@ async fn the_store_holds_no_token_or_key_in_plaintext() {
 
 #[tokio::test]
 async fn a_revoked_connection_stops_its_keys() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (_world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let connected = gateway.connect().await;
     let connection = connected["connection_id"].as_str().unwrap();
     let refresh = gateway.store.revoke_connection(connection).await.unwrap();
@@ -290,8 +264,7 @@ async fn a_revoked_connection_stops_its_keys() {
 
 #[tokio::test]
 async fn metrics_count_calls_refreshes_and_upstream_answers_without_secrets() {
-    let world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let (key, _) = connect_with_expired_token(&world, &gateway).await;
     let client = gateway.mcp_client(&key).await;
     let result = client
@@ -338,11 +311,10 @@ async fn metrics_count_calls_refreshes_and_upstream_answers_without_secrets() {
 
 #[tokio::test]
 async fn rekeying_moves_every_sealed_value_to_the_new_key() {
-    let mut world = world(Setup::new(GrantMode::AuthorizationCode)).await;
-    let gateway = world.gateway().await;
+    let (mut world, gateway) = world().grant(AuthorizationCode).in_process().await;
     let connected = gateway.connect().await;
     // A sign-in left half-way: its PKCE verifier is sealed too.
-    crate::harness::connect::step_client()
+    step_client()
         .get(format!("{}/connect/acme", gateway.base))
         .send()
         .await
@@ -360,11 +332,11 @@ async fn rekeying_moves_every_sealed_value_to_the_new_key() {
 
     let old = TokenCipher::from_base64(&world.key).unwrap();
     assert!(matches!(
-        Store::open_with_key(&world.store_url(), old).await,
+        Store::open_with_key(world.store_url(), old).await,
         Err(StoreError::WrongKey)
     ));
     world.key = new_key;
-    let gateway = world.gateway().await;
+    let gateway = world.in_process().await;
     let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
     let result = client
         .call_tool(CallToolRequestParams::new("auth0_list_roles"))

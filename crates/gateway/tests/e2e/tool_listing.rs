@@ -1,11 +1,12 @@
 //! What `tools/list` shows, and that `tools/call` refuses what it does not show.
 
-use crate::harness::{Setup, start};
 use serde_json::json;
+
+use crate::harness::world;
 
 #[tokio::test]
 async fn a_fully_granted_tenant_lists_all_37_tools_with_schemas_and_annotations() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let tools = gateway.tools().await;
     assert_eq!(tools.len(), 37);
     for tool in &tools {
@@ -72,11 +73,10 @@ async fn a_fully_granted_tenant_lists_all_37_tools_with_schemas_and_annotations(
 
 #[tokio::test]
 async fn a_tenant_granted_only_read_users_lists_exactly_the_read_users_tools() {
-    let gateway = start(Setup {
-        management_scopes: vec!["read:users".into()],
-        ..Setup::default()
-    })
-    .await;
+    let (world, gateway) = world()
+        .machine_token_scopes(vec!["read:users".into()])
+        .stdio()
+        .await;
     let names = gateway.tool_names().await;
     // auth0_whoami needs only openid, an identity scope of the principal, not of the machine token.
     assert_eq!(
@@ -95,17 +95,13 @@ async fn a_tenant_granted_only_read_users_lists_exactly_the_read_users_tools() {
         .err("auth0_delete_user", json!({"user_id": "auth0|alice"}))
         .await;
     assert!(refused.contains("delete:users"), "{refused}");
-    assert!(gateway.fake.fake.user("auth0|alice").is_some());
+    assert!(world.fake.fake.user("auth0|alice").is_some());
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn tenant_scopes_cap_what_auth0_granted() {
-    let gateway = start(Setup {
-        tenant_scopes: vec!["openid", "read:roles", "read:logs"],
-        ..Setup::default()
-    })
-    .await;
+    let (_world, gateway) = world().scopes("openid,read:roles,read:logs").stdio().await;
     let names = gateway.tool_names().await;
     assert_eq!(
         names,
@@ -129,11 +125,7 @@ async fn tenant_scopes_cap_what_auth0_granted() {
 
 #[tokio::test]
 async fn read_only_and_deny_lists_hide_and_refuse_tools() {
-    let gateway = start(Setup {
-        extra_tenant_lines: "read_only = true\ndeny = [\"auth0_list_logs\"]",
-        ..Setup::default()
-    })
-    .await;
+    let (_world, gateway) = world().read_only().deny(&["auth0_list_logs"]).stdio().await;
     let names = gateway.tool_names().await;
     assert_eq!(names.len(), 19, "{names:?}");
     assert!(
@@ -156,7 +148,7 @@ async fn read_only_and_deny_lists_hide_and_refuse_tools() {
 
 #[tokio::test]
 async fn an_unknown_tool_is_a_protocol_error() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let Value::Object(args) = json!({}) else {
         unreachable!()
     };

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use crate::harness::{Setup, start};
 use fake_auth0::{Fault, FaultKind};
 use serde_json::json;
 
+use crate::harness::world;
+
 #[tokio::test]
 async fn a_missing_user_is_a_404_tool_error_with_advice() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let message = gateway
         .err("auth0_get_user", json!({"user_id": "auth0|nobody"}))
         .await;
@@ -21,20 +22,20 @@ async fn a_missing_user_is_a_404_tool_error_with_advice() {
 
 #[tokio::test]
 async fn a_duplicate_role_is_a_409_tool_error() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     let message = gateway
         .err("auth0_create_role", json!({"name": "admin"}))
         .await;
     assert!(message.contains("409"), "{message}");
     assert!(message.contains("already exists"), "{message}");
-    assert_eq!(gateway.fake.fake.counts().roles, 4);
+    assert_eq!(world.fake.fake.counts().roles, 4);
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn insufficient_scope_names_the_gateway_scope_to_grant() {
-    let gateway = start(Setup::default()).await;
-    gateway.fake.fake.add_fault(Fault {
+    let (world, gateway) = world().stdio().await;
+    world.fake.fake.add_fault(Fault {
         method: Some("POST".into()),
         path_prefix: "/api/v2/organizations/org_acme000000000000/members".into(),
         kind: FaultKind::InsufficientScope {
@@ -56,7 +57,7 @@ async fn insufficient_scope_names_the_gateway_scope_to_grant() {
 
 #[tokio::test]
 async fn paging_past_the_first_1000_users_is_a_400_tool_error() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let message = gateway
         .err("auth0_list_users", json!({"page": 10, "per_page": 100}))
         .await;
@@ -67,8 +68,8 @@ async fn paging_past_the_first_1000_users_is_a_400_tool_error() {
 
 #[tokio::test]
 async fn a_rate_limit_is_waited_out_until_the_reset_and_then_succeeds() {
-    let gateway = start(Setup::default()).await;
-    gateway.fake.fake.add_fault(Fault {
+    let (world, gateway) = world().stdio().await;
+    world.fake.fake.add_fault(Fault {
         method: Some("GET".into()),
         path_prefix: "/api/v2/roles".into(),
         kind: FaultKind::RateLimit {
@@ -76,20 +77,11 @@ async fn a_rate_limit_is_waited_out_until_the_reset_and_then_succeeds() {
         },
         times: Some(1),
     });
-    let before = gateway
-        .fake
-        .fake
-        .stats()
-        .management_requests_for("GET /api/v2/roles");
+    let before = world.stats().management_requests_for("GET /api/v2/roles");
     let roles = gateway.ok("auth0_list_roles", json!({})).await;
     assert_eq!(roles["total"], 4);
     assert_eq!(
-        gateway
-            .fake
-            .fake
-            .stats()
-            .management_requests_for("GET /api/v2/roles")
-            - before,
+        world.stats().management_requests_for("GET /api/v2/roles") - before,
         2,
         "one 429, one retry"
     );
@@ -98,8 +90,8 @@ async fn a_rate_limit_is_waited_out_until_the_reset_and_then_succeeds() {
 
 #[tokio::test]
 async fn a_persistent_rate_limit_says_when_to_retry() {
-    let gateway = start(Setup::default()).await;
-    gateway.fake.fake.add_fault(Fault {
+    let (world, gateway) = world().stdio().await;
+    world.fake.fake.add_fault(Fault {
         method: None,
         path_prefix: "/api/v2/logs".into(),
         kind: FaultKind::RateLimit {
@@ -121,9 +113,9 @@ async fn a_persistent_rate_limit_says_when_to_retry() {
 
 #[tokio::test]
 async fn bad_arguments_are_refused_and_change_nothing() {
-    let gateway = start(Setup::default()).await;
-    let requests_before = gateway.fake.fake.stats().total_management_requests();
-    let users_before = gateway.fake.fake.counts().users;
+    let (world, gateway) = world().stdio().await;
+    let requests_before = world.stats().total_management_requests();
+    let users_before = world.fake.fake.counts().users;
 
     let cases = [
         (
@@ -177,18 +169,18 @@ async fn bad_arguments_are_refused_and_change_nothing() {
         );
     }
     assert_eq!(
-        gateway.fake.fake.stats().total_management_requests(),
+        world.stats().total_management_requests(),
         requests_before,
         "a refused call reached Auth0"
     );
-    assert_eq!(gateway.fake.fake.counts().users, users_before);
-    assert!(gateway.fake.fake.user("auth0|alice").is_some());
+    assert_eq!(world.fake.fake.counts().users, users_before);
+    assert!(world.fake.fake.user("auth0|alice").is_some());
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn a_password_in_refused_arguments_is_not_echoed() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let password = "Hunter2-but-way-too-long-".repeat(10);
     let message = gateway
         .err("auth0_create_user", json!({"connection": "Username-Password-Authentication", "email": "p@example.com", "password": password}))

@@ -4,9 +4,10 @@
 //! told so and how to check. (Rate limits: `upstream_errors.rs`; timeouts and every retry rule:
 //! `crates/auth0/tests/retries.rs`.)
 
-use crate::harness::{Setup, start};
 use fake_auth0::{Fault, FaultKind};
 use serde_json::json;
+
+use crate::harness::{World, world};
 
 fn fault(method: &str, path: &str, kind: FaultKind, times: u32) -> Fault {
     Fault {
@@ -17,15 +18,15 @@ fn fault(method: &str, path: &str, kind: FaultKind, times: u32) -> Fault {
     }
 }
 
-fn sent(gateway: &crate::harness::Gateway, route: &str) -> u64 {
-    gateway.fake.fake.stats().management_requests_for(route)
+fn sent(world: &World, route: &str) -> u64 {
+    world.stats().management_requests_for(route)
 }
 
 #[tokio::test]
 async fn a_read_rides_out_a_burst_of_5xx() {
-    let gateway = start(Setup::default()).await;
-    let before = sent(&gateway, "GET /api/v2/users/{id}");
-    gateway
+    let (world, gateway) = world().stdio().await;
+    let before = sent(&world, "GET /api/v2/users/{id}");
+    world
         .fake
         .fake
         .add_fault(fault("GET", "/api/v2/users/", FaultKind::Status(503), 2));
@@ -34,7 +35,7 @@ async fn a_read_rides_out_a_burst_of_5xx() {
         .await;
     assert_eq!(user["user_id"], "auth0|admin");
     assert_eq!(
-        sent(&gateway, "GET /api/v2/users/{id}") - before,
+        sent(&world, "GET /api/v2/users/{id}") - before,
         3,
         "two 503s, then the answer"
     );
@@ -43,8 +44,8 @@ async fn a_read_rides_out_a_burst_of_5xx() {
 
 #[tokio::test]
 async fn a_read_whose_connection_drops_is_retried() {
-    let gateway = start(Setup::default()).await;
-    gateway
+    let (world, gateway) = world().stdio().await;
+    world
         .fake
         .fake
         .add_fault(fault("GET", "/api/v2/roles", FaultKind::DropConnection, 1));
@@ -55,8 +56,8 @@ async fn a_read_whose_connection_drops_is_retried() {
 
 #[tokio::test]
 async fn a_malformed_answer_is_a_clear_tool_error_and_the_next_call_works() {
-    let gateway = start(Setup::default()).await;
-    gateway
+    let (world, gateway) = world().stdio().await;
+    world
         .fake
         .fake
         .add_fault(fault("GET", "/api/v2/roles", FaultKind::MalformedBody, 1));
@@ -70,10 +71,10 @@ async fn a_malformed_answer_is_a_clear_tool_error_and_the_next_call_works() {
 
 #[tokio::test]
 async fn a_write_whose_connection_drops_is_sent_once_and_its_outcome_called_unknown() {
-    let gateway = start(Setup::default()).await;
-    let users_before = gateway.fake.fake.counts().users;
-    let posts_before = sent(&gateway, "POST /api/v2/users");
-    gateway
+    let (world, gateway) = world().stdio().await;
+    let users_before = world.fake.fake.counts().users;
+    let posts_before = sent(&world, "POST /api/v2/users");
+    world
         .fake
         .fake
         .add_fault(fault("POST", "/api/v2/users", FaultKind::DropConnection, 1));
@@ -91,19 +92,19 @@ async fn a_write_whose_connection_drops_is_sent_once_and_its_outcome_called_unkn
     );
     assert!(!message.contains("Str0ng!passw0rd-1"), "{message}");
     assert_eq!(
-        sent(&gateway, "POST /api/v2/users") - posts_before,
+        sent(&world, "POST /api/v2/users") - posts_before,
         1,
         "never sent twice"
     );
-    assert_eq!(gateway.fake.fake.counts().users, users_before);
+    assert_eq!(world.fake.fake.counts().users, users_before);
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn a_5xx_on_a_write_is_not_retried() {
-    let gateway = start(Setup::default()).await;
-    let before = sent(&gateway, "POST /api/v2/roles");
-    gateway
+    let (world, gateway) = world().stdio().await;
+    let before = sent(&world, "POST /api/v2/roles");
+    world
         .fake
         .fake
         .add_fault(fault("POST", "/api/v2/roles", FaultKind::Status(503), 1));
@@ -111,7 +112,7 @@ async fn a_5xx_on_a_write_is_not_retried() {
         .err("auth0_create_role", json!({"name": "auditors"}))
         .await;
     assert!(message.starts_with("Auth0 answered 503"), "{message}");
-    assert_eq!(sent(&gateway, "POST /api/v2/roles") - before, 1);
+    assert_eq!(sent(&world, "POST /api/v2/roles") - before, 1);
     let roles = gateway.ok("auth0_list_roles", json!({})).await;
     assert_eq!(roles["total"], 4, "nothing was created");
     gateway.stop().await;

@@ -1,11 +1,12 @@
 //! Every user tool on its happy path, checked against the fake tenant's state.
 
-use crate::harness::{Setup, ids, start};
 use serde_json::json;
+
+use crate::harness::{ids, world};
 
 #[tokio::test]
 async fn users_can_be_listed_searched_and_paged_with_the_cursor() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let first = gateway
         .ok("auth0_list_users", json!({"per_page": 15}))
         .await;
@@ -52,7 +53,7 @@ async fn users_can_be_listed_searched_and_paged_with_the_cursor() {
 
 #[tokio::test]
 async fn a_user_is_read_by_id_and_by_email_without_idp_tokens() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     let admin = gateway
         .ok("auth0_get_user", json!({"user_id": "auth0|admin"}))
         .await;
@@ -60,7 +61,7 @@ async fn a_user_is_read_by_id_and_by_email_without_idp_tokens() {
 
     let social = "google-oauth2|100000000000000000001";
     assert!(
-        gateway.fake.fake.user(social).unwrap()["identities"][0]
+        world.fake.fake.user(social).unwrap()["identities"][0]
             .get("access_token")
             .is_some(),
         "the seed has IdP tokens"
@@ -95,9 +96,9 @@ async fn a_user_is_read_by_id_and_by_email_without_idp_tokens() {
 
 #[tokio::test]
 async fn idp_tokens_come_only_from_their_own_tool() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     let social = "google-oauth2|100000000000000000001";
-    let expected = gateway.fake.fake.user(social).unwrap()["identities"][0]["access_token"].clone();
+    let expected = world.fake.fake.user(social).unwrap()["identities"][0]["access_token"].clone();
     let tokens = gateway
         .ok("auth0_get_user_idp_tokens", json!({"user_id": social}))
         .await;
@@ -108,7 +109,7 @@ async fn idp_tokens_come_only_from_their_own_tool() {
 
 #[tokio::test]
 async fn a_user_is_created_updated_and_deleted() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     let created = gateway
         .ok(
             "auth0_create_user",
@@ -123,7 +124,7 @@ async fn a_user_is_created_updated_and_deleted() {
         .await;
     let id = created["user_id"].as_str().unwrap().to_owned();
     assert_eq!(
-        gateway.fake.fake.user(&id).unwrap()["email"],
+        world.fake.fake.user(&id).unwrap()["email"],
         "new.person@example.com"
     );
     assert!(
@@ -135,7 +136,7 @@ async fn a_user_is_created_updated_and_deleted() {
         .ok("auth0_update_user", json!({"user_id": id, "blocked": true, "given_name": null, "user_metadata": {"theme": "light", "lang": null}}))
         .await;
     assert_eq!(updated["blocked"], true);
-    let stored = gateway.fake.fake.user(&id).unwrap();
+    let stored = world.fake.fake.user(&id).unwrap();
     assert_eq!(stored["blocked"], true);
     assert!(
         stored.get("given_name").is_none(),
@@ -147,35 +148,23 @@ async fn a_user_is_created_updated_and_deleted() {
         .ok("auth0_delete_user", json!({"user_id": id}))
         .await;
     assert_eq!(deleted["deleted"], true);
-    assert!(gateway.fake.fake.user(&id).is_none());
+    assert!(world.fake.fake.user(&id).is_none());
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn roles_are_assigned_listed_and_removed_for_a_user() {
-    let gateway = start(Setup::default()).await;
+    let (world, gateway) = world().stdio().await;
     let user = "auth0|alice";
     let role = "rol_billing000000000";
-    assert!(
-        !gateway
-            .fake
-            .fake
-            .user_roles(user)
-            .contains(&role.to_owned())
-    );
+    assert!(!world.fake.fake.user_roles(user).contains(&role.to_owned()));
     gateway
         .ok(
             "auth0_assign_user_roles",
             json!({"user_id": user, "roles": [role]}),
         )
         .await;
-    assert!(
-        gateway
-            .fake
-            .fake
-            .user_roles(user)
-            .contains(&role.to_owned())
-    );
+    assert!(world.fake.fake.user_roles(user).contains(&role.to_owned()));
     let listed = gateway
         .ok("auth0_list_user_roles", json!({"user_id": user}))
         .await;
@@ -186,19 +175,13 @@ async fn roles_are_assigned_listed_and_removed_for_a_user() {
             json!({"user_id": user, "roles": [role]}),
         )
         .await;
-    assert!(
-        !gateway
-            .fake
-            .fake
-            .user_roles(user)
-            .contains(&role.to_owned())
-    );
+    assert!(!world.fake.fake.user_roles(user).contains(&role.to_owned()));
     gateway.stop().await;
 }
 
 #[tokio::test]
 async fn permissions_organizations_and_logs_of_a_user_are_listed() {
-    let gateway = start(Setup::default()).await;
+    let (_world, gateway) = world().stdio().await;
     let permissions = gateway
         .ok(
             "auth0_list_user_permissions",

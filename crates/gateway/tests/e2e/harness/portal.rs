@@ -1,21 +1,18 @@
-//! Operator-portal harness: a fake tenant with several applications (right, without our
-//! callback, without Management API access, with a narrow grant), a gateway with the portal on
-//! over a store with a key, and a signed-in "browser" (a cookie-keeping reqwest client).
+//! The operator portal: the applications an operator may paste (right, without our callback,
+//! without Management API access, without the Client Credentials grant, with a narrow grant), the
+//! domains its checks may meet, and a signed-in "browser" (a cookie-keeping client that stops at
+//! redirects).
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed, UserGrants};
+use fake_auth0::{RegisteredClient, RunningFake};
 use gw_mcp::Tenants;
-use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher};
-use mcp_gateway::http::admin::Portal;
-use mcp_gateway::http::{AppState, Inbound, SessionBindings, SseSessions};
-use mcp_gateway::store::Store;
 use mcp_gateway::tenant_directory::{TenantDirectory, Upstream};
-use tokio_util::sync::CancellationToken;
 
-pub const SECRET: &str = "portal-app-secret-0123456789";
+use super::browser::step_client;
+use super::{CLIENT_ID, CLIENT_SECRET, InProcess, World};
+
 /// The fake tenant's domain, as operators type it.
 pub const DOMAIN: &str = fake_auth0::DEFAULT_DOMAIN;
 /// A domain nothing answers for (mapped to a closed loopback port).
@@ -23,92 +20,86 @@ pub const SILENT_DOMAIN: &str = "nobody-home.eu.auth0.com";
 /// A domain whose server answers 404 to everything.
 pub const NOT_AUTH0_DOMAIN: &str = "web-server.us.auth0.com";
 
-pub struct PortalWorld {
-    pub fake: RunningFake,
-    pub dir: tempfile::TempDir,
-    pub key: String,
-    pub upstream: Upstream,
-    _not_auth0: tokio::task::JoinHandle<()>,
+/// A world with the portal on, and a gateway over it in this process; `configured` are the
+/// tenants of `gateway.toml` (with users' own tokens, as the portal's add form defaults to
+/// neither), the rest is added through the portal.
+pub async fn portal_gateway(configured: &[&str]) -> (World, InProcess) {
+    super::world()
+        .portal()
+        .grant(gw_oauth::GrantMode::AuthorizationCode)
+        .tenants(configured)
+        .in_process()
+        .await
 }
 
-fn app(client_id: &str, callbacks: Vec<String>, scopes: Vec<String>) -> RegisteredClient {
-    RegisteredClient {
+/// The applications besides the gateway's own ([`CLIENT_ID`]) on the portal's fake tenant.
+pub(super) fn applications() -> Vec<RegisteredClient> {
+    let app = |client_id: &str, callbacks: Vec<String>, scopes: Vec<String>| RegisteredClient {
         client_id: client_id.into(),
-        client_secret: SECRET.into(),
+        client_secret: CLIENT_SECRET.into(),
         name: client_id.into(),
         callbacks,
         management_scopes: scopes,
-    }
+    };
+    vec![
+        // Made before the operator pasted the gateway's callback URL.
+        app(
+            "no-callback",
+            vec!["https://app.example.com/callback".into()],
+            fake_auth0::all_management_scopes(),
+        ),
+        // Not authorized for the Management API (no client grant).
+        app("no-m2m", fake_auth0::default_callbacks(), vec![]),
+        // Client Credentials unticked under Grant Types (done by `PortalUpstream::start`).
+        app(
+            "no-cc",
+            fake_auth0::default_callbacks(),
+            fake_auth0::all_management_scopes(),
+        ),
+        // A client grant with one scope.
+        app(
+            "narrow-m2m",
+            fake_auth0::default_callbacks(),
+            vec!["read:users".into()],
+        ),
+    ]
 }
 
-pub async fn world() -> PortalWorld {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = FakeConfig {
-        seed: Seed::Demo,
-        clients: vec![
-            app(
-                "portal-app",
-                fake_auth0::default_callbacks(),
-                fake_auth0::all_management_scopes(),
+/// Where the portal's checks find each domain: the fake tenant at [`DOMAIN`], nothing at
+/// [`SILENT_DOMAIN`], a server that is not Auth0 at [`NOT_AUTH0_DOMAIN`].
+pub(super) struct PortalUpstream {
+    pub(super) upstream: Upstream,
+    _not_auth0: tokio::task::JoinHandle<()>,
+}
+
+impl PortalUpstream {
+    pub(super) async fn start(fake: &RunningFake) -> PortalUpstream {
+        untick_client_credentials(&fake.base_url, "no-cc").await;
+        let closed = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let not_auth0 = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let not_auth0_address = not_auth0.local_addr().unwrap();
+        let not_auth0 = tokio::spawn(async move {
+            let app = axum::Router::new().fallback(|| async { axum::http::StatusCode::NOT_FOUND });
+            let _ = axum::serve(not_auth0, app).await;
+        });
+        let upstream = Upstream::Mapped(HashMap::from([
+            (DOMAIN.to_owned(), fake.base_url.parse().unwrap()),
+            (
+                SILENT_DOMAIN.to_owned(),
+                format!("http://{closed}/").parse().unwrap(),
             ),
-            // Made before the operator pasted the gateway's callback URL.
-            app(
-                "no-callback",
-                vec!["https://app.example.com/callback".into()],
-                fake_auth0::all_management_scopes(),
+            (
+                NOT_AUTH0_DOMAIN.to_owned(),
+                format!("http://{not_auth0_address}/").parse().unwrap(),
             ),
-            // Not authorized for the Management API (no client grant).
-            app("no-m2m", fake_auth0::default_callbacks(), vec![]),
-            // Client Credentials unticked under Grant Types (patched below).
-            app(
-                "no-cc",
-                fake_auth0::default_callbacks(),
-                fake_auth0::all_management_scopes(),
-            ),
-            // A client grant with one scope.
-            app(
-                "narrow-m2m",
-                fake_auth0::default_callbacks(),
-                vec!["read:users".into()],
-            ),
-        ],
-        // The portal's users'-token tenants are tested for what the gateway does with users'
-        // tokens, so the fake grants users what they ask for (real Auth0 does not).
-        user_grants: UserGrants::AllRequestedUnlikeAuth0,
-        ..FakeConfig::default()
-    };
-    let fake = FakeAuth0::new(config)
-        .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-        .await
-        .unwrap();
-    untick_client_credentials(&fake.base_url, "no-cc").await;
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap()
-    };
-    let not_auth0 = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let not_auth0_address = not_auth0.local_addr().unwrap();
-    let not_auth0 = tokio::spawn(async move {
-        let app = axum::Router::new().fallback(|| async { axum::http::StatusCode::NOT_FOUND });
-        let _ = axum::serve(not_auth0, app).await;
-    });
-    let upstream = Upstream::Mapped(HashMap::from([
-        (DOMAIN.to_owned(), fake.base_url.parse().unwrap()),
-        (
-            SILENT_DOMAIN.to_owned(),
-            format!("http://{closed}/").parse().unwrap(),
-        ),
-        (
-            NOT_AUTH0_DOMAIN.to_owned(),
-            format!("http://{not_auth0_address}/").parse().unwrap(),
-        ),
-    ]));
-    PortalWorld {
-        fake,
-        dir: tempfile::tempdir().unwrap(),
-        key: TokenCipher::generate_key(),
-        upstream,
-        _not_auth0: not_auth0,
+        ]));
+        PortalUpstream {
+            upstream,
+            _not_auth0: not_auth0,
+        }
     }
 }
 
@@ -119,8 +110,8 @@ pub async fn untick_client_credentials(base_url: &str, client_id: &str) {
         .post(format!("{base_url}/oauth/token"))
         .form(&[
             ("grant_type", "client_credentials"),
-            ("client_id", "portal-app"),
-            ("client_secret", SECRET),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
             ("audience", &format!("https://{DOMAIN}/api/v2/")),
         ])
         .send()
@@ -139,30 +130,7 @@ pub async fn untick_client_credentials(base_url: &str, client_id: &str) {
     assert_eq!(patched.status(), 200);
 }
 
-pub struct PortalGateway {
-    pub base: String,
-    pub store: Store,
-    pub tenants: Arc<Tenants>,
-    pub directory: Arc<TenantDirectory>,
-    shutdown: CancellationToken,
-}
-
-impl Drop for PortalGateway {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-impl PortalWorld {
-    pub async fn open_store(&self) -> Store {
-        Store::open_with_key(
-            &format!("sqlite://{}", self.dir.path().join("gateway.db").display()),
-            TokenCipher::from_base64(&self.key).unwrap(),
-        )
-        .await
-        .unwrap()
-    }
-
+impl World {
     /// Another replica's view: its own registry and directory over the same store (sync it).
     pub async fn replica(&self) -> (Arc<Tenants>, TenantDirectory) {
         let tenants = Arc::new(Tenants::new());
@@ -170,93 +138,14 @@ impl PortalWorld {
             tenants.clone(),
             "http://127.0.0.1:1/".parse().unwrap(),
             self.open_store().await,
-            self.upstream.clone(),
+            self.portal
+                .as_ref()
+                .expect("a world with the portal")
+                .upstream
+                .clone(),
         );
         (tenants, directory)
     }
-
-    /// Every byte the store keeps on disk.
-    pub fn store_bytes(&self) -> Vec<u8> {
-        let mut all = Vec::new();
-        for entry in std::fs::read_dir(self.dir.path()).unwrap() {
-            all.extend(std::fs::read(entry.unwrap().path()).unwrap());
-        }
-        all
-    }
-
-    /// A gateway with the portal on. It also serves `configured` as if from gateway.toml (the
-    /// fake tenant through the `portal-app` application).
-    pub async fn gateway(&self, configured: &[&str]) -> PortalGateway {
-        let store = self.open_store().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let public_url: url::Url = format!("http://{address}/").parse().unwrap();
-        let tenants = Arc::new(Tenants::new());
-        for name in configured {
-            let settings = TenantSettings {
-                name: (*name).to_owned(),
-                domain: DOMAIN.to_owned(),
-                base_url: self.fake.base_url.parse().unwrap(),
-                client_id: "portal-app".into(),
-                client_secret: ClientSecret::new(SECRET),
-                grant: GrantMode::AuthorizationCode,
-                scopes: ScopeSet::all(),
-                read_only: false,
-                allow: None,
-                deny: vec![],
-                user_policy: vec![],
-            };
-            tenants.insert(
-                mcp_gateway::runtime::tenant_runtime(settings, Some((&public_url, &store)))
-                    .unwrap(),
-            );
-        }
-        let directory = Arc::new(TenantDirectory::new(
-            tenants.clone(),
-            public_url.clone(),
-            store.clone(),
-            self.upstream.clone(),
-        ));
-        directory.sync().await.unwrap();
-        let shutdown = CancellationToken::new();
-        let (audit, _writer) =
-            mcp_gateway::audit::StoreAudit::start(store.clone(), shutdown.clone());
-        let state = AppState {
-            store: store.clone(),
-            tenants: tenants.clone(),
-            public_url,
-            inbound: Inbound::AccessKeys,
-            sessions: SessionBindings::default(),
-            sse: SseSessions::default(),
-            oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
-            audit: Some(audit),
-            credentials: Default::default(),
-            user_checks: Default::default(),
-            portal: Some(Arc::new(Portal {
-                directory: directory.clone(),
-                demo: false,
-            })),
-            registrations: Default::default(),
-            retention: Default::default(),
-        };
-        super::serve_app(listener, state, &shutdown);
-        PortalGateway {
-            base: format!("http://{address}"),
-            store,
-            tenants,
-            directory,
-            shutdown,
-        }
-    }
-}
-
-/// A browser that keeps cookies and stops at redirects (to see where they go).
-pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 /// The form token in a portal page.
@@ -268,11 +157,7 @@ pub fn form_token(html: &str) -> String {
     html[at..at + 64].to_owned()
 }
 
-impl PortalGateway {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
+impl InProcess {
     pub async fn page(&self, browser: &reqwest::Client, path: &str) -> (u16, String) {
         let response = browser.get(self.url(path)).send().await.unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
@@ -315,7 +200,7 @@ impl PortalGateway {
     /// Signs a new browser in with a fresh admin key; the browser and its form token.
     pub async fn signed_in(&self) -> (reqwest::Client, String) {
         let (_, key) = self.store.create_admin_key("tester").await.unwrap();
-        let browser = browser();
+        let browser = step_client();
         let (status, login) = self.page(&browser, "/admin/login").await;
         assert_eq!(status, 200);
         let (status, location, _) = self
@@ -331,26 +216,6 @@ impl PortalGateway {
         let token = form_token(&overview);
         (browser, token)
     }
-
-    /// The status of an MCP `initialize` sent to `/mcp` with `key`: 200 while the key works.
-    pub async fn initialize_status(&self, key: &str) -> u16 {
-        reqwest::Client::new()
-            .post(self.url("/mcp"))
-            .bearer_auth(key)
-            .header("accept", "application/json, text/event-stream")
-            .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    }
-
-    /// Waits (audit rows are written ~100 ms behind) for a refusal with `outcome`.
-    pub async fn audited(&self, outcome: &str) -> gw_mcp::AuditRecord {
-        super::audited(&self.store, outcome).await
-    }
 }
 
 /// The fields of the Integrations → Auth0 form for the fake tenant's good application.
@@ -359,8 +224,8 @@ pub fn tenant_form<'a>(csrf: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> 
         ("csrf", csrf),
         ("name", name),
         ("domain", DOMAIN),
-        ("client_id", "portal-app"),
-        ("client_secret", SECRET),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
         ("grant", "authorization_code"),
         ("scopes", "offline_access"),
         ("scopes", "read:users"),

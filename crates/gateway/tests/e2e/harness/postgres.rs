@@ -1,18 +1,5 @@
-//! PostgreSQL for the store tests: `GATEWAY_TEST_POSTGRES` names the server (`.ci/run` sets it
-//! when one answers); each caller gets a schema of its own.
-
-/// The server's URL, or `None` (and a line saying the PostgreSQL part is skipped).
-pub fn server() -> Option<String> {
-    match std::env::var("GATEWAY_TEST_POSTGRES") {
-        Ok(base) if !base.is_empty() => Some(base),
-        _ => {
-            eprintln!(
-                "PostgreSQL skipped: GATEWAY_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"
-            );
-            None
-        }
-    }
-}
+//! PostgreSQL for the tests that need it: `GATEWAY_TEST_POSTGRES` names the server (`.ci/run`
+//! sets it when one answers); each caller gets a schema of its own.
 
 /// The server's URL, for tests that run only on PostgreSQL (marked
 /// `#[cfg_attr(not(postgres_tests), ignore = "…")]`, so they are reported ignored without one).
