@@ -5,7 +5,8 @@
 //! arguments that were refused, or stored state.
 //!
 //! Each property runs a bounded number of cases in CI (`PROPTEST_CASES` raises it for a longer
-//! run); failing cases are kept in `tests/proptest-regressions/input_properties.txt` and replayed first.
+//! run); failing cases are kept in `tests/proptest-regressions/input_properties.txt` and replayed
+//! first.
 
 use std::sync::OnceLock;
 

@@ -90,8 +90,8 @@ fn tools_json_lists_every_tool_with_scopes_annotations_and_schema() {
 }
 
 /// `gateway.schema.json` is the schema of the configuration as the code reads it
-/// (`UPDATE_GATEWAY_SCHEMA=1 cargo test -p mcp-gateway --test e2e shipped_files` rewrites it), and the
-/// shipped `gateway.toml` satisfies it.
+/// (`UPDATE_GATEWAY_SCHEMA=1 cargo test -p mcp-gateway --test e2e shipped_files` rewrites it), and
+/// the shipped `gateway.toml` satisfies it.
 #[test]
 fn the_committed_gateway_toml_schema_is_current_and_the_shipped_file_satisfies_it() {
     let schema = mcp_gateway::config::Config::json_schema();
