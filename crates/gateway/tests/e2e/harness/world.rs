@@ -122,8 +122,8 @@ impl Builder {
         self
     }
 
-    /// The operator portal on. In this process the fake tenant also holds the applications an
-    /// operator may get wrong, and the domains the portal's checks meet are mapped to loopback
+    /// The operator portal on. The fake tenant also holds the applications an operator may get
+    /// wrong, and in this process the domains the portal's checks meet are mapped to loopback
     /// (see `portal.rs`).
     pub fn portal(mut self) -> Builder {
         self.portal = true;
