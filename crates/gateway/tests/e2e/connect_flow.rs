@@ -8,7 +8,9 @@ use gw_oauth::{ScopeSet, UserGrant, UserMatch};
 use rmcp::model::CallToolRequestParams;
 
 use crate::harness::mcp::{tool_names, tools_for};
-use crate::harness::{Builder, CLIENT_ID, browser, get_json, location, step_client, text, world};
+use crate::harness::{
+    Builder, CLIENT_ID, CLIENT_SECRET, browser, get_json, location, step_client, text, world,
+};
 
 fn scopes(names: &[&str]) -> ScopeSet {
     ScopeSet::parse_list(&names.join(",")).unwrap()
@@ -732,5 +734,96 @@ async fn the_success_page_has_a_copy_button_and_snippets_naming_each_client() {
         unknown.contains("<code>nobody</code>") && !unknown.contains('`'),
         "{unknown}"
     );
+    gateway.stop().await;
+}
+
+/// What Auth0 says about a user, or puts in the callback, is shown as text on the pages, never
+/// run as markup: an email and an error (with its description) that carry HTML.
+#[tokio::test]
+async fn markup_from_auth0_is_shown_as_text() {
+    const IMG: &str = "\"><img src=x onerror=alert(1)>";
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    // Shown: the page, read as text, has `value`; as HTML, no tag or attribute of it.
+    let shown_as_text = |page: &str, value: &str| {
+        assert!(
+            html_escape::decode_html_entities(page).contains(value),
+            "{value} not shown: {page}"
+        );
+        assert!(
+            !page.contains("<img src=x") && !page.contains(SCRIPT),
+            "raw markup: {page}"
+        );
+    };
+    let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
+
+    // A user whose email (as the tenant stores it) carries markup signs in.
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{}/oauth/token", world.fake.base_url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            (
+                "audience",
+                &format!("https://{}/api/v2/", fake_auth0::DEFAULT_DOMAIN),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user: serde_json::Value = http
+        .post(format!("{}/api/v2/users", world.fake.base_url))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .json(&serde_json::json!({
+            "connection": "Username-Password-Authentication",
+            "email": format!("{IMG}@evil.example"),
+            "password": "Passw0rd!Passw0rd!",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    world
+        .fake
+        .fake
+        .set_login_user(user["user_id"].as_str().unwrap());
+    let (browser, callback) = gateway.callback_url("").await;
+    let page = browser
+        .get(&callback)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<h1>Connected</h1>"), "{page}");
+    shown_as_text(&page, &format!("{IMG}@evil.example"));
+
+    // Auth0 sends the browser back with an error whose code and description carry markup.
+    let (browser, callback) = gateway.callback_url("").await;
+    let mut url = url::Url::parse(&callback).unwrap();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("state", &state)
+        .append_pair("error", SCRIPT)
+        .append_pair("error_description", IMG);
+    let response = browser.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Could not connect"), "{page}");
+    shown_as_text(&page, &format!("<code>{SCRIPT}</code>"));
+    shown_as_text(&page, IMG);
     gateway.stop().await;
 }

@@ -992,6 +992,41 @@ async fn bidi_override_characters_in_client_names_never_reach_the_consent_page()
     gateway.stop().await;
 }
 
+/// A client names itself: markup in its name is shown on the consent page as text, never run.
+#[tokio::test]
+async fn markup_in_a_client_name_is_shown_as_text_on_the_consent_page() {
+    let (_world, gateway) = setup().await;
+    let (status, body) = register(
+        &gateway,
+        json!({"redirect_uris": [REDIRECT], "client_name": "\"><img src=x onerror=alert(1)><script>alert(1)</script>"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let client = Client {
+        id: body["client_id"].as_str().unwrap().to_owned(),
+        verifier: "v".repeat(50),
+    };
+    let html = step_client()
+        .get(authorize_url(&gateway, &client, &[]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Allow access?"), "{html}");
+    assert!(
+        html_escape::decode_html_entities(&html)
+            .contains("\"><img src=x onerror=alert(1)><script>alert(1)</script>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<img src=x") && !html.contains("<script>alert(1)"),
+        "{html}"
+    );
+    gateway.stop().await;
+}
+
 async fn refresh_with(
     gateway: &InProcess,
     client: &Client,
