@@ -152,7 +152,7 @@ async fn save_explains_each_mistake_in_words_and_stores_nothing() {
         let (status, _, page) = gateway.post(&browser, "/admin/tenants", &fields).await;
         assert_eq!(status, 422, "{what}");
         assert!(
-            page.contains(&html_escape::encode_text(expected).to_string()),
+            html_escape::decode_html_entities(&page).contains(expected),
             "{what}: expected “{expected}” in\n{page}"
         );
         assert!(page.contains("Not saved."), "{what}");
@@ -901,4 +901,113 @@ async fn a_removed_tenant_added_again_does_not_revive_old_keys_or_tokens() {
         again["connection_id"].as_str(),
         Some(old_connection.as_str())
     );
+}
+
+/// What operators type and what Auth0 says is shown on the portal's pages as text, never run as
+/// markup: a value typed into the tenant form, a key's name, a user's email from Auth0, and the
+/// notices a link's query asks for (anyone can send an operator such a link).
+#[tokio::test]
+async fn markup_in_typed_or_auth0_values_is_shown_as_text() {
+    const IMG: &str = "\"><img src=x onerror=alert(1)>";
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    // Shown: the page, read as text, has `value`; as HTML, no tag or attribute of it.
+    let shown_as_text = |page: &str, value: &str| {
+        assert!(
+            html_escape::decode_html_entities(page).contains(value),
+            "{value} not shown: {page}"
+        );
+        assert!(
+            !page.contains("<img src=x") && !page.contains(SCRIPT),
+            "raw markup: {page}"
+        );
+    };
+    let (world, gateway) = portal_gateway(&["prod"]).await;
+    let (browser, csrf) = gateway.signed_in().await;
+
+    let query =
+        |value: &str| url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
+    let (status, page) = gateway
+        .page(
+            &browser,
+            &format!("/admin?removed={}&not_revoked=1", query(SCRIPT)),
+        )
+        .await;
+    assert_eq!(status, 200);
+    shown_as_text(&page, SCRIPT);
+    let (status, page) = gateway
+        .page(
+            &browser,
+            &format!(
+                "/admin/tenants/prod?revoked={}&revoked_connection={}",
+                query(IMG),
+                query(SCRIPT)
+            ),
+        )
+        .await;
+    assert_eq!(status, 200);
+    shown_as_text(&page, IMG);
+    shown_as_text(&page, SCRIPT);
+
+    // The tenant form shows back what was typed.
+    let fields = with(&tenant_form(&csrf, "acme"), "domain", IMG);
+    let fields = with(&fields, "operators", SCRIPT);
+    let (status, _, page) = gateway.post(&browser, "/admin/tenants", &fields).await;
+    assert_eq!(status, 422);
+    shown_as_text(&page, IMG);
+    shown_as_text(&page, SCRIPT);
+
+    // A user whose email (as the tenant stores it) carries markup connects; a key named with
+    // markup acts as them.
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{}/oauth/token", world.fake.base_url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("audience", &format!("https://{DOMAIN}/api/v2/")),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user: serde_json::Value = http
+        .post(format!("{}/api/v2/users", world.fake.base_url))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .json(&serde_json::json!({
+            "connection": "Username-Password-Authentication",
+            "email": format!("{IMG}@evil.example"),
+            "password": "Passw0rd!Passw0rd!",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    world
+        .fake
+        .fake
+        .set_login_user(user["user_id"].as_str().unwrap());
+    let connected = connect(&gateway.url("/connect/prod")).await;
+    let connection = connected["connection_id"].as_str().unwrap();
+    let (status, _, page) = gateway
+        .post(
+            &browser,
+            "/admin/tenants/prod/keys",
+            &[
+                ("csrf", &csrf),
+                ("name", SCRIPT),
+                ("connection", connection),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    shown_as_text(&page, SCRIPT);
+    let (status, page) = gateway.page(&browser, "/admin/tenants/prod").await;
+    assert_eq!(status, 200);
+    shown_as_text(&page, &format!("{IMG}@evil.example"));
+    shown_as_text(&page, SCRIPT);
 }
