@@ -632,6 +632,13 @@ async fn with_several_tenants_the_user_picks_one_unless_the_client_names_it() {
         html.contains("<select name=\"tenant\">") && html.contains(">beta<"),
         "{html}"
     );
+    // The choice is submitted with the decision: the select belongs to the consent form.
+    let form = html
+        .split("<form method=\"post\" action=\"/authorize/consent\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</form>").next())
+        .unwrap_or_default();
+    assert!(form.contains("<select name=\"tenant\">"), "{html}");
     let request = html
         .split("name=\"request\" value=\"")
         .nth(1)
