@@ -627,7 +627,7 @@ async fn a_gateway_killed_during_a_callback_keeps_its_connections_keys_and_regis
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     store_is_intact(&env).await;
-    let store = mcp_gateway::store::Store::open(&format!(
+    let store = gw_store::Store::open(&format!(
         "sqlite://{}",
         env.dir.path().join("gateway.db").display()
     ))

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use mcp_gateway::store::Store;
+use gw_store::Store;
 use serde_json::json;
 
 async fn post(

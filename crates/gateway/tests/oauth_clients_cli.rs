@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use mcp_gateway::store::{NewClient, Store};
+use gw_store::{NewClient, Store};
 
 fn gateway(config: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::connect::{Gateway, Setup, World, world};
 use gw_oauth::{GrantMode, ScopeSet, TokenCipher};
-use mcp_gateway::store::{ConnectionStatus, Store, StoreError};
+use gw_store::{ConnectionStatus, Store, StoreError};
 use rmcp::model::CallToolRequestParams;
 
 fn text(result: &rmcp::model::CallToolResult) -> String {

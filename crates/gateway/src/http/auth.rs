@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use gw_mcp::{Principal, PrincipalKind};
+use gw_store::{AccessKey, ConnectionRecord, ConnectionStatus};
 
 use super::{AppState, Inbound};
-use crate::store::{AccessKey, ConnectionRecord, ConnectionStatus};
 
 /// Identifies the credential behind a principal, to bind MCP sessions to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub(crate) async fn principal_for(
     presented: &str,
     path: &str,
 ) -> Result<(Arc<Principal>, CredentialId), Response> {
-    let hash = crate::store::sha256_hex(presented);
+    let hash = gw_store::sha256_hex(presented);
     let epoch = state.store.credential_epoch();
     if let Some(remembered) = state.credentials.get(&hash, epoch) {
         return Ok(remembered);
@@ -220,7 +220,7 @@ fn prefix(presented: &str) -> String {
     presented.chars().take(10).collect()
 }
 
-fn store_unavailable(error: &crate::store::StoreError) -> Response {
+fn store_unavailable(error: &gw_store::StoreError) -> Response {
     tracing::error!(%error, "the store failed while checking an access key");
     (
         StatusCode::SERVICE_UNAVAILABLE,

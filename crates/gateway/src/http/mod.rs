@@ -26,11 +26,10 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
 use gw_mcp::{GatewayServer, Principal, Tenants};
+use gw_store::Store;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 use url::Url;
-
-use crate::store::Store;
 
 pub use credential_cache::CredentialCache;
 pub use legacy_sse::SseSessions;
@@ -71,7 +70,7 @@ pub struct AppState {
     /// Client registrations (`/register`) allowed per source address.
     pub registrations: RegistrationLimiter,
     /// How long the store keeps what unauthenticated callers leave (swept while serving).
-    pub retention: crate::store::Retention,
+    pub retention: gw_store::Retention,
 }
 
 impl AppState {

@@ -9,9 +9,9 @@ use std::time::Duration;
 use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, Seed, UserGrants};
 use gw_mcp::Tenants;
 use gw_oauth::{ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher};
+use gw_store::Store;
 use mcp_gateway::http::admin::Portal;
 use mcp_gateway::http::{AppState, Inbound, SessionBindings, SseSessions};
-use mcp_gateway::store::Store;
 use mcp_gateway::tenant_directory::{TenantDirectory, Upstream};
 use tokio_util::sync::CancellationToken;
 

@@ -4,6 +4,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use gw_store::AdminSecret;
 use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
 
@@ -11,7 +12,6 @@ use super::layout::{self, Frame, attr, csrf_field};
 use super::session::{self, LOGIN_COOKIE, Operator, SESSION_COOKIE};
 use crate::http::AppState;
 use crate::http::cookies::{self, Cookie};
-use crate::store::AdminSecret;
 
 pub(super) async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     // Already signed in: straight to the portal.

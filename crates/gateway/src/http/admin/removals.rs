@@ -5,13 +5,13 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use gw_store::ConnectionStatus;
 use serde::Deserialize;
 
 use super::layout::{self, attr, esc, notice};
 use super::session::Operator;
 use crate::connection_revocation::{AtAuth0, revoke_connection};
 use crate::http::AppState;
-use crate::store::ConnectionStatus;
 
 #[derive(Deserialize)]
 pub(super) struct Confirmed {

@@ -7,11 +7,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use gw_store::{ADMIN_SESSION_SECS, AdminSecret, sha256_hex};
 
 use super::layout::{self, Frame};
 use crate::http::AppState;
 use crate::http::cookies::{self, Cookie};
-use crate::store::{ADMIN_SESSION_SECS, AdminSecret, sha256_hex};
 
 /// The portal's session cookie (HttpOnly, SameSite=Strict, only sent to /admin).
 pub(super) const SESSION_COOKIE: &str = "mcpgw_admin";

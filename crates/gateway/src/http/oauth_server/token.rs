@@ -8,12 +8,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use gw_store::{Code, Exchanged, Grant, IssuedTokens, OAuthClient, StoreError, unix_now};
 use serde_json::json;
 
 use super::authorize::pkce_matches;
 use super::oauth_error;
 use crate::http::AppState;
-use crate::store::{Code, Exchanged, Grant, IssuedTokens, OAuthClient, StoreError, unix_now};
 
 type Params = HashMap<String, String>;
 

@@ -1,4 +1,4 @@
-//! The audit log: one row per tool call, written behind the call by [`crate::audit`].
+//! The audit log: one row per tool call, written behind the call by the gateway's audit writer.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,6 @@
 //! The gateway's store: what must survive a restart and be shared by every request. SQLite by
-//! default (one file, created on first use, migrations applied at open).
+//! default (one file, created on first use, migrations applied at open), PostgreSQL for several
+//! replicas. The design is written down in this crate's README.
 
 mod access_keys;
 mod admin;

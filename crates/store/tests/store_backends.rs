@@ -6,13 +6,13 @@
 //! `postgres://postgres@127.0.0.1:5432/test`; `.ci/run` sets it); each test gets its own schema.
 //! Without it these tests run on SQLite only and say so.
 
-mod common;
+mod postgres;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use gw_oauth::{GrantMode, OAuthHttp, ScopeSet, TokenCipher, UserFlow, UserTokenProvider};
-use mcp_gateway::store::{
+use gw_store::{
     ConnectionStatus, Exchanged, Grant, NewConnection, NewKey, PendingAuthorization, Store,
     StoreError, StoreVault, Taken, new_family,
 };
@@ -23,12 +23,8 @@ async fn backends() -> Vec<(&'static str, String, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("gateway.db").display());
     let mut all = vec![("sqlite", sqlite, Some(dir))];
-    if let Some(base) = common::postgres::server() {
-        all.push((
-            "postgres",
-            common::postgres::fresh_schema(&base).await,
-            None,
-        ));
+    if let Some(base) = postgres::server() {
+        all.push(("postgres", postgres::fresh_schema(&base).await, None));
     }
     all
 }
@@ -219,7 +215,7 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
             .unwrap();
         let (client, _) = store
             .register_client(
-                mcp_gateway::store::NewClient {
+                gw_store::NewClient {
                     auth_method: "none".into(),
                     client_name: Some("c".into()),
                     redirect_uris: vec!["http://127.0.0.1/cb".into()],
@@ -351,7 +347,7 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
     }
 }
 
-fn accept_code(code: &mcp_gateway::store::Code) -> Result<Grant, ()> {
+fn accept_code(code: &gw_store::Code) -> Result<Grant, ()> {
     Ok(code.grant.clone())
 }
 
@@ -471,6 +467,43 @@ async fn two_processes_on_one_store_see_revocations_at_once() {
     }
 }
 
+/// The fake tenant on 127.0.0.1:0, granting users what they ask for, and the settings of an
+/// `authorization_code` tenant on it.
+async fn fake_tenant() -> (fake_auth0::RunningFake, gw_oauth::TenantSettings) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = fake_auth0::FakeConfig {
+        seed: fake_auth0::Seed::Demo,
+        clients: vec![fake_auth0::RegisteredClient {
+            client_id: "store-e2e".into(),
+            client_secret: "store-e2e-secret".into(),
+            name: "MCP Gateway".into(),
+            callbacks: fake_auth0::default_callbacks(),
+            management_scopes: fake_auth0::all_management_scopes(),
+        }],
+        user_grants: fake_auth0::UserGrants::AllRequestedUnlikeAuth0,
+        ..fake_auth0::FakeConfig::default()
+    };
+    let domain = config.domain.clone();
+    let running = fake_auth0::FakeAuth0::new(config)
+        .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .await
+        .unwrap();
+    let settings = gw_oauth::TenantSettings {
+        name: "acme".into(),
+        domain,
+        base_url: running.base_url.parse().unwrap(),
+        client_id: "store-e2e".into(),
+        client_secret: gw_oauth::ClientSecret::new("store-e2e-secret"),
+        grant: GrantMode::AuthorizationCode,
+        scopes: ScopeSet::all(),
+        read_only: false,
+        allow: None,
+        deny: vec![],
+        user_policy: vec![],
+    };
+    (running, settings)
+}
+
 /// PostgreSQL only: a SQLite store belongs to one process (its refreshes are single-flight in
 /// memory), so two handles on one SQLite file are not a supported set-up.
 #[tokio::test]
@@ -479,11 +512,10 @@ async fn two_processes_on_one_store_see_revocations_at_once() {
     ignore = "PostgreSQL only: set GATEWAY_TEST_POSTGRES (.ci/run does)"
 )]
 async fn an_expired_token_is_refreshed_once_across_processes_sharing_a_postgres_store() {
-    let url = common::postgres::fresh_schema(&common::postgres::required()).await;
-    let world =
-        common::connect::world(common::connect::Setup::new(GrantMode::AuthorizationCode)).await;
-    let fake = &world.fake.fake;
-    let settings = Arc::new(world.settings.clone());
+    let url = postgres::fresh_schema(&postgres::required()).await;
+    let (running, settings) = fake_tenant().await;
+    let fake = &running.fake;
+    let settings = Arc::new(settings);
     let http = OAuthHttp::new(Duration::from_secs(10));
     let callback: url::Url = "http://127.0.0.1:9/integration-callback".parse().unwrap();
 
@@ -600,7 +632,7 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
 
 #[tokio::test]
 async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_backend() {
-    use mcp_gateway::store::{AdminSecret, StoredTenant};
+    use gw_store::{AdminSecret, StoredTenant};
     let key = TokenCipher::generate_key();
     for (backend, url, _dir) in backends().await {
         let store = Store::open_with_key(&url, cipher(&key)).await.unwrap();
@@ -829,10 +861,10 @@ async fn connections_are_suspended_and_reinstated_alike_on_every_backend() {
 }
 
 /// A client registration as `/register` makes it.
-async fn registered(store: &Store, name: &str) -> mcp_gateway::store::OAuthClient {
+async fn registered(store: &Store, name: &str) -> gw_store::OAuthClient {
     store
         .register_client(
-            mcp_gateway::store::NewClient {
+            gw_store::NewClient {
                 auth_method: "none".into(),
                 client_name: Some(name.into()),
                 redirect_uris: vec!["http://127.0.0.1/cb".into()],
@@ -911,12 +943,12 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
             &url,
             &format!(
                 "UPDATE pending_authorizations SET expires_at = expires_at - 7800 WHERE state_hash = '{}'",
-                mcp_gateway::store::sha256_hex("abandoned")
+                gw_store::sha256_hex("abandoned")
             ),
         )
         .await;
         // A refusal and a tool call, both 40 days old, and a refusal of today.
-        let now_ms = mcp_gateway::store::unix_now() * 1000;
+        let now_ms = gw_store::unix_now() * 1000;
         let old_ms = now_ms - 40 * 86_400_000;
         let mut refusal =
             gw_mcp::AuditRecord::refusal("-", "credential mcpgw_…", "/mcp", "refused_credential");
@@ -940,10 +972,7 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
             .await
             .unwrap();
 
-        let swept = store
-            .sweep(&mcp_gateway::store::Retention::default())
-            .await
-            .unwrap();
+        let swept = store.sweep(&gw_store::Retention::default()).await.unwrap();
         assert_eq!(
             (swept.clients, swept.pending, swept.refusals),
             (1, 1, 1),
@@ -983,7 +1012,7 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
         );
         assert!(
             store
-                .sweep(&mcp_gateway::store::Retention::default())
+                .sweep(&gw_store::Retention::default())
                 .await
                 .unwrap()
                 .is_empty()
