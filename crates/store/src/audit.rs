@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use gw_mcp::AuditRecord;
+use gw_mcp::{AuditRecord, Outcome};
 use sqlx::Row;
 
 use super::{Store, StoreError};
@@ -35,7 +35,7 @@ impl Store {
                     .bind(&r.tenant)
                     .bind(&r.principal)
                     .bind(&r.tool)
-                    .bind(&r.outcome)
+                    .bind(r.outcome.as_str())
                     .bind(r.upstream_status.map(i64::from))
                     .bind(&r.upstream_request_id)
                     .bind(r.latency_ms as i64);
@@ -46,7 +46,7 @@ impl Store {
         let mut latest: HashMap<(&str, &str), i64> = HashMap::new();
         for r in records
             .iter()
-            .filter(|r| !r.outcome.starts_with("refused_"))
+            .filter(|r| !r.outcome.as_str().starts_with("refused_"))
         {
             let at = latest.entry((&r.tenant, &r.principal)).or_insert(r.at_ms);
             *at = (*at).max(r.at_ms);
@@ -83,23 +83,24 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(audit_record).collect())
+        rows.iter().map(audit_record).collect()
     }
 }
 
-fn audit_record(row: &sqlx::any::AnyRow) -> AuditRecord {
-    AuditRecord {
+fn audit_record(row: &sqlx::any::AnyRow) -> Result<AuditRecord, StoreError> {
+    let outcome: String = row.get("outcome");
+    Ok(AuditRecord {
         at_ms: row.get("at_ms"),
         tenant: row.get("tenant"),
         principal: row.get("principal"),
         tool: row.get("tool"),
-        outcome: row.get("outcome"),
+        outcome: Outcome::from_text(&outcome).ok_or(StoreError::UnknownOutcome(outcome))?,
         upstream_status: row
             .get::<Option<i64>, _>("upstream_status")
             .and_then(|s| u16::try_from(s).ok()),
         upstream_request_id: row.get("upstream_request_id"),
         latency_ms: row.get::<i64, _>("latency_ms").max(0) as u64,
-    }
+    })
 }
 
 impl Store {
@@ -116,7 +117,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(audit_record).collect())
+        rows.iter().map(audit_record).collect()
     }
 
     /// When a principal acting for `connection` last called a tool, in unix milliseconds (from

@@ -63,6 +63,10 @@ pub enum StoreError {
     NoKey,
     #[error("a sealed value in the store cannot be decrypted: {0}")]
     Undecryptable(String),
+    /// Every outcome text this version writes it can read back; another was written by a newer
+    /// version.
+    #[error("the audit log holds an outcome this version does not know: `{0}`")]
+    UnknownOutcome(String),
     /// A bound on what unauthenticated callers can make the store keep was reached.
     #[error("the gateway holds as many {0} as it accepts; try again in a few minutes")]
     Full(&'static str),

@@ -11,6 +11,7 @@ mod postgres;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gw_mcp::{Outcome, RefusalKind};
 use gw_oauth::{GrantMode, OAuthHttp, ScopeSet, TokenCipher, UserFlow, UserTokenProvider};
 use gw_store::{
     ConnectionStatus, Exchanged, Grant, NewConnection, NewKey, PendingAuthorization, Store,
@@ -603,7 +604,11 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
                 tenant: if i % 2 == 0 { "even" } else { "odd" }.to_owned(),
                 principal: format!("key {i}"),
                 tool: "auth0_get_user".to_owned(),
-                outcome: if i % 5 == 0 { "upstream" } else { "ok" }.to_owned(),
+                outcome: if i % 5 == 0 {
+                    Outcome::Upstream
+                } else {
+                    Outcome::Ok
+                },
                 upstream_status: (i % 5 == 0).then_some(503),
                 upstream_request_id: (i % 5 == 0).then(|| format!("req-{i}")),
                 latency_ms: i as u64,
@@ -716,22 +721,26 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             "{backend}"
         );
 
-        let call = |at_ms: i64, principal: &str, outcome: &str| gw_mcp::AuditRecord {
+        let call = |at_ms: i64, principal: &str, outcome: Outcome| gw_mcp::AuditRecord {
             at_ms,
             tenant: "acme".into(),
             principal: principal.into(),
             tool: "auth0_list_users".into(),
-            outcome: outcome.into(),
+            outcome,
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 3,
         };
         store
             .append_audit(&[
-                call(1_000, "ops@example.com (con_1)", "ok"),
-                call(2_000, "ops@example.com (con_1)", "upstream"),
-                call(3_000, "key `bot` (key_1)", "ok"),
-                call(4_000, "ops@example.com (con_1)", "refused_session"),
+                call(1_000, "ops@example.com (con_1)", Outcome::Ok),
+                call(2_000, "ops@example.com (con_1)", Outcome::Upstream),
+                call(3_000, "key `bot` (key_1)", Outcome::Ok),
+                call(
+                    4_000,
+                    "ops@example.com (con_1)",
+                    Outcome::Refused(RefusalKind::Session),
+                ),
             ])
             .await
             .unwrap();
@@ -753,7 +762,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
         );
         // A later batch holding an older call does not move the last use back.
         store
-            .append_audit(&[call(1_500, "ops@example.com (con_1)", "ok")])
+            .append_audit(&[call(1_500, "ops@example.com (con_1)", Outcome::Ok)])
             .await
             .unwrap();
         assert_eq!(
@@ -762,7 +771,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             "{backend}"
         );
         store
-            .append_audit(&[call(5_000, "ops@example.com (con_1)", "ok")])
+            .append_audit(&[call(5_000, "ops@example.com (con_1)", Outcome::Ok)])
             .await
             .unwrap();
         assert_eq!(
@@ -775,7 +784,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             .append_audit(&[call(
                 6_000,
                 "ops@example.com (con_1) via OAuth client mcpc_9",
-                "ok",
+                Outcome::Ok,
             )])
             .await
             .unwrap();
@@ -950,8 +959,12 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
         // A refusal and a tool call, both 40 days old, and a refusal of today.
         let now_ms = gw_store::unix_now() * 1000;
         let old_ms = now_ms - 40 * 86_400_000;
-        let mut refusal =
-            gw_mcp::AuditRecord::refusal("-", "credential mcpgw_…", "/mcp", "refused_credential");
+        let mut refusal = gw_mcp::AuditRecord::refusal(
+            "-",
+            "credential mcpgw_…",
+            "/mcp",
+            RefusalKind::Credential,
+        );
         refusal.at_ms = old_ms;
         let recent_refusal = gw_mcp::AuditRecord {
             at_ms: now_ms,
@@ -962,7 +975,7 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
             tenant: "acme".into(),
             principal: "key k".into(),
             tool: "auth0_list_users".into(),
-            outcome: "ok".into(),
+            outcome: Outcome::Ok,
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 3,

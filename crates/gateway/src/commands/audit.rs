@@ -31,7 +31,7 @@ pub(super) async fn execute(command: AuditCommand) -> anyhow::Result<ExitCode> {
                     "tenant": r.tenant,
                     "principal": r.principal,
                     "tool": r.tool,
-                    "outcome": r.outcome,
+                    "outcome": r.outcome.as_str(),
                     "upstream_status": r.upstream_status,
                     "upstream_request_id": r.upstream_request_id,
                     "latency_ms": r.latency_ms,

@@ -7,7 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gw_mcp::{Principal, PrincipalKind};
+use gw_mcp::{Principal, PrincipalKind, RefusalKind};
 use gw_store::{AccessKey, ConnectionRecord, ConnectionStatus};
 
 use super::{AppState, Inbound};
@@ -73,9 +73,9 @@ pub(crate) async fn principal_for(
                 &format!("credential {}…", prefix(presented)),
                 path,
                 if response.status() == StatusCode::UNAUTHORIZED {
-                    "refused_credential"
+                    RefusalKind::Credential
                 } else {
-                    "store_unavailable"
+                    RefusalKind::StoreUnavailable
                 },
             );
             Err(response)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gw_mcp::{TenantRuntime, access, catalog};
+use gw_mcp::{RefusalKind, TenantRuntime, access, catalog};
 use gw_oauth::{GrantMode, ScopeSet, UserFlow};
 use gw_store::{NewConnection, NewKey, PendingAuthorization, Taken, sha256_hex};
 use rand::distr::{Alphanumeric, SampleString};
@@ -240,7 +240,7 @@ pub(crate) async fn callback(
             );
         }
         Ok(Taken::Unknown | Taken::Finished { .. }) => {
-            state.audit_refusal("-", "-", "/integration-callback", "refused_state");
+            state.audit_refusal("-", "-", "/integration-callback", RefusalKind::State);
             return fail(
                 StatusCode::BAD_REQUEST,
                 "invalid_state",
@@ -266,7 +266,7 @@ pub(crate) async fn callback(
                 tenant,
                 "a callback arrived in a browser other than the one that started the sign-in"
             );
-            state.audit_refusal(&tenant, "-", "/integration-callback", "refused_browser");
+            state.audit_refusal(&tenant, "-", "/integration-callback", RefusalKind::Browser);
             return fail(
                 StatusCode::BAD_REQUEST,
                 "browser_mismatch",

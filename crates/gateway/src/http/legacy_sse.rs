@@ -24,7 +24,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use dashmap::DashMap;
 use futures::Stream;
-use gw_mcp::{GatewayServer, Principal};
+use gw_mcp::{GatewayServer, Principal, RefusalKind};
 use rand::distr::{Alphanumeric, SampleString};
 use rmcp::ServiceExt;
 use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
@@ -104,7 +104,7 @@ pub(crate) async fn open(
                 &principal.tenant,
                 &principal.subject,
                 "/sse",
-                "refused_session_limit",
+                RefusalKind::SessionLimit,
             );
             return over.response();
         }
@@ -259,7 +259,7 @@ pub(crate) async fn message(
                     &principal.tenant,
                     &principal.subject,
                     "/message",
-                    "refused_session",
+                    RefusalKind::Session,
                 );
             }
             return (

@@ -75,11 +75,15 @@ pub struct AppState {
 
 impl AppState {
     /// Records a refused request in the audit log (when this gateway keeps one).
-    pub(crate) fn audit_refusal(&self, tenant: &str, principal: &str, what: &str, outcome: &str) {
+    pub(crate) fn audit_refusal(
+        &self,
+        tenant: &str,
+        principal: &str,
+        what: &str,
+        why: gw_mcp::RefusalKind,
+    ) {
         if let Some(audit) = &self.audit {
-            audit.record(gw_mcp::AuditRecord::refusal(
-                tenant, principal, what, outcome,
-            ));
+            audit.record(gw_mcp::AuditRecord::refusal(tenant, principal, what, why));
         }
     }
 

@@ -4,6 +4,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use gw_mcp::RefusalKind;
 use gw_store::AdminSecret;
 use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
@@ -95,7 +96,7 @@ pub(super) async fn sign_in(
 ) -> Response {
     let expected = cookies::read(&headers, LOGIN_COOKIE).map(|c| session::form_token(c, "login"));
     if !expected.is_some_and(|e| session::constant_time_eq(e.as_bytes(), form.csrf.as_bytes())) {
-        state.audit_refusal("-", "-", "/admin/login", "refused_csrf");
+        state.audit_refusal("-", "-", "/admin/login", RefusalKind::Csrf);
         return session::forbidden(None);
     }
     let key = AdminSecret::from_presented(&form.key);
@@ -107,7 +108,7 @@ pub(super) async fn sign_in(
             layout::secure(response)
         }
         Ok(None) => {
-            state.audit_refusal("-", "-", "/admin/login", "refused_admin_key");
+            state.audit_refusal("-", "-", "/admin/login", RefusalKind::AdminKey);
             sign_in_page(
                 &state,
                 StatusCode::UNAUTHORIZED,

@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use gw_mcp::RefusalKind;
 use gw_store::{ADMIN_SESSION_SECS, AdminSecret, sha256_hex};
 
 use super::layout::{self, Frame};
@@ -44,7 +45,7 @@ impl Operator {
         if presented.is_some_and(|p| constant_time_eq(p.as_bytes(), self.csrf.as_bytes())) {
             return None;
         }
-        state.audit_refusal("-", &self.name, "/admin", "refused_csrf");
+        state.audit_refusal("-", &self.name, "/admin", RefusalKind::Csrf);
         Some(forbidden(Some(self)))
     }
 }
@@ -161,7 +162,7 @@ pub(super) async fn same_origin_posts(
         && request.method() != Method::HEAD
         && !from_portal(request.headers(), &state)
     {
-        state.audit_refusal("-", "-", "/admin", "refused_origin");
+        state.audit_refusal("-", "-", "/admin", RefusalKind::Origin);
         return forbidden(None);
     }
     next.run(request).await

@@ -299,7 +299,7 @@ pub(super) async fn show(
                 ago(record.at_ms),
                 esc(&record.principal),
                 esc(&record.tool),
-                esc(&record.outcome),
+                esc(record.outcome.as_str()),
                 record.latency_ms
             ));
         }

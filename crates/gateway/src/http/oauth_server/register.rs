@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use gw_mcp::RefusalKind;
 use gw_store::NewClient;
 use serde::Deserialize;
 use serde_json::json;
@@ -49,7 +50,7 @@ pub(crate) async fn register(
                 "-",
                 &format!("source {source}"),
                 "/register",
-                "refused_rate_limit",
+                RefusalKind::RateLimit,
             );
         }
         let wait = refused.retry_after;
