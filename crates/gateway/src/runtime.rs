@@ -54,5 +54,6 @@ pub fn connection_principal(tenant: &TenantSettings, connection: &ConnectionReco
         kind: PrincipalKind::User,
         scopes,
         connection: Some(connection.id.clone()),
+        oauth_client: None,
     }
 }

@@ -2,14 +2,21 @@
 //! one could run. The sink is the gateway's (it owns the store); this crate only says what a
 //! record holds — never arguments or results, which may carry personal data or secrets.
 
+use crate::access::Principal;
+
 /// One tool call, after it finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
     /// Unix milliseconds when the call finished.
     pub at_ms: i64,
     pub tenant: String,
-    /// Who the call was made for (as `Principal::subject` says it).
+    /// Who the call was made for, as people read it (`Principal::subject`).
     pub principal: String,
+    /// The connection the principal acts through, kept apart from the display string so "the
+    /// connection's last use" is a lookup, whatever credential the call came with.
+    pub connection_id: Option<String>,
+    /// The MCP client whose OAuth token the call came with.
+    pub oauth_client: Option<String>,
     pub tool: String,
     pub outcome: Outcome,
     /// The upstream HTTP status when Auth0 answered with an error.
@@ -27,11 +34,23 @@ impl AuditRecord {
             at_ms: now_ms(),
             tenant: tenant.to_owned(),
             principal: principal.to_owned(),
+            connection_id: None,
+            oauth_client: None,
             tool: what.to_owned(),
             outcome: Outcome::Refused(why),
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 0,
+        }
+    }
+
+    /// A request refused to a principal the gateway already knows (a session presented by
+    /// another credential, a session over the limit).
+    pub fn refusal_of(principal: &Principal, what: &str, why: RefusalKind) -> AuditRecord {
+        AuditRecord {
+            connection_id: principal.connection.clone(),
+            oauth_client: principal.oauth_client.clone(),
+            ..AuditRecord::refusal(&principal.tenant, &principal.subject, what, why)
         }
     }
 }

@@ -366,6 +366,8 @@ impl ServerHandler for GatewayServer {
                 at_ms: crate::audit::now_ms(),
                 tenant: caller.principal.tenant.clone(),
                 principal: caller.principal.subject.clone(),
+                connection_id: caller.principal.connection.clone(),
+                oauth_client: caller.principal.oauth_client.clone(),
                 tool: tool.name.to_owned(),
                 outcome: ended,
                 upstream_status,

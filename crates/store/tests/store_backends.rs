@@ -603,6 +603,8 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
                 at_ms: 1_000_000 + i,
                 tenant: if i % 2 == 0 { "even" } else { "odd" }.to_owned(),
                 principal: format!("key {i}"),
+                connection_id: (i % 3 == 0).then(|| format!("con_{i}")),
+                oauth_client: (i % 6 == 0).then(|| format!("mcpc_{i}")),
                 tool: "auth0_get_user".to_owned(),
                 outcome: if i % 5 == 0 {
                     Outcome::Upstream
@@ -626,6 +628,24 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
             "{backend}"
         );
         assert_eq!(all[6].upstream_status, None, "{backend}");
+        assert_eq!(
+            (
+                all[6].connection_id.as_deref(),
+                all[6].oauth_client.as_deref()
+            ),
+            (Some("con_6"), Some("mcpc_6")),
+            "{backend}"
+        );
+        assert_eq!(
+            (
+                all[3].connection_id.as_deref(),
+                all[3].oauth_client.as_deref()
+            ),
+            (Some("con_3"), None),
+            "{backend}"
+        );
+        assert_eq!(all[4].connection_id, None, "{backend}");
+        assert_eq!(all[4].outcome, Outcome::Ok, "{backend}");
         let odd = store
             .audit_since(1_000_200, Some("odd"), 1_000)
             .await
@@ -721,26 +741,30 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             "{backend}"
         );
 
-        let call = |at_ms: i64, principal: &str, outcome: Outcome| gw_mcp::AuditRecord {
+        // As gw-mcp writes them: the display string for people, the ids in columns of their own.
+        let by_con_1 = |at_ms: i64, outcome: Outcome| gw_mcp::AuditRecord {
             at_ms,
             tenant: "acme".into(),
-            principal: principal.into(),
+            principal: "ops@example.com (con_1)".into(),
+            connection_id: Some("con_1".into()),
+            oauth_client: None,
             tool: "auth0_list_users".into(),
             outcome,
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 3,
         };
+        let by_agent_key = |at_ms: i64, name: &str| gw_mcp::AuditRecord {
+            principal: format!("access key `{name}` (key_1)"),
+            connection_id: None,
+            ..by_con_1(at_ms, Outcome::Ok)
+        };
         store
             .append_audit(&[
-                call(1_000, "ops@example.com (con_1)", Outcome::Ok),
-                call(2_000, "ops@example.com (con_1)", Outcome::Upstream),
-                call(3_000, "key `bot` (key_1)", Outcome::Ok),
-                call(
-                    4_000,
-                    "ops@example.com (con_1)",
-                    Outcome::Refused(RefusalKind::Session),
-                ),
+                by_con_1(1_000, Outcome::Ok),
+                by_con_1(2_000, Outcome::Upstream),
+                by_agent_key(3_000, "bot"),
+                by_con_1(4_000, Outcome::Refused(RefusalKind::Session)),
             ])
             .await
             .unwrap();
@@ -760,9 +784,14 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             None,
             "{backend}"
         );
+        assert_eq!(
+            store.last_call_by("other", "con_1").await.unwrap(),
+            None,
+            "{backend}: asked per tenant"
+        );
         // A later batch holding an older call does not move the last use back.
         store
-            .append_audit(&[call(1_500, "ops@example.com (con_1)", Outcome::Ok)])
+            .append_audit(&[by_con_1(1_500, Outcome::Ok)])
             .await
             .unwrap();
         assert_eq!(
@@ -771,7 +800,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             "{backend}"
         );
         store
-            .append_audit(&[call(5_000, "ops@example.com (con_1)", Outcome::Ok)])
+            .append_audit(&[by_con_1(5_000, Outcome::Ok)])
             .await
             .unwrap();
         assert_eq!(
@@ -781,17 +810,28 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
         );
         // A call through an MCP client the user authorized is a use of the connection too.
         store
-            .append_audit(&[call(
-                6_000,
-                "ops@example.com (con_1) via OAuth client mcpc_9",
-                Outcome::Ok,
-            )])
+            .append_audit(&[gw_mcp::AuditRecord {
+                principal: "ops@example.com (con_1) via OAuth client mcpc_9".into(),
+                oauth_client: Some("mcpc_9".into()),
+                ..by_con_1(6_000, Outcome::Ok)
+            }])
             .await
             .unwrap();
         assert_eq!(
             store.last_call_by("acme", "con_1").await.unwrap(),
             Some(6_000),
             "{backend}: calls through an MCP OAuth client count"
+        );
+        // Whose use it is comes from the column, not from reading the display string: an agent
+        // key someone named like the connection is not the connection's use.
+        store
+            .append_audit(&[by_agent_key(7_000, "(con_1)")])
+            .await
+            .unwrap();
+        assert_eq!(
+            store.last_call_by("acme", "con_1").await.unwrap(),
+            Some(6_000),
+            "{backend}: a key named `(con_1)` is not con_1"
         );
     }
 }
@@ -974,6 +1014,8 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
             at_ms: old_ms,
             tenant: "acme".into(),
             principal: "key k".into(),
+            connection_id: None,
+            oauth_client: None,
             tool: "auth0_list_users".into(),
             outcome: Outcome::Ok,
             upstream_status: None,
@@ -1107,6 +1149,117 @@ async fn removing_a_client_revokes_its_tokens_on_every_backend() {
                 .unwrap()
                 .is_some(),
             "{backend}: other clients keep theirs"
+        );
+    }
+}
+
+/// Upgrading keeps "last used": rows written before the audit log had its connection and client
+/// columns get them from their display string (migration 0012), on every backend.
+#[tokio::test]
+async fn audit_rows_written_before_the_connection_columns_get_them_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        // The store as the previous version left it: migrations up to 0011, and its rows.
+        sqlx::any::install_default_drivers();
+        let (mut migrator, pool) = if backend == "sqlite" {
+            let pool = sqlx::AnyPool::connect(&format!("{url}?mode=rwc"))
+                .await
+                .unwrap();
+            (sqlx::migrate!("./migrations/sqlite"), pool)
+        } else {
+            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+            (sqlx::migrate!("./migrations/postgres"), pool)
+        };
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version <= 11)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator.run(&pool).await.unwrap();
+        let con = "con_0a1b2c3d4e5f6g7h";
+        let other = "con_zz99yy88xx77ww66";
+        for (at_ms, principal, tool, outcome) in [
+            (
+                1_000,
+                format!("ops@example.com ({con})"),
+                "auth0_list_users",
+                "ok",
+            ),
+            (
+                2_000,
+                format!("ops@example.com ({con}) via OAuth client mcpc_Ab12Cd34Ef56Gh78Ij90Kl12"),
+                "auth0_get_user",
+                "upstream",
+            ),
+            (
+                3_000,
+                "access key `bot` (key_abc)".to_owned(),
+                "auth0_list_users",
+                "ok",
+            ),
+            (
+                4_000,
+                format!("ops@example.com ({con})"),
+                "/mcp",
+                "refused_session",
+            ),
+            (
+                1_500,
+                format!("auth0|u (x) ({other})"),
+                "auth0_list_users",
+                "ok",
+            ),
+            (
+                5_000,
+                "local operator (stdio)".to_owned(),
+                "auth0_list_users",
+                "ok",
+            ),
+        ] {
+            sqlx::query(
+                "INSERT INTO audit_log (at_ms, tenant, principal, tool, outcome, latency_ms) VALUES ($1, 'acme', $2, $3, $4, 1)",
+            )
+            .bind(at_ms)
+            .bind(principal)
+            .bind(tool)
+            .bind(outcome)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(
+            store.last_call_by("acme", con).await.unwrap(),
+            Some(2_000),
+            "{backend}"
+        );
+        assert_eq!(
+            store.last_call_by("acme", other).await.unwrap(),
+            Some(1_500),
+            "{backend}"
+        );
+        let columns: Vec<(i64, Option<String>, Option<String>)> = store
+            .audit_since(0, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.at_ms, r.connection_id, r.oauth_client))
+            .collect();
+        let some = |text: &str| Some(text.to_owned());
+        assert_eq!(
+            columns,
+            [
+                (1_000, some(con), None),
+                (1_500, some(other), None),
+                (2_000, some(con), some("mcpc_Ab12Cd34Ef56Gh78Ij90Kl12")),
+                (3_000, None, None),
+                (4_000, some(con), None),
+                (5_000, None, None),
+            ],
+            "{backend}"
         );
     }
 }

@@ -30,6 +30,8 @@ pub(super) async fn execute(command: AuditCommand) -> anyhow::Result<ExitCode> {
                     "at": rfc3339(r.at_ms),
                     "tenant": r.tenant,
                     "principal": r.principal,
+                    "connection_id": r.connection_id,
+                    "oauth_client": r.oauth_client,
                     "tool": r.tool,
                     "outcome": r.outcome.as_str(),
                     "upstream_status": r.upstream_status,

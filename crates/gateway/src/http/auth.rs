@@ -110,6 +110,7 @@ async fn resolve(state: &AppState, presented: &str) -> Result<(Principal, Creden
             kind: PrincipalKind::AgentKey,
             scopes: record.scopes,
             connection: None,
+            oauth_client: None,
         },
         Some(connection) => connection_principal(state, &record.tenant, connection)
             .await?
@@ -164,6 +165,7 @@ async fn resolve_oauth_token(
     let mut principal = crate::runtime::connection_principal(&runtime.settings, &connection);
     principal.scopes = principal.scopes.intersection(grant.scopes);
     principal.subject = format!("{} via OAuth client {}", principal.subject, grant.client_id);
+    principal.oauth_client = Some(grant.client_id.clone());
     // A session belongs to the grant, so it survives the client refreshing its token.
     Ok((principal, CredentialId(format!("oauth:{}", grant.family))))
 }

@@ -100,12 +100,7 @@ pub(crate) async fn open(
         Ok(slot) => slot,
         Err(over) => {
             tracing::warn!(%over, "refused a legacy SSE stream over the limit");
-            state.audit_refusal(
-                &principal.tenant,
-                &principal.subject,
-                "/sse",
-                RefusalKind::SessionLimit,
-            );
+            state.audit_refusal_of(&principal, "/sse", RefusalKind::SessionLimit);
             return over.response();
         }
     };
@@ -255,12 +250,7 @@ pub(crate) async fn message(
         Some(session) if session.credential != credential.0 => {
             tracing::warn!("refused a legacy SSE message from another credential");
             if let Some(principal) = parts.extensions.get::<Arc<Principal>>() {
-                state.audit_refusal(
-                    &principal.tenant,
-                    &principal.subject,
-                    "/message",
-                    RefusalKind::Session,
-                );
+                state.audit_refusal_of(principal, "/message", RefusalKind::Session);
             }
             return (
                 StatusCode::FORBIDDEN,

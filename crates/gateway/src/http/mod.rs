@@ -82,8 +82,23 @@ impl AppState {
         what: &str,
         why: gw_mcp::RefusalKind,
     ) {
+        self.audit(gw_mcp::AuditRecord::refusal(tenant, principal, what, why));
+    }
+
+    /// Records a request refused to a principal already resolved.
+    pub(crate) fn audit_refusal_of(
+        &self,
+        principal: &Principal,
+        what: &str,
+        why: gw_mcp::RefusalKind,
+    ) {
+        self.audit(gw_mcp::AuditRecord::refusal_of(principal, what, why));
+    }
+
+    /// Records `record` in the audit log (when this gateway keeps one).
+    pub(crate) fn audit(&self, record: gw_mcp::AuditRecord) {
         if let Some(audit) = &self.audit {
-            audit.record(gw_mcp::AuditRecord::refusal(tenant, principal, what, why));
+            audit.record(record);
         }
     }
 

@@ -144,12 +144,7 @@ pub(crate) async fn bind_sessions(
     let principal = request.extensions().get::<Arc<Principal>>().cloned();
     let audit = |why: RefusalKind| {
         if let Some(principal) = &principal {
-            state.audit_refusal(
-                &principal.tenant,
-                &principal.subject,
-                request.uri().path(),
-                why,
-            );
+            state.audit_refusal_of(principal, request.uri().path(), why);
         }
     };
     // A POST without a session id is an `initialize` in session mode: it needs a place.

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use gw_mcp::RefusalKind;
+use gw_mcp::{AuditRecord, RefusalKind};
 use gw_store::{Code, Exchanged, Grant, IssuedTokens, OAuthClient, StoreError, unix_now};
 use serde_json::json;
 
@@ -139,12 +139,15 @@ fn exchange_answer(
         )),
         Ok(Exchanged::Reused) => {
             tracing::warn!(client_id = %client.client_id, ?presented, "a spent code or refresh token was presented again; its family is revoked");
-            state.audit_refusal(
-                "-",
-                &format!("OAuth client {}", client.client_id),
-                "/token",
-                replay_refusal,
-            );
+            state.audit(AuditRecord {
+                oauth_client: Some(client.client_id.clone()),
+                ..AuditRecord::refusal(
+                    "-",
+                    &format!("OAuth client {}", client.client_id),
+                    "/token",
+                    replay_refusal,
+                )
+            });
             Err(Refusal::Invalid("invalid_grant", replayed))
         }
         Ok(Exchanged::Unknown) => Err(Refusal::Invalid("invalid_grant", unknown)),
