@@ -5,13 +5,16 @@
 //! flat. `SOAK_SECONDS` (default 15, so a local `cargo test` stays quick; `.ci/run` asks for 120)
 //! and `SOAK_SESSIONS` (default 200) make the run longer or wider.
 
-mod common;
+#[path = "e2e/harness/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod harness;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fake_auth0::{Chaos, FaultKind};
+use mcp_gateway::http::SessionLimits;
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
@@ -48,7 +51,7 @@ fn call(i: usize) -> (&'static str, Value, fn(&Value) -> bool) {
         3 => ("auth0_list_logs", json!({"per_page": 3}), |v| {
             v["items"].as_array().is_some_and(|l| l.len() == 3)
         }),
-        _ => ("auth0_whoami", json!({}), |v| v["tenant"] == "t"),
+        _ => ("auth0_whoami", json!({}), |v| v["tenant"] == "acme"),
     }
 }
 
@@ -64,16 +67,19 @@ async fn two_hundred_sessions_under_five_percent_faults_get_only_right_answers_o
     let seconds = setting("SOAK_SECONDS", 15);
     let sessions = setting("SOAK_SESSIONS", 200) as usize;
     // One key holds every session here, more than the default per-credential limit allows.
-    let tenant = common::serve::served_tenant(&format!(
-        "max_sessions = {}\nmax_sessions_per_credential = {}",
-        sessions.max(1000),
-        sessions.max(1000)
-    ))
-    .await;
-    let key = tenant.create_key().await;
-    let (mut gateway, endpoint) = tenant.serve().await;
-    let pid = gateway.id().unwrap();
-    tenant.fake.fake.set_chaos(Some(Chaos {
+    let world = harness::world()
+        .sessions(SessionLimits {
+            total: sessions.max(1000),
+            per_credential: sessions.max(1000),
+            ..SessionLimits::default()
+        })
+        .build()
+        .await;
+    let key = world.create_key().await;
+    let mut gateway = world.serve().await;
+    let endpoint = gateway.url("/mcp");
+    let pid = gateway.child.id().unwrap();
+    world.fake.fake.set_chaos(Some(Chaos {
         rate: 0.05,
         kinds: vec![
             FaultKind::Status(500),
@@ -84,7 +90,6 @@ async fn two_hundred_sessions_under_five_percent_faults_get_only_right_answers_o
         ],
     }));
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let mut clients = Vec::new();
     for _ in 0..sessions {
@@ -156,7 +161,7 @@ async fn two_hundred_sessions_under_five_percent_faults_get_only_right_answers_o
     }
     let end_rss = rss_kib(pid);
     let warm_rss = warm.lock().unwrap().expect("sampled after warm-up");
-    let injected = tenant.fake.fake.chaos_injected();
+    let injected = world.fake.fake.chaos_injected();
     let tally = tally.lock().unwrap().clone();
     let calls: u64 = tally.values().sum();
     eprintln!(
@@ -165,7 +170,10 @@ async fn two_hundred_sessions_under_five_percent_faults_get_only_right_answers_o
         (end_rss as f64 - warm_rss as f64) / warm_rss as f64 * 100.0
     );
 
-    assert!(gateway.try_wait().unwrap().is_none(), "the gateway crashed");
+    assert!(
+        gateway.child.try_wait().unwrap().is_none(),
+        "the gateway crashed"
+    );
     let unexplained: Vec<_> = tally
         .iter()
         .filter(|(outcome, _)| *outcome != "right" && *outcome != "auth0 failure reported")
@@ -192,11 +200,6 @@ async fn two_hundred_sessions_under_five_percent_faults_get_only_right_answers_o
         "memory grew from {warm_rss} to {end_rss} KiB after warm-up"
     );
 
-    common::serve::sigterm(&gateway).await;
-    let status = tokio::time::timeout(Duration::from_secs(30), gateway.wait())
-        .await
-        .expect("the gateway stops after SIGTERM")
-        .unwrap();
+    let status = gateway.stop().await;
     assert!(status.success(), "{status}");
-    tenant.fake.shutdown().await;
 }

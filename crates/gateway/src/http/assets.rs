@@ -1,7 +1,7 @@
 //! The stylesheet, script (copy buttons) and icon that every page — the operator portal's and
-//! the connect, callback and consent pages people see — loads from `/assets`, so no page needs
-//! inline code and each can send a Content-Security-Policy that allows none. Served whether or
-//! not the portal is on.
+//! the connect, callback and consent pages people see — loads from `/assets` (the links are in
+//! `templates/base.html`), so no page needs inline code and each can send a
+//! Content-Security-Policy that allows none. Served whether or not the portal is on.
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -14,11 +14,6 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/assets/site.js", get(script))
         .route("/assets/favicon.svg", get(favicon))
 }
-
-/// What every page's `<head>` links.
-pub(crate) const HEAD_LINKS: &str = "<link rel=\"icon\" href=\"/assets/favicon.svg\" type=\"image/svg+xml\">\
-     <link rel=\"stylesheet\" href=\"/assets/site.css\">\
-     <script src=\"/assets/site.js\" defer></script>";
 
 async fn stylesheet() -> Response {
     asset("text/css; charset=utf-8", include_str!("assets/site.css"))

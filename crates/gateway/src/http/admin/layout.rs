@@ -1,12 +1,9 @@
-//! The portal's page frame: the header with navigation, the stylesheet and script (served from
-//! /assets, so the Content-Security-Policy allows no inline code at all), and the headers
-//! every portal answer carries.
+//! The portal's answers: a page rendered from its template (the frame, header and navigation
+//! are `templates/admin/layout.html`) with the headers every portal answer carries.
 
+use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-
-pub(super) use html_escape::encode_double_quoted_attribute as attr;
-pub(super) use html_escape::encode_text as esc;
+use axum::response::Response;
 
 /// Who is signed in and the form token their forms carry; `None` on the sign-in page.
 pub(super) struct Frame<'a> {
@@ -14,47 +11,17 @@ pub(super) struct Frame<'a> {
     pub(super) csrf: Option<&'a str>,
 }
 
+impl Frame<'_> {
+    /// Nobody signed in: no navigation.
+    pub(super) const ANONYMOUS: Frame<'static> = Frame {
+        operator: None,
+        csrf: None,
+    };
+}
+
 /// A whole page.
-pub(super) fn page(status: StatusCode, title: &str, frame: &Frame<'_>, body: &str) -> Response {
-    let nav = match (frame.operator, frame.csrf) {
-        (Some(operator), Some(csrf)) => format!(
-            "<nav aria-label=\"Portal\"><a href=\"/admin\">Tenants</a><a href=\"/admin/tenants/new\">Add an Auth0 tenant</a></nav>\
-             <form method=\"post\" action=\"/admin/logout\">{}<span class=\"hint\">{} · </span><button class=\"secondary\" type=\"submit\">Sign out</button></form>",
-            csrf_field(csrf),
-            esc(operator)
-        ),
-        _ => String::new(),
-    };
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · MCP gateway for Auth0</title>\
-         {head}</head>\
-         <body><a class=\"skip\" href=\"#main\">Skip to content</a>\
-         <header class=\"top\"><a class=\"brand\" href=\"/admin\">MCP gateway for Auth0 · Operator portal</a>{nav}</header>\
-         <main id=\"main\" tabindex=\"-1\">{body}</main></body></html>",
-        title = esc(title),
-        head = crate::http::assets::HEAD_LINKS,
-    );
-    secure((status, axum::response::Html(html)).into_response())
-}
-
-/// The hidden field every portal form carries.
-pub(super) fn csrf_field(csrf: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        attr(csrf)
-    )
-}
-
-/// A notice box; `kind` is `error`, `ok` or `warn`. Errors are announced to screen readers.
-pub(super) fn notice(kind: &str, html: &str) -> String {
-    let role = if kind == "error" {
-        " role=\"alert\""
-    } else {
-        " role=\"status\""
-    };
-    format!("<div class=\"notice {kind}\"{role}>{html}</div>")
+pub(super) fn page(status: StatusCode, page: &impl Template) -> Response {
+    secure(crate::http::html::render(status, page))
 }
 
 /// No caching (pages show keys), no framing, no referrer beyond the portal, and only the

@@ -9,8 +9,9 @@ use gw_store::AdminSecret;
 use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
 
-use super::layout::{self, Frame, attr, csrf_field};
+use super::layout::{self, Frame};
 use super::session::{self, LOGIN_COOKIE, Operator, SESSION_COOKIE};
+use super::views::{SignInPage, SignInProblem};
 use crate::http::AppState;
 use crate::http::cookies::{self, Cookie};
 
@@ -31,42 +32,15 @@ pub(super) async fn form(State(state): State<AppState>, headers: HeaderMap) -> R
 }
 
 /// The sign-in page, with a fresh sign-in cookie and the form token derived from it.
-fn sign_in_page(state: &AppState, status: StatusCode, error: Option<&str>) -> Response {
+fn sign_in_page(state: &AppState, status: StatusCode, problem: Option<SignInProblem>) -> Response {
     let login = Alphanumeric.sample_string(&mut rand::rng(), 32);
-    let error_html = error
-        .map(|e| layout::notice("error", e))
-        .unwrap_or_default();
-    let invalid = if error.is_some() {
-        " aria-invalid=\"true\" aria-describedby=\"key-help\""
-    } else {
-        " aria-describedby=\"key-help\""
+    let page = SignInPage {
+        frame: Frame::ANONYMOUS,
+        csrf: &session::form_token(&login, "login"),
+        problem,
+        demo: state.portal.as_ref().is_some_and(|p| p.demo),
     };
-    let body = format!(
-        "<h1>Sign in</h1>\
-         <p class=\"lead\">The operator portal connects Auth0 tenants to this gateway and hands out keys to agents.</p>\
-         {error_html}\
-         <form method=\"post\" action=\"/admin/login\">{}\
-         <label for=\"key\">Admin key</label>\
-         <input id=\"key\" name=\"key\" type=\"password\" autocomplete=\"current-password\" required autofocus{invalid}>\
-         <p class=\"hint\" id=\"key-help\">An admin key starts with <code>mcpadm_</code>. Whoever runs the gateway makes one with \
-         <code>mcp-gateway admin create-key</code>{}.</p>\
-         <div class=\"actions\"><button type=\"submit\">Sign in</button></div></form>",
-        csrf_field(&session::form_token(&login, "login")),
-        if state.portal.as_ref().is_some_and(|p| p.demo) {
-            "; the demo prints one when it starts"
-        } else {
-            ""
-        }
-    );
-    let mut response = layout::page(
-        status,
-        "Sign in",
-        &Frame {
-            operator: None,
-            csrf: None,
-        },
-        &body,
-    );
+    let mut response = layout::page(status, &page);
     cookies::set(
         &mut response,
         &state.public_url,
@@ -112,10 +86,7 @@ pub(super) async fn sign_in(
             sign_in_page(
                 &state,
                 StatusCode::UNAUTHORIZED,
-                Some(&format!(
-                    "<p>That admin key is not valid: it is mistyped, or it was revoked. Keys look like <code>{}</code>.</p>",
-                    attr("mcpadm_…")
-                )),
+                Some(SignInProblem::UnknownKey),
             )
         }
         Err(error) => {
@@ -123,7 +94,7 @@ pub(super) async fn sign_in(
             sign_in_page(
                 &state,
                 StatusCode::SERVICE_UNAVAILABLE,
-                Some("<p>The gateway's store is not answering. Try again in a moment.</p>"),
+                Some(SignInProblem::StoreDown),
             )
         }
     }

@@ -9,6 +9,7 @@ mod session;
 mod tenant_form;
 mod tenant_page;
 mod tenant_save;
+mod views;
 
 use std::sync::Arc;
 
@@ -20,8 +21,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use gw_store::StoreError;
 
-use self::layout::{attr, esc, notice};
 use self::session::Operator;
+use self::views::{NotFoundPage, Source, TenantRow, TenantsPage, UnavailablePage};
 use super::AppState;
 use crate::tenant_directory::TenantDirectory;
 
@@ -73,93 +74,60 @@ async fn overview(
     operator: Operator,
     axum::extract::Query(flash): axum::extract::Query<OverviewFlash>,
 ) -> Response {
-    let configured = |name: &str| {
-        state
-            .portal
-            .as_ref()
-            .is_some_and(|p| p.directory.is_configured(name))
-    };
     let connections = match state.store.list_connections(None).await {
         Ok(all) => all,
         Err(error) => return store_failed(&operator, &error),
     };
-    let mut body = String::from(
-        "<h1>Tenants</h1><p class=\"lead\">Each Auth0 tenant this gateway serves. Add one to let agents manage its users, organizations, roles, logs and applications.</p>",
-    );
-    if let Some(removed) = &flash.removed {
-        body.push_str(&notice(
-            "ok",
-            &format!(
-                "<p>Tenant <code>{}</code> is removed: it is no longer served, and its keys and connections are revoked.</p>",
-                esc(removed)
-            ),
-        ));
-        if let Some(n) = flash.not_revoked.filter(|n| *n > 0) {
-            body.push_str(&notice(
-                "warn",
-                &format!(
-                    "<p>{n} user grant(s) could not be revoked at Auth0. {}</p>",
-                    esc(crate::connection_revocation::REVOKE_BY_HAND)
-                ),
-            ));
-        }
-    }
-    if !state.store.can_hold_tokens() {
-        body.push_str(&notice(
-            "warn",
-            "<p>This gateway's store has no encryption key: tenants cannot be added here and users cannot connect. Set <code>[store] encryption_key_env</code> and restart.</p>",
-        ));
-    }
     let tenants = state.tenants.all();
-    let demo = state.portal.as_ref().is_some_and(|p| p.demo);
-    if tenants.is_empty() {
-        body.push_str("<p>No tenants yet.</p>");
-    } else {
-        body.push_str("<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Tenants\"><table><thead><tr><th scope=\"col\">Tenant</th><th scope=\"col\">Domain</th><th scope=\"col\">Connections</th><th scope=\"col\" class=\"optional\">Source</th></tr></thead><tbody>");
-        for tenant in &tenants {
+    let rows = tenants
+        .iter()
+        .map(|tenant| {
             let name = &tenant.settings.name;
-            let count = connections.iter().filter(|c| &c.tenant == name).count();
-            body.push_str(&format!(
-                "<tr><td><a href=\"/admin/tenants/{}\">{}</a></td><td><code>{}</code></td><td>{count}</td><td class=\"optional\">{}</td></tr>",
-                attr(name),
-                esc(name),
-                esc(&tenant.settings.domain),
-                if configured(name) && demo {
-                    "<span class=\"badge\">the demo's fake tenant</span>"
-                } else if configured(name) {
-                    "<span class=\"badge\">gateway.toml</span>"
-                } else {
-                    "<span class=\"badge ok\">portal</span>"
-                }
-            ));
-        }
-        body.push_str("</tbody></table></div>");
+            TenantRow {
+                name,
+                domain: &tenant.settings.domain,
+                connections: connections.iter().filter(|c| &c.tenant == name).count(),
+                source: source(&state, name),
+            }
+        })
+        .collect();
+    let page = TenantsPage {
+        frame: operator.frame(),
+        removed: flash.removed.as_deref(),
+        not_revoked: flash.not_revoked.unwrap_or(0),
+        can_hold_tokens: state.store.can_hold_tokens(),
+        rows,
+    };
+    layout::page(StatusCode::OK, &page)
+}
+
+/// Where a served tenant's settings come from.
+fn source(state: &AppState, name: &str) -> Source {
+    let configured = state
+        .portal
+        .as_ref()
+        .is_some_and(|p| p.directory.is_configured(name));
+    let demo = state.portal.as_ref().is_some_and(|p| p.demo);
+    match (configured, demo) {
+        (true, true) => Source::Demo,
+        (true, false) => Source::GatewayToml,
+        (false, _) => Source::Portal,
     }
-    body.push_str("<div class=\"actions\"><a class=\"button\" href=\"/admin/tenants/new\">Add an Auth0 tenant</a></div>");
-    layout::page(StatusCode::OK, "Tenants", &operator.frame(), &body)
 }
 
 fn not_found(operator: &Operator, what: &str) -> Response {
-    layout::page(
-        StatusCode::NOT_FOUND,
-        "Not found",
-        &operator.frame(),
-        &format!(
-            "<h1>Not found</h1><p>There is no <code>{}</code> here.</p><p><a href=\"/admin\">Back to the tenants</a></p>",
-            esc(what)
-        ),
-    )
+    let page = NotFoundPage {
+        frame: operator.frame(),
+        what,
+    };
+    layout::page(StatusCode::NOT_FOUND, &page)
 }
 
 fn store_failed(operator: &Operator, error: &StoreError) -> Response {
     tracing::error!(%error, "the portal's store request failed");
-    layout::page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Unavailable",
-        &operator.frame(),
-        &notice(
-            "error",
-            "<p>The gateway's store did not answer, so nothing was changed. Try again in a moment.</p>",
-        ),
-    )
+    let page = UnavailablePage {
+        frame: operator.frame(),
+        message: "The gateway's store did not answer, so nothing was changed. Try again in a moment.",
+    };
+    layout::page(StatusCode::SERVICE_UNAVAILABLE, &page)
 }

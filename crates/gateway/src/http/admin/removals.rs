@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use gw_store::ConnectionStatus;
 use serde::Deserialize;
 
-use super::layout::{self, attr, esc, notice};
+use super::layout;
 use super::session::Operator;
+use super::views::NotRemovedPage;
 use crate::connection_revocation::{AtAuth0, revoke_connection};
 use crate::http::AppState;
 
@@ -76,22 +77,11 @@ pub(super) async fn remove_tenant(
         return super::not_found(&operator, &name);
     }
     if form.confirm.trim() != name {
-        return layout::page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Not removed",
-            &operator.frame(),
-            &format!(
-                "<h1>Not removed</h1>{}<p><a href=\"/admin/tenants/{}/edit\">Back</a></p>",
-                notice(
-                    "error",
-                    &format!(
-                        "<p>To remove the tenant, type its name, <code>{}</code>, in the confirmation field.</p>",
-                        esc(&name)
-                    )
-                ),
-                attr(&name)
-            ),
-        );
+        let page = NotRemovedPage {
+            frame: operator.frame(),
+            tenant: &name,
+        };
+        return layout::page(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     // Users' refresh tokens are revoked at Auth0 while the tenant's settings are still at hand.
     let tenant = state.tenants.get(&name);

@@ -11,6 +11,7 @@ use gw_mcp::RefusalKind;
 use gw_store::{ADMIN_SESSION_SECS, AdminSecret, sha256_hex};
 
 use super::layout::{self, Frame};
+use super::views::{FormRefusedPage, UnavailablePage};
 use crate::http::AppState;
 use crate::http::cookies::{self, Cookie};
 
@@ -61,27 +62,10 @@ pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The page for a form that failed its checks.
 pub(super) fn forbidden(operator: Option<&Operator>) -> Response {
-    let frame = operator.map_or(
-        Frame {
-            operator: None,
-            csrf: None,
-        },
-        Operator::frame,
-    );
-    layout::page(
-        StatusCode::FORBIDDEN,
-        "Form refused",
-        &frame,
-        &format!(
-            "<h1>This form was refused</h1>{}<p><a href=\"/admin\">Back to the portal</a></p>",
-            layout::notice(
-                "error",
-                "<p>The form's security token is missing or does not belong to your sign-in, so nothing was changed. \
-                 This happens when a page was open from an earlier sign-in, or when another site tried to submit a form for you. \
-                 Open the page again and resubmit.</p>"
-            )
-        ),
-    )
+    let page = FormRefusedPage {
+        frame: operator.map_or(Frame::ANONYMOUS, Operator::frame),
+    };
+    layout::page(StatusCode::FORBIDDEN, &page)
 }
 
 impl FromRequestParts<AppState> for Operator {
@@ -101,18 +85,11 @@ impl FromRequestParts<AppState> for Operator {
             Ok(None) => Err(to_sign_in()),
             Err(error) => {
                 tracing::error!(%error, "the portal cannot read its sessions");
-                Err(layout::page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Unavailable",
-                    &Frame {
-                        operator: None,
-                        csrf: None,
-                    },
-                    &layout::notice(
-                        "error",
-                        "<p>The gateway's store is not answering. Try again in a moment.</p>",
-                    ),
-                ))
+                let page = UnavailablePage {
+                    frame: Frame::ANONYMOUS,
+                    message: "The gateway's store is not answering. Try again in a moment.",
+                };
+                Err(layout::page(StatusCode::SERVICE_UNAVAILABLE, &page))
             }
         }
     }

@@ -1,0 +1,225 @@
+//! What each portal page shows, one struct per template under `templates/admin/`. The handlers
+//! fill them; the templates escape every value.
+
+use askama::Template;
+use gw_mcp::audit::AuditRecord;
+use gw_oauth::{GrantMode, Scope, TenantSettings};
+use gw_store::{ConnectionRecord, ConnectionStatus, KeyRecord};
+
+use super::layout::Frame;
+use super::layout::ago;
+use super::tenant_form::{Fields, Problems};
+
+/// Where a tenant's settings come from.
+#[derive(Clone, Copy)]
+pub(super) enum Source {
+    /// The demo's fake tenant, configured by the demo itself.
+    Demo,
+    GatewayToml,
+    /// Added in the portal: the only kind the portal may edit.
+    Portal,
+}
+
+/// A scope's checkbox id: `prefix` and the scope with `:` and `_` as `-`.
+fn element_id(prefix: &str, scope: &Scope) -> String {
+    format!("{prefix}-{}", scope.as_str().replace([':', '_'], "-"))
+}
+
+#[derive(Template)]
+#[template(path = "admin/sign_in.html")]
+pub(super) struct SignInPage<'a> {
+    pub(super) frame: Frame<'a>,
+    /// The sign-in form's token.
+    pub(super) csrf: &'a str,
+    pub(super) problem: Option<SignInProblem>,
+    /// The demo prints an admin key when it starts.
+    pub(super) demo: bool,
+}
+
+pub(super) enum SignInProblem {
+    UnknownKey,
+    StoreDown,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tenants.html")]
+pub(super) struct TenantsPage<'a> {
+    pub(super) frame: Frame<'a>,
+    /// A tenant just removed.
+    pub(super) removed: Option<&'a str>,
+    /// How many of its users' grants Auth0 could not be asked to revoke.
+    pub(super) not_revoked: usize,
+    pub(super) can_hold_tokens: bool,
+    pub(super) rows: Vec<TenantRow<'a>>,
+}
+
+pub(super) struct TenantRow<'a> {
+    pub(super) name: &'a str,
+    pub(super) domain: &'a str,
+    pub(super) connections: usize,
+    pub(super) source: Source,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tenant.html")]
+pub(super) struct TenantPage<'a> {
+    pub(super) frame: Frame<'a>,
+    /// The session's form token, for the page's forms.
+    pub(super) csrf: &'a str,
+    pub(super) name: &'a str,
+    pub(super) settings: &'a TenantSettings,
+    pub(super) source: Source,
+    // What the last action did (from the redirect's query).
+    pub(super) saved: bool,
+    /// Scopes the machine token was not granted, for people: "a, b".
+    pub(super) missing: Option<String>,
+    pub(super) revoked_key: Option<&'a str>,
+    pub(super) revoked_connection: Option<&'a str>,
+    pub(super) auth0_revocation: Option<Auth0Revocation>,
+    pub(super) connect_link: String,
+    pub(super) machine_token_error: Option<String>,
+    /// With the machine token: a column for what Auth0 granted it.
+    pub(super) machine_column: bool,
+    pub(super) scope_rows: Vec<ScopeRow>,
+    pub(super) offered: usize,
+    pub(super) catalog: usize,
+    /// How many of the offered tools work with what Auth0 granted the machine token.
+    pub(super) working_with_machine_token: Option<usize>,
+    pub(super) connections: Vec<ConnectionRow<'a>>,
+    pub(super) keys: Vec<KeyRow<'a>>,
+    /// `None`: no key can be made yet (keys must act as a connected user, and nobody is).
+    pub(super) key_form: Option<KeyForm<'a>>,
+    pub(super) recent: &'a [AuditRecord],
+}
+
+/// What became of a revoked connection's refresh token at Auth0.
+pub(super) enum Auth0Revocation {
+    Revoked,
+    Failed,
+}
+
+pub(super) struct ScopeRow {
+    pub(super) scope: Scope,
+    pub(super) tools: Vec<&'static str>,
+    pub(super) machine_token: Option<MachineToken>,
+}
+
+/// Whether Auth0 granted a scope to the tenant's machine token.
+pub(super) enum MachineToken {
+    /// An identity scope (openid, profile, email): not asked of the Management API.
+    NotAnApiPermission,
+    Granted,
+    NotGranted,
+}
+
+pub(super) struct ConnectionRow<'a> {
+    pub(super) connection: &'a ConnectionRecord,
+    pub(super) scopes: String,
+    pub(super) tools: usize,
+    pub(super) last_used: String,
+    pub(super) connected: String,
+}
+
+pub(super) struct KeyRow<'a> {
+    pub(super) key: &'a KeyRecord,
+    pub(super) acts_as: String,
+    pub(super) active: bool,
+}
+
+/// The "create a key" form.
+pub(super) struct KeyForm<'a> {
+    /// Active connections a key may act as.
+    pub(super) users: Vec<&'a ConnectionRecord>,
+    /// With the machine token a key may instead be an agent's, holding these scopes of its own.
+    pub(super) agent_scopes: Option<Vec<AgentScope>>,
+}
+
+pub(super) struct AgentScope {
+    pub(super) scope: Scope,
+    pub(super) ticked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tenant_form.html")]
+pub(super) struct TenantFormPage<'a> {
+    pub(super) frame: Frame<'a>,
+    pub(super) csrf: &'a str,
+    pub(super) title: String,
+    pub(super) fields: &'a Fields,
+    pub(super) problems: &'a Problems,
+    pub(super) callback: String,
+    pub(super) can_store: bool,
+    pub(super) secret_hint: &'static str,
+    pub(super) grant: GrantMode,
+    pub(super) scopes: Vec<ScopeChoice>,
+}
+
+pub(super) struct ScopeChoice {
+    pub(super) scope: Scope,
+    pub(super) ticked: bool,
+    /// `openid`: always asked for.
+    pub(super) required: bool,
+    /// Why the scope deserves a second thought, if it does.
+    pub(super) warning: Option<&'static str>,
+}
+
+impl TenantFormPage<'_> {
+    /// The ids of a field's error (when it has one) and hint.
+    fn described_by(&self, id: &str) -> String {
+        if self.is_invalid(id) {
+            format!("{id}-error {id}-hint")
+        } else {
+            format!("{id}-hint")
+        }
+    }
+
+    fn is_invalid(&self, id: &str) -> bool {
+        self.problems.of(id).is_some()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/key_created.html")]
+pub(super) struct KeyCreatedPage<'a> {
+    pub(super) frame: Frame<'a>,
+    pub(super) tenant: &'a str,
+    pub(super) key_name: &'a str,
+    pub(super) key: &'a str,
+    pub(super) endpoint: String,
+    pub(super) scopes: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/key_not_created.html")]
+pub(super) struct KeyNotCreatedPage<'a> {
+    pub(super) frame: Frame<'a>,
+    pub(super) tenant: &'a str,
+    pub(super) message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/not_removed.html")]
+pub(super) struct NotRemovedPage<'a> {
+    pub(super) frame: Frame<'a>,
+    pub(super) tenant: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/not_found.html")]
+pub(super) struct NotFoundPage<'a> {
+    pub(super) frame: Frame<'a>,
+    pub(super) what: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/unavailable.html")]
+pub(super) struct UnavailablePage<'a> {
+    pub(super) frame: Frame<'a>,
+    pub(super) message: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/form_refused.html")]
+pub(super) struct FormRefusedPage<'a> {
+    pub(super) frame: Frame<'a>,
+}

@@ -1,0 +1,480 @@
+//! What a test's gateway runs against, described once by [`Builder`] and made by
+//! [`Builder::build`]: a fake Auth0 tenant per configured tenant, a store in a temporary directory
+//! (or a PostgreSQL schema) with its encryption key, and the `gateway.toml` saying all of it. The
+//! same [`World`] then starts the gateway in this process ([`World::in_process`]), as the real
+//! binary serving HTTP ([`World::serve`]) or over stdio ([`World::stdio`]), as often as a test
+//! needs (a restart keeps the store, the key and the fake tenants).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, UserGrants};
+use gw_oauth::{
+    ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher, UserGrant, UserMatch,
+};
+use gw_store::Store;
+use mcp_gateway::http::SessionLimits;
+use mcp_gateway::http::listener::Limits;
+
+use super::{CLIENT_ID, CLIENT_SECRET, SECRET_ENV, STORE_KEY_ENV};
+
+/// A [`World`] to be: what differs from the defaults (one tenant `acme` with every scope and the
+/// machine token, on SQLite with a key, no portal).
+pub struct Builder {
+    pub(super) tenants: Vec<String>,
+    pub(super) grant: GrantMode,
+    pub(super) scopes: ScopeSet,
+    pub(super) read_only: bool,
+    pub(super) deny: Vec<String>,
+    pub(super) user_policy: Vec<UserGrant>,
+    pub(super) machine_token_scopes: Vec<String>,
+    pub(super) callback_registered: bool,
+    pub(super) portal: bool,
+    pub(super) store_key: bool,
+    pub(super) postgres: bool,
+    pub(super) stateless: bool,
+    pub(super) sessions: SessionLimits,
+    pub(super) registrations_per_hour: u32,
+    pub(super) user_check_interval: Duration,
+    pub(super) limits: Limits,
+    pub(super) rust_log: String,
+    pub(super) env: Vec<(String, String)>,
+    pub(super) toml: String,
+}
+
+/// Starts describing a world: `harness::world().grant(…).build().await`.
+pub fn world() -> Builder {
+    Builder {
+        tenants: vec!["acme".to_owned()],
+        grant: GrantMode::ClientCredentials,
+        scopes: ScopeSet::all(),
+        read_only: false,
+        deny: Vec::new(),
+        user_policy: Vec::new(),
+        machine_token_scopes: fake_auth0::all_management_scopes(),
+        callback_registered: true,
+        portal: false,
+        store_key: true,
+        postgres: false,
+        stateless: false,
+        sessions: SessionLimits::default(),
+        registrations_per_hour: mcp_gateway::http::DEFAULT_REGISTRATIONS_PER_HOUR,
+        user_check_interval: mcp_gateway::user_check::DEFAULT_INTERVAL,
+        limits: Limits::default(),
+        rust_log: "warn".to_owned(),
+        env: Vec::new(),
+        toml: String::new(),
+    }
+}
+
+impl Builder {
+    /// The tenants of `gateway.toml`. The first is served by [`World::fake`]; each other one by a
+    /// fake tenant of its own at `{name}-tenant.eu.auth0.com` ([`World::fake_of`]), so a request
+    /// reaching the wrong one shows.
+    pub fn tenants(mut self, names: &[&str]) -> Builder {
+        self.tenants = names.iter().map(|n| (*n).to_owned()).collect();
+        self
+    }
+
+    /// How every tenant acts at Auth0. With users' own tokens the fake tenants grant users every
+    /// scope they ask for, which real Auth0 does not: what is tested is what the gateway does with
+    /// users' tokens (`check_online.rs` and the fake's own tests cover what Auth0 grants).
+    pub fn grant(mut self, grant: GrantMode) -> Builder {
+        self.grant = grant;
+        self
+    }
+
+    /// The tenants' `scopes` (a comma-separated list).
+    pub fn scopes(mut self, list: &str) -> Builder {
+        self.scopes = ScopeSet::parse_list(list).unwrap();
+        self
+    }
+
+    /// `read_only = true` for every tenant.
+    pub fn read_only(mut self) -> Builder {
+        self.read_only = true;
+        self
+    }
+
+    /// The tenants' `deny` list.
+    pub fn deny(mut self, tools: &[&str]) -> Builder {
+        self.deny = tools.iter().map(|t| (*t).to_owned()).collect();
+        self
+    }
+
+    /// The tenants' `[[tenants.users]]`: who may connect with the machine token, and what they get.
+    pub fn user_policy(mut self, policy: Vec<UserGrant>) -> Builder {
+        self.user_policy = policy;
+        self
+    }
+
+    /// What Auth0 grants the gateway's machine token (Auth0 scope names; default: everything).
+    pub fn machine_token_scopes(mut self, scopes: Vec<String>) -> Builder {
+        self.machine_token_scopes = scopes;
+        self
+    }
+
+    /// The gateway's application at Auth0 lacks the gateway's callback URL (as one made before
+    /// the operator pasted it).
+    pub fn without_callback(mut self) -> Builder {
+        self.callback_registered = false;
+        self
+    }
+
+    /// The operator portal on. The fake tenant also holds the applications an operator may get
+    /// wrong, and in this process the domains the portal's checks meet are mapped to loopback
+    /// (see `portal.rs`).
+    pub fn portal(mut self) -> Builder {
+        self.portal = true;
+        self
+    }
+
+    /// A store without an encryption key: agent keys work, users cannot connect.
+    pub fn without_store_key(mut self) -> Builder {
+        self.store_key = false;
+        self
+    }
+
+    /// The store in a fresh schema of the PostgreSQL server `GATEWAY_TEST_POSTGRES` names.
+    pub fn postgres(mut self) -> Builder {
+        self.postgres = true;
+        self
+    }
+
+    /// `[server] stateless = true`: no MCP sessions.
+    pub fn stateless(mut self) -> Builder {
+        self.stateless = true;
+        self
+    }
+
+    /// `[server] max_sessions`, `max_sessions_per_credential` and `session_idle_seconds`.
+    pub fn sessions(mut self, limits: SessionLimits) -> Builder {
+        self.sessions = limits;
+        self
+    }
+
+    /// `[oauth_server] registrations_per_hour`.
+    pub fn registrations_per_hour(mut self, per_hour: u32) -> Builder {
+        self.registrations_per_hour = per_hour;
+        self
+    }
+
+    /// In this process only: how often a machine-token connection's user is checked at Auth0
+    /// (zero, which `gateway.toml` does not allow: at every use, so a test sees a change at once).
+    pub fn user_check_interval(mut self, interval: Duration) -> Builder {
+        self.user_check_interval = interval;
+        self
+    }
+
+    /// In this process only: the listener's deadlines and connection cap.
+    pub fn limits(mut self, limits: Limits) -> Builder {
+        self.limits = limits;
+        self
+    }
+
+    /// The real binary only: its `RUST_LOG` (default `warn`; its stderr goes to a file).
+    pub fn rust_log(mut self, filter: &str) -> Builder {
+        self.rust_log = filter.to_owned();
+        self
+    }
+
+    /// The real binary only: one more variable in its environment.
+    pub fn env(mut self, name: &str, value: &str) -> Builder {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The real binary only: more lines for `gateway.toml`'s `[server]` table (they may open
+    /// further tables, e.g. `[telemetry]`).
+    pub fn toml(mut self, lines: &str) -> Builder {
+        self.toml = lines.to_owned();
+        self
+    }
+
+    /// Starts the fake tenants and writes `gateway.toml`.
+    pub async fn build(self) -> World {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let user_grants = match self.grant {
+            GrantMode::AuthorizationCode => UserGrants::AllRequestedUnlikeAuth0,
+            GrantMode::ClientCredentials => UserGrants::LikeAuth0,
+        };
+        let portal_applications = if self.portal {
+            super::portal::applications()
+        } else {
+            Vec::new()
+        };
+        let fake = self
+            .fake(
+                fake_auth0::DEFAULT_DOMAIN,
+                user_grants.clone(),
+                portal_applications,
+            )
+            .await;
+        let mut others = HashMap::new();
+        for name in self.tenants.iter().skip(1) {
+            let domain = format!("{name}-tenant.eu.auth0.com");
+            let other = self.fake(&domain, user_grants.clone(), Vec::new()).await;
+            others.insert(name.clone(), other);
+        }
+        let portal = if self.portal {
+            Some(super::portal::PortalUpstream::start(&fake).await)
+        } else {
+            None
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store_url = if self.postgres {
+            super::postgres::fresh_schema(&super::postgres::required()).await
+        } else {
+            format!("sqlite://{}", dir.path().join("gateway.db").display())
+        };
+        let world = World {
+            fake,
+            others,
+            key: TokenCipher::generate_key(),
+            store_url,
+            port: free_port(),
+            portal,
+            builder: self,
+            dir,
+        };
+        std::fs::write(world.config(), world.gateway_toml(world.port)).unwrap();
+        world
+    }
+
+    /// Builds the world and starts a gateway in this process over it.
+    pub async fn in_process(self) -> (World, super::InProcess) {
+        let world = self.build().await;
+        let gateway = world.in_process().await;
+        (world, gateway)
+    }
+
+    /// Builds the world and starts `stdio` for its first tenant.
+    pub async fn stdio(self) -> (World, super::Stdio) {
+        let world = self.build().await;
+        let gateway = world.stdio().await;
+        (world, gateway)
+    }
+
+    /// A fake tenant at `domain` with the gateway's application ([`CLIENT_ID`]) and `more`.
+    async fn fake(
+        &self,
+        domain: &str,
+        user_grants: UserGrants,
+        more: Vec<RegisteredClient>,
+    ) -> RunningFake {
+        let gateway = RegisteredClient {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            name: "MCP Gateway".into(),
+            callbacks: if self.callback_registered {
+                fake_auth0::default_callbacks()
+            } else {
+                Vec::new()
+            },
+            management_scopes: self.machine_token_scopes.clone(),
+        };
+        let config = FakeConfig {
+            domain: domain.to_owned(),
+            user_grants,
+            clients: std::iter::once(gateway).chain(more).collect(),
+            ..FakeConfig::default()
+        };
+        FakeAuth0::new(config)
+            .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+/// The fake tenants, the store and `gateway.toml` of one test; see the module's documentation.
+pub struct World {
+    /// The first tenant's Auth0 (and the portal's).
+    pub fake: RunningFake,
+    others: HashMap<String, RunningFake>,
+    /// The store's encryption key (base64); a test that rekeys the store sets the new one.
+    pub key: String,
+    store_url: String,
+    /// Where the real binary listens (the same port on every start, as an operator's would).
+    port: u16,
+    pub(super) portal: Option<super::portal::PortalUpstream>,
+    pub(super) builder: Builder,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    /// What the first tenant's Auth0 has answered so far.
+    pub fn stats(&self) -> fake_auth0::Stats {
+        self.fake.fake.stats()
+    }
+
+    /// The Auth0 of a tenant other than the first.
+    pub fn fake_of(&self, tenant: &str) -> &RunningFake {
+        &self.others[tenant]
+    }
+
+    /// The directory holding `gateway.toml`, the store (on SQLite) and the binary's logs.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir().join("gateway.toml")
+    }
+
+    pub fn store_url(&self) -> &str {
+        &self.store_url
+    }
+
+    /// The store as the gateway opens it (with the key, unless the world has none).
+    pub async fn open_store(&self) -> Store {
+        if self.builder.store_key {
+            Store::open_with_key(
+                &self.store_url,
+                TokenCipher::from_base64(&self.key).unwrap(),
+            )
+            .await
+            .unwrap()
+        } else {
+            Store::open(&self.store_url).await.unwrap()
+        }
+    }
+
+    /// The store's SQLite database, to look at or change behind the gateway's back.
+    pub async fn sqlite(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&self.store_url).await.unwrap()
+    }
+
+    /// Every byte the directory holds on disk (database, WAL, shared memory, configuration).
+    pub fn store_bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(self.dir()).unwrap() {
+            all.extend(std::fs::read(entry.unwrap().path()).unwrap_or_default());
+        }
+        all
+    }
+
+    /// Every tenant's settings, as `gateway.toml` says them.
+    pub(super) fn tenant_settings(&self) -> Vec<TenantSettings> {
+        let b = &self.builder;
+        b.tenants
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let fake = if i == 0 {
+                    &self.fake
+                } else {
+                    &self.others[name]
+                };
+                TenantSettings {
+                    name: name.clone(),
+                    domain: fake.fake.domain().to_owned(),
+                    base_url: fake.base_url.parse().unwrap(),
+                    client_id: CLIENT_ID.into(),
+                    client_secret: ClientSecret::new(CLIENT_SECRET),
+                    grant: b.grant,
+                    scopes: b.scopes,
+                    read_only: b.read_only,
+                    allow: None,
+                    deny: b.deny.clone(),
+                    user_policy: b.user_policy.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// `gateway.toml` for the real binary listening on `port`.
+    pub(super) fn gateway_toml(&self, port: u16) -> String {
+        let b = &self.builder;
+        let mut toml = String::new();
+        for t in self.tenant_settings() {
+            let grant = match t.grant {
+                GrantMode::AuthorizationCode => "authorization_code",
+                GrantMode::ClientCredentials => "client_credentials",
+            };
+            toml += &format!(
+                r#"[[tenants]]
+name = "{name}"
+domain = "{domain}"
+base_url = "{base_url}"
+client_id = "{CLIENT_ID}"
+client_secret_env = "{SECRET_ENV}"
+grant = "{grant}"
+scopes = {scopes}
+read_only = {read_only}
+deny = {deny}
+"#,
+                name = t.name,
+                domain = t.domain,
+                base_url = t.base_url,
+                scopes = list(t.scopes.names()),
+                read_only = t.read_only,
+                deny = list(t.deny.iter().map(String::as_str)),
+            );
+            for rule in &t.user_policy {
+                let (key, value) = match &rule.matches {
+                    UserMatch::UserId(id) => ("user_id", id),
+                    UserMatch::Email(email) => ("email", email),
+                    UserMatch::EmailDomain(domain) => ("email_domain", domain),
+                };
+                let scopes = list(rule.scopes.names());
+                toml += &format!("[[tenants.users]]\n{key} = \"{value}\"\nscopes = {scopes}\n");
+            }
+        }
+        let key = if b.store_key {
+            format!("encryption_key_env = \"{STORE_KEY_ENV}\"")
+        } else {
+            String::new()
+        };
+        toml += &format!(
+            r#"
+[store]
+url = "{store_url}"
+{key}
+
+[oauth_server]
+registrations_per_hour = {registrations}
+
+[server]
+listen = "127.0.0.1:{port}"
+public_url = "http://127.0.0.1:{port}"
+portal = {portal}
+stateless = {stateless}
+max_sessions = {total}
+max_sessions_per_credential = {per_credential}
+session_idle_seconds = {idle}
+{more}
+"#,
+            store_url = self.store_url,
+            registrations = b.registrations_per_hour,
+            portal = b.portal,
+            stateless = b.stateless,
+            total = b.sessions.total,
+            per_credential = b.sessions.per_credential,
+            idle = b.sessions.idle.as_secs(),
+            more = b.toml,
+        );
+        toml
+    }
+
+    /// The port the real binary listens on.
+    pub(super) fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+/// A TOML array of plain strings (scope and tool names).
+fn list<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = values.into_iter().map(|v| format!("\"{v}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A port nothing listens on now (bound and released), for a child that must listen where its
+/// `public_url` says before it starts.
+pub(super) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
