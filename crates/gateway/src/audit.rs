@@ -9,10 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gw_mcp::{AuditRecord, AuditSink};
+use gw_store::Store;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-use crate::store::Store;
 
 const QUEUE: usize = 10_000;
 const BATCH: usize = 512;

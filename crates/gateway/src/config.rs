@@ -162,7 +162,7 @@ pub struct Config {
     pub telemetry: TelemetrySettings,
     pub oauth_server: OAuthServerSettings,
     /// `[oauth_server] unused_registration_hours` and `[audit] refusal_retention_days`.
-    pub retention: crate::store::Retention,
+    pub retention: gw_store::Retention,
     pub tenants: Vec<TenantSettings>,
 }
 
@@ -219,14 +219,14 @@ impl StoreSettings {
     }
 
     /// Opens the store, with its key when one is configured.
-    pub async fn open(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+    pub async fn open(&self) -> Result<gw_store::Store, gw_store::StoreError> {
         use secrecy::ExposeSecret;
         match &self.encryption_key {
-            None => crate::store::Store::open(&self.url).await,
+            None => gw_store::Store::open(&self.url).await,
             Some(key) => {
                 let cipher = gw_oauth::TokenCipher::from_base64(key.expose_secret())
                     .expect("the key was checked when the configuration was loaded");
-                crate::store::Store::open_with_key(&self.url, cipher).await
+                gw_store::Store::open_with_key(&self.url, cipher).await
             }
         }
     }
@@ -392,8 +392,8 @@ impl Checker<'_> {
                 }
             }
         });
-        let defaults = crate::store::Retention::default();
-        let retention = crate::store::Retention {
+        let defaults = gw_store::Retention::default();
+        let retention = gw_store::Retention {
             unused_client_secs: self.count(
                 "oauth_server.unused_registration_hours",
                 oauth_server.unused_registration_hours,
@@ -1194,7 +1194,7 @@ mod tests {
     fn registration_and_retention_limits_have_defaults_and_are_checked_by_key() {
         let config = Config::parse(GOOD, &env).unwrap();
         assert_eq!(config.oauth_server.registrations_per_hour, 20);
-        assert_eq!(config.retention, crate::store::Retention::default());
+        assert_eq!(config.retention, gw_store::Retention::default());
         let text = format!(
             "[oauth_server]\nregistrations_per_hour = 0\nunused_registration_hours = 2\nclient_address_header = \"X-Forwarded-For\"\n[audit]\nrefusal_retention_days = 7\n{GOOD}"
         );

@@ -3,9 +3,8 @@
 //! at Auth0 so the grant cannot outlive the connection anywhere.
 
 use gw_oauth::{OAuthHttp, TenantSettings, UserFlow};
+use gw_store::{Store, StoreError};
 use url::Url;
-
-use crate::store::{Store, StoreError};
 
 /// What happened at Auth0 once the gateway had let go of the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,6 @@ pub mod logging;
 pub mod metrics;
 pub mod runtime;
 pub mod stdio_transport;
-pub mod store;
 pub mod telemetry;
 pub mod tenant_check;
 pub mod tenant_directory;

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use gw_auth0::ClientOptions;
 use gw_mcp::{Principal, PrincipalKind, TenantRuntime};
 use gw_oauth::{GrantMode, OAuthHttp, ScopeSet, TenantSettings};
+use gw_store::{ConnectionRecord, Store, StoreVault};
 use url::Url;
-
-use crate::store::{ConnectionRecord, Store, StoreVault};
 
 /// A tenant's runtime. With a store that holds an encryption key, users can connect through the
 /// gateway at `public_url` and calls can use their tokens.
@@ -55,5 +54,6 @@ pub fn connection_principal(tenant: &TenantSettings, connection: &ConnectionReco
         kind: PrincipalKind::User,
         scopes,
         connection: Some(connection.id.clone()),
+        oauth_client: None,
     }
 }

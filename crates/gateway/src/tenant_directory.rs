@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use gw_mcp::Tenants;
 use gw_oauth::{ScopeSet, TenantSettings, UserGrant, UserMatch};
+use gw_store::{Store, StoreError, StoredTenant};
 use tokio_util::sync::CancellationToken;
 use url::Url;
-
-use crate::store::{Store, StoreError, StoredTenant};
 
 /// How often a replica looks for tenants saved through another replica's portal.
 pub const SYNC_EVERY: Duration = Duration::from_secs(5);

@@ -23,8 +23,7 @@ use dashmap::DashMap;
 use gw_auth0::{Auth0Error, Fields};
 use gw_mcp::TenantRuntime;
 use gw_oauth::GrantMode;
-
-use crate::store::{ConnectionRecord, ConnectionStatus, Store, StoreError};
+use gw_store::{ConnectionRecord, ConnectionStatus, Store, StoreError};
 
 /// How often a connection's user is checked by default (`[server] user_check_interval_secs`).
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(300);

@@ -22,6 +22,9 @@ pub struct Principal {
     pub scopes: ScopeSet,
     /// The connection (`con_…`) a user principal acts through.
     pub connection: Option<String>,
+    /// The MCP client (`mcpc_…`) whose OAuth token, issued by the gateway's authorization
+    /// server, the request presented; `None` for access keys and stdio.
+    pub oauth_client: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +46,7 @@ impl Principal {
             kind: PrincipalKind::LocalOperator,
             scopes: tenant.scopes,
             connection: None,
+            oauth_client: None,
         }
     }
 }

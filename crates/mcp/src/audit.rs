@@ -1,7 +1,8 @@
 //! What the server tells the audit log about each tool call, and about requests refused before
-//! one could run. The sink is the gateway's (it owns
-//! the store); this crate only says what a record holds — never arguments or results, which may
-//! carry personal data or secrets.
+//! one could run. The sink is the gateway's (it owns the store); this crate only says what a
+//! record holds — never arguments or results, which may carry personal data or secrets.
+
+use crate::access::Principal;
 
 /// One tool call, after it finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,11 +10,15 @@ pub struct AuditRecord {
     /// Unix milliseconds when the call finished.
     pub at_ms: i64,
     pub tenant: String,
-    /// Who the call was made for (as `Principal::subject` says it).
+    /// Who the call was made for, as people read it (`Principal::subject`).
     pub principal: String,
+    /// The connection the principal acts through, kept apart from the display string so "the
+    /// connection's last use" is a lookup, whatever credential the call came with.
+    pub connection_id: Option<String>,
+    /// The MCP client whose OAuth token the call came with.
+    pub oauth_client: Option<String>,
     pub tool: String,
-    /// `ok`, or the failure kind (`missing_scopes`, `upstream`, …).
-    pub outcome: String,
+    pub outcome: Outcome,
     /// The upstream HTTP status when Auth0 answered with an error.
     pub upstream_status: Option<u16>,
     /// Auth0's `x-auth0-requestid` when it answered with an error (what Auth0 support asks for).
@@ -22,19 +27,169 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    /// A request refused before any tool ran: `what` is the route, `outcome` says why
-    /// (`refused_credential`, `refused_session`, `refused_host`, …). Fields the refusal does not
-    /// know (an unauthenticated caller's tenant) are `-`.
-    pub fn refusal(tenant: &str, principal: &str, what: &str, outcome: &str) -> AuditRecord {
+    /// A request refused before any tool ran: `what` is the route, `why` the refusal. Fields the
+    /// refusal does not know (an unauthenticated caller's tenant) are `-`.
+    pub fn refusal(tenant: &str, principal: &str, what: &str, why: RefusalKind) -> AuditRecord {
         AuditRecord {
             at_ms: now_ms(),
             tenant: tenant.to_owned(),
             principal: principal.to_owned(),
+            connection_id: None,
+            oauth_client: None,
             tool: what.to_owned(),
-            outcome: outcome.to_owned(),
+            outcome: Outcome::Refused(why),
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 0,
+        }
+    }
+
+    /// A request refused to a principal the gateway already knows (a session presented by
+    /// another credential, a session over the limit).
+    pub fn refusal_of(principal: &Principal, what: &str, why: RefusalKind) -> AuditRecord {
+        AuditRecord {
+            connection_id: principal.connection.clone(),
+            oauth_client: principal.oauth_client.clone(),
+            ..AuditRecord::refusal(&principal.tenant, &principal.subject, what, why)
+        }
+    }
+}
+
+/// How a tool call ended, or why a request was refused before one could run. The audit log keeps
+/// it as text ([`Outcome::as_str`]); those texts never change, so old rows read the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Ok,
+    /// The tool failed; the kinds are [`crate::error::ToolError`]'s.
+    InvalidArguments,
+    MissingScopes,
+    NotAllowed,
+    Token,
+    Connection,
+    Upstream,
+    Rejected,
+    Internal,
+    Refused(RefusalKind),
+}
+
+impl Outcome {
+    /// Every outcome: what a stored text is looked up among.
+    fn all() -> impl Iterator<Item = Outcome> {
+        [
+            Outcome::Ok,
+            Outcome::InvalidArguments,
+            Outcome::MissingScopes,
+            Outcome::NotAllowed,
+            Outcome::Token,
+            Outcome::Connection,
+            Outcome::Upstream,
+            Outcome::Rejected,
+            Outcome::Internal,
+        ]
+        .into_iter()
+        .chain(RefusalKind::ALL.map(Outcome::Refused))
+    }
+
+    /// The text the audit log, the metrics and the logs say.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::InvalidArguments => "invalid_arguments",
+            Outcome::MissingScopes => "missing_scopes",
+            Outcome::NotAllowed => "not_allowed",
+            Outcome::Token => "token",
+            Outcome::Connection => "connection",
+            Outcome::Upstream => "upstream",
+            Outcome::Rejected => "rejected",
+            Outcome::Internal => "internal",
+            Outcome::Refused(why) => why.as_str(),
+        }
+    }
+
+    /// The outcome a stored text stands for; `None` for a text this version never writes.
+    pub fn from_text(text: &str) -> Option<Outcome> {
+        Outcome::all().find(|o| o.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compares with the stored text, so a reader can ask `record.outcome == "refused_host"`.
+impl PartialEq<&str> for Outcome {
+    fn eq(&self, text: &&str) -> bool {
+        self.as_str() == *text
+    }
+}
+
+/// Why a request was refused before any tool ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefusalKind {
+    /// A bearer credential the store does not know, or revoked or expired.
+    Credential,
+    /// The store could not say whether a credential or sign-in is good (the caller may be fine).
+    StoreUnavailable,
+    /// A session id presented by a credential other than the one that opened it.
+    Session,
+    /// A new session or stream over the credential's or the gateway's limit.
+    SessionLimit,
+    /// A `Host` header the gateway does not serve (DNS rebinding).
+    Host,
+    /// An `Origin` the gateway does not serve.
+    Origin,
+    /// A portal form without its session's form token.
+    Csrf,
+    /// A wrong admin key at the portal's sign-in.
+    AdminKey,
+    /// A sign-in callback whose state is unknown, used or expired.
+    State,
+    /// A sign-in callback carried to another browser than the one that started it.
+    Browser,
+    /// Client registrations over the per-address rate.
+    RateLimit,
+    /// An authorization code presented again.
+    CodeReplay,
+    /// A spent refresh token presented again.
+    RefreshReuse,
+}
+
+impl RefusalKind {
+    const ALL: [RefusalKind; 13] = [
+        RefusalKind::Credential,
+        RefusalKind::StoreUnavailable,
+        RefusalKind::Session,
+        RefusalKind::SessionLimit,
+        RefusalKind::Host,
+        RefusalKind::Origin,
+        RefusalKind::Csrf,
+        RefusalKind::AdminKey,
+        RefusalKind::State,
+        RefusalKind::Browser,
+        RefusalKind::RateLimit,
+        RefusalKind::CodeReplay,
+        RefusalKind::RefreshReuse,
+    ];
+
+    /// The text the audit log keeps. `store_unavailable` has no `refused_` prefix: it was
+    /// written so before the kinds were typed, and old rows must read the same.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RefusalKind::Credential => "refused_credential",
+            RefusalKind::StoreUnavailable => "store_unavailable",
+            RefusalKind::Session => "refused_session",
+            RefusalKind::SessionLimit => "refused_session_limit",
+            RefusalKind::Host => "refused_host",
+            RefusalKind::Origin => "refused_origin",
+            RefusalKind::Csrf => "refused_csrf",
+            RefusalKind::AdminKey => "refused_admin_key",
+            RefusalKind::State => "refused_state",
+            RefusalKind::Browser => "refused_browser",
+            RefusalKind::RateLimit => "refused_rate_limit",
+            RefusalKind::CodeReplay => "refused_code_replay",
+            RefusalKind::RefreshReuse => "refused_refresh_reuse",
         }
     }
 }
@@ -50,4 +205,52 @@ pub fn now_ms() -> i64 {
 /// Where audit records go. `record` must not block the call: sinks queue and write behind.
 pub trait AuditSink: Send + Sync {
     fn record(&self, record: AuditRecord);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_reads_back_from_its_text_and_no_two_share_one() {
+        let mut seen = std::collections::HashSet::new();
+        for outcome in Outcome::all() {
+            assert_eq!(Outcome::from_text(outcome.as_str()), Some(outcome));
+            assert!(seen.insert(outcome.as_str()), "{outcome} twice");
+        }
+        assert_eq!(Outcome::from_text("refused_"), None);
+    }
+
+    /// The texts of rows already written: changing one would make old rows unreadable.
+    #[test]
+    fn the_stored_texts_stay_what_they_were() {
+        let texts: Vec<&str> = Outcome::all().map(Outcome::as_str).collect();
+        assert_eq!(
+            texts,
+            [
+                "ok",
+                "invalid_arguments",
+                "missing_scopes",
+                "not_allowed",
+                "token",
+                "connection",
+                "upstream",
+                "rejected",
+                "internal",
+                "refused_credential",
+                "store_unavailable",
+                "refused_session",
+                "refused_session_limit",
+                "refused_host",
+                "refused_origin",
+                "refused_csrf",
+                "refused_admin_key",
+                "refused_state",
+                "refused_browser",
+                "refused_rate_limit",
+                "refused_code_replay",
+                "refused_refresh_reuse",
+            ]
+        );
+    }
 }

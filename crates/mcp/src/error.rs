@@ -8,6 +8,8 @@ use gw_auth0::Auth0Error;
 use gw_oauth::{MachineTokenError, Scope, ScopeSet, UserTokenError};
 use rmcp::model::{CallToolResult, ContentBlock};
 
+use crate::audit::Outcome;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
     /// The arguments do not fit the tool's input schema.
@@ -56,17 +58,17 @@ impl ToolError {
         CallToolResult::error(vec![ContentBlock::text(self.to_string())])
     }
 
-    /// A short label for logs and metrics.
-    pub fn kind(&self) -> &'static str {
+    /// How the call ended, for the audit log, the logs and the metrics.
+    pub fn outcome(&self) -> Outcome {
         match self {
-            ToolError::InvalidArguments(_) => "invalid_arguments",
-            ToolError::MissingScopes { .. } => "missing_scopes",
-            ToolError::NotAllowed { .. } => "not_allowed",
-            ToolError::Token(_) => "token",
-            ToolError::Connection { .. } => "connection",
-            ToolError::Upstream(_) => "upstream",
-            ToolError::Rejected(_) => "rejected",
-            ToolError::Internal(_) => "internal",
+            ToolError::InvalidArguments(_) => Outcome::InvalidArguments,
+            ToolError::MissingScopes { .. } => Outcome::MissingScopes,
+            ToolError::NotAllowed { .. } => Outcome::NotAllowed,
+            ToolError::Token(_) => Outcome::Token,
+            ToolError::Connection { .. } => Outcome::Connection,
+            ToolError::Upstream(_) => Outcome::Upstream,
+            ToolError::Rejected(_) => Outcome::Rejected,
+            ToolError::Internal(_) => Outcome::Internal,
         }
     }
 }

@@ -14,7 +14,7 @@ mod tenants;
 mod tools;
 
 pub use access::{Principal, PrincipalKind};
-pub use audit::{AuditRecord, AuditSink};
+pub use audit::{AuditRecord, AuditSink, Outcome, RefusalKind};
 pub use catalog::{Catalog, Effect, ToolDef, catalog};
 pub use server::{GatewayServer, RequestSpan};
 pub use tenant_runtime::TenantRuntime;

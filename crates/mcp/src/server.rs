@@ -15,7 +15,7 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use crate::access::{self, Principal};
-use crate::audit::{AuditRecord, AuditSink};
+use crate::audit::{AuditRecord, AuditSink, Outcome};
 use crate::call::CallContext;
 use crate::catalog::{ToolDef, catalog};
 use crate::error::ToolError;
@@ -347,12 +347,12 @@ impl ServerHandler for GatewayServer {
         );
         let outcome = caller.call(tool, arguments).instrument(span.clone()).await;
         let latency_ms = started.elapsed().as_millis() as u64;
-        let outcome_label = match &outcome {
-            Ok(_) => "ok",
-            Err(error) => error.kind(),
+        let ended = match &outcome {
+            Ok(_) => Outcome::Ok,
+            Err(error) => error.outcome(),
         };
-        span.record("outcome", outcome_label);
-        metrics::counter!("mcp_tool_calls_total", "tool" => tool.name, "outcome" => outcome_label)
+        span.record("outcome", ended.as_str());
+        metrics::counter!("mcp_tool_calls_total", "tool" => tool.name, "outcome" => ended.as_str())
             .increment(1);
         metrics::histogram!("mcp_tool_call_duration_seconds", "tool" => tool.name)
             .record(started.elapsed().as_secs_f64());
@@ -366,8 +366,10 @@ impl ServerHandler for GatewayServer {
                 at_ms: crate::audit::now_ms(),
                 tenant: caller.principal.tenant.clone(),
                 principal: caller.principal.subject.clone(),
+                connection_id: caller.principal.connection.clone(),
+                oauth_client: caller.principal.oauth_client.clone(),
                 tool: tool.name.to_owned(),
-                outcome: outcome_label.to_owned(),
+                outcome: ended,
                 upstream_status,
                 upstream_request_id: match &outcome {
                     Err(ToolError::Upstream(Auth0Error::Api { request_id, .. })) => {
@@ -387,7 +389,7 @@ impl ServerHandler for GatewayServer {
                 rendered.into_result()
             }
             Err(error) => {
-                tracing::warn!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = error.kind(), %error, "tool call failed");
+                tracing::warn!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = error.outcome().as_str(), %error, "tool call failed");
                 error.into_result()
             }
         };

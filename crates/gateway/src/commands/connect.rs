@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use gw_mcp::Tenants;
+use gw_store::{ConnectionStatus, unix_now};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::http::{AppState, Inbound, McpSettings, SessionBindings, SseSessions};
-use crate::store::{ConnectionStatus, unix_now};
 
 /// How long to wait for the user: as long as the sign-in's state lives.
 const WAIT: Duration = Duration::from_secs(600);
@@ -27,7 +27,7 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
         .with_context(|| format!("no tenant named `{tenant}` in the configuration"))?;
     let store = super::open_store(&config.store).await?;
     if !store.can_hold_tokens() {
-        bail!(crate::store::StoreError::NoKey);
+        bail!(gw_store::StoreError::NoKey);
     }
     let runtime = crate::runtime::tenant_runtime(
         settings.clone(),

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use gw_store::{ConnectionStatus, unix_now};
 
 use crate::cli::ConnectionsCommand;
 use crate::config::Config;
 use crate::connection_revocation::{AtAuth0, REVOKE_BY_HAND, revoke_connection};
-use crate::store::{ConnectionStatus, unix_now};
 use crate::tenant_directory::{Upstream, portal_tenant_settings};
 
 pub(super) async fn execute(command: ConnectionsCommand) -> anyhow::Result<ExitCode> {

@@ -13,12 +13,12 @@ use gw_mcp::{Principal, Tenants};
 use gw_oauth::{
     ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher, UserGrant, UserMatch,
 };
+use gw_store::{NewKey, Store};
 use rand::distr::{Alphanumeric, SampleString};
 
 use crate::cli::DemoGrant;
 use crate::http::admin::Portal;
 use crate::http::{AppState, Inbound, SessionBindings, SseSessions};
-use crate::store::{NewKey, Store};
 use crate::tenant_directory::{TenantDirectory, Upstream};
 
 pub(crate) struct DemoOptions {

@@ -4,10 +4,10 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use gw_oauth::ScopeSet;
+use gw_store::{NewKey, Store, unix_now};
 
 use crate::cli::KeysCommand;
 use crate::config::Config;
-use crate::store::{NewKey, Store, unix_now};
 
 pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {

@@ -69,7 +69,7 @@ fn announce_store(settings: &crate::config::StoreSettings) {
 /// Opens the configured store (with its key), after saying which it is.
 async fn open_store(
     settings: &crate::config::StoreSettings,
-) -> Result<crate::store::Store, crate::store::StoreError> {
+) -> Result<gw_store::Store, gw_store::StoreError> {
     announce_store(settings);
     settings.open().await
 }
@@ -109,7 +109,7 @@ async fn rekey(config: &std::path::Path, new_key_env: &str) -> anyhow::Result<Ex
         .with_context(|| format!("environment variable `{new_key_env}`"))?;
     let store = open_store(&config.store).await?;
     if !store.can_hold_tokens() {
-        anyhow::bail!(crate::store::StoreError::NoKey);
+        anyhow::bail!(gw_store::StoreError::NoKey);
     }
     let moved = store.rekey(&new).await?;
     println!(

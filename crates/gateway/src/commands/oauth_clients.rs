@@ -4,10 +4,11 @@
 
 use std::process::ExitCode;
 
+use gw_store::unix_now;
+
 use crate::cli::OAuthClientsCommand;
 use crate::config::Config;
 use crate::http::oauth_server::client_name;
-use crate::store::unix_now;
 
 pub(super) async fn execute(command: OAuthClientsCommand) -> anyhow::Result<ExitCode> {
     match command {

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use gw_mcp::Tenants;
+use gw_store::Store;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::http::admin::Portal;
 use crate::http::listener::Limits;
 use crate::http::{AppState, Inbound, McpSettings, SessionBindings, SseSessions};
-use crate::store::Store;
 use crate::tenant_directory::{TenantDirectory, Upstream};
 
 pub(super) async fn execute(config: &Path) -> anyhow::Result<ExitCode> {

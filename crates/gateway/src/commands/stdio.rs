@@ -8,12 +8,12 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use gw_mcp::{GatewayServer, Principal, TenantRuntime};
 use gw_oauth::GrantMode;
+use gw_store::ConnectionStatus;
 use rmcp::ServiceExt;
 use rmcp::service::ServerInitializeError;
 
 use crate::config::Config;
 use crate::stdio_transport::JsonLinesTransport;
-use crate::store::ConnectionStatus;
 
 pub(super) async fn execute(
     config: &Path,

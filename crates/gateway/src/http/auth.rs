@@ -7,10 +7,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gw_mcp::{Principal, PrincipalKind};
+use gw_mcp::{Principal, PrincipalKind, RefusalKind};
+use gw_store::{AccessKey, ConnectionRecord, ConnectionStatus};
 
 use super::{AppState, Inbound};
-use crate::store::{AccessKey, ConnectionRecord, ConnectionStatus};
 
 /// Identifies the credential behind a principal, to bind MCP sessions to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub(crate) async fn principal_for(
     presented: &str,
     path: &str,
 ) -> Result<(Arc<Principal>, CredentialId), Response> {
-    let hash = crate::store::sha256_hex(presented);
+    let hash = gw_store::sha256_hex(presented);
     let epoch = state.store.credential_epoch();
     if let Some(remembered) = state.credentials.get(&hash, epoch) {
         return Ok(remembered);
@@ -73,9 +73,9 @@ pub(crate) async fn principal_for(
                 &format!("credential {}…", prefix(presented)),
                 path,
                 if response.status() == StatusCode::UNAUTHORIZED {
-                    "refused_credential"
+                    RefusalKind::Credential
                 } else {
-                    "store_unavailable"
+                    RefusalKind::StoreUnavailable
                 },
             );
             Err(response)
@@ -110,6 +110,7 @@ async fn resolve(state: &AppState, presented: &str) -> Result<(Principal, Creden
             kind: PrincipalKind::AgentKey,
             scopes: record.scopes,
             connection: None,
+            oauth_client: None,
         },
         Some(connection) => connection_principal(state, &record.tenant, connection)
             .await?
@@ -164,6 +165,7 @@ async fn resolve_oauth_token(
     let mut principal = crate::runtime::connection_principal(&runtime.settings, &connection);
     principal.scopes = principal.scopes.intersection(grant.scopes);
     principal.subject = format!("{} via OAuth client {}", principal.subject, grant.client_id);
+    principal.oauth_client = Some(grant.client_id.clone());
     // A session belongs to the grant, so it survives the client refreshing its token.
     Ok((principal, CredentialId(format!("oauth:{}", grant.family))))
 }
@@ -220,7 +222,7 @@ fn prefix(presented: &str) -> String {
     presented.chars().take(10).collect()
 }
 
-fn store_unavailable(error: &crate::store::StoreError) -> Response {
+fn store_unavailable(error: &gw_store::StoreError) -> Response {
     tracing::error!(%error, "the store failed while checking an access key");
     (
         StatusCode::SERVICE_UNAVAILABLE,

@@ -8,15 +8,15 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gw_mcp::{TenantRuntime, access, catalog};
+use gw_mcp::{RefusalKind, TenantRuntime, access, catalog};
 use gw_oauth::{GrantMode, ScopeSet, UserFlow};
+use gw_store::{NewConnection, NewKey, PendingAuthorization, Taken, sha256_hex};
 use rand::distr::{Alphanumeric, SampleString};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::pages::{self, Connected};
 use super::{AppState, cookies};
-use crate::store::{NewConnection, NewKey, PendingAuthorization, Taken, sha256_hex};
 
 /// `/connect/{tenant}`'s query. Nothing in it is looked up: an unauthenticated caller must not
 /// learn from the answer whether a connection exists or what it holds. (Links from before this
@@ -87,7 +87,7 @@ pub(crate) async fn connect(
     }
     let started = match begin(&state, settings, requested, true, None).await {
         Ok(started) => started,
-        Err(error @ crate::store::StoreError::Full(_)) => {
+        Err(error @ gw_store::StoreError::Full(_)) => {
             tracing::warn!(%error, "refused a sign-in");
             return fail(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -124,7 +124,7 @@ pub(crate) async fn begin(
     requested: ScopeSet,
     in_browser: bool,
     oauth_request: Option<String>,
-) -> Result<Started, crate::store::StoreError> {
+) -> Result<Started, gw_store::StoreError> {
     let flow = UserFlow::new(settings, &state.oauth_http, state.callback_url());
     let start = flow.start(requested);
     let cookie = in_browser.then(|| {
@@ -240,7 +240,7 @@ pub(crate) async fn callback(
             );
         }
         Ok(Taken::Unknown | Taken::Finished { .. }) => {
-            state.audit_refusal("-", "-", "/integration-callback", "refused_state");
+            state.audit_refusal("-", "-", "/integration-callback", RefusalKind::State);
             return fail(
                 StatusCode::BAD_REQUEST,
                 "invalid_state",
@@ -266,7 +266,7 @@ pub(crate) async fn callback(
                 tenant,
                 "a callback arrived in a browser other than the one that started the sign-in"
             );
-            state.audit_refusal(&tenant, "-", "/integration-callback", "refused_browser");
+            state.audit_refusal(&tenant, "-", "/integration-callback", RefusalKind::Browser);
             return fail(
                 StatusCode::BAD_REQUEST,
                 "browser_mismatch",
@@ -400,7 +400,7 @@ pub(crate) async fn store_connection(
     runtime: &TenantRuntime,
     identity: &gw_oauth::UserIdentity,
     tokens: &gw_oauth::UserTokens,
-) -> Result<crate::store::ConnectionRecord, crate::store::StoreError> {
+) -> Result<gw_store::ConnectionRecord, gw_store::StoreError> {
     let settings = &runtime.settings;
     let connection = state
         .store
@@ -421,8 +421,8 @@ pub(crate) async fn store_connection(
 
 /// A stored connection and its new key.
 struct Finished {
-    connection: crate::store::ConnectionRecord,
-    key: crate::store::AccessKey,
+    connection: gw_store::ConnectionRecord,
+    key: gw_store::AccessKey,
     scopes: ScopeSet,
     tools: Vec<&'static str>,
 }
@@ -432,7 +432,7 @@ async fn finish(
     runtime: &TenantRuntime,
     identity: &gw_oauth::UserIdentity,
     tokens: &gw_oauth::UserTokens,
-) -> Result<Finished, crate::store::StoreError> {
+) -> Result<Finished, gw_store::StoreError> {
     let settings = &runtime.settings;
     let connection = store_connection(state, runtime, identity, tokens).await?;
     let principal = crate::runtime::connection_principal(settings, &connection);

@@ -82,6 +82,7 @@ mod tests {
             kind: PrincipalKind::AgentKey,
             scopes: gw_oauth::ScopeSet::parse_list("openid").unwrap(),
             connection: None,
+            oauth_client: None,
         })
     }
 

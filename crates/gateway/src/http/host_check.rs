@@ -21,6 +21,7 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use gw_mcp::RefusalKind;
 
 /// The hosts and origins a request may name, and where refusals are recorded.
 #[derive(Clone)]
@@ -32,21 +33,21 @@ pub(crate) struct Allowed {
 
 impl Allowed {
     /// Audits a refusal; the offending value is kept, cut short (it is the caller's text).
-    fn refused(&self, request: &Request, outcome: &str, value: &str) {
+    fn refused(&self, request: &Request, why: RefusalKind, value: &str) {
         if let Some(audit) = &self.audit {
             let shown: String = value.chars().take(100).collect();
             audit.record(gw_mcp::AuditRecord::refusal(
                 "-",
                 &format!(
                     "{} {shown}",
-                    if outcome == "refused_host" {
+                    if why == RefusalKind::Host {
                         "Host"
                     } else {
                         "Origin"
                     }
                 ),
                 request.uri().path(),
-                outcome,
+                why,
             ));
         }
     }
@@ -69,7 +70,7 @@ pub(crate) async fn check_host(
         allowed.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))
             || (operational && host.parse::<std::net::IpAddr>().is_ok())
     }) {
-        allowed.refused(&request, "refused_host", host.unwrap_or_default());
+        allowed.refused(&request, RefusalKind::Host, host.unwrap_or_default());
         return (
             StatusCode::FORBIDDEN,
             "Forbidden: Host header is not allowed",
@@ -98,7 +99,7 @@ pub(crate) async fn check_origin(
                         .is_some_and(|rest| rest.starts_with(':'))
             });
         if origin != allowed.origin && !loopback {
-            allowed.refused(&request, "refused_origin", origin);
+            allowed.refused(&request, RefusalKind::Origin, origin);
             return (StatusCode::FORBIDDEN, "Forbidden: Origin is not allowed").into_response();
         }
     }

@@ -24,7 +24,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use dashmap::DashMap;
 use futures::Stream;
-use gw_mcp::{GatewayServer, Principal};
+use gw_mcp::{GatewayServer, Principal, RefusalKind};
 use rand::distr::{Alphanumeric, SampleString};
 use rmcp::ServiceExt;
 use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
@@ -100,12 +100,7 @@ pub(crate) async fn open(
         Ok(slot) => slot,
         Err(over) => {
             tracing::warn!(%over, "refused a legacy SSE stream over the limit");
-            state.audit_refusal(
-                &principal.tenant,
-                &principal.subject,
-                "/sse",
-                "refused_session_limit",
-            );
+            state.audit_refusal_of(&principal, "/sse", RefusalKind::SessionLimit);
             return over.response();
         }
     };
@@ -255,12 +250,7 @@ pub(crate) async fn message(
         Some(session) if session.credential != credential.0 => {
             tracing::warn!("refused a legacy SSE message from another credential");
             if let Some(principal) = parts.extensions.get::<Arc<Principal>>() {
-                state.audit_refusal(
-                    &principal.tenant,
-                    &principal.subject,
-                    "/message",
-                    "refused_session",
-                );
+                state.audit_refusal_of(principal, "/message", RefusalKind::Session);
             }
             return (
                 StatusCode::FORBIDDEN,

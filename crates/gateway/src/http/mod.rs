@@ -28,11 +28,10 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
 use gw_mcp::{GatewayServer, Principal, Tenants};
+use gw_store::Store;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 use url::Url;
-
-use crate::store::Store;
 
 pub use credential_cache::CredentialCache;
 pub use legacy_sse::SseSessions;
@@ -73,16 +72,35 @@ pub struct AppState {
     /// Client registrations (`/register`) allowed per source address.
     pub registrations: RegistrationLimiter,
     /// How long the store keeps what unauthenticated callers leave (swept while serving).
-    pub retention: crate::store::Retention,
+    pub retention: gw_store::Retention,
 }
 
 impl AppState {
     /// Records a refused request in the audit log (when this gateway keeps one).
-    pub(crate) fn audit_refusal(&self, tenant: &str, principal: &str, what: &str, outcome: &str) {
+    pub(crate) fn audit_refusal(
+        &self,
+        tenant: &str,
+        principal: &str,
+        what: &str,
+        why: gw_mcp::RefusalKind,
+    ) {
+        self.audit(gw_mcp::AuditRecord::refusal(tenant, principal, what, why));
+    }
+
+    /// Records a request refused to a principal already resolved.
+    pub(crate) fn audit_refusal_of(
+        &self,
+        principal: &Principal,
+        what: &str,
+        why: gw_mcp::RefusalKind,
+    ) {
+        self.audit(gw_mcp::AuditRecord::refusal_of(principal, what, why));
+    }
+
+    /// Records `record` in the audit log (when this gateway keeps one).
+    pub(crate) fn audit(&self, record: gw_mcp::AuditRecord) {
         if let Some(audit) = &self.audit {
-            audit.record(gw_mcp::AuditRecord::refusal(
-                tenant, principal, what, outcome,
-            ));
+            audit.record(record);
         }
     }
 

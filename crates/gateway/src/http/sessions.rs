@@ -17,7 +17,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gw_mcp::Principal;
+use gw_mcp::{Principal, RefusalKind};
 
 use super::AppState;
 use super::auth::CredentialId;
@@ -142,14 +142,9 @@ pub(crate) async fn bind_sessions(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let principal = request.extensions().get::<Arc<Principal>>().cloned();
-    let audit = |outcome: &str| {
+    let audit = |why: RefusalKind| {
         if let Some(principal) = &principal {
-            state.audit_refusal(
-                &principal.tenant,
-                &principal.subject,
-                request.uri().path(),
-                outcome,
-            );
+            state.audit_refusal_of(principal, request.uri().path(), why);
         }
     };
     // A POST without a session id is an `initialize` in session mode: it needs a place.
@@ -165,7 +160,7 @@ pub(crate) async fn bind_sessions(
                 Check::Owner => {}
                 Check::Stranger => {
                     tracing::warn!("refused a session id presented by another credential");
-                    audit("refused_session");
+                    audit(RefusalKind::Session);
                     return refuse(
                         StatusCode::FORBIDDEN,
                         "This session belongs to another credential; initialize a new session.",
@@ -184,7 +179,7 @@ pub(crate) async fn bind_sessions(
                 Ok(taken) => slot = Some(taken),
                 Err(over) => {
                     tracing::warn!(%over, "refused a session over the limit");
-                    audit("refused_session_limit");
+                    audit(RefusalKind::SessionLimit);
                     return over.response();
                 }
             }

@@ -470,7 +470,7 @@ async fn rekey_reseals_portal_tenants_secrets() {
         .await
         .unwrap();
     assert_eq!(moved.secrets, 1);
-    let reopened = mcp_gateway::store::Store::open_with_key(
+    let reopened = gw_store::Store::open_with_key(
         world.store_url(),
         TokenCipher::from_base64(&new_key).unwrap(),
     )
@@ -509,7 +509,7 @@ async fn removing_a_connection_or_a_tenant_revokes_everything_it_held() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(record.status, mcp_gateway::store::ConnectionStatus::Revoked);
+    assert_eq!(record.status, gw_store::ConnectionStatus::Revoked);
     assert_eq!(
         gateway.initialize_status(&key).await,
         401,
@@ -837,7 +837,7 @@ async fn a_removed_tenant_added_again_does_not_revive_old_keys_or_tokens() {
     let (client, _) = gateway
         .store
         .register_client(
-            mcp_gateway::store::NewClient {
+            gw_store::NewClient {
                 auth_method: "none".into(),
                 client_name: Some("client".into()),
                 redirect_uris: vec!["http://127.0.0.1:9/cb".into()],
@@ -849,8 +849,8 @@ async fn a_removed_tenant_added_again_does_not_revive_old_keys_or_tokens() {
         .unwrap();
     let tokens = gateway
         .store
-        .issue_tokens(&mcp_gateway::store::Grant {
-            family: mcp_gateway::store::new_family(),
+        .issue_tokens(&gw_store::Grant {
+            family: gw_store::new_family(),
             client_id: client.client_id.clone(),
             connection_id: old_connection.clone(),
             resource: gateway.url("/mcp"),

@@ -425,9 +425,7 @@ async fn a_gateway_killed_during_a_callback_keeps_its_connections_keys_and_regis
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     store_is_intact(&world).await;
-    let store = mcp_gateway::store::Store::open(world.store_url())
-        .await
-        .unwrap();
+    let store = gw_store::Store::open(world.store_url()).await.unwrap();
     let kept = store.oauth_client(&client_id).await.unwrap();
     assert_eq!(
         kept.and_then(|c| c.client_name).as_deref(),

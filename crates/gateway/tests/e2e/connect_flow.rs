@@ -213,7 +213,7 @@ async fn the_success_page_shows_the_user_the_scopes_the_tools_and_the_key() {
 }
 
 /// Nothing was stored: no connection, no key.
-async fn nothing_stored(store: &mcp_gateway::store::Store) {
+async fn nothing_stored(store: &gw_store::Store) {
     assert!(store.list_connections(None).await.unwrap().is_empty());
     assert!(store.list_keys(None).await.unwrap().is_empty());
 }
@@ -490,14 +490,14 @@ async fn a_blocked_user_s_connection_is_suspended_until_they_are_unblocked() {
     let record = gateway.store.connection(id).await.unwrap().unwrap();
     assert_eq!(
         record.status,
-        mcp_gateway::store::ConnectionStatus::Suspended(mcp_gateway::user_check::BLOCKED.into())
+        gw_store::ConnectionStatus::Suspended(mcp_gateway::user_check::BLOCKED.into())
     );
     gateway.audited("refused_credential").await;
 
     assert!(world.fake.fake.set_user_blocked("auth0|admin", false));
     until_status(&gateway.base, key, 200).await;
     let record = gateway.store.connection(id).await.unwrap().unwrap();
-    assert_eq!(record.status, mcp_gateway::store::ConnectionStatus::Active);
+    assert_eq!(record.status, gw_store::ConnectionStatus::Active);
     gateway.stop().await;
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mcp_gateway::store::Store;
+use gw_store::Store;
 use serde_json::json;
 
 use crate::harness::{CLIENT_ID, InProcess, world};

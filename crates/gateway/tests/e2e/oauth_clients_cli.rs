@@ -1,7 +1,7 @@
 //! `mcp-gateway oauth-clients list|remove`: the registrations MCP clients made with the gateway's
 //! authorization server, seen and pruned by the operator.
 
-use mcp_gateway::store::NewClient;
+use gw_store::NewClient;
 
 use crate::harness::world;
 

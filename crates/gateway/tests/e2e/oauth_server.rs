@@ -1057,7 +1057,7 @@ async fn live_connection(gateway: &InProcess) -> String {
         .await
         .unwrap()
         .into_iter()
-        .filter(|c| c.status != mcp_gateway::store::ConnectionStatus::Revoked)
+        .filter(|c| c.status != gw_store::ConnectionStatus::Revoked)
         .collect();
     assert_eq!(live.len(), 1, "{live:?}");
     live[0].id.clone()

@@ -3,7 +3,7 @@
 
 use gw_oauth::GrantMode::AuthorizationCode;
 use gw_oauth::TokenCipher;
-use mcp_gateway::store::{ConnectionStatus, Store, StoreError};
+use gw_store::{ConnectionStatus, Store, StoreError};
 use rmcp::model::CallToolRequestParams;
 
 use crate::harness::{CLIENT_ID, InProcess, World, step_client, text, world};

@@ -4,6 +4,8 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use gw_mcp::RefusalKind;
+use gw_store::AdminSecret;
 use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
 
@@ -12,7 +14,6 @@ use super::session::{self, LOGIN_COOKIE, Operator, SESSION_COOKIE};
 use super::views::{SignInPage, SignInProblem};
 use crate::http::AppState;
 use crate::http::cookies::{self, Cookie};
-use crate::store::AdminSecret;
 
 pub(super) async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     // Already signed in: straight to the portal.
@@ -69,7 +70,7 @@ pub(super) async fn sign_in(
 ) -> Response {
     let expected = cookies::read(&headers, LOGIN_COOKIE).map(|c| session::form_token(c, "login"));
     if !expected.is_some_and(|e| session::constant_time_eq(e.as_bytes(), form.csrf.as_bytes())) {
-        state.audit_refusal("-", "-", "/admin/login", "refused_csrf");
+        state.audit_refusal("-", "-", "/admin/login", RefusalKind::Csrf);
         return session::forbidden(None);
     }
     let key = AdminSecret::from_presented(&form.key);
@@ -81,7 +82,7 @@ pub(super) async fn sign_in(
             layout::secure(response)
         }
         Ok(None) => {
-            state.audit_refusal("-", "-", "/admin/login", "refused_admin_key");
+            state.audit_refusal("-", "-", "/admin/login", RefusalKind::AdminKey);
             sign_in_page(
                 &state,
                 StatusCode::UNAUTHORIZED,

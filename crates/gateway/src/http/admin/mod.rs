@@ -19,11 +19,11 @@ use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
+use gw_store::StoreError;
 
 use self::session::Operator;
 use self::views::{NotFoundPage, Source, TenantRow, TenantsPage, UnavailablePage};
 use super::AppState;
-use crate::store::StoreError;
 use crate::tenant_directory::TenantDirectory;
 
 /// What the portal needs besides the shared state.

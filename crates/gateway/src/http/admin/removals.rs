@@ -5,6 +5,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use gw_store::ConnectionStatus;
 use serde::Deserialize;
 
 use super::layout;
@@ -12,7 +13,6 @@ use super::session::Operator;
 use super::views::NotRemovedPage;
 use crate::connection_revocation::{AtAuth0, revoke_connection};
 use crate::http::AppState;
-use crate::store::ConnectionStatus;
 
 #[derive(Deserialize)]
 pub(super) struct Confirmed {

@@ -7,12 +7,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use gw_mcp::RefusalKind;
+use gw_store::{ADMIN_SESSION_SECS, AdminSecret, sha256_hex};
 
 use super::layout::{self, Frame};
 use super::views::{FormRefusedPage, UnavailablePage};
 use crate::http::AppState;
 use crate::http::cookies::{self, Cookie};
-use crate::store::{ADMIN_SESSION_SECS, AdminSecret, sha256_hex};
 
 /// The portal's session cookie (HttpOnly, SameSite=Strict, only sent to /admin).
 pub(super) const SESSION_COOKIE: &str = "mcpgw_admin";
@@ -45,7 +46,7 @@ impl Operator {
         if presented.is_some_and(|p| constant_time_eq(p.as_bytes(), self.csrf.as_bytes())) {
             return None;
         }
-        state.audit_refusal("-", &self.name, "/admin", "refused_csrf");
+        state.audit_refusal("-", &self.name, "/admin", RefusalKind::Csrf);
         Some(forbidden(Some(self)))
     }
 }
@@ -138,7 +139,7 @@ pub(super) async fn same_origin_posts(
         && request.method() != Method::HEAD
         && !from_portal(request.headers(), &state)
     {
-        state.audit_refusal("-", "-", "/admin", "refused_origin");
+        state.audit_refusal("-", "-", "/admin", RefusalKind::Origin);
         return forbidden(None);
     }
     next.run(request).await

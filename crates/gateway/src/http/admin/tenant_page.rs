@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use gw_mcp::{ToolDef, catalog};
 use gw_oauth::{GrantMode, Scope, ScopeSet, TenantSettings};
+use gw_store::{AccessKey, ConnectionRecord, ConnectionStatus, KeyRecord, NewKey, unix_now};
 use serde::Deserialize;
 
 use super::layout::{self, ago};
@@ -17,7 +18,6 @@ use super::views::{
     MachineToken, ScopeRow, TenantPage,
 };
 use crate::http::AppState;
-use crate::store::{AccessKey, ConnectionRecord, ConnectionStatus, KeyRecord, NewKey, unix_now};
 
 #[derive(Deserialize, Default)]
 pub(super) struct Flash {

@@ -10,11 +10,11 @@ use gw_oauth::{
     Application, ApplicationProblem, ClientSecret, GrantMode, Scope, ScopeSet, check_application,
     parse_tenant_domain,
 };
+use gw_store::StoredTenant;
 
 use super::session::Operator;
 use super::tenant_form::{Fields, Problems, render};
 use crate::http::AppState;
-use crate::store::StoredTenant;
 
 /// The posted form, read from the raw body: `scopes` repeats.
 struct Posted {

@@ -4,11 +4,11 @@
 use askama::Template;
 use gw_mcp::audit::AuditRecord;
 use gw_oauth::{GrantMode, Scope, TenantSettings};
+use gw_store::{ConnectionRecord, ConnectionStatus, KeyRecord};
 
 use super::layout::Frame;
 use super::layout::ago;
 use super::tenant_form::{Fields, Problems};
-use crate::store::{ConnectionRecord, ConnectionStatus, KeyRecord};
 
 /// Where a tenant's settings come from.
 #[derive(Clone, Copy)]

@@ -16,6 +16,10 @@ use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gw_oauth::ScopeSet;
+use gw_store::{
+    Grant, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, StoreError, new_family,
+    new_request_id, sha256_hex, unix_now,
+};
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
@@ -23,10 +27,6 @@ use super::{client_name, redirect_to_client};
 use crate::http::connect::{Failure, SignedIn, begin, store_connection};
 use crate::http::pages;
 use crate::http::{AppState, cookies};
-use crate::store::{
-    Grant, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, StoreError, new_family,
-    new_request_id, sha256_hex, unix_now,
-};
 
 fn consent_cookie(request_id: &str) -> String {
     format!("mcpgw_consent_{}", &sha256_hex(request_id)[..12])

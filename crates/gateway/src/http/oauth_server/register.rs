@@ -2,7 +2,7 @@
 //! gateway, so everything is bounded: registrations per source address and hour
 //! (`rate_limit.rs`), body size (at the router), redirect URIs (count, length, scheme), name
 //! length, and the number of registrations kept — of which those never used expire
-//! (`store/retention.rs`).
+//! (`gw-store`'s `retention.rs`).
 
 use std::net::SocketAddr;
 
@@ -11,12 +11,13 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use gw_mcp::RefusalKind;
+use gw_store::NewClient;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{client_name, oauth_error, redirect_uri_allowed};
 use crate::http::AppState;
-use crate::store::NewClient;
 
 const MAX_REDIRECT_URIS: usize = 10;
 const MAX_URI_LEN: usize = 2000;
@@ -49,7 +50,7 @@ pub(crate) async fn register(
                 "-",
                 &format!("source {source}"),
                 "/register",
-                "refused_rate_limit",
+                RefusalKind::RateLimit,
             );
         }
         let wait = refused.retry_after;

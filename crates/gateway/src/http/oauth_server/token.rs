@@ -8,12 +8,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use gw_mcp::{AuditRecord, RefusalKind};
+use gw_store::{Code, Exchanged, Grant, IssuedTokens, OAuthClient, StoreError, unix_now};
 use serde_json::json;
 
 use super::authorize::pkce_matches;
 use super::oauth_error;
 use crate::http::AppState;
-use crate::store::{Code, Exchanged, Grant, IssuedTokens, OAuthClient, StoreError, unix_now};
 
 type Params = HashMap<String, String>;
 
@@ -105,15 +106,15 @@ enum Presented {
 
 impl Presented {
     /// The audit outcome of a replay, and what to tell the client on a replay and when unknown.
-    fn wording(self) -> (&'static str, &'static str, &'static str) {
+    fn wording(self) -> (RefusalKind, &'static str, &'static str) {
         match self {
             Presented::Code => (
-                "refused_code_replay",
+                RefusalKind::CodeReplay,
                 "the code was already used; tokens issued with it are revoked",
                 "the code is unknown",
             ),
             Presented::RefreshToken => (
-                "refused_refresh_reuse",
+                RefusalKind::RefreshReuse,
                 "the refresh token was already used; every token of this grant is revoked",
                 "the refresh token is unknown, expired or revoked",
             ),
@@ -128,7 +129,7 @@ fn exchange_answer(
     outcome: Result<Exchanged<Refusal>, StoreError>,
     presented: Presented,
 ) -> Result<(Grant, IssuedTokens), Refusal> {
-    let (replay_outcome, replayed, unknown) = presented.wording();
+    let (replay_refusal, replayed, unknown) = presented.wording();
     match outcome {
         Ok(Exchanged::Issued(grant, issued)) => Ok((grant, issued)),
         Ok(Exchanged::Refused(refusal)) => Err(refusal),
@@ -138,12 +139,15 @@ fn exchange_answer(
         )),
         Ok(Exchanged::Reused) => {
             tracing::warn!(client_id = %client.client_id, ?presented, "a spent code or refresh token was presented again; its family is revoked");
-            state.audit_refusal(
-                "-",
-                &format!("OAuth client {}", client.client_id),
-                "/token",
-                replay_outcome,
-            );
+            state.audit(AuditRecord {
+                oauth_client: Some(client.client_id.clone()),
+                ..AuditRecord::refusal(
+                    "-",
+                    &format!("OAuth client {}", client.client_id),
+                    "/token",
+                    replay_refusal,
+                )
+            });
             Err(Refusal::Invalid("invalid_grant", replayed))
         }
         Ok(Exchanged::Unknown) => Err(Refusal::Invalid("invalid_grant", unknown)),

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gw_mcp::Tenants;
+use gw_store::{AccessKey, NewKey, Store};
 use mcp_gateway::http::admin::Portal;
 use mcp_gateway::http::{
     AppState, Inbound, McpSettings, RegistrationLimiter, SessionBindings, SseSessions,
 };
-use mcp_gateway::store::{AccessKey, NewKey, Store};
 use mcp_gateway::tenant_directory::TenantDirectory;
 use mcp_gateway::user_check::UserChecks;
 use rmcp::RoleClient;

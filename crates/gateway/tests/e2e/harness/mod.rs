@@ -60,7 +60,7 @@ pub fn ids(list: &Value, key: &str) -> Vec<String> {
 
 /// Waits (the audit writer batches for 100 ms) until `store`'s audit log holds a record with
 /// `outcome`, and returns it.
-pub async fn audited(store: &mcp_gateway::store::Store, outcome: &str) -> gw_mcp::AuditRecord {
+pub async fn audited(store: &gw_store::Store, outcome: &str) -> gw_mcp::AuditRecord {
     for _ in 0..50 {
         if let Some(record) = store
             .audit_since(0, None, 1_000)

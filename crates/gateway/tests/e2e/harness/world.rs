@@ -13,9 +13,9 @@ use fake_auth0::{FakeAuth0, FakeConfig, RegisteredClient, RunningFake, UserGrant
 use gw_oauth::{
     ClientSecret, GrantMode, ScopeSet, TenantSettings, TokenCipher, UserGrant, UserMatch,
 };
+use gw_store::Store;
 use mcp_gateway::http::SessionLimits;
 use mcp_gateway::http::listener::Limits;
-use mcp_gateway::store::Store;
 
 use super::{CLIENT_ID, CLIENT_SECRET, SECRET_ENV, STORE_KEY_ENV};
 

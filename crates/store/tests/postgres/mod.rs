@@ -2,7 +2,7 @@
 //! when one answers); each caller gets a schema of its own.
 
 /// The server's URL, or `None` (and a line saying the PostgreSQL part is skipped).
-pub fn server() -> Option<String> {
+pub(crate) fn server() -> Option<String> {
     match std::env::var("GATEWAY_TEST_POSTGRES") {
         Ok(base) if !base.is_empty() => Some(base),
         _ => {
@@ -16,13 +16,13 @@ pub fn server() -> Option<String> {
 
 /// The server's URL, for tests that run only on PostgreSQL (marked
 /// `#[cfg_attr(not(postgres_tests), ignore = "…")]`, so they are reported ignored without one).
-pub fn required() -> String {
+pub(crate) fn required() -> String {
     std::env::var("GATEWAY_TEST_POSTGRES")
         .expect("this test needs GATEWAY_TEST_POSTGRES; without it the build marks it ignored")
 }
 
 /// A new, empty schema on `base`, and a URL whose connections use it.
-pub async fn fresh_schema(base: &str) -> String {
+pub(crate) async fn fresh_schema(base: &str) -> String {
     sqlx::any::install_default_drivers();
     let schema = format!(
         "t_{}",

@@ -6,13 +6,14 @@
 //! `postgres://postgres@127.0.0.1:5432/test`; `.ci/run` sets it); each test gets its own schema.
 //! Without it these tests run on SQLite only and say so.
 
-mod common;
+mod postgres;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use gw_mcp::{Outcome, RefusalKind};
 use gw_oauth::{GrantMode, OAuthHttp, ScopeSet, TokenCipher, UserFlow, UserTokenProvider};
-use mcp_gateway::store::{
+use gw_store::{
     ConnectionStatus, Exchanged, Grant, NewConnection, NewKey, PendingAuthorization, Store,
     StoreError, StoreVault, Taken, new_family,
 };
@@ -23,12 +24,8 @@ async fn backends() -> Vec<(&'static str, String, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("gateway.db").display());
     let mut all = vec![("sqlite", sqlite, Some(dir))];
-    if let Some(base) = common::postgres::server() {
-        all.push((
-            "postgres",
-            common::postgres::fresh_schema(&base).await,
-            None,
-        ));
+    if let Some(base) = postgres::server() {
+        all.push(("postgres", postgres::fresh_schema(&base).await, None));
     }
     all
 }
@@ -219,7 +216,7 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
             .unwrap();
         let (client, _) = store
             .register_client(
-                mcp_gateway::store::NewClient {
+                gw_store::NewClient {
                     auth_method: "none".into(),
                     client_name: Some("c".into()),
                     redirect_uris: vec!["http://127.0.0.1/cb".into()],
@@ -351,7 +348,7 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
     }
 }
 
-fn accept_code(code: &mcp_gateway::store::Code) -> Result<Grant, ()> {
+fn accept_code(code: &gw_store::Code) -> Result<Grant, ()> {
     Ok(code.grant.clone())
 }
 
@@ -471,6 +468,43 @@ async fn two_processes_on_one_store_see_revocations_at_once() {
     }
 }
 
+/// The fake tenant on 127.0.0.1:0, granting users what they ask for, and the settings of an
+/// `authorization_code` tenant on it.
+async fn fake_tenant() -> (fake_auth0::RunningFake, gw_oauth::TenantSettings) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = fake_auth0::FakeConfig {
+        seed: fake_auth0::Seed::Demo,
+        clients: vec![fake_auth0::RegisteredClient {
+            client_id: "store-e2e".into(),
+            client_secret: "store-e2e-secret".into(),
+            name: "MCP Gateway".into(),
+            callbacks: fake_auth0::default_callbacks(),
+            management_scopes: fake_auth0::all_management_scopes(),
+        }],
+        user_grants: fake_auth0::UserGrants::AllRequestedUnlikeAuth0,
+        ..fake_auth0::FakeConfig::default()
+    };
+    let domain = config.domain.clone();
+    let running = fake_auth0::FakeAuth0::new(config)
+        .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .await
+        .unwrap();
+    let settings = gw_oauth::TenantSettings {
+        name: "acme".into(),
+        domain,
+        base_url: running.base_url.parse().unwrap(),
+        client_id: "store-e2e".into(),
+        client_secret: gw_oauth::ClientSecret::new("store-e2e-secret"),
+        grant: GrantMode::AuthorizationCode,
+        scopes: ScopeSet::all(),
+        read_only: false,
+        allow: None,
+        deny: vec![],
+        user_policy: vec![],
+    };
+    (running, settings)
+}
+
 /// PostgreSQL only: a SQLite store belongs to one process (its refreshes are single-flight in
 /// memory), so two handles on one SQLite file are not a supported set-up.
 #[tokio::test]
@@ -479,11 +513,10 @@ async fn two_processes_on_one_store_see_revocations_at_once() {
     ignore = "PostgreSQL only: set GATEWAY_TEST_POSTGRES (.ci/run does)"
 )]
 async fn an_expired_token_is_refreshed_once_across_processes_sharing_a_postgres_store() {
-    let url = common::postgres::fresh_schema(&common::postgres::required()).await;
-    let world =
-        common::connect::world(common::connect::Setup::new(GrantMode::AuthorizationCode)).await;
-    let fake = &world.fake.fake;
-    let settings = Arc::new(world.settings.clone());
+    let url = postgres::fresh_schema(&postgres::required()).await;
+    let (running, settings) = fake_tenant().await;
+    let fake = &running.fake;
+    let settings = Arc::new(settings);
     let http = OAuthHttp::new(Duration::from_secs(10));
     let callback: url::Url = "http://127.0.0.1:9/integration-callback".parse().unwrap();
 
@@ -570,8 +603,14 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
                 at_ms: 1_000_000 + i,
                 tenant: if i % 2 == 0 { "even" } else { "odd" }.to_owned(),
                 principal: format!("key {i}"),
+                connection_id: (i % 3 == 0).then(|| format!("con_{i}")),
+                oauth_client: (i % 6 == 0).then(|| format!("mcpc_{i}")),
                 tool: "auth0_get_user".to_owned(),
-                outcome: if i % 5 == 0 { "upstream" } else { "ok" }.to_owned(),
+                outcome: if i % 5 == 0 {
+                    Outcome::Upstream
+                } else {
+                    Outcome::Ok
+                },
                 upstream_status: (i % 5 == 0).then_some(503),
                 upstream_request_id: (i % 5 == 0).then(|| format!("req-{i}")),
                 latency_ms: i as u64,
@@ -589,6 +628,24 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
             "{backend}"
         );
         assert_eq!(all[6].upstream_status, None, "{backend}");
+        assert_eq!(
+            (
+                all[6].connection_id.as_deref(),
+                all[6].oauth_client.as_deref()
+            ),
+            (Some("con_6"), Some("mcpc_6")),
+            "{backend}"
+        );
+        assert_eq!(
+            (
+                all[3].connection_id.as_deref(),
+                all[3].oauth_client.as_deref()
+            ),
+            (Some("con_3"), None),
+            "{backend}"
+        );
+        assert_eq!(all[4].connection_id, None, "{backend}");
+        assert_eq!(all[4].outcome, Outcome::Ok, "{backend}");
         let odd = store
             .audit_since(1_000_200, Some("odd"), 1_000)
             .await
@@ -600,7 +657,7 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
 
 #[tokio::test]
 async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_backend() {
-    use mcp_gateway::store::{AdminSecret, StoredTenant};
+    use gw_store::{AdminSecret, StoredTenant};
     let key = TokenCipher::generate_key();
     for (backend, url, _dir) in backends().await {
         let store = Store::open_with_key(&url, cipher(&key)).await.unwrap();
@@ -684,22 +741,30 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             "{backend}"
         );
 
-        let call = |at_ms: i64, principal: &str, outcome: &str| gw_mcp::AuditRecord {
+        // As gw-mcp writes them: the display string for people, the ids in columns of their own.
+        let by_con_1 = |at_ms: i64, outcome: Outcome| gw_mcp::AuditRecord {
             at_ms,
             tenant: "acme".into(),
-            principal: principal.into(),
+            principal: "ops@example.com (con_1)".into(),
+            connection_id: Some("con_1".into()),
+            oauth_client: None,
             tool: "auth0_list_users".into(),
-            outcome: outcome.into(),
+            outcome,
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 3,
         };
+        let by_agent_key = |at_ms: i64, name: &str| gw_mcp::AuditRecord {
+            principal: format!("access key `{name}` (key_1)"),
+            connection_id: None,
+            ..by_con_1(at_ms, Outcome::Ok)
+        };
         store
             .append_audit(&[
-                call(1_000, "ops@example.com (con_1)", "ok"),
-                call(2_000, "ops@example.com (con_1)", "upstream"),
-                call(3_000, "key `bot` (key_1)", "ok"),
-                call(4_000, "ops@example.com (con_1)", "refused_session"),
+                by_con_1(1_000, Outcome::Ok),
+                by_con_1(2_000, Outcome::Upstream),
+                by_agent_key(3_000, "bot"),
+                by_con_1(4_000, Outcome::Refused(RefusalKind::Session)),
             ])
             .await
             .unwrap();
@@ -719,9 +784,14 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             None,
             "{backend}"
         );
+        assert_eq!(
+            store.last_call_by("other", "con_1").await.unwrap(),
+            None,
+            "{backend}: asked per tenant"
+        );
         // A later batch holding an older call does not move the last use back.
         store
-            .append_audit(&[call(1_500, "ops@example.com (con_1)", "ok")])
+            .append_audit(&[by_con_1(1_500, Outcome::Ok)])
             .await
             .unwrap();
         assert_eq!(
@@ -730,7 +800,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             "{backend}"
         );
         store
-            .append_audit(&[call(5_000, "ops@example.com (con_1)", "ok")])
+            .append_audit(&[by_con_1(5_000, Outcome::Ok)])
             .await
             .unwrap();
         assert_eq!(
@@ -740,17 +810,28 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
         );
         // A call through an MCP client the user authorized is a use of the connection too.
         store
-            .append_audit(&[call(
-                6_000,
-                "ops@example.com (con_1) via OAuth client mcpc_9",
-                "ok",
-            )])
+            .append_audit(&[gw_mcp::AuditRecord {
+                principal: "ops@example.com (con_1) via OAuth client mcpc_9".into(),
+                oauth_client: Some("mcpc_9".into()),
+                ..by_con_1(6_000, Outcome::Ok)
+            }])
             .await
             .unwrap();
         assert_eq!(
             store.last_call_by("acme", "con_1").await.unwrap(),
             Some(6_000),
             "{backend}: calls through an MCP OAuth client count"
+        );
+        // Whose use it is comes from the column, not from reading the display string: an agent
+        // key someone named like the connection is not the connection's use.
+        store
+            .append_audit(&[by_agent_key(7_000, "(con_1)")])
+            .await
+            .unwrap();
+        assert_eq!(
+            store.last_call_by("acme", "con_1").await.unwrap(),
+            Some(6_000),
+            "{backend}: a key named `(con_1)` is not con_1"
         );
     }
 }
@@ -829,10 +910,10 @@ async fn connections_are_suspended_and_reinstated_alike_on_every_backend() {
 }
 
 /// A client registration as `/register` makes it.
-async fn registered(store: &Store, name: &str) -> mcp_gateway::store::OAuthClient {
+async fn registered(store: &Store, name: &str) -> gw_store::OAuthClient {
     store
         .register_client(
-            mcp_gateway::store::NewClient {
+            gw_store::NewClient {
                 auth_method: "none".into(),
                 client_name: Some(name.into()),
                 redirect_uris: vec!["http://127.0.0.1/cb".into()],
@@ -911,15 +992,19 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
             &url,
             &format!(
                 "UPDATE pending_authorizations SET expires_at = expires_at - 7800 WHERE state_hash = '{}'",
-                mcp_gateway::store::sha256_hex("abandoned")
+                gw_store::sha256_hex("abandoned")
             ),
         )
         .await;
         // A refusal and a tool call, both 40 days old, and a refusal of today.
-        let now_ms = mcp_gateway::store::unix_now() * 1000;
+        let now_ms = gw_store::unix_now() * 1000;
         let old_ms = now_ms - 40 * 86_400_000;
-        let mut refusal =
-            gw_mcp::AuditRecord::refusal("-", "credential mcpgw_…", "/mcp", "refused_credential");
+        let mut refusal = gw_mcp::AuditRecord::refusal(
+            "-",
+            "credential mcpgw_…",
+            "/mcp",
+            RefusalKind::Credential,
+        );
         refusal.at_ms = old_ms;
         let recent_refusal = gw_mcp::AuditRecord {
             at_ms: now_ms,
@@ -929,8 +1014,10 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
             at_ms: old_ms,
             tenant: "acme".into(),
             principal: "key k".into(),
+            connection_id: None,
+            oauth_client: None,
             tool: "auth0_list_users".into(),
-            outcome: "ok".into(),
+            outcome: Outcome::Ok,
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 3,
@@ -940,10 +1027,7 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
             .await
             .unwrap();
 
-        let swept = store
-            .sweep(&mcp_gateway::store::Retention::default())
-            .await
-            .unwrap();
+        let swept = store.sweep(&gw_store::Retention::default()).await.unwrap();
         assert_eq!(
             (swept.clients, swept.pending, swept.refusals),
             (1, 1, 1),
@@ -983,7 +1067,7 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
         );
         assert!(
             store
-                .sweep(&mcp_gateway::store::Retention::default())
+                .sweep(&gw_store::Retention::default())
                 .await
                 .unwrap()
                 .is_empty()
@@ -1065,6 +1149,117 @@ async fn removing_a_client_revokes_its_tokens_on_every_backend() {
                 .unwrap()
                 .is_some(),
             "{backend}: other clients keep theirs"
+        );
+    }
+}
+
+/// Upgrading keeps "last used": rows written before the audit log had its connection and client
+/// columns get them from their display string (migration 0012), on every backend.
+#[tokio::test]
+async fn audit_rows_written_before_the_connection_columns_get_them_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        // The store as the previous version left it: migrations up to 0011, and its rows.
+        sqlx::any::install_default_drivers();
+        let (mut migrator, pool) = if backend == "sqlite" {
+            let pool = sqlx::AnyPool::connect(&format!("{url}?mode=rwc"))
+                .await
+                .unwrap();
+            (sqlx::migrate!("./migrations/sqlite"), pool)
+        } else {
+            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+            (sqlx::migrate!("./migrations/postgres"), pool)
+        };
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version <= 11)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator.run(&pool).await.unwrap();
+        let con = "con_0a1b2c3d4e5f6g7h";
+        let other = "con_zz99yy88xx77ww66";
+        for (at_ms, principal, tool, outcome) in [
+            (
+                1_000,
+                format!("ops@example.com ({con})"),
+                "auth0_list_users",
+                "ok",
+            ),
+            (
+                2_000,
+                format!("ops@example.com ({con}) via OAuth client mcpc_Ab12Cd34Ef56Gh78Ij90Kl12"),
+                "auth0_get_user",
+                "upstream",
+            ),
+            (
+                3_000,
+                "access key `bot` (key_abc)".to_owned(),
+                "auth0_list_users",
+                "ok",
+            ),
+            (
+                4_000,
+                format!("ops@example.com ({con})"),
+                "/mcp",
+                "refused_session",
+            ),
+            (
+                1_500,
+                format!("auth0|u (x) ({other})"),
+                "auth0_list_users",
+                "ok",
+            ),
+            (
+                5_000,
+                "local operator (stdio)".to_owned(),
+                "auth0_list_users",
+                "ok",
+            ),
+        ] {
+            sqlx::query(
+                "INSERT INTO audit_log (at_ms, tenant, principal, tool, outcome, latency_ms) VALUES ($1, 'acme', $2, $3, $4, 1)",
+            )
+            .bind(at_ms)
+            .bind(principal)
+            .bind(tool)
+            .bind(outcome)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(
+            store.last_call_by("acme", con).await.unwrap(),
+            Some(2_000),
+            "{backend}"
+        );
+        assert_eq!(
+            store.last_call_by("acme", other).await.unwrap(),
+            Some(1_500),
+            "{backend}"
+        );
+        let columns: Vec<(i64, Option<String>, Option<String>)> = store
+            .audit_since(0, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.at_ms, r.connection_id, r.oauth_client))
+            .collect();
+        let some = |text: &str| Some(text.to_owned());
+        assert_eq!(
+            columns,
+            [
+                (1_000, some(con), None),
+                (1_500, some(other), None),
+                (2_000, some(con), some("mcpc_Ab12Cd34Ef56Gh78Ij90Kl12")),
+                (3_000, None, None),
+                (4_000, some(con), None),
+                (5_000, None, None),
+            ],
+            "{backend}"
         );
     }
 }

@@ -1,8 +1,6 @@
-//! The audit log: one row per tool call, written behind the call by [`crate::audit`].
+//! The audit log: one row per tool call, written behind the call by the gateway's audit writer.
 
-use std::collections::HashMap;
-
-use gw_mcp::AuditRecord;
+use gw_mcp::{AuditRecord, Outcome};
 use sqlx::Row;
 
 use super::{Store, StoreError};
@@ -12,7 +10,7 @@ impl Store {
     /// record costs a round trip each (through sqlx's worker thread, on SQLite), and SQLite finds
     /// each `$N` by name, which grows with the square of a statement's parameters.
     pub async fn append_audit(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
-        const COLUMNS: usize = 8;
+        const COLUMNS: usize = 10;
         const ROWS: usize = 25;
         let mut tx = self.pool().begin().await?;
         for chunk in records.chunks(ROWS) {
@@ -25,7 +23,7 @@ impl Store {
                 })
                 .collect();
             let sql = format!(
-                "INSERT INTO audit_log (at_ms, tenant, principal, tool, outcome, upstream_status, upstream_request_id, latency_ms) VALUES {}",
+                "INSERT INTO audit_log (at_ms, tenant, principal, connection_id, oauth_client, tool, outcome, upstream_status, upstream_request_id, latency_ms) VALUES {}",
                 rows.join(", ")
             );
             let mut query = sqlx::query(&sql);
@@ -34,34 +32,15 @@ impl Store {
                     .bind(r.at_ms)
                     .bind(&r.tenant)
                     .bind(&r.principal)
+                    .bind(&r.connection_id)
+                    .bind(&r.oauth_client)
                     .bind(&r.tool)
-                    .bind(&r.outcome)
+                    .bind(r.outcome.as_str())
                     .bind(r.upstream_status.map(i64::from))
                     .bind(&r.upstream_request_id)
                     .bind(r.latency_ms as i64);
             }
             query.execute(&mut *tx).await?;
-        }
-        // Each principal's latest call in the batch (refusals are not uses).
-        let mut latest: HashMap<(&str, &str), i64> = HashMap::new();
-        for r in records
-            .iter()
-            .filter(|r| !r.outcome.starts_with("refused_"))
-        {
-            let at = latest.entry((&r.tenant, &r.principal)).or_insert(r.at_ms);
-            *at = (*at).max(r.at_ms);
-        }
-        for ((tenant, principal), at_ms) in latest {
-            sqlx::query(
-                "INSERT INTO audit_last_call (tenant, principal, at_ms) VALUES ($1, $2, $3) \
-                 ON CONFLICT (tenant, principal) DO UPDATE SET at_ms = excluded.at_ms \
-                 WHERE excluded.at_ms > audit_last_call.at_ms",
-            )
-            .bind(tenant)
-            .bind(principal)
-            .bind(at_ms)
-            .execute(&mut *tx)
-            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -83,23 +62,26 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(audit_record).collect())
+        rows.iter().map(audit_record).collect()
     }
 }
 
-fn audit_record(row: &sqlx::any::AnyRow) -> AuditRecord {
-    AuditRecord {
+fn audit_record(row: &sqlx::any::AnyRow) -> Result<AuditRecord, StoreError> {
+    let outcome: String = row.get("outcome");
+    Ok(AuditRecord {
         at_ms: row.get("at_ms"),
         tenant: row.get("tenant"),
         principal: row.get("principal"),
+        connection_id: row.get("connection_id"),
+        oauth_client: row.get("oauth_client"),
         tool: row.get("tool"),
-        outcome: row.get("outcome"),
+        outcome: Outcome::from_text(&outcome).ok_or(StoreError::UnknownOutcome(outcome))?,
         upstream_status: row
             .get::<Option<i64>, _>("upstream_status")
             .and_then(|s| u16::try_from(s).ok()),
         upstream_request_id: row.get("upstream_request_id"),
         latency_ms: row.get::<i64, _>("latency_ms").max(0) as u64,
-    }
+    })
 }
 
 impl Store {
@@ -116,23 +98,23 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(audit_record).collect())
+        rows.iter().map(audit_record).collect()
     }
 
-    /// When a principal acting for `connection` last called a tool, in unix milliseconds (from
-    /// the per-principal table the audit writer keeps): its keys (`… (con_…)`) and the MCP
-    /// clients it authorized (`… (con_…) via OAuth client …`) alike. Matching the display string
-    /// is a stopgap until the audit record keeps the connection id as a column (issue 16).
+    /// When `connection` was last used for a tool call, in unix milliseconds: through its keys
+    /// and through the MCP clients it authorized alike (refusals are not uses). One indexed
+    /// lookup (`audit_log_connection_calls`, migration 0012).
     pub async fn last_call_by(
         &self,
         tenant: &str,
         connection: &str,
     ) -> Result<Option<i64>, StoreError> {
         let last: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(at_ms) FROM audit_last_call WHERE tenant = $1 AND principal LIKE $2",
+            "SELECT MAX(at_ms) FROM audit_log \
+             WHERE tenant = $1 AND connection_id = $2 AND outcome NOT LIKE 'refused_%'",
         )
         .bind(tenant)
-        .bind(format!("%({connection})%"))
+        .bind(connection)
         .fetch_one(self.pool())
         .await?;
         Ok(last)

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use gw_oauth::ScopeSet;
-use mcp_gateway::store::{NewKey, Store};
+use gw_store::{NewKey, Store};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777

@@ -17,8 +17,9 @@ pub enum ConnectionStatus {
     Active,
     NeedsReconnect(String),
     Revoked,
-    /// The user behind a `client_credentials` connection is blocked in Auth0 or gone (see
-    /// `user_check.rs`); the connection works again if a later check finds the user usable.
+    /// The user behind a `client_credentials` connection is blocked in Auth0 or gone (see the
+    /// gateway's `user_check.rs`); the connection works again if a later check finds the user
+    /// usable.
     Suspended(String),
 }
 
@@ -295,7 +296,7 @@ impl Store {
     }
 }
 
-/// What the periodic check of a connection's user writes (`user_check.rs`).
+/// What the periodic check of a connection's user writes (the gateway's `user_check.rs`).
 impl Store {
     /// Suspends an active (or re-words a suspended) connection: its keys and tokens are refused
     /// with `reason` until [`Store::reinstate_connection`]. Says whether a row changed.

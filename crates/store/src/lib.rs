@@ -1,5 +1,6 @@
 //! The gateway's store: what must survive a restart and be shared by every request. SQLite by
-//! default (one file, created on first use, migrations applied at open).
+//! default (one file, created on first use, migrations applied at open), PostgreSQL for several
+//! replicas. The design is written down in this crate's README.
 
 mod access_keys;
 mod admin;
@@ -62,6 +63,10 @@ pub enum StoreError {
     NoKey,
     #[error("a sealed value in the store cannot be decrypted: {0}")]
     Undecryptable(String),
+    /// Every outcome text this version writes it can read back; another was written by a newer
+    /// version.
+    #[error("the audit log holds an outcome this version does not know: `{0}`")]
+    UnknownOutcome(String),
     /// A bound on what unauthenticated callers can make the store keep was reached.
     #[error("the gateway holds as many {0} as it accepts; try again in a few minutes")]
     Full(&'static str),
