@@ -72,7 +72,6 @@ async fn open_store(
 
 /// `mcp-gateway probe URL`.
 async fn probe(url: &str) -> ExitCode {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(3))
         .build();
