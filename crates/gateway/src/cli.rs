@@ -21,6 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run against a built-in, seeded fake Auth0 tenant: nothing to configure.
+    #[cfg(feature = "demo")]
     Demo {
         /// Serve over stdio instead of HTTP.
         #[arg(long)]
@@ -185,6 +186,7 @@ pub enum ConnectionsCommand {
 }
 
 /// Spelled as in gateway.toml's `grant`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "snake_case")]
 pub enum DemoGrant {

@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod connect;
 mod connections;
+#[cfg(feature = "demo")]
 mod demo;
 mod gen_key;
 mod keys;
@@ -33,6 +34,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::execute(config, command).await,
         Command::OauthClients { command } => oauth_clients::execute(config, command).await,
         Command::Admin { command } => admin::execute(config, command).await,
+        #[cfg(feature = "demo")]
         Command::Demo {
             stdio,
             scopes,

@@ -25,7 +25,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
-use gw_mcp::{GatewayServer, Principal, Tenants};
+use gw_mcp::{GatewayServer, Tenants};
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -45,8 +45,10 @@ pub enum Inbound {
     /// revoked key is refused at once.
     AccessKeys,
     /// No credential: every request acts as this principal. Only for loopback demos and the
-    /// conformance suite; the command line refuses it elsewhere.
-    InsecureNoAuth(Arc<Principal>),
+    /// conformance suite; the command line refuses it elsewhere, and a build without the demo
+    /// cannot serve without credentials at all.
+    #[cfg(feature = "demo")]
+    InsecureNoAuth(Arc<gw_mcp::Principal>),
 }
 
 /// Everything the HTTP handlers share.
