@@ -11,6 +11,9 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "An MCP gateway for Auth0: manage a tenant's users, organizations, roles, logs and applications from AI agents, each tool guarded by its OAuth scope."
 )]
 pub struct Cli {
+    /// The configuration file, for the commands that read one (before or after the command).
+    #[arg(long, global = true, default_value = "gateway.toml")]
+    pub config: PathBuf,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -18,6 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run against a built-in, seeded fake Auth0 tenant: nothing to configure.
+    #[cfg(feature = "demo")]
     Demo {
         /// Serve over stdio instead of HTTP.
         #[arg(long)]
@@ -41,15 +45,9 @@ pub enum Command {
         grant: DemoGrant,
     },
     /// Serve every configured tenant over HTTP: streamable HTTP at /mcp, with access keys.
-    Serve {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-    },
+    Serve,
     /// Serve one tenant's tools over stdio (for Claude Desktop, Cursor, VS Code and other local MCP clients).
     Stdio {
-        /// The configuration file.
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
         /// Which tenant of the configuration to serve, as the local operator.
         #[arg(long, required_unless_present = "connection")]
         tenant: Option<String>,
@@ -59,8 +57,6 @@ pub enum Command {
     },
     /// Check a configuration file and report every problem with its key and the reason.
     Check {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
         /// Also check each tenant's application against its Auth0: domain, client ID, callback URL,
         /// secret and the Management API grant. Exits 1 when one fails.
         #[arg(long)]
@@ -74,8 +70,6 @@ pub enum Command {
     /// Connect a user to a tenant from the terminal: prints the sign-in URL, waits for Auth0's
     /// callback on the configured public URL, and stores the connection.
     Connect {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
         #[arg(long)]
         tenant: String,
     },
@@ -106,8 +100,6 @@ pub enum Command {
     /// Re-seal every token in the store under a new encryption key (stop every replica first;
     /// restart them with the new key).
     Rekey {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
         /// The environment variable holding the new key (`mcp-gateway gen-key`).
         #[arg(long)]
         new_key_env: String,
@@ -121,8 +113,6 @@ pub enum Command {
 pub enum KeysCommand {
     /// Create a key; it is printed once and stored only as a hash.
     Create {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
         #[arg(long)]
         tenant: String,
         /// Comma-separated scopes, e.g. `read:users,read:roles` (at most the tenant's).
@@ -137,63 +127,39 @@ pub enum KeysCommand {
     },
     /// List keys (never the keys themselves).
     List {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
         #[arg(long)]
         tenant: Option<String>,
     },
     /// Revoke a key by its id (`key_…`); it is refused from the next request on.
-    Revoke {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-        id: String,
-    },
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum OAuthClientsCommand {
     /// List registrations (never their secrets): id, name, whether a user ever authorized it,
     /// when it was registered, redirect URIs.
-    List {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-    },
+    List,
     /// Remove a registration by its id (`mcpc_…`): its tokens stop working at once and it can
     /// no longer be authorized.
-    Remove {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-        id: String,
-    },
+    Remove { id: String },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create an admin key for the operator portal; it is printed once and stored only as a hash.
     CreateKey {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
         /// Whose key it is (shown in the portal).
         #[arg(long, default_value = "operator")]
         name: String,
     },
     /// List admin keys (never the keys themselves).
-    ListKeys {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-    },
+    ListKeys,
     /// Revoke an admin key by its id (`adm_…`); its portal sessions end at once.
-    RevokeKey {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-        id: String,
-    },
+    RevokeKey { id: String },
 }
 
 #[derive(Debug, clap::Args)]
 pub struct AuditCommand {
-    #[arg(long, default_value = "gateway.toml")]
-    pub config: PathBuf,
     /// How far back: a duration (90s, 15m, 2h, 7d) or an RFC 3339 time.
     #[arg(long, default_value = "24h")]
     pub since: String,
@@ -211,21 +177,16 @@ pub struct AuditCommand {
 pub enum ConnectionsCommand {
     /// List connections (never their tokens).
     List {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
         #[arg(long)]
         tenant: Option<String>,
     },
     /// Revoke a connection: its refresh token is revoked at Auth0, its tokens erased, and every
     /// access key bound to it stops working.
-    Revoke {
-        #[arg(long, default_value = "gateway.toml")]
-        config: PathBuf,
-        id: String,
-    },
+    Revoke { id: String },
 }
 
 /// Spelled as in gateway.toml's `grant`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "snake_case")]
 pub enum DemoGrant {

@@ -22,6 +22,7 @@ use clap::Parser;
 
 /// Parses the command line and runs the chosen command.
 pub fn run() -> ExitCode {
+    install_crypto_provider();
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -40,4 +41,13 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Makes ring the process's TLS crypto provider, once, before anything opens a connection: reqwest
+/// and rustls are built without a default (the workspace chooses ring), and building an HTTP client
+/// without one panics. Code that builds clients outside `run()` (tests) may call it as well; later
+/// calls do nothing.
+pub fn install_crypto_provider() {
+    // Err means a provider is already installed (a second call, or a library's own safety net).
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -22,8 +22,6 @@ impl Export {
         let Some(url) = &settings.otlp_traces_url else {
             return Ok(None);
         };
-        // The exporter's HTTP client takes the process-wide TLS provider, as ours do.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let exporter = SpanExporter::builder()
             .with_http()
             .with_endpoint(url.as_str())

@@ -8,7 +8,7 @@
 
 use gw_oauth::{ScopeSet, TenantSettings};
 
-use crate::catalog::ToolDef;
+use crate::catalog::{ToolDef, catalog};
 use crate::error::ToolError;
 
 /// The caller a request runs on behalf of.
@@ -86,15 +86,157 @@ pub fn operator_allows(tool: &ToolDef, tenant: &TenantSettings) -> Result<(), To
     Ok(())
 }
 
-/// Whether `scopes` cover the tool, with the missing scopes named when they do not.
-pub fn scopes_allow(tool: &ToolDef, scopes: ScopeSet) -> Result<(), ToolError> {
-    if scopes.covers(tool.needs) {
-        Ok(())
-    } else {
-        Err(ToolError::MissingScopes {
-            tool: tool.name.to_owned(),
-            missing: tool.needs.difference(scopes),
-            consent_url: None,
-        })
+/// The tools `principal` sees on `tenant` when Auth0 granted `upstream`, in catalog order: those
+/// the operator's settings offer and the principal's effective scopes cover. `tools/list`, the
+/// connect page, the portal's counts and `auth0_whoami` all answer from here, so they agree.
+pub fn visible_tools(
+    principal: &Principal,
+    tenant: &TenantSettings,
+    upstream: ScopeSet,
+) -> Vec<&'static ToolDef> {
+    let scopes = effective_scopes(principal, tenant, upstream);
+    catalog()
+        .tools()
+        .iter()
+        .filter(|tool| operator_allows(tool, tenant).is_ok())
+        .filter(|tool| scopes.covers(tool.needs))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use gw_oauth::{ClientSecret, GrantMode, Scope};
+
+    use super::*;
+
+    fn tenant(scopes: &[Scope]) -> TenantSettings {
+        TenantSettings {
+            name: "demo".into(),
+            domain: "demo.us.auth0.com".into(),
+            base_url: "https://demo.us.auth0.com".parse().unwrap(),
+            client_id: "id".into(),
+            client_secret: ClientSecret::new("secret"),
+            grant: GrantMode::ClientCredentials,
+            scopes: ScopeSet::from_slice(scopes),
+            read_only: false,
+            allow: None,
+            deny: vec![],
+            user_policy: vec![],
+        }
+    }
+
+    fn holding(tenant: &TenantSettings, scopes: &[Scope]) -> Principal {
+        Principal {
+            scopes: ScopeSet::from_slice(scopes),
+            ..Principal::local_operator(tenant)
+        }
+    }
+
+    fn names(tools: Vec<&'static ToolDef>) -> Vec<&'static str> {
+        tools.into_iter().map(|tool| tool.name).collect()
+    }
+
+    const READ_USERS_TOOLS: [&str; 5] = [
+        "auth0_whoami",
+        "auth0_list_users",
+        "auth0_get_user",
+        "auth0_find_users_by_email",
+        "auth0_list_user_permissions",
+    ];
+
+    #[test]
+    fn with_everything_allowed_and_granted_the_whole_catalog_is_visible() {
+        let tenant = tenant(Scope::ALL);
+        let operator = Principal::local_operator(&tenant);
+        let visible = visible_tools(&operator, &tenant, ScopeSet::all());
+        assert_eq!(visible.len(), catalog().tools().len());
+    }
+
+    #[test]
+    fn the_operators_settings_hide_tools() {
+        let cases: [(&str, fn(&mut TenantSettings), fn(&ToolDef) -> bool); 4] = [
+            (
+                "read_only hides every tool that changes the tenant",
+                |t| t.read_only = true,
+                |tool| !tool.effect.changes_tenant(),
+            ),
+            (
+                "deny hides the tools it names",
+                |t| t.deny = vec!["auth0_list_users".into(), "auth0_delete_user".into()],
+                |tool| !matches!(tool.name, "auth0_list_users" | "auth0_delete_user"),
+            ),
+            (
+                "allow shows only the tools it names",
+                |t| t.allow = Some(vec!["auth0_whoami".into(), "auth0_get_user".into()]),
+                |tool| matches!(tool.name, "auth0_whoami" | "auth0_get_user"),
+            ),
+            (
+                "deny wins over allow",
+                |t| {
+                    t.allow = Some(vec!["auth0_whoami".into(), "auth0_get_user".into()]);
+                    t.deny = vec!["auth0_get_user".into()];
+                },
+                |tool| tool.name == "auth0_whoami",
+            ),
+        ];
+        for (name, configure, expected) in cases {
+            let mut tenant = tenant(Scope::ALL);
+            configure(&mut tenant);
+            let operator = Principal::local_operator(&tenant);
+            let want: Vec<&str> = catalog()
+                .tools()
+                .iter()
+                .filter(|tool| expected(tool))
+                .map(|tool| tool.name)
+                .collect();
+            assert!(
+                !want.is_empty() && want.len() < catalog().tools().len(),
+                "case {name}"
+            );
+            assert_eq!(
+                names(visible_tools(&operator, &tenant, ScopeSet::all())),
+                want,
+                "case {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_grant_cuts_management_scopes_but_not_identity_scopes() {
+        let tenant = tenant(Scope::ALL);
+        let operator = Principal::local_operator(&tenant);
+        // auth0_whoami needs only openid: the principal's login, which no Management grant names.
+        assert_eq!(
+            names(visible_tools(&operator, &tenant, ScopeSet::EMPTY)),
+            ["auth0_whoami"]
+        );
+        assert_eq!(
+            names(visible_tools(
+                &operator,
+                &tenant,
+                ScopeSet::from_slice(&[Scope::ReadUsers])
+            )),
+            READ_USERS_TOOLS
+        );
+    }
+
+    #[test]
+    fn the_principal_and_the_tenant_each_cap_the_scopes() {
+        let tenant = tenant(&[Scope::Openid, Scope::ReadUsers, Scope::ReadRoles]);
+        // The principal holds more than the tenant offers (delete:users) and less (read:roles).
+        let user = holding(
+            &tenant,
+            &[Scope::Openid, Scope::ReadUsers, Scope::DeleteUsers],
+        );
+        assert_eq!(
+            names(visible_tools(&user, &tenant, ScopeSet::all())),
+            READ_USERS_TOOLS
+        );
+        // Without openid even auth0_whoami is hidden: identity scopes are the principal's too.
+        let key = holding(&tenant, &[Scope::ReadUsers]);
+        assert_eq!(
+            names(visible_tools(&key, &tenant, ScopeSet::all())),
+            &READ_USERS_TOOLS[1..]
+        );
     }
 }

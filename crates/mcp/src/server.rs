@@ -183,58 +183,50 @@ impl Caller {
         })
     }
 
-    /// The principal's effective scopes for listing tools. A connected user's grant is known
-    /// from the connection, so listing needs no token (and never waits for a refresh).
-    async fn listing_scopes(&self) -> Result<ScopeSet, ToolError> {
+    /// What Auth0 granted, for listing tools. A connected user's token holds what their
+    /// connection holds, so listing needs no token (and never waits for a refresh).
+    async fn listing_grant(&self) -> Result<ScopeSet, ToolError> {
         match self.tenant.settings.grant {
-            GrantMode::AuthorizationCode => Ok(access::effective_scopes(
-                &self.principal,
-                &self.tenant.settings,
-                self.principal.scopes,
-            )),
-            GrantMode::ClientCredentials => Ok(self.token().await?.0),
+            GrantMode::AuthorizationCode => Ok(self.principal.scopes),
+            GrantMode::ClientCredentials => Ok(self.token().await?.2),
         }
     }
 
     /// The tools this principal sees, in catalog order.
     async fn visible_tools(&self) -> Result<Vec<&'static ToolDef>, ToolError> {
-        let scopes = self.listing_scopes().await?;
-        Ok(catalog()
-            .tools()
-            .iter()
-            .filter(|tool| access::operator_allows(tool, &self.tenant.settings).is_ok())
-            .filter(|tool| access::scopes_allow(tool, scopes).is_ok())
-            .collect())
+        let upstream = self.listing_grant().await?;
+        Ok(access::visible_tools(
+            &self.principal,
+            &self.tenant.settings,
+            upstream,
+        ))
     }
 
-    /// Refuses a tool the scopes do not cover; for a connected user, with a link to consent to
-    /// the missing scopes when the tenant allows them (on top of `granted`, what the user's token
-    /// holds, so consenting does not take anything away).
+    /// Refuses a tool the scopes do not cover, naming the missing scopes; for a connected user,
+    /// with a link to consent to them when the tenant allows them (on top of `granted`, what the
+    /// user's token holds, so consenting does not take anything away).
     fn check_scopes(
         &self,
         tool: &ToolDef,
         scopes: ScopeSet,
         granted: ScopeSet,
     ) -> Result<(), ToolError> {
-        match access::scopes_allow(tool, scopes) {
-            Err(ToolError::MissingScopes { tool, missing, .. }) => {
-                let consent_url = match (&self.principal.connection, self.tenant.settings.grant) {
-                    (Some(_), GrantMode::AuthorizationCode)
-                        if self.tenant.settings.scopes.covers(missing) =>
-                    {
-                        self.tenant
-                            .consent_url(granted.intersection(self.tenant.settings.scopes), missing)
-                    }
-                    _ => None,
-                };
-                Err(ToolError::MissingScopes {
-                    tool,
-                    missing,
-                    consent_url,
-                })
-            }
-            other => other,
+        let missing = tool.needs.difference(scopes);
+        if missing.is_empty() {
+            return Ok(());
         }
+        let settings = &self.tenant.settings;
+        let consent_url = match (&self.principal.connection, settings.grant) {
+            (Some(_), GrantMode::AuthorizationCode) if settings.scopes.covers(missing) => self
+                .tenant
+                .consent_url(granted.intersection(settings.scopes), missing),
+            _ => None,
+        };
+        Err(ToolError::MissingScopes {
+            tool: tool.name.to_owned(),
+            missing,
+            consent_url,
+        })
     }
 
     async fn call(

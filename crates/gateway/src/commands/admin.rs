@@ -1,14 +1,15 @@
 //! `mcp-gateway admin create-key|list-keys|revoke-key`: credentials for the operator portal.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::AdminCommand;
 use crate::config::Config;
 
-pub(super) async fn execute(command: AdminCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn execute(config: &Path, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config)?;
     match command {
-        AdminCommand::CreateKey { config, name } => {
-            let config = Config::load(&config)?;
+        AdminCommand::CreateKey { name } => {
             let store = super::open_store(&config.store).await?;
             let (record, key) = store.create_admin_key(&name).await?;
             println!("Created admin key {} ({})", record.id, record.name);
@@ -18,8 +19,7 @@ pub(super) async fn execute(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 config.server.public_url
             );
         }
-        AdminCommand::ListKeys { config } => {
-            let config = Config::load(&config)?;
+        AdminCommand::ListKeys => {
             let store = super::open_store(&config.store).await?;
             for key in store.list_admin_keys().await? {
                 let state = if key.revoked_at.is_some() {
@@ -30,8 +30,7 @@ pub(super) async fn execute(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 println!("{}  {}…  {}  {}", key.id, key.prefix, key.name, state);
             }
         }
-        AdminCommand::RevokeKey { config, id } => {
-            let config = Config::load(&config)?;
+        AdminCommand::RevokeKey { id } => {
             let store = super::open_store(&config.store).await?;
             if store.revoke_admin_key(&id).await? {
                 println!("Revoked {id}; its portal sessions are signed out.");

@@ -1,5 +1,6 @@
 //! `mcp-gateway audit`: the tool calls recorded in the store.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -9,8 +10,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::cli::AuditCommand;
 use crate::config::Config;
 
-pub(super) async fn execute(command: AuditCommand) -> anyhow::Result<ExitCode> {
-    let config = Config::load(&command.config)?;
+pub(super) async fn execute(config: &Path, command: AuditCommand) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config)?;
     let store = super::open_store(&config.store).await?;
     let now_ms = OffsetDateTime::now_utc().unix_timestamp() * 1000;
     let since_ms = since(&command.since, now_ms).with_context(|| {

@@ -43,7 +43,6 @@ pub(super) async fn execute(path: &Path, online: bool) -> anyhow::Result<ExitCod
     if !online {
         return Ok(ExitCode::SUCCESS);
     }
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = crate::tenant_check::http();
     let callback = gw_mcp::tenant_runtime::join(&config.server.public_url, "integration-callback");
     let mut all_ok = true;

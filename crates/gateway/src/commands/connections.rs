@@ -1,5 +1,6 @@
 //! `mcp-gateway connections list|revoke`.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -10,10 +11,13 @@ use crate::config::Config;
 use crate::connection_revocation::{AtAuth0, REVOKE_BY_HAND, revoke_connection};
 use crate::tenant_directory::{Upstream, portal_tenant_settings};
 
-pub(super) async fn execute(command: ConnectionsCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn execute(
+    config: &Path,
+    command: ConnectionsCommand,
+) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config)?;
     match command {
-        ConnectionsCommand::List { config, tenant } => {
-            let config = Config::load(&config)?;
+        ConnectionsCommand::List { tenant } => {
             let store = super::open_store(&config.store).await?;
             let now = unix_now();
             for c in store.list_connections(tenant.as_deref()).await? {
@@ -43,8 +47,7 @@ pub(super) async fn execute(command: ConnectionsCommand) -> anyhow::Result<ExitC
             }
             Ok(ExitCode::SUCCESS)
         }
-        ConnectionsCommand::Revoke { config, id } => {
-            let config = Config::load(&config)?;
+        ConnectionsCommand::Revoke { id } => {
             let store = super::open_store(&config.store).await?;
             let record = store
                 .connection(&id)

@@ -1,5 +1,6 @@
 //! `mcp-gateway keys create|list|revoke`.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::bail;
@@ -9,16 +10,15 @@ use gw_store::{NewKey, Store, unix_now};
 use crate::cli::KeysCommand;
 use crate::config::Config;
 
-pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn execute(config: &Path, command: KeysCommand) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config)?;
     match command {
         KeysCommand::Create {
-            config,
             tenant,
             scopes,
             name,
             expires,
         } => {
-            let config = Config::load(&config)?;
             let Some(settings) = config.tenant(&tenant) else {
                 bail!("no tenant named `{tenant}` in the configuration")
             };
@@ -58,8 +58,7 @@ pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
                 config.server.public_url
             );
         }
-        KeysCommand::List { config, tenant } => {
-            let config = Config::load(&config)?;
+        KeysCommand::List { tenant } => {
             super::announce_store(&config.store);
             let store = Store::open(&config.store.url).await?;
             let now = unix_now();
@@ -75,8 +74,7 @@ pub(super) async fn execute(command: KeysCommand) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        KeysCommand::Revoke { config, id } => {
-            let config = Config::load(&config)?;
+        KeysCommand::Revoke { id } => {
             super::announce_store(&config.store);
             let store = Store::open(&config.store.url).await?;
             if store.revoke_key(&id).await? {

@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod connect;
 mod connections;
+#[cfg(feature = "demo")]
 mod demo;
 mod gen_key;
 mod keys;
@@ -18,25 +19,22 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_path();
     match cli.command {
-        Command::Stdio {
-            config,
-            tenant,
-            connection,
-        } => stdio::execute(&config, tenant.as_deref(), connection.as_deref()).await,
-        Command::Connect { config, tenant } => connect::execute(&config, &tenant).await,
-        Command::Connections { command } => connections::execute(command).await,
+        Command::Stdio { tenant, connection } => {
+            stdio::execute(config, tenant.as_deref(), connection.as_deref()).await
+        }
+        Command::Connect { tenant } => connect::execute(config, &tenant).await,
+        Command::Connections { command } => connections::execute(config, command).await,
         Command::GenKey => Ok(gen_key::execute()),
         Command::Probe { url } => Ok(probe(&url).await),
-        Command::Audit(command) => audit::execute(command).await,
-        Command::Rekey {
-            config,
-            new_key_env,
-        } => rekey(&config, &new_key_env).await,
-        Command::Serve { config } => serve::execute(&config).await,
-        Command::Keys { command } => keys::execute(command).await,
-        Command::OauthClients { command } => oauth_clients::execute(command).await,
-        Command::Admin { command } => admin::execute(command).await,
+        Command::Audit(command) => audit::execute(config, command).await,
+        Command::Rekey { new_key_env } => rekey(config, &new_key_env).await,
+        Command::Serve => serve::execute(config).await,
+        Command::Keys { command } => keys::execute(config, command).await,
+        Command::OauthClients { command } => oauth_clients::execute(config, command).await,
+        Command::Admin { command } => admin::execute(config, command).await,
+        #[cfg(feature = "demo")]
         Command::Demo {
             stdio,
             scopes,
@@ -56,7 +54,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Tools { format } => tools::execute(format),
-        Command::Check { config, online } => check::execute(&config, online).await,
+        Command::Check { online } => check::execute(config, online).await,
     }
 }
 
@@ -76,7 +74,6 @@ async fn open_store(
 
 /// `mcp-gateway probe URL`.
 async fn probe(url: &str) -> ExitCode {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(3))
         .build();

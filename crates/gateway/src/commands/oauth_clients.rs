@@ -2,6 +2,7 @@
 //! gateway's authorization server (`/register` is open to anyone, so operators need to see and
 //! prune them).
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use gw_store::unix_now;
@@ -10,10 +11,13 @@ use crate::cli::OAuthClientsCommand;
 use crate::config::Config;
 use crate::http::oauth_server::client_name;
 
-pub(super) async fn execute(command: OAuthClientsCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn execute(
+    config: &Path,
+    command: OAuthClientsCommand,
+) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config)?;
     match command {
-        OAuthClientsCommand::List { config } => {
-            let config = Config::load(&config)?;
+        OAuthClientsCommand::List => {
             let store = config.store.open().await?;
             let now = unix_now();
             for client in store.list_clients().await? {
@@ -45,8 +49,7 @@ pub(super) async fn execute(command: OAuthClientsCommand) -> anyhow::Result<Exit
                 );
             }
         }
-        OAuthClientsCommand::Remove { config, id } => {
-            let config = Config::load(&config)?;
+        OAuthClientsCommand::Remove { id } => {
             let store = config.store.open().await?;
             if store.remove_client(&id).await? {
                 println!("Removed {id}; the tokens it was given no longer work.");

@@ -22,6 +22,7 @@ pub(crate) async fn authenticate(
     next: Next,
 ) -> Response {
     let (principal, credential) = match &state.inbound {
+        #[cfg(feature = "demo")]
         Inbound::InsecureNoAuth(principal) => {
             (principal.clone(), CredentialId("insecure-no-auth".into()))
         }

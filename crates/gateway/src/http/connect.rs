@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gw_mcp::{RefusalKind, TenantRuntime, access, catalog};
+use gw_mcp::{RefusalKind, TenantRuntime, access};
 use gw_oauth::{GrantMode, ScopeSet, UserFlow};
 use gw_store::{NewConnection, NewKey, PendingAuthorization, Taken, sha256_hex};
 use rand::distr::{Alphanumeric, SampleString};
@@ -456,11 +456,8 @@ async fn finish(
         },
     };
     let scopes = access::effective_scopes(&principal, settings, upstream);
-    let tools = catalog()
-        .tools()
-        .iter()
-        .filter(|tool| access::operator_allows(tool, settings).is_ok())
-        .filter(|tool| access::scopes_allow(tool, scopes).is_ok())
+    let tools = access::visible_tools(&principal, settings, upstream)
+        .into_iter()
         .map(|tool| tool.name)
         .collect();
     Ok(Finished {

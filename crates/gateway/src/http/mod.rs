@@ -46,8 +46,10 @@ pub enum Inbound {
     /// revoked key is refused at once.
     AccessKeys,
     /// No credential: every request acts as this principal. Only for loopback demos and the
-    /// conformance suite; the command line refuses it elsewhere.
-    InsecureNoAuth(Arc<Principal>),
+    /// conformance suite; the command line refuses it elsewhere, and a build without the demo
+    /// cannot serve without credentials at all.
+    #[cfg(feature = "demo")]
+    InsecureNoAuth(Arc<gw_mcp::Principal>),
 }
 
 /// Everything the HTTP handlers share.

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::access::PrincipalKind;
+use crate::access::{self, PrincipalKind};
 use crate::call::CallContext;
 use crate::catalog::{Effect, ToolDef};
 use crate::error::ToolError;
@@ -39,7 +39,8 @@ pub(crate) struct WhoAmI {
     grant: String,
     /// The gateway scopes in effect for this caller.
     scopes: Vec<&'static str>,
-    /// The tools those scopes unlock (before the operator's allow/deny lists).
+    /// The tools this caller can use: those scopes' tools that the operator's settings offer
+    /// (what `tools/list` shows).
     tools: Vec<&'static str>,
 }
 
@@ -67,6 +68,57 @@ async fn whoami(ctx: CallContext, _: NoArgs) -> Result<WhoAmI, ToolError> {
         },
         grant: ctx.tenant.grant.to_string(),
         scopes: ctx.scopes.names(),
-        tools: gw_oauth::tools_unlocked_by(ctx.scopes).collect(),
+        // `ctx.scopes` is already cut by what Auth0 granted, so it stands in for the grant.
+        tools: access::visible_tools(&ctx.principal, &ctx.tenant, ctx.scopes)
+            .into_iter()
+            .map(|tool| tool.name)
+            .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use gw_auth0::{Auth0Client, ClientOptions};
+    use gw_oauth::{AccessToken, ClientSecret, GrantMode, Scope, ScopeSet, TenantSettings};
+
+    use super::*;
+    use crate::access::Principal;
+
+    #[tokio::test]
+    async fn the_tools_are_the_ones_the_caller_sees_not_all_their_scopes_unlock() {
+        let tenant = TenantSettings {
+            name: "demo".into(),
+            domain: "demo.us.auth0.com".into(),
+            base_url: "https://demo.us.auth0.com".parse().unwrap(),
+            client_id: "id".into(),
+            client_secret: ClientSecret::new("secret"),
+            grant: GrantMode::ClientCredentials,
+            scopes: ScopeSet::from_slice(&[Scope::Openid, Scope::ReadUsers, Scope::DeleteUsers]),
+            read_only: true,
+            allow: None,
+            deny: vec!["auth0_list_users".into()],
+            user_policy: vec![],
+        };
+        let principal = Principal::local_operator(&tenant);
+        let context = CallContext::new(
+            Auth0Client::new(tenant.base_url.clone(), ClientOptions::default()).unwrap(),
+            Arc::new(tenant),
+            Arc::new(principal),
+            ScopeSet::from_slice(&[Scope::Openid, Scope::ReadUsers, Scope::DeleteUsers]),
+            AccessToken::new("token".to_owned()),
+        );
+        let me = whoami(context, NoArgs {}).await.unwrap();
+        // delete:users is held, but read_only hides auth0_delete_user; deny hides auth0_list_users.
+        assert_eq!(
+            me.tools,
+            [
+                "auth0_whoami",
+                "auth0_get_user",
+                "auth0_find_users_by_email",
+                "auth0_list_user_permissions"
+            ]
+        );
+    }
 }

@@ -28,14 +28,13 @@ pub(super) struct Flash {
     auth0: Option<String>,
 }
 
-/// The tools a tenant offers to a holder of `scopes`.
+/// The tools a tenant offers to a holder of `scopes`, whatever Auth0 granted.
 fn tools_for(settings: &TenantSettings, scopes: ScopeSet) -> Vec<&'static ToolDef> {
-    catalog()
-        .tools()
-        .iter()
-        .filter(|tool| gw_mcp::access::operator_allows(tool, settings).is_ok())
-        .filter(|tool| scopes.intersection(settings.scopes).covers(tool.needs))
-        .collect()
+    let holder = gw_mcp::Principal {
+        scopes,
+        ..gw_mcp::Principal::local_operator(settings)
+    };
+    gw_mcp::access::visible_tools(&holder, settings, ScopeSet::all())
 }
 
 pub(super) async fn show(

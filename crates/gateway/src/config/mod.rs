@@ -1,0 +1,193 @@
+//! `gateway.toml`: the documented input types (what operators write, `raw.rs`), their conversion
+//! into checked settings (`check.rs`, `tenants.rs`), and the settings the gateway runs with (here).
+//! Every problem is reported with its key and the reason, all at once, so an operator fixes a file
+//! in one pass.
+
+mod check;
+mod raw;
+mod tenants;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use gw_oauth::TenantSettings;
+use url::Url;
+
+pub(crate) use check::is_loopback_host;
+pub use raw::{
+    RawAudit, RawConfig, RawOAuthServer, RawServer, RawStore, RawTelemetry, RawTenant, RawUserGrant,
+};
+pub(crate) use tenants::valid_tenant_name;
+
+use check::{Checker, Uses};
+
+/// The checked configuration the gateway runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerSettings,
+    pub store: StoreSettings,
+    pub telemetry: TelemetrySettings,
+    pub oauth_server: OAuthServerSettings,
+    /// `[oauth_server] unused_registration_hours` and `[audit] refusal_retention_days`.
+    pub retention: gw_store::Retention,
+    pub tenants: Vec<TenantSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthServerSettings {
+    /// Per source address; 0 = no limit.
+    pub registrations_per_hour: u32,
+    /// Where a trusted reverse proxy writes the client's address; `None`: the TCP peer.
+    pub client_address_header: Option<axum::http::HeaderName>,
+}
+
+/// Where spans are exported; `otlp_endpoint: None` means no export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TelemetrySettings {
+    /// The OTLP/HTTP traces URL (the base endpoint with `/v1/traces`).
+    pub otlp_traces_url: Option<Url>,
+    pub service_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    pub stateless: bool,
+    pub allowed_hosts: Vec<String>,
+    pub portal: bool,
+    pub max_connections: usize,
+    pub sessions: crate::http::SessionLimits,
+    pub user_check_interval: std::time::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    pub url: String,
+    /// The checked key that seals tokens, base64; `None` when connections are not set up.
+    pub encryption_key: Option<secrecy::SecretString>,
+}
+
+impl StoreSettings {
+    /// Where the store is, for people: the SQLite file, or the PostgreSQL URL without its password.
+    pub fn location(&self) -> String {
+        if let Some(file) = self.url.strip_prefix("sqlite://") {
+            return file.to_owned();
+        }
+        match Url::parse(&self.url) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                url.to_string()
+            }
+            Err(_) => "(an unreadable store URL)".to_owned(),
+        }
+    }
+
+    /// Opens the store, with its key when one is configured.
+    pub async fn open(&self) -> Result<gw_store::Store, gw_store::StoreError> {
+        use secrecy::ExposeSecret;
+        match &self.encryption_key {
+            None => gw_store::Store::open(&self.url).await,
+            Some(key) => {
+                let cipher = gw_oauth::TokenCipher::from_base64(key.expose_secret())
+                    .expect("the key was checked when the configuration was loaded");
+                gw_store::Store::open_with_key(&self.url, cipher).await
+            }
+        }
+    }
+}
+
+/// One thing wrong with the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.reason)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid gateway TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("{path} has {} problem(s):\n{}", problems.len(), problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+}
+
+impl Config {
+    /// Reads, parses and checks a configuration file; the environment supplies secrets.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_with(path, Uses::Store)
+    }
+
+    /// As [`Config::load`], for a command that never opens the store (`stdio` as the local
+    /// operator): the store's settings are not checked, so a store key that this client's
+    /// environment does not carry does not stop it.
+    pub fn load_ignoring_store(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_with(path, Uses::NoStore)
+    }
+
+    fn load_with(path: &Path, uses: Uses) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        // Relative paths in the file (the SQLite store, secret and key files) mean "next to this
+        // file", so a command run from another directory opens the same store.
+        let base = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_owned))
+            .unwrap_or_default();
+        Checker::new(&|name| std::env::var(name).ok(), &base, uses)
+            .parse(&text)
+            .map_err(|e| match e {
+                ParseError::Syntax(message) => ConfigError::Syntax {
+                    path: path.to_owned(),
+                    message,
+                },
+                ParseError::Invalid(problems) => ConfigError::Invalid {
+                    path: path.to_owned(),
+                    problems,
+                },
+            })
+    }
+
+    /// Parses and checks configuration text, looking environment variables up with `env`;
+    /// relative paths stay relative to the working directory.
+    pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ParseError> {
+        Checker::new(env, Path::new(""), Uses::Store).parse(text)
+    }
+
+    /// The JSON Schema of `gateway.toml` as written (committed as `gateway.schema.json`, so
+    /// editors with a TOML language server can validate and complete the file).
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(RawConfig)).expect("a generated schema is JSON")
+    }
+
+    pub fn tenant(&self, name: &str) -> Option<&TenantSettings> {
+        self.tenants.iter().find(|t| t.name == name)
+    }
+}
+
+#[derive(Debug)]
+pub enum ParseError {
+    Syntax(String),
+    Invalid(Vec<Problem>),
+}

@@ -1,0 +1,330 @@
+use gw_oauth::{GrantMode, Scope, ScopeSet, UserGrant, UserMatch};
+
+use super::*;
+
+fn env(name: &str) -> Option<String> {
+    (name == "DEMO_SECRET").then(|| "s3cret".to_owned())
+}
+
+fn problems(text: &str) -> Vec<String> {
+    match Config::parse(text, &env) {
+        Err(ParseError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
+
+const GOOD: &str = r#"
+    [[tenants]]
+    name = "demo"
+    domain = "demo.us.auth0.com"
+    client_id = "abc"
+    client_secret_env = "DEMO_SECRET"
+    scopes = ["openid", "read:users"]
+"#;
+
+#[test]
+fn a_minimal_tenant_loads_with_defaults() {
+    let config = Config::parse(GOOD, &env).unwrap();
+    let tenant = config.tenant("demo").unwrap();
+    assert_eq!(tenant.base_url.as_str(), "https://demo.us.auth0.com/");
+    assert_eq!(tenant.grant, GrantMode::ClientCredentials);
+    assert_eq!(tenant.client_secret.expose_secret(), "s3cret");
+    assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
+}
+
+#[test]
+fn the_store_location_shown_to_people_never_carries_a_password() {
+    for (url, shown) in [
+        ("sqlite:///var/lib/gw/gateway.db", "/var/lib/gw/gateway.db"),
+        (
+            "postgres://gw:hunter2@db.internal:5432/gw",
+            "postgres://gw:***@db.internal:5432/gw",
+        ),
+        (
+            "postgres://gw@db.internal/gw",
+            "postgres://gw@db.internal/gw",
+        ),
+    ] {
+        let store = StoreSettings {
+            url: url.to_owned(),
+            encryption_key: None,
+        };
+        assert_eq!(store.location(), shown);
+    }
+}
+
+#[test]
+fn connection_and_session_limits_have_defaults_and_are_checked_by_key() {
+    let config = Config::parse(GOOD, &env).unwrap();
+    assert_eq!(config.server.max_connections, 512);
+    assert_eq!(
+        config.server.sessions,
+        crate::http::SessionLimits::default()
+    );
+
+    let set = format!(
+        "[server]\nmax_connections = 64\nmax_sessions = 100\nmax_sessions_per_credential = 5\nsession_idle_seconds = 60\n{GOOD}"
+    );
+    let config = Config::parse(&set, &env).unwrap();
+    assert_eq!(config.server.max_connections, 64);
+    assert_eq!(
+        config.server.sessions,
+        crate::http::SessionLimits {
+            total: 100,
+            per_credential: 5,
+            idle: std::time::Duration::from_secs(60),
+        }
+    );
+
+    let bad = format!(
+        "[server]\nmax_connections = 0\nmax_sessions = 10\nmax_sessions_per_credential = 11\n{GOOD}"
+    );
+    let problems = problems(&bad);
+    assert_eq!(
+        problems,
+        [
+            "server.max_connections: must be at least 1",
+            "server.max_sessions_per_credential: 11 is more than server.max_sessions (10)"
+        ]
+    );
+}
+
+#[test]
+fn otlp_export_is_off_unless_an_endpoint_is_set_in_the_file_or_the_environment() {
+    let config = Config::parse(GOOD, &env).unwrap();
+    assert_eq!(config.telemetry.otlp_traces_url, None);
+    assert_eq!(config.telemetry.service_name, "mcp-gateway");
+
+    let text = format!(
+        "[telemetry]\notlp_endpoint = \"http://collector:4318/\"\nservice_name = \"gw-eu\"\n{GOOD}"
+    );
+    let config = Config::parse(&text, &env).unwrap();
+    assert_eq!(
+        config.telemetry.otlp_traces_url.unwrap().as_str(),
+        "http://collector:4318/v1/traces"
+    );
+    assert_eq!(config.telemetry.service_name, "gw-eu");
+
+    let from_env = |name: &str| match name {
+        "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("https://otel.example.com".to_owned()),
+        other => env(other),
+    };
+    let config = Config::parse(GOOD, &from_env).unwrap();
+    assert_eq!(
+        config.telemetry.otlp_traces_url.unwrap().as_str(),
+        "https://otel.example.com/v1/traces"
+    );
+}
+
+#[test]
+fn a_bad_otlp_endpoint_is_refused_by_key() {
+    let text = format!("[telemetry]\notlp_endpoint = \"collector:4318\"\n{GOOD}");
+    assert!(
+        problems(&text)[0]
+            .starts_with("telemetry.otlp_endpoint: `collector:4318` is not an http(s) URL")
+    );
+    let text = format!("[telemetry]\notlp_endpoint = \"https://user:pw@otel.example.com\"\n{GOOD}");
+    let found = problems(&text);
+    assert!(found[0].contains("must not carry credentials"), "{found:?}");
+    assert!(!found[0].contains("pw@"), "{found:?}");
+}
+
+#[test]
+fn a_literal_secret_is_refused_by_key() {
+    let text = GOOD.replace(
+        "client_secret_env = \"DEMO_SECRET\"",
+        "client_secret = \"hunter2\"",
+    );
+    let problems = problems(&text);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("tenants[0].client_secret: secrets are not accepted"),
+        "{problems:?}"
+    );
+    assert!(!problems[0].contains("hunter2"));
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = r#"
+        [server]
+        listen = "nowhere"
+        [[tenants]]
+        name = "Bad Name"
+        domain = "https://manage.auth0.com/dashboard/us/x"
+        client_secret_env = "MISSING"
+        scopes = ["read:users", "write:all"]
+        deny = ["auth0_nuke"]
+    "#;
+    let problems = problems(text);
+    let keys: Vec<&str> = problems
+        .iter()
+        .map(|p| p.split(':').next().unwrap())
+        .collect();
+    for key in [
+        "server.listen",
+        "tenants[0].name",
+        "tenants[0].domain",
+        "tenants[0].client_id",
+        "tenants[0].client_secret_env",
+        "tenants[0].scopes[1]",
+        "tenants[0].deny[0]",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {problems:#?}");
+    }
+}
+
+#[test]
+fn the_user_check_interval_defaults_to_five_minutes_and_is_bounded_by_key() {
+    let config = Config::parse(GOOD, &env).unwrap();
+    assert_eq!(
+        config.server.user_check_interval,
+        std::time::Duration::from_secs(300)
+    );
+    let text = format!("[server]\nuser_check_interval_secs = 60\n{GOOD}");
+    let config = Config::parse(&text, &env).unwrap();
+    assert_eq!(
+        config.server.user_check_interval,
+        std::time::Duration::from_secs(60)
+    );
+    for bad in ["0", "-5", "86401"] {
+        let text = format!("[server]\nuser_check_interval_secs = {bad}\n{GOOD}");
+        let found = problems(&text);
+        assert!(
+            found[0].starts_with("server.user_check_interval_secs:"),
+            "{bad}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn registration_and_retention_limits_have_defaults_and_are_checked_by_key() {
+    let config = Config::parse(GOOD, &env).unwrap();
+    assert_eq!(config.oauth_server.registrations_per_hour, 20);
+    assert_eq!(config.retention, gw_store::Retention::default());
+    let text = format!(
+        "[oauth_server]\nregistrations_per_hour = 0\nunused_registration_hours = 2\nclient_address_header = \"X-Forwarded-For\"\n[audit]\nrefusal_retention_days = 7\n{GOOD}"
+    );
+    let config = Config::parse(&text, &env).unwrap();
+    assert_eq!(config.oauth_server.registrations_per_hour, 0);
+    assert_eq!(config.retention.unused_client_secs, 7200);
+    assert_eq!(config.retention.refusal_secs, 7 * 86_400);
+    assert_eq!(
+        config.oauth_server.client_address_header.unwrap(),
+        "x-forwarded-for"
+    );
+    let text = format!(
+        "[oauth_server]\nregistrations_per_hour = -1\nunused_registration_hours = 0\nclient_address_header = \"bad header\"\n[audit]\nrefusal_retention_days = 99999\n{GOOD}"
+    );
+    let found = problems(&text);
+    let keys: Vec<&str> = found.iter().map(|p| p.split(':').next().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "oauth_server.registrations_per_hour",
+            "oauth_server.client_address_header",
+            "oauth_server.unused_registration_hours",
+            "audit.refusal_retention_days"
+        ],
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    let text = format!("{GOOD}\nclient_secrte = \"typo\"");
+    assert!(
+        matches!(Config::parse(&text, &env), Err(ParseError::Syntax(message)) if message.contains("client_secrte"))
+    );
+}
+
+#[test]
+fn plain_http_base_urls_are_refused_off_loopback() {
+    let text = GOOD.replace("scopes", "base_url = \"http://auth.example.com\"\nscopes");
+    assert!(problems(&text)[0].starts_with("tenants[0].base_url: must be https"));
+    let text = GOOD.replace("scopes", "base_url = \"http://127.0.0.1:4010\"\nscopes");
+    assert!(Config::parse(&text, &env).is_ok());
+}
+
+#[test]
+fn openid_is_required() {
+    let text = GOOD.replace("[\"openid\", \"read:users\"]", "[\"read:users\"]");
+    assert!(problems(&text)[0].contains("must include `openid`"));
+}
+
+#[test]
+fn user_policy_entries_are_checked_by_key() {
+    let text = format!(
+        "{GOOD}\n[[tenants.users]]\nemail_domain = \"example.com\"\nscopes = [\"read:users\"]\n\
+         [[tenants.users]]\nemail = \"ops@example.com\"\nuser_id = \"auth0|1\"\nscopes = [\"read:users\"]\n\
+         [[tenants.users]]\nuser_id = \"auth0|2\"\nscopes = [\"delete:users\"]\n"
+    );
+    let problems = problems(&text);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems[0].starts_with("tenants[0].users[1]: give exactly one of"),
+        "{problems:#?}"
+    );
+    assert!(
+        problems[1]
+            .starts_with("tenants[0].users[2].scopes: delete:users not in the tenant's scopes"),
+        "{problems:#?}"
+    );
+
+    let text = format!(
+        "{GOOD}\n[[tenants.users]]\nemail_domain = \"@example.com\"\nscopes = [\"read:users\"]\n"
+    );
+    let config = Config::parse(&text, &env).unwrap();
+    assert_eq!(
+        config.tenant("demo").unwrap().user_policy,
+        vec![UserGrant {
+            matches: UserMatch::EmailDomain("example.com".into()),
+            scopes: ScopeSet::from_slice(&[Scope::ReadUsers]),
+        }]
+    );
+}
+
+#[test]
+fn authorization_code_tenants_need_an_encryption_key_and_take_no_user_policy() {
+    let text = GOOD.replace("scopes =", "grant = \"authorization_code\"\nscopes =");
+    let problems_found = problems(&text);
+    assert!(
+        problems_found[0]
+            .starts_with("store.encryption_key_env: tenant `demo` uses authorization_code"),
+        "{problems_found:#?}"
+    );
+    let text = format!(
+        "[store]\nencryption_key_env = \"STORE_KEY\"\n{}\n[[tenants.users]]\nuser_id = \"x\"\nscopes = [\"openid\"]\n",
+        GOOD.replace("scopes =", "grant = \"authorization_code\"\nscopes =")
+    );
+    let key = gw_oauth::TokenCipher::generate_key();
+    let env = |name: &str| match name {
+        "DEMO_SECRET" => Some("s3cret".to_owned()),
+        "STORE_KEY" => Some(key.clone()),
+        _ => None,
+    };
+    let Err(ParseError::Invalid(found)) = Config::parse(&text, &env) else {
+        panic!("a user policy on an authorization_code tenant must be refused");
+    };
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].key, "tenants[0].users");
+}
+
+#[test]
+fn a_malformed_encryption_key_is_refused_without_echoing_it() {
+    let text = format!("[store]\nencryption_key_env = \"STORE_KEY\"\n{GOOD}");
+    let env = |name: &str| match name {
+        "DEMO_SECRET" => Some("s3cret".to_owned()),
+        "STORE_KEY" => Some("c2hvcnQ=".to_owned()),
+        _ => None,
+    };
+    let Err(ParseError::Invalid(found)) = Config::parse(&text, &env) else {
+        panic!("a 5-byte key must be refused");
+    };
+    let message = found[0].to_string();
+    assert!(
+        message.starts_with("store.encryption_key_env: the encryption key is not valid"),
+        "{message}"
+    );
+    assert!(!message.contains("c2hvcnQ="), "{message}");
+}
