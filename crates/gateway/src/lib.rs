@@ -10,6 +10,7 @@ pub mod jsonrpc;
 pub mod logging;
 pub mod metrics;
 pub mod runtime;
+pub mod sign_in;
 pub mod stdio_transport;
 pub mod telemetry;
 pub mod tenant_check;

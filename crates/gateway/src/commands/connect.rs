@@ -14,7 +14,8 @@ use gw_store::{ConnectionStatus, unix_now};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::http::{AppState, Inbound, McpSettings, SessionBindings, SseSessions};
+use crate::http::McpSettings;
+use crate::sign_in::{SignIns, callback_url};
 
 /// How long to wait for the user: as long as the sign-in's state lives.
 const WAIT: Duration = Duration::from_secs(600);
@@ -33,26 +34,18 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
         settings.clone(),
         Some((&config.server.public_url, &store)),
     )?;
-    let state = AppState {
+    let sign_ins = SignIns {
         store: store.clone(),
         tenants: Arc::new(Tenants::of([runtime])),
-        public_url: config.server.public_url.clone(),
-        inbound: Inbound::AccessKeys,
-        sessions: SessionBindings::default(),
-        sse: SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(30)),
-        audit: None,
-        credentials: Default::default(),
-        user_checks: Default::default(),
-        portal: None,
-        registrations: Default::default(),
-        retention: Default::default(),
+        callback_url: callback_url(&config.server.public_url),
     };
     let stop = CancellationToken::new();
     match tokio::net::TcpListener::bind(config.server.listen).await {
         Ok(listener) => {
-            let app = crate::http::app(
-                state.clone(),
+            let app = crate::http::sign_in_app(
+                &sign_ins,
+                config.server.public_url.clone(),
                 McpSettings {
                     stateless: true,
                     allowed_hosts: config.server.allowed_hosts.clone(),
@@ -87,7 +80,8 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
     }
     let started_at = unix_now();
     // Started here, not in a browser: the state was shown only on this terminal.
-    let url = crate::http::connect::begin(&state, settings, settings.scopes, false, None)
+    let url = sign_ins
+        .begin(settings, settings.scopes, false, None)
         .await?
         .url;
     println!("Open this URL in a browser to connect tenant `{tenant}`:");

@@ -4,7 +4,8 @@
 pub mod admin;
 pub(crate) mod assets;
 mod auth;
-pub(crate) mod connect;
+mod callback;
+mod connect;
 pub(crate) mod cookies;
 mod credential_cache;
 mod health;
@@ -18,6 +19,7 @@ mod prose;
 mod request_body;
 mod session_slots;
 mod sessions;
+mod sign_in_cookie;
 mod tracked_sessions;
 mod well_known;
 
@@ -32,6 +34,8 @@ use gw_store::Store;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 use url::Url;
+
+use crate::sign_in::SignIns;
 
 pub use credential_cache::CredentialCache;
 pub use legacy_sse::SseSessions;
@@ -108,7 +112,17 @@ impl AppState {
 
     /// Where Auth0 sends users back: `{public_url}/integration-callback`.
     pub fn callback_url(&self) -> Url {
-        gw_mcp::tenant_runtime::join(&self.public_url, "integration-callback")
+        crate::sign_in::callback_url(&self.public_url)
+    }
+
+    /// The sign-in use case over this app's store, tenants and HTTP client.
+    pub(crate) fn sign_ins(&self) -> SignIns {
+        SignIns {
+            store: self.store.clone(),
+            tenants: self.tenants.clone(),
+            oauth_http: self.oauth_http.clone(),
+            callback_url: self.callback_url(),
+        }
     }
 
     /// The authorization server's issuer identifier: the public URL without a trailing slash.
@@ -125,6 +139,28 @@ impl AppState {
     pub fn public_link(&self, path: &str) -> String {
         gw_mcp::tenant_runtime::join(&self.public_url, path).to_string()
     }
+}
+
+/// The app `mcp-gateway connect` serves while it waits for Auth0's callback: the same routes, over
+/// the sign-ins' store and tenants, without what only a running gateway keeps (audit log, portal,
+/// session bindings, remembered credentials).
+pub fn sign_in_app(sign_ins: &SignIns, public_url: Url, settings: McpSettings) -> Router {
+    let state = AppState {
+        store: sign_ins.store.clone(),
+        tenants: sign_ins.tenants.clone(),
+        public_url,
+        inbound: Inbound::AccessKeys,
+        sessions: SessionBindings::default(),
+        sse: SseSessions::default(),
+        oauth_http: sign_ins.oauth_http.clone(),
+        audit: None,
+        credentials: CredentialCache::default(),
+        user_checks: Default::default(),
+        portal: None,
+        registrations: RegistrationLimiter::default(),
+        retention: Default::default(),
+    };
+    app(state, settings)
 }
 
 /// Transport settings for `/mcp`.
@@ -252,7 +288,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     });
     let connect_routes = Router::new()
         .route("/connect/{tenant}", get(connect::connect))
-        .route("/integration-callback", get(connect::callback))
+        .route("/integration-callback", get(callback::callback))
         .route("/authorize", get(oauth_server::authorize::authorize))
         .route("/authorize/consent", post(oauth_server::authorize::consent))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

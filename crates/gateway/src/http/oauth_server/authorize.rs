@@ -16,17 +16,16 @@ use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gw_oauth::ScopeSet;
-use gw_store::{
-    Grant, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, StoreError, new_family,
-    new_request_id, sha256_hex, unix_now,
-};
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
 use super::{client_name, redirect_to_client};
-use crate::http::connect::{Failure, SignedIn, begin, store_connection};
-use crate::http::pages;
-use crate::http::{AppState, cookies};
+use crate::http::{AppState, cookies, pages, sign_in_cookie};
+use crate::sign_in::{SignInError, SignedIn};
+use gw_store::{
+    Grant, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, StoreError, new_family,
+    new_request_id, sha256_hex, unix_now,
+};
 
 fn consent_cookie(request_id: &str) -> String {
     format!("mcpgw_consent_{}", &sha256_hex(request_id)[..12])
@@ -298,16 +297,12 @@ pub(crate) async fn consent(
     let settings = &runtime.settings;
     // Auth0 is asked for everything the tenant allows, so a connection shared with other clients
     // and keys never shrinks; the client's token is limited to what it asked for.
-    match begin(
-        &state,
-        settings,
-        settings.scopes,
-        true,
-        Some(request.id.clone()),
-    )
-    .await
+    match state
+        .sign_ins()
+        .begin(settings, settings.scopes, true, Some(request.id.clone()))
+        .await
     {
-        Ok(started) => started.redirect(&state, StatusCode::SEE_OTHER),
+        Ok(started) => sign_in_cookie::redirect(&started, &state, StatusCode::SEE_OTHER),
         Err(error @ StoreError::Full(_)) => {
             tracing::warn!(%error, "refused a sign-in");
             refuse("temporarily_unavailable", &error.to_string())
@@ -327,7 +322,7 @@ pub(crate) async fn consent(
 pub(crate) async fn complete(
     state: &AppState,
     request_id: &str,
-    outcome: Result<SignedIn, Failure>,
+    outcome: Result<SignedIn, SignInError>,
 ) -> Response {
     let request = match state.store.take_oauth_request(request_id).await {
         Ok(Some(request)) => request,
@@ -349,21 +344,21 @@ pub(crate) async fn complete(
         }
         redirect_to_client(&request.redirect_uri, &issuer, &params)
     };
-    let (runtime, identity, tokens) = match outcome {
+    let signed_in = match outcome {
         Ok(signed_in) => signed_in,
         Err(failure) => {
-            let error = if failure.refused_by_auth0 {
+            let error = if matches!(failure, SignInError::RefusedByAuth0 { .. }) {
                 "access_denied"
             } else {
                 "server_error"
             };
             return send(&[
                 ("error", error),
-                ("error_description", &failure.explanation),
+                ("error_description", &failure.to_string()),
             ]);
         }
     };
-    let connection = match store_connection(state, &runtime, &identity, &tokens).await {
+    let connection = match state.sign_ins().store_connection(&signed_in).await {
         Ok(connection) => connection,
         Err(error) => {
             tracing::error!(%error, "cannot store a connection");
@@ -373,7 +368,7 @@ pub(crate) async fn complete(
             ]);
         }
     };
-    let tenant_scopes = runtime.settings.scopes;
+    let tenant_scopes = signed_in.runtime.settings.scopes;
     let grant = Grant {
         family: new_family(),
         client_id: request.client_id.clone(),

@@ -1,0 +1,236 @@
+//! Signing a user in at their tenant's Auth0 (the authorization-code flow with PKCE), for every
+//! door that starts one: `/connect/{tenant}`, the authorization server's consent, and the CLI's
+//! `connect`. The pending sign-in lives in the store, not in memory, so any replica can take the
+//! callback. What the browser carries (cookies) and what each door shows at the end stay with
+//! the door; this module neither reads requests nor builds responses.
+
+use std::sync::Arc;
+
+use gw_mcp::{TenantRuntime, Tenants};
+use gw_oauth::{
+    FlowError, GrantMode, OAuthHttp, ScopeSet, TenantSettings, UserFlow, UserIdentity, UserTokens,
+};
+use rand::distr::{Alphanumeric, SampleString};
+use secrecy::SecretString;
+use url::Url;
+
+use gw_store::{
+    ConnectionRecord, NewConnection, PendingAuthorization, Store, StoreError, Taken, sha256_hex,
+};
+
+/// Where Auth0 sends users back: `{public_url}/integration-callback`.
+pub fn callback_url(public_url: &Url) -> Url {
+    gw_mcp::tenant_runtime::join(public_url, "integration-callback")
+}
+
+/// What a sign-in needs, and nothing of the web app around it.
+#[derive(Clone)]
+pub struct SignIns {
+    pub store: Store,
+    /// The tenants served now: a callback finds its tenant here (it may have gone meanwhile).
+    pub tenants: Arc<Tenants>,
+    pub oauth_http: OAuthHttp,
+    /// The redirect URI registered at Auth0 ([`callback_url`]).
+    pub callback_url: Url,
+}
+
+/// A started sign-in.
+pub struct Started {
+    /// Where to send the user: the tenant's `/authorize`.
+    pub url: Url,
+    /// The `state` the callback will carry back.
+    pub state: SecretString,
+    /// For a sign-in started in a browser: the value that browser must show again at the
+    /// callback (the store keeps only its hash).
+    pub browser_secret: Option<String>,
+}
+
+/// What a callback's `state` leads to.
+pub enum Resumed {
+    /// A sign-in to finish, in the browser that started it (or one started from the terminal).
+    Ready(PendingAuthorization),
+    /// It existed but took more than ten minutes.
+    Expired { tenant: String },
+    /// It finished already, in this browser: the success page was reloaded.
+    Reloaded { tenant: String },
+    /// Never issued, or already used (by a sign-in that did not finish, or in another browser).
+    Unknown,
+    /// Carried to a browser other than the one that started it (login CSRF). It is spent.
+    OtherBrowser { tenant: String },
+}
+
+/// What Auth0 sent back to the callback besides the state.
+pub struct CallbackParams<'a> {
+    pub code: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub error_description: Option<&'a str>,
+}
+
+/// Who signed in, with their tokens, on which tenant.
+pub struct SignedIn {
+    pub runtime: Arc<TenantRuntime>,
+    pub identity: UserIdentity,
+    pub tokens: UserTokens,
+}
+
+/// Why the user who came back could not be signed in. The texts are shown to that user, so each
+/// says what happened. (The steps that only read or write the store fail with its own
+/// `StoreError`, which each door answers in its own way.)
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// The user declined, or Auth0 sent another error to the callback.
+    #[error("{}", refused_text(.error, .description))]
+    RefusedByAuth0 { error: String, description: String },
+    #[error("The callback carries neither a `code` nor an `error`.")]
+    MissingCode,
+    /// The tenant was removed while the user was signing in.
+    #[error("Tenant `{tenant}` is no longer served by this gateway.")]
+    UnknownTenant { tenant: String },
+    #[error("The authorization code could not be exchanged for tokens: {0}. Nothing was stored.")]
+    ExchangeFailed(FlowError),
+    #[error("Auth0 did not say who signed in: {0}. Nothing was stored.")]
+    UserinfoFailed(FlowError),
+}
+
+fn refused_text(error: &str, description: &str) -> String {
+    match error {
+        "access_denied" => format!(
+            "Auth0 did not authorize the connection (access_denied): {description}. Nothing was stored."
+        ),
+        _ => format!("Auth0 returned the error `{error}`: {description}. Nothing was stored."),
+    }
+}
+
+impl SignIns {
+    /// Starts a sign-in: remembers the state and PKCE verifier and returns the `/authorize` URL.
+    /// `in_browser` binds it to a secret the starting browser must bring back; a sign-in started
+    /// from the terminal is not bound (its state was shown only there). `oauth_request` is the
+    /// MCP client's authorization request it serves, if any.
+    pub async fn begin(
+        &self,
+        settings: &TenantSettings,
+        requested: ScopeSet,
+        in_browser: bool,
+        oauth_request: Option<String>,
+    ) -> Result<Started, StoreError> {
+        let flow = UserFlow::new(settings, &self.oauth_http, self.callback_url.clone());
+        let start = flow.start(requested);
+        let browser_secret = in_browser.then(|| Alphanumeric.sample_string(&mut rand::rng(), 32));
+        let pending = PendingAuthorization {
+            tenant: settings.name.clone(),
+            verifier: start.verifier,
+            requested,
+            browser_hash: browser_secret.as_deref().map(sha256_hex),
+            oauth_request,
+        };
+        self.store.save_pending(&start.state, &pending).await?;
+        Ok(Started {
+            url: start.url,
+            state: start.state,
+            browser_secret,
+        })
+    }
+
+    /// Takes the sign-in a callback's `state` names, with the browser secret the callback came
+    /// with. Taking consumes the state, whatever happens next: a callback works once.
+    pub async fn resume(
+        &self,
+        state: &str,
+        browser_secret: Option<&str>,
+    ) -> Result<Resumed, StoreError> {
+        let same_browser = |expected: Option<&str>| {
+            expected
+                .is_none_or(|expected| browser_secret.map(sha256_hex).as_deref() == Some(expected))
+        };
+        Ok(match self.store.take_pending(state).await? {
+            Taken::Found(pending) if same_browser(pending.browser_hash.as_deref()) => {
+                Resumed::Ready(pending)
+            }
+            Taken::Found(pending) => Resumed::OtherBrowser {
+                tenant: pending.tenant,
+            },
+            Taken::Expired { tenant } => Resumed::Expired { tenant },
+            Taken::Finished {
+                tenant,
+                browser_hash,
+            } if same_browser(browser_hash.as_deref()) => Resumed::Reloaded { tenant },
+            Taken::Unknown | Taken::Finished { .. } => Resumed::Unknown,
+        })
+    }
+
+    /// Exchanges the callback's code and asks `/userinfo` who signed in. Stores nothing.
+    pub async fn sign_in(
+        &self,
+        pending: &PendingAuthorization,
+        callback: &CallbackParams<'_>,
+    ) -> Result<SignedIn, SignInError> {
+        let tenant = &pending.tenant;
+        if let Some(error) = callback.error {
+            tracing::info!(tenant, error, "a connection attempt was refused by Auth0");
+            return Err(SignInError::RefusedByAuth0 {
+                error: error.to_owned(),
+                description: callback.error_description.unwrap_or("").to_owned(),
+            });
+        }
+        let Some(code) = callback.code.filter(|c| !c.is_empty()) else {
+            return Err(SignInError::MissingCode);
+        };
+        let Some(runtime) = self.tenants.get(tenant) else {
+            return Err(SignInError::UnknownTenant {
+                tenant: tenant.clone(),
+            });
+        };
+        let flow = UserFlow::new(
+            &runtime.settings,
+            &self.oauth_http,
+            self.callback_url.clone(),
+        );
+        let tokens = flow
+            .exchange(code, &pending.verifier)
+            .await
+            .map_err(|error| {
+                tracing::warn!(tenant, %error, "code exchange failed");
+                SignInError::ExchangeFailed(error)
+            })?;
+        let identity = flow.identity(&tokens.access_token).await.map_err(|error| {
+            tracing::warn!(tenant, %error, "userinfo failed");
+            SignInError::UserinfoFailed(error)
+        })?;
+        Ok(SignedIn {
+            runtime,
+            identity,
+            tokens,
+        })
+    }
+
+    /// Stores (or renews) the user's connection and drops any token cached for it.
+    pub async fn store_connection(
+        &self,
+        signed_in: &SignedIn,
+    ) -> Result<ConnectionRecord, StoreError> {
+        let settings = &signed_in.runtime.settings;
+        let connection = self
+            .store
+            .save_connection(NewConnection {
+                tenant: &settings.name,
+                identity: &signed_in.identity,
+                tokens: &signed_in.tokens,
+                // With client_credentials calls use the machine token: the user's is not kept.
+                keep_tokens: settings.grant == GrantMode::AuthorizationCode,
+            })
+            .await?;
+        if let Some(users) = &signed_in.runtime.users {
+            users.forget(&connection.id);
+        }
+        tracing::info!(tenant = %settings.name, connection = %connection.id, user = %connection.user_id, granted = %connection.granted, "user connected");
+        Ok(connection)
+    }
+
+    /// Marks the sign-in finished, so a reload of its success page is told so.
+    pub async fn finished(&self, state: &str) {
+        if let Err(error) = self.store.finish_pending(state).await {
+            // Only the wording of a later reload depends on it.
+            tracing::warn!(%error, "cannot mark a sign-in finished");
+        }
+    }
+}
