@@ -4,13 +4,14 @@
 //! key page, the authorization server with a redirect to its client.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use gw_mcp::RefusalKind;
 use serde::Deserialize;
 
+use super::connect_error::ConnectError;
 use super::{AppState, connect, oauth_server, pages, sign_in_cookie};
-use crate::sign_in::{CallbackParams, Resumed, SignInError};
+use crate::sign_in::{CallbackParams, Resumed};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct CallbackQuery {
@@ -25,73 +26,47 @@ pub(crate) async fn callback(
     Query(query): Query<CallbackQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let fail = |status, error, explanation: &str, next: Option<String>| {
-        pages::failure(&headers, status, error, explanation, next.as_deref())
-    };
-    let start_again = |tenant: &str| {
-        Some(format!(
-            "Start again at {}",
-            state.public_link(&format!("connect/{tenant}"))
-        ))
-    };
+    come_back(&state, &query, &headers)
+        .await
+        .unwrap_or_else(|error| error.respond(&state, &headers))
+}
+
+async fn come_back(
+    state: &AppState,
+    query: &CallbackQuery,
+    headers: &HeaderMap,
+) -> Result<Response, ConnectError> {
     let Some(presented_state) = query.state.as_deref().filter(|s| !s.is_empty()) else {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "missing_state",
-            "The callback carries no `state`, so it cannot be matched to a sign-in this gateway started. Open the gateway's /connect/{tenant} page to connect.",
-            None,
-        );
+        return Err(ConnectError::MissingState);
     };
     let sign_ins = state.sign_ins();
-    let browser_secret = sign_in_cookie::read(&headers, presented_state);
-    let pending = match sign_ins.resume(presented_state, browser_secret).await {
-        Ok(Resumed::Ready(pending)) => pending,
-        Ok(Resumed::Expired { tenant }) => {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "expired_state",
-                "This sign-in took more than ten minutes and has expired.",
-                start_again(&tenant),
-            );
-        }
-        Ok(Resumed::Reloaded { tenant }) => {
+    let browser_secret = sign_in_cookie::read(headers, presented_state);
+    let resumed = sign_ins
+        .resume(presented_state, browser_secret)
+        .await
+        .map_err(ConnectError::NotResumed)?;
+    let pending = match resumed {
+        Resumed::Ready(pending) => pending,
+        Resumed::Expired { tenant } => return Err(ConnectError::ExpiredState { tenant }),
+        Resumed::Reloaded { tenant } => {
             // The success page reloaded in the browser that signed in: say what happened.
-            return pages::already_connected(
-                &headers,
+            return Ok(pages::already_connected(
+                headers,
                 &tenant,
                 &state.public_link(&format!("connect/{tenant}")),
-            );
+            ));
         }
-        Ok(Resumed::Unknown) => {
+        Resumed::Unknown => {
             state.audit_refusal("-", "-", "/integration-callback", RefusalKind::State);
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "invalid_state",
-                "This callback's `state` is unknown or was already used: each sign-in link works once. Nothing was stored.",
-                None,
-            );
+            return Err(ConnectError::InvalidState);
         }
-        Ok(Resumed::OtherBrowser { tenant }) => {
+        Resumed::OtherBrowser { tenant } => {
             tracing::warn!(
                 tenant,
                 "a callback arrived in a browser other than the one that started the sign-in"
             );
             state.audit_refusal(&tenant, "-", "/integration-callback", RefusalKind::Browser);
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "browser_mismatch",
-                "This sign-in was started in another browser (or this browser blocked the gateway's cookie), so it cannot be finished here. Nothing was stored.",
-                start_again(&tenant),
-            );
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot read a pending authorization");
-            return fail(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store_unavailable",
-                "The gateway's store is unavailable; try again shortly.",
-                None,
-            );
+            return Err(ConnectError::BrowserMismatch { tenant });
         }
     };
     let tenant = pending.tenant.clone();
@@ -102,47 +77,18 @@ pub(crate) async fn callback(
     };
     let outcome = sign_ins.sign_in(&pending, &params).await;
     if let Some(request) = &pending.oauth_request {
-        return oauth_server::complete(&state, request, outcome).await;
+        return Ok(oauth_server::complete(state, request, outcome).await);
     }
-    let signed_in = match outcome {
-        Ok(signed_in) => signed_in,
-        Err(error) => {
-            let (status, code, may_retry) = sign_in_failure(&error);
-            return fail(
-                status,
-                code,
-                &error.to_string(),
-                may_retry.then(|| start_again(&tenant)).flatten(),
-            );
-        }
-    };
-    match connect::finish(&state, &signed_in).await {
-        Ok(connected) => {
-            sign_ins.finished(presented_state).await;
-            pages::connected(&headers, &connected.view(&signed_in.runtime, &state))
-        }
-        Err(error) => {
-            tracing::error!(tenant, %error, "cannot store a connection");
-            fail(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store_unavailable",
-                "The gateway's store is unavailable; try again shortly.",
-                start_again(&tenant),
-            )
-        }
-    }
-}
-
-/// The status and error code of a sign-in that failed after its state was found, and whether
-/// starting again may help (not when the tenant is gone).
-fn sign_in_failure(error: &SignInError) -> (StatusCode, &'static str, bool) {
-    match error {
-        SignInError::RefusedByAuth0 { .. } => {
-            (StatusCode::BAD_REQUEST, "authorization_failed", true)
-        }
-        SignInError::MissingCode => (StatusCode::BAD_REQUEST, "missing_code", true),
-        SignInError::UnknownTenant { .. } => (StatusCode::BAD_REQUEST, "unknown_tenant", false),
-        SignInError::ExchangeFailed(_) => (StatusCode::BAD_GATEWAY, "exchange_failed", true),
-        SignInError::UserinfoFailed(_) => (StatusCode::BAD_GATEWAY, "userinfo_failed", true),
-    }
+    let signed_in = outcome.map_err(|error| ConnectError::SignIn {
+        tenant: tenant.clone(),
+        error,
+    })?;
+    let connected = connect::finish(state, &signed_in)
+        .await
+        .map_err(|error| ConnectError::NotStored { tenant, error })?;
+    sign_ins.finished(presented_state).await;
+    Ok(pages::connected(
+        headers,
+        &connected.view(&signed_in.runtime, state),
+    ))
 }

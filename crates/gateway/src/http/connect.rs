@@ -9,7 +9,8 @@ use gw_mcp::{TenantRuntime, access};
 use gw_oauth::{GrantMode, ScopeSet};
 use serde::Deserialize;
 
-use super::pages::{self, Connected};
+use super::connect_error::ConnectError;
+use super::pages::Connected;
 use super::{AppState, sign_in_cookie};
 use crate::sign_in::SignedIn;
 use gw_store::{NewKey, StoreError};
@@ -31,49 +32,35 @@ pub(crate) async fn connect(
     Query(query): Query<ConnectQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let fail = |status, error, explanation: &str, next: Option<&str>| {
-        pages::failure(&headers, status, error, explanation, next)
-    };
+    send_to_auth0(&state, tenant, &query)
+        .await
+        .unwrap_or_else(|error| error.respond(&state, &headers))
+}
+
+async fn send_to_auth0(
+    state: &AppState,
+    tenant: String,
+    query: &ConnectQuery,
+) -> Result<Response, ConnectError> {
     let Some(runtime) = state.tenants.get(&tenant) else {
-        return fail(
-            StatusCode::NOT_FOUND,
-            "unknown_tenant",
-            &format!("No tenant named `{tenant}` is served by this gateway."),
-            None,
-        );
+        return Err(ConnectError::UnknownTenant { tenant });
     };
     if !state.store.can_hold_tokens() {
-        return fail(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "connections_disabled",
-            "This gateway cannot keep connections: its operator has not set an encryption key ([store] encryption_key_env or encryption_key_file).",
-            None,
-        );
+        return Err(ConnectError::ConnectionsDisabled);
     }
     let settings = &runtime.settings;
     let mut requested = settings.scopes;
     if let Some(add) = &query.add {
-        let more = match ScopeSet::parse_list(add) {
-            Ok(more) => more,
-            Err(e) => {
-                return fail(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_scope",
-                    &e.to_string(),
-                    None,
-                );
-            }
-        };
+        let more = ScopeSet::parse_list(add).map_err(|e| ConnectError::InvalidScope {
+            explanation: e.to_string(),
+        })?;
         if !settings.scopes.covers(more) {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "invalid_scope",
-                &format!(
+            return Err(ConnectError::InvalidScope {
+                explanation: format!(
                     "Tenant `{tenant}` does not allow {}; its operator chooses the scopes the gateway may use.",
                     more.difference(settings.scopes).names().join(", ")
                 ),
-                None,
-            );
+            });
         }
         // Auth0 asks the user to consent only to what is new to them, and the new token
         // carries all of it.
@@ -81,33 +68,13 @@ pub(crate) async fn connect(
             .union(settings.scopes.intersection(ScopeSet::IDENTITY))
             .intersection(settings.scopes);
     }
-    let started = match state
+    let started = state
         .sign_ins()
         .begin(settings, requested, true, None)
         .await
-    {
-        Ok(started) => started,
-        Err(error @ StoreError::Full(_)) => {
-            tracing::warn!(%error, "refused a sign-in");
-            return fail(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "too_many_sign_ins",
-                &format!("{error}."),
-                None,
-            );
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot store a pending authorization");
-            return fail(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store_unavailable",
-                "The gateway's store is unavailable; try again shortly.",
-                None,
-            );
-        }
-    };
+        .map_err(ConnectError::NotStarted)?;
     tracing::info!(tenant, requested = %requested, "sending a user to Auth0 to connect");
-    sign_in_cookie::redirect(&started, &state, StatusCode::FOUND)
+    Ok(sign_in_cookie::redirect(&started, state, StatusCode::FOUND))
 }
 
 /// A stored connection and its new key.

@@ -6,6 +6,7 @@ pub(crate) mod assets;
 mod auth;
 mod callback;
 mod connect;
+mod connect_error;
 pub(crate) mod cookies;
 mod credential_cache;
 mod health;
