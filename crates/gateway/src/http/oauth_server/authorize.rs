@@ -19,12 +19,13 @@ use gw_oauth::ScopeSet;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
-use super::{client_name, redirect_to_client};
+use super::client_name;
+use super::error::{AuthorizeError, ClientRedirect, OAuthError};
 use crate::http::{AppState, cookies, pages, sign_in_cookie};
 use crate::sign_in::{SignInError, SignedIn};
 use gw_store::{
-    Grant, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, StoreError, new_family,
-    new_request_id, sha256_hex, unix_now,
+    Grant, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, new_family, new_request_id,
+    sha256_hex, unix_now,
 };
 
 fn consent_cookie(request_id: &str) -> String {
@@ -36,123 +37,90 @@ pub(crate) async fn authorize(
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
+    ask_consent(&state, &params)
+        .await
+        .unwrap_or_else(|error| error.respond(&headers))
+}
+
+async fn ask_consent(
+    state: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<Response, AuthorizeError> {
     let get = |name: &str| {
         params
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     };
-    let page = |error: &str, explanation: &str| {
-        pages::failure(&headers, StatusCode::BAD_REQUEST, error, explanation, None)
-    };
     let Some(client_id) = get("client_id") else {
-        return page(
-            "invalid_request",
-            "The authorization request names no client_id.",
-        );
+        return Err(AuthorizeError::NoClientId);
     };
-    let client = match state.store.oauth_client(client_id).await {
-        Ok(Some(client)) => client,
-        Ok(None) => {
-            return page(
-                "invalid_client",
-                "The application that sent you here is not registered with this gateway.",
-            );
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot read a client registration");
-            return pages::failure(
-                &headers,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                "The gateway's store is unavailable; try again shortly.",
-                None,
-            );
-        }
+    let Some(client) = state.store.oauth_client(client_id).await? else {
+        return Err(AuthorizeError::UnknownClient);
     };
     let Some(redirect_uri) =
         get("redirect_uri").filter(|uri| client.redirect_uris.iter().any(|r| r == uri))
     else {
-        return page(
-            "invalid_request",
-            "The redirect_uri is missing or is not one the application registered, so the gateway will not send you there.",
-        );
+        return Err(AuthorizeError::RedirectUriNotRegistered);
     };
     let client_state = get("state");
     if client_state.is_some_and(|s| s.len() > MAX_CLIENT_STATE_LEN) {
         // Never echoed: it would be kept until the code is issued, and carried in the redirect.
-        return page(
-            "invalid_request",
-            &format!(
-                "The application's state parameter is longer than {MAX_CLIENT_STATE_LEN} bytes."
-            ),
-        );
+        return Err(AuthorizeError::ClientStateTooLong {
+            max: MAX_CLIENT_STATE_LEN,
+        });
     }
-    let issuer = state.issuer();
-    let redirect_errors = client.authorized_at.is_some();
-    let refuse = |error: &str, description: &str| {
-        if !redirect_errors {
-            let status = if error == "temporarily_unavailable" {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            return pages::failure(
-                &headers,
-                status,
-                error,
-                &format!("The application's authorization request was refused: {description}."),
-                None,
-            );
-        }
-        let mut params = vec![("error", error), ("error_description", description)];
-        if let Some(s) = client_state {
-            params.push(("state", s));
-        }
-        redirect_to_client(redirect_uri, &issuer, &params)
+    let to_client = client.authorized_at.is_some().then(|| ClientRedirect {
+        redirect_uri: redirect_uri.to_owned(),
+        client_state: client_state.map(str::to_owned),
+        issuer: state.issuer(),
+    });
+    let refuse = |error: OAuthError| AuthorizeError::Refused {
+        to: to_client.clone(),
+        error,
     };
     if get("response_type") != Some("code") {
-        return refuse("unsupported_response_type", "response_type must be code");
+        return Err(refuse(OAuthError::UnsupportedResponseType(
+            "response_type must be code",
+        )));
     }
     let Some(code_challenge) = get("code_challenge") else {
-        return refuse(
-            "invalid_request",
-            "PKCE is required: send code_challenge with code_challenge_method=S256",
-        );
+        return Err(refuse(OAuthError::InvalidRequest(
+            "PKCE is required: send code_challenge with code_challenge_method=S256".into(),
+        )));
     };
     if get("code_challenge_method") != Some("S256") {
-        return refuse("invalid_request", "code_challenge_method must be S256");
+        return Err(refuse(OAuthError::InvalidRequest(
+            "code_challenge_method must be S256".into(),
+        )));
     }
     let resource = state.resource();
     match get("resource") {
         None => {
-            return refuse(
-                "invalid_target",
-                &format!("resource is required (RFC 8707): this gateway is {resource}"),
-            );
+            return Err(refuse(OAuthError::InvalidTarget(
+                format!("resource is required (RFC 8707): this gateway is {resource}").into(),
+            )));
         }
         Some(asked) if asked.trim_end_matches('/') != resource.trim_end_matches('/') => {
-            return refuse(
-                "invalid_target",
-                &format!("this gateway is the resource {resource}, not {asked}"),
-            );
+            return Err(refuse(OAuthError::InvalidTarget(
+                format!("this gateway is the resource {resource}, not {asked}").into(),
+            )));
         }
         Some(_) => {}
     }
     let scopes = match get("scope") {
         None => None,
-        Some(scope) => match ScopeSet::parse_list(scope) {
-            Ok(scopes) => Some(scopes),
-            Err(e) => return refuse("invalid_scope", &e.to_string()),
-        },
+        Some(scope) => Some(
+            ScopeSet::parse_list(scope)
+                .map_err(|e| refuse(OAuthError::InvalidScope(e.to_string().into())))?,
+        ),
     };
     let tenant = match get("tenant") {
         Some(name) if state.tenants.contains(name) => Some(name.to_owned()),
         Some(name) => {
-            return refuse(
-                "invalid_request",
-                &format!("no tenant named `{name}` is served here"),
-            );
+            return Err(refuse(OAuthError::InvalidRequest(
+                format!("no tenant named `{name}` is served here").into(),
+            )));
         }
         None if state.tenants.len() == 1 => state.tenants.names().into_iter().next(),
         None => None,
@@ -170,20 +138,11 @@ pub(crate) async fn authorize(
         browser_hash: sha256_hex(&cookie_value),
         expires_at: unix_now() + REQUEST_TTL_SECS,
     };
-    match state.store.save_oauth_request(&request).await {
-        Ok(()) => {}
-        Err(error @ StoreError::Full(_)) => {
-            tracing::warn!(%error, "refused an authorization request");
-            return refuse("temporarily_unavailable", &error.to_string());
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot store an authorization request");
-            return refuse(
-                "temporarily_unavailable",
-                "the gateway's store is unavailable",
-            );
-        }
-    }
+    state
+        .store
+        .save_oauth_request(&request)
+        .await
+        .map_err(|error| refuse(error.into()))?;
     let tenants: Vec<String> = match &request.tenant {
         Some(t) => vec![t.clone()],
         None => state.tenants.names(),
@@ -209,7 +168,7 @@ pub(crate) async fn authorize(
             same_site: "Strict",
         },
     );
-    response
+    Ok(response)
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -224,97 +183,68 @@ pub(crate) async fn consent(
     headers: HeaderMap,
     Form(form): Form<ConsentForm>,
 ) -> Response {
-    let page = |status, error: &str, explanation: &str| {
-        pages::failure(&headers, status, error, explanation, None)
-    };
-    let request = match state.store.oauth_request(&form.request).await {
-        Ok(Some(request)) => request,
-        Ok(None) => {
-            return page(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "This authorization request is unknown or has expired; start again from your application.",
-            );
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot read an authorization request");
-            return page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                "The gateway's store is unavailable; try again shortly.",
-            );
-        }
+    send_to_auth0(&state, &headers, &form)
+        .await
+        .unwrap_or_else(|error| error.respond(&headers))
+}
+
+async fn send_to_auth0(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &ConsentForm,
+) -> Result<Response, AuthorizeError> {
+    let Some(request) = state.store.oauth_request(&form.request).await? else {
+        return Err(AuthorizeError::UnknownRequest);
     };
     // The consent must come from the browser that was shown the page (no cross-site posting).
-    let presented = cookies::read(&headers, &consent_cookie(&request.id)).map(sha256_hex);
+    let presented = cookies::read(headers, &consent_cookie(&request.id)).map(sha256_hex);
     if presented.as_deref() != Some(request.browser_hash.as_str()) {
-        return page(
-            StatusCode::FORBIDDEN,
-            "invalid_request",
-            "This consent did not come from the page the gateway showed in this browser.",
-        );
+        return Err(AuthorizeError::ConsentFromElsewhere);
     }
-    let issuer = state.issuer();
-    let refuse = |error: &str, description: &str| {
-        let mut params = vec![("error", error), ("error_description", description)];
-        if let Some(s) = &request.client_state {
-            params.push(("state", s.as_str()));
-        }
-        redirect_to_client(&request.redirect_uri, &issuer, &params)
+    let to_client = ClientRedirect {
+        redirect_uri: request.redirect_uri.clone(),
+        client_state: request.client_state.clone(),
+        issuer: state.issuer(),
+    };
+    let refuse = |error: OAuthError| AuthorizeError::Refused {
+        to: Some(to_client.clone()),
+        error,
     };
     if form.decision != "allow" {
         let _ = state.store.take_oauth_request(&request.id).await;
-        return refuse("access_denied", "the user declined");
+        return Err(refuse(OAuthError::AccessDenied("the user declined".into())));
     }
     let tenant = match (&request.tenant, &form.tenant) {
         (Some(tenant), _) => tenant.clone(),
         (None, Some(chosen)) if state.tenants.contains(chosen) => {
-            if let Err(error) = state
+            state
                 .store
                 .set_oauth_request_tenant(&request.id, chosen)
                 .await
-            {
-                tracing::error!(%error, "cannot store the chosen tenant");
-                return refuse(
-                    "temporarily_unavailable",
-                    "the gateway's store is unavailable",
-                );
-            }
+                .map_err(|error| refuse(error.into()))?;
             chosen.clone()
         }
-        _ => {
-            return page(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "Choose one of the tenants listed.",
-            );
-        }
+        _ => return Err(AuthorizeError::NoTenantChosen),
     };
     // A tenant removed in the portal since the consent page was shown is gone.
     let Some(runtime) = state.tenants.get(&tenant) else {
-        return refuse("invalid_request", "the tenant is no longer served here");
+        return Err(refuse(OAuthError::InvalidRequest(
+            "the tenant is no longer served here".into(),
+        )));
     };
     let settings = &runtime.settings;
     // Auth0 is asked for everything the tenant allows, so a connection shared with other clients
     // and keys never shrinks; the client's token is limited to what it asked for.
-    match state
+    let started = state
         .sign_ins()
         .begin(settings, settings.scopes, true, Some(request.id.clone()))
         .await
-    {
-        Ok(started) => sign_in_cookie::redirect(&started, &state, StatusCode::SEE_OTHER),
-        Err(error @ StoreError::Full(_)) => {
-            tracing::warn!(%error, "refused a sign-in");
-            refuse("temporarily_unavailable", &error.to_string())
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot start a sign-in");
-            refuse(
-                "temporarily_unavailable",
-                "the gateway's store is unavailable",
-            )
-        }
-    }
+        .map_err(|error| refuse(error.into()))?;
+    Ok(sign_in_cookie::redirect(
+        &started,
+        state,
+        StatusCode::SEE_OTHER,
+    ))
 }
 
 /// Ends an MCP client's authorization once the user is back from Auth0: a code for the client,
@@ -324,50 +254,45 @@ pub(crate) async fn complete(
     request_id: &str,
     outcome: Result<SignedIn, SignInError>,
 ) -> Response {
-    let request = match state.store.take_oauth_request(request_id).await {
-        Ok(Some(request)) => request,
-        _ => {
-            return pages::failure(
-                &HeaderMap::new(),
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "The application's authorization request expired while you were signing in; start again from the application.",
-                None,
-            );
-        }
+    // The callback's own request is not asked about its format: the answer is a page.
+    give_code(state, request_id, outcome)
+        .await
+        .unwrap_or_else(|error| error.respond(&HeaderMap::new()))
+}
+
+async fn give_code(
+    state: &AppState,
+    request_id: &str,
+    outcome: Result<SignedIn, SignInError>,
+) -> Result<Response, AuthorizeError> {
+    let Ok(Some(request)) = state.store.take_oauth_request(request_id).await else {
+        return Err(AuthorizeError::ExpiredWhileSigningIn);
     };
-    let issuer = state.issuer();
-    let send = |params: &[(&str, &str)]| {
-        let mut params = params.to_vec();
-        if let Some(s) = &request.client_state {
-            params.push(("state", s.as_str()));
-        }
-        redirect_to_client(&request.redirect_uri, &issuer, &params)
+    let to_client = ClientRedirect {
+        redirect_uri: request.redirect_uri.clone(),
+        client_state: request.client_state.clone(),
+        issuer: state.issuer(),
     };
-    let signed_in = match outcome {
-        Ok(signed_in) => signed_in,
-        Err(failure) => {
-            let error = if matches!(failure, SignInError::RefusedByAuth0 { .. }) {
-                "access_denied"
-            } else {
-                "server_error"
-            };
-            return send(&[
-                ("error", error),
-                ("error_description", &failure.to_string()),
-            ]);
-        }
+    let refuse = |error: OAuthError| AuthorizeError::Refused {
+        to: Some(to_client.clone()),
+        error,
     };
-    let connection = match state.sign_ins().store_connection(&signed_in).await {
-        Ok(connection) => connection,
-        Err(error) => {
-            tracing::error!(%error, "cannot store a connection");
-            return send(&[
-                ("error", "temporarily_unavailable"),
-                ("error_description", "the gateway's store is unavailable"),
-            ]);
-        }
-    };
+    let signed_in = outcome.map_err(|failure| {
+        refuse(match failure {
+            SignInError::RefusedByAuth0 { .. } => {
+                OAuthError::AccessDenied(failure.to_string().into())
+            }
+            SignInError::MissingCode
+            | SignInError::UnknownTenant { .. }
+            | SignInError::ExchangeFailed(_)
+            | SignInError::UserinfoFailed(_) => OAuthError::ServerError(failure.to_string()),
+        })
+    })?;
+    let connection = state
+        .sign_ins()
+        .store_connection(&signed_in)
+        .await
+        .map_err(|error| refuse(error.into()))?;
     let tenant_scopes = signed_in.runtime.settings.scopes;
     let grant = Grant {
         family: new_family(),
@@ -379,23 +304,13 @@ pub(crate) async fn complete(
             .unwrap_or(tenant_scopes)
             .intersection(tenant_scopes),
     };
-    match state
+    let code = state
         .store
         .issue_code(&grant, &request.redirect_uri, &request.code_challenge)
         .await
-    {
-        Ok(code) => {
-            tracing::info!(client_id = %request.client_id, connection = %connection.id, "issued an authorization code to an MCP client");
-            send(&[("code", &code)])
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot store an authorization code");
-            send(&[
-                ("error", "temporarily_unavailable"),
-                ("error_description", "the gateway's store is unavailable"),
-            ])
-        }
-    }
+        .map_err(|error| refuse(error.into()))?;
+    tracing::info!(client_id = %request.client_id, connection = %connection.id, "issued an authorization code to an MCP client");
+    Ok(to_client.send(&[("code", &code)]))
 }
 
 /// Whether `verifier` is the PKCE S256 verifier for `challenge`.

@@ -2,10 +2,12 @@
 //! clients register themselves (`register.rs`), send the user to `/authorize` (`authorize.rs`),
 //! which after a consent page goes through the tenant's Auth0 on the same callback as the connect
 //! flow, and trade the code for opaque tokens bound to the connection, the client and the `/mcp`
-//! resource (`token.rs`). Discovery documents are in `../well_known.rs`.
+//! resource (`token.rs`). Their errors, and where each goes, are `error.rs`. Discovery documents
+//! are in `../well_known.rs`.
 
 pub(crate) mod authorize;
 pub(crate) mod client_name;
+mod error;
 mod rate_limit;
 pub(crate) mod register;
 pub(crate) mod token;
@@ -18,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use url::Url;
 
 /// An OAuth error response (RFC 6749 §5.2): `{error, error_description}`, never cached.
-pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     let mut response = (
         status,
         Json(serde_json::json!({"error": error, "error_description": description})),
@@ -32,11 +34,7 @@ pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) ->
 
 /// Sends the browser back to the client's (already verified) redirect URI with `params` and the
 /// issuer (RFC 9207), so the client can tell which server answered.
-pub(crate) fn redirect_to_client(
-    redirect_uri: &str,
-    issuer: &str,
-    params: &[(&str, &str)],
-) -> Response {
+fn redirect_to_client(redirect_uri: &str, issuer: &str, params: &[(&str, &str)]) -> Response {
     let Ok(mut url) = Url::parse(redirect_uri) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,

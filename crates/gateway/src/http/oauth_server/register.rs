@@ -9,14 +9,15 @@ use std::net::SocketAddr;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gw_mcp::RefusalKind;
 use gw_store::NewClient;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{client_name, oauth_error, redirect_uri_allowed};
+use super::error::OAuthError;
+use super::{client_name, redirect_uri_allowed};
 use crate::http::AppState;
 
 const MAX_REDIRECT_URIS: usize = 10;
@@ -37,7 +38,7 @@ pub(crate) async fn register(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, OAuthError> {
     // Served without the gateway's listener (which says who is calling), every caller counts as
     // one source.
     let peer = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0.0.ip());
@@ -53,49 +54,29 @@ pub(crate) async fn register(
                 RefusalKind::RateLimit,
             );
         }
-        let wait = refused.retry_after;
-        let mut response = oauth_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "temporarily_unavailable",
-            &format!(
-                "this address has registered as many clients as it may for now; try again in {} s",
-                wait.as_secs()
-            ),
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
-        return response;
+        return Err(OAuthError::TooManyRegistrations {
+            retry_after: refused.retry_after,
+        });
     }
-    let invalid =
-        |error: &str, description: &str| oauth_error(StatusCode::BAD_REQUEST, error, description);
-    let registration: Registration = match serde_json::from_slice(&body) {
-        Ok(registration) => registration,
-        Err(e) => {
-            return invalid(
-                "invalid_client_metadata",
-                &format!("the body is not a registration request: {e}"),
-            );
-        }
-    };
+    let registration: Registration = serde_json::from_slice(&body).map_err(|e| {
+        OAuthError::InvalidClientMetadata(
+            format!("the body is not a registration request: {e}").into(),
+        )
+    })?;
     let redirect_uris = registration.redirect_uris.unwrap_or_default();
     if redirect_uris.is_empty() || redirect_uris.len() > MAX_REDIRECT_URIS {
-        return invalid(
-            "invalid_redirect_uri",
-            &format!("give 1 to {MAX_REDIRECT_URIS} redirect_uris"),
-        );
+        return Err(OAuthError::InvalidRedirectUri(format!(
+            "give 1 to {MAX_REDIRECT_URIS} redirect_uris"
+        )));
     }
     if let Some(bad) = redirect_uris
         .iter()
         .find(|uri| uri.len() > MAX_URI_LEN || !redirect_uri_allowed(uri))
     {
-        return invalid(
-            "invalid_redirect_uri",
-            &format!(
-                "`{}` is not allowed: redirect URIs must be https, or http on a loopback address, without a fragment",
-                truncate(bad)
-            ),
-        );
+        return Err(OAuthError::InvalidRedirectUri(format!(
+            "`{}` is not allowed: redirect URIs must be https, or http on a loopback address, without a fragment",
+            truncate(bad)
+        )));
     }
     let auth_method = registration
         .token_endpoint_auth_method
@@ -104,28 +85,26 @@ pub(crate) async fn register(
         auth_method.as_str(),
         "none" | "client_secret_post" | "client_secret_basic"
     ) {
-        return invalid(
-            "invalid_client_metadata",
-            "token_endpoint_auth_method must be none, client_secret_post or client_secret_basic",
-        );
+        return Err(OAuthError::InvalidClientMetadata(
+            "token_endpoint_auth_method must be none, client_secret_post or client_secret_basic"
+                .into(),
+        ));
     }
     if let Some(grants) = &registration.grant_types
         && grants
             .iter()
             .any(|g| g != "authorization_code" && g != "refresh_token")
     {
-        return invalid(
-            "invalid_client_metadata",
-            "grant_types may hold only authorization_code and refresh_token",
-        );
+        return Err(OAuthError::InvalidClientMetadata(
+            "grant_types may hold only authorization_code and refresh_token".into(),
+        ));
     }
     if let Some(types) = &registration.response_types
         && types.iter().any(|t| t != "code")
     {
-        return invalid(
-            "invalid_client_metadata",
-            "response_types may hold only code",
-        );
+        return Err(OAuthError::InvalidClientMetadata(
+            "response_types may hold only code".into(),
+        ));
     }
     // Characters that hide or reorder the rest are dropped: the name is shown on consent pages.
     let client_name = registration
@@ -136,10 +115,9 @@ pub(crate) async fn register(
         .as_ref()
         .is_some_and(|n| n.chars().count() > MAX_NAME_LEN)
     {
-        return invalid(
-            "invalid_client_metadata",
-            &format!("client_name is longer than {MAX_NAME_LEN} characters"),
-        );
+        return Err(OAuthError::InvalidClientMetadata(
+            format!("client_name is longer than {MAX_NAME_LEN} characters").into(),
+        ));
     }
     let registered = state
         .store
@@ -151,24 +129,9 @@ pub(crate) async fn register(
             },
             state.retention.unused_client_secs,
         )
-        .await;
-    let (client, secret) = match registered {
-        Ok(Some(registered)) => registered,
-        Ok(None) => {
-            return oauth_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                "the gateway holds as many client registrations as it accepts",
-            );
-        }
-        Err(error) => {
-            tracing::error!(%error, "cannot store a client registration");
-            return oauth_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                "the gateway's store is unavailable",
-            );
-        }
+        .await?;
+    let Some((client, secret)) = registered else {
+        return Err(OAuthError::RegistrationsFull);
     };
     tracing::info!(client_id = %client.client_id, name = ?client.client_name, "registered an MCP client");
     let mut body = json!({
@@ -186,12 +149,12 @@ pub(crate) async fn register(
         body["client_secret"] = json!(secret);
         body["client_secret_expires_at"] = json!(0);
     }
-    (
+    Ok((
         StatusCode::CREATED,
         [(axum::http::header::CACHE_CONTROL, "no-store")],
         axum::Json(body),
     )
-        .into_response()
+        .into_response())
 }
 
 fn truncate(text: &str) -> String {

@@ -13,7 +13,7 @@ use gw_store::{Code, Exchanged, Grant, IssuedTokens, OAuthClient, StoreError, un
 use serde_json::json;
 
 use super::authorize::pkce_matches;
-use super::oauth_error;
+use super::error::OAuthError;
 use crate::http::AppState;
 
 type Params = HashMap<String, String>;
@@ -22,23 +22,19 @@ pub(crate) async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(params): Form<Params>,
-) -> Response {
-    let client = match authenticate_client(&state, &headers, &params).await {
-        Ok(client) => client,
-        Err(response) => return response,
-    };
-    let exchanged = match param(&params, "grant_type") {
-        Some("authorization_code") => from_code(&state, &client, &params).await,
-        Some("refresh_token") => from_refresh_token(&state, &client, &params).await,
-        Some(other) => Err(invalid(
-            "unsupported_grant_type",
-            &format!("grant_type `{other}` is not supported"),
-        )),
-        None => Err(invalid("invalid_request", "grant_type is required")),
-    };
-    let (grant, issued) = match exchanged {
-        Ok(exchanged) => exchanged,
-        Err(response) => return response,
+) -> Result<Response, OAuthError> {
+    let client = authenticate_client(&state, &headers, &params).await?;
+    let (grant, issued) = match param(&params, "grant_type") {
+        Some("authorization_code") => from_code(&state, &client, &params).await?,
+        Some("refresh_token") => from_refresh_token(&state, &client, &params).await?,
+        Some(other) => {
+            return Err(OAuthError::UnsupportedGrantType(format!(
+                "grant_type `{other}` is not supported"
+            )));
+        }
+        None => {
+            return Err(OAuthError::InvalidRequest("grant_type is required".into()));
+        }
     };
     let mut response = axum::Json(json!({
         "access_token": issued.access_token,
@@ -52,7 +48,7 @@ pub(crate) async fn token(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
-    response
+    Ok(response)
 }
 
 /// A non-empty form field.
@@ -63,35 +59,11 @@ fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// Why a code or refresh token was not exchanged: small, so the checks run inside the store's
-/// transaction can return it cheaply; it becomes a response at the edge.
-#[derive(Debug)]
-enum Refusal {
-    /// An OAuth error (`error`, `error_description`), answered with 400.
-    Invalid(&'static str, &'static str),
-    /// The store failed (already logged).
-    Unavailable,
-}
-
-impl Refusal {
-    fn unavailable(error: &StoreError) -> Refusal {
-        tracing::error!(%error, "the store failed during a token request");
-        Refusal::Unavailable
-    }
-
-    fn into_response(self) -> Response {
-        match self {
-            Refusal::Invalid(error, description) => invalid(error, description),
-            Refusal::Unavailable => unavailable_response(),
-        }
-    }
-}
-
 /// RFC 8707: a `resource`, when the request names one, must be the one the grant was made for.
-fn check_resource(asked: Option<&str>, grant: &Grant) -> Result<(), Refusal> {
+fn check_resource(asked: Option<&str>, grant: &Grant) -> Result<(), OAuthError> {
     match asked {
         Some(asked) if asked.trim_end_matches('/') != grant.resource.trim_end_matches('/') => Err(
-            Refusal::Invalid("invalid_target", "the grant was made for another resource"),
+            OAuthError::InvalidTarget("the grant was made for another resource".into()),
         ),
         _ => Ok(()),
     }
@@ -126,15 +98,14 @@ impl Presented {
 fn exchange_answer(
     state: &AppState,
     client: &OAuthClient,
-    outcome: Result<Exchanged<Refusal>, StoreError>,
+    outcome: Result<Exchanged<OAuthError>, StoreError>,
     presented: Presented,
-) -> Result<(Grant, IssuedTokens), Refusal> {
-    let (replay_refusal, replayed, unknown) = presented.wording();
+) -> Result<(Grant, IssuedTokens), OAuthError> {
+    let (replay_outcome, replayed, unknown) = presented.wording();
     match outcome {
         Ok(Exchanged::Issued(grant, issued)) => Ok((grant, issued)),
         Ok(Exchanged::Refused(refusal)) => Err(refusal),
-        Ok(Exchanged::ConnectionRevoked) => Err(Refusal::Invalid(
-            "invalid_grant",
+        Ok(Exchanged::ConnectionRevoked) => Err(OAuthError::InvalidGrant(
             "the user's connection was revoked",
         )),
         Ok(Exchanged::Reused) => {
@@ -145,13 +116,13 @@ fn exchange_answer(
                     "-",
                     &format!("OAuth client {}", client.client_id),
                     "/token",
-                    replay_refusal,
+                    replay_outcome,
                 )
             });
-            Err(Refusal::Invalid("invalid_grant", replayed))
+            Err(OAuthError::InvalidGrant(replayed))
         }
-        Ok(Exchanged::Unknown) => Err(Refusal::Invalid("invalid_grant", unknown)),
-        Err(error) => Err(Refusal::unavailable(&error)),
+        Ok(Exchanged::Unknown) => Err(OAuthError::InvalidGrant(unknown)),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -159,38 +130,34 @@ async fn from_code(
     state: &AppState,
     client: &OAuthClient,
     params: &Params,
-) -> Result<(Grant, IssuedTokens), Response> {
+) -> Result<(Grant, IssuedTokens), OAuthError> {
     let (Some(code), Some(redirect_uri), Some(verifier)) = (
         param(params, "code"),
         param(params, "redirect_uri"),
         param(params, "code_verifier"),
     ) else {
-        return Err(invalid(
-            "invalid_request",
-            "code, redirect_uri and code_verifier are required",
+        return Err(OAuthError::InvalidRequest(
+            "code, redirect_uri and code_verifier are required".into(),
         ));
     };
     let resource = param(params, "resource");
     // Checked inside the exchange, before the code is spent: a wrong request leaves it usable.
-    let check = |code: &Code| -> Result<Grant, Refusal> {
+    let check = |code: &Code| -> Result<Grant, OAuthError> {
         if code.grant.client_id != client.client_id {
-            return Err(Refusal::Invalid(
-                "invalid_grant",
+            return Err(OAuthError::InvalidGrant(
                 "the code was issued to another client",
             ));
         }
         if code.expires_at <= unix_now() {
-            return Err(Refusal::Invalid("invalid_grant", "the code has expired"));
+            return Err(OAuthError::InvalidGrant("the code has expired"));
         }
         if code.redirect_uri != redirect_uri {
-            return Err(Refusal::Invalid(
-                "invalid_grant",
+            return Err(OAuthError::InvalidGrant(
                 "redirect_uri does not match the authorization request",
             ));
         }
         if !pkce_matches(verifier, &code.code_challenge) {
-            return Err(Refusal::Invalid(
-                "invalid_grant",
+            return Err(OAuthError::InvalidGrant(
                 "the code_verifier does not match the code_challenge",
             ));
         }
@@ -198,24 +165,25 @@ async fn from_code(
         Ok(code.grant.clone())
     };
     let outcome = state.store.exchange_code(code, check).await;
-    exchange_answer(state, client, outcome, Presented::Code).map_err(Refusal::into_response)
+    exchange_answer(state, client, outcome, Presented::Code)
 }
 
 async fn from_refresh_token(
     state: &AppState,
     client: &OAuthClient,
     params: &Params,
-) -> Result<(Grant, IssuedTokens), Response> {
+) -> Result<(Grant, IssuedTokens), OAuthError> {
     let Some(presented) = param(params, "refresh_token") else {
-        return Err(invalid("invalid_request", "refresh_token is required"));
+        return Err(OAuthError::InvalidRequest(
+            "refresh_token is required".into(),
+        ));
     };
     let resource = param(params, "resource");
     let scope = param(params, "scope");
     // Checked inside the exchange, before the token is spent: a wrong request leaves it usable.
-    let check = |grant: &Grant| -> Result<Grant, Refusal> {
+    let check = |grant: &Grant| -> Result<Grant, OAuthError> {
         if grant.client_id != client.client_id {
-            return Err(Refusal::Invalid(
-                "invalid_grant",
+            return Err(OAuthError::InvalidGrant(
                 "the refresh token was issued to another client",
             ));
         }
@@ -227,38 +195,31 @@ async fn from_refresh_token(
                     scopes: asked,
                     ..grant.clone()
                 }),
-                _ => Err(Refusal::Invalid(
-                    "invalid_scope",
-                    "a refresh may narrow the scopes, not widen them",
+                _ => Err(OAuthError::InvalidScope(
+                    "a refresh may narrow the scopes, not widen them".into(),
                 )),
             },
         }
     };
     let outcome = state.store.exchange_refresh_token(presented, check).await;
-    exchange_answer(state, client, outcome, Presented::RefreshToken).map_err(Refusal::into_response)
+    exchange_answer(state, client, outcome, Presented::RefreshToken)
 }
 
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(params): Form<Params>,
-) -> Response {
-    let client = match authenticate_client(&state, &headers, &params).await {
-        Ok(client) => client,
-        Err(response) => return response,
-    };
+) -> Result<StatusCode, OAuthError> {
+    let client = authenticate_client(&state, &headers, &params).await?;
     let Some(token) = params.get("token").filter(|v| !v.is_empty()) else {
-        return invalid("invalid_request", "token is required");
+        return Err(OAuthError::InvalidRequest("token is required".into()));
     };
-    match state
+    state
         .store
         .revoke_oauth_token(token, &client.client_id)
-        .await
-    {
-        // RFC 7009 §2.2: the answer is 200 whether or not the token was known.
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(error) => unavailable(&error),
-    }
+        .await?;
+    // RFC 7009 §2.2: the answer is 200 whether or not the token was known.
+    Ok(StatusCode::OK)
 }
 
 /// The client making a token or revocation request: `client_id` (+ `client_secret`) in the body,
@@ -267,7 +228,7 @@ async fn authenticate_client(
     state: &AppState,
     headers: &HeaderMap,
     params: &Params,
-) -> Result<OAuthClient, Response> {
+) -> Result<OAuthClient, OAuthError> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -293,34 +254,16 @@ async fn authenticate_client(
             params.get("client_secret").cloned(),
         ),
     };
-    let unauthorized =
-        |description: &str| oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description);
     let Some(client_id) = client_id.filter(|id| !id.is_empty()) else {
-        return Err(unauthorized("client_id is required"));
+        return Err(OAuthError::InvalidClient("client_id is required"));
     };
-    let client = match state.store.oauth_client(&client_id).await {
-        Ok(Some(client)) => client,
-        Ok(None) => return Err(unauthorized("the client is not registered")),
-        Err(error) => return Err(unavailable(&error)),
+    let Some(client) = state.store.oauth_client(&client_id).await? else {
+        return Err(OAuthError::InvalidClient("the client is not registered"));
     };
     if !client.secret_matches(secret.as_deref().filter(|s| !s.is_empty())) {
-        return Err(unauthorized("the client secret is missing or wrong"));
+        return Err(OAuthError::InvalidClient(
+            "the client secret is missing or wrong",
+        ));
     }
     Ok(client)
-}
-
-fn invalid(error: &str, description: &str) -> Response {
-    oauth_error(StatusCode::BAD_REQUEST, error, description)
-}
-
-fn unavailable(error: &StoreError) -> Response {
-    Refusal::unavailable(error).into_response()
-}
-
-fn unavailable_response() -> Response {
-    oauth_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
-        "the gateway's store is unavailable",
-    )
 }
