@@ -110,8 +110,8 @@ pub(super) async fn sign_out(
     operator: Operator,
     Form(form): Form<SignOut>,
 ) -> Response {
-    if let Some(refused) = operator.refuses_form(&state, form.csrf.as_deref()) {
-        return refused;
+    if let Err(refused) = operator.check_form(&state, form.csrf.as_deref()) {
+        return refused.page(&operator);
     }
     if let Err(error) = state.store.close_admin_session(&operator.cookie).await {
         tracing::error!(%error, "cannot close a portal session");

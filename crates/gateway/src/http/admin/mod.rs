@@ -2,6 +2,7 @@
 //! the tenant before they are saved), connect them, and hand out and revoke agents' keys.
 //! Server-rendered HTML; the one script only copies text to the clipboard.
 
+mod error;
 mod layout;
 mod login;
 mod removals;
@@ -21,6 +22,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use gw_store::StoreError;
 
+use self::error::AdminError;
 use self::session::Operator;
 use self::views::{NotFoundPage, Source, TenantRow, TenantsPage, UnavailablePage};
 use super::AppState;
@@ -74,10 +76,17 @@ async fn overview(
     operator: Operator,
     axum::extract::Query(flash): axum::extract::Query<OverviewFlash>,
 ) -> Response {
-    let connections = match state.store.list_connections(None).await {
-        Ok(all) => all,
-        Err(error) => return store_failed(&operator, &error),
-    };
+    tenants(&state, &operator, &flash)
+        .await
+        .unwrap_or_else(|error| error.page(&operator))
+}
+
+async fn tenants(
+    state: &AppState,
+    operator: &Operator,
+    flash: &OverviewFlash,
+) -> Result<Response, AdminError> {
+    let connections = state.store.list_connections(None).await?;
     let tenants = state.tenants.all();
     let rows = tenants
         .iter()
@@ -87,7 +96,7 @@ async fn overview(
                 name,
                 domain: &tenant.settings.domain,
                 connections: connections.iter().filter(|c| &c.tenant == name).count(),
-                source: source(&state, name),
+                source: source(state, name),
             }
         })
         .collect();
@@ -98,7 +107,7 @@ async fn overview(
         can_hold_tokens: state.store.can_hold_tokens(),
         rows,
     };
-    layout::page(StatusCode::OK, &page)
+    Ok(layout::page(StatusCode::OK, &page))
 }
 
 /// Where a served tenant's settings come from.

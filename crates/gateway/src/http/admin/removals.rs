@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use gw_store::ConnectionStatus;
 use serde::Deserialize;
 
+use super::error::AdminError;
 use super::layout;
 use super::session::Operator;
 use super::views::NotRemovedPage;
@@ -27,38 +28,42 @@ pub(super) async fn revoke_user(
     Path((name, id)): Path<(String, String)>,
     Form(form): Form<Confirmed>,
 ) -> Response {
-    if let Some(refused) = operator.refuses_form(&state, form.csrf.as_deref()) {
-        return refused;
+    revoke(&state, &operator, &name, id, &form)
+        .await
+        .unwrap_or_else(|error| error.page(&operator))
+}
+
+async fn revoke(
+    state: &AppState,
+    operator: &Operator,
+    name: &str,
+    id: String,
+    form: &Confirmed,
+) -> Result<Response, AdminError> {
+    operator.check_form(state, form.csrf.as_deref())?;
+    if !matches!(state.store.connection(&id).await?, Some(c) if c.tenant == name) {
+        return Err(AdminError::NotFound(id));
     }
-    match state.store.connection(&id).await {
-        Ok(Some(c)) if c.tenant == name => {}
-        Ok(_) => return super::not_found(&operator, &id),
-        Err(error) => return super::store_failed(&operator, &error),
-    }
-    let tenant = state.tenants.get(&name);
-    let outcome = revoke_connection(
+    let tenant = state.tenants.get(name);
+    let at_auth0 = revoke_connection(
         &state.store,
         tenant.as_ref().map(|t| t.settings.as_ref()),
         &state.oauth_http,
         state.callback_url(),
         &id,
     )
-    .await;
-    let at_auth0 = match outcome {
-        Ok(Some(at_auth0)) => at_auth0,
-        Ok(None) => AtAuth0::NothingToRevoke,
-        Err(error) => return super::store_failed(&operator, &error),
-    };
+    .await?
+    .unwrap_or(AtAuth0::NothingToRevoke);
     tracing::info!(tenant = %name, connection = %id, operator = %operator.name, ?at_auth0, "connection revoked in the portal");
     let auth0 = match at_auth0 {
         AtAuth0::NothingToRevoke => "none",
         AtAuth0::Revoked => "revoked",
         AtAuth0::Failed(_) => "failed",
     };
-    Redirect::to(&format!(
+    Ok(Redirect::to(&format!(
         "/admin/tenants/{name}?revoked_connection={id}&auth0={auth0}"
     ))
-    .into_response()
+    .into_response())
 }
 
 pub(super) async fn remove_tenant(
@@ -67,56 +72,58 @@ pub(super) async fn remove_tenant(
     Path(name): Path<String>,
     Form(form): Form<Confirmed>,
 ) -> Response {
-    if let Some(refused) = operator.refuses_form(&state, form.csrf.as_deref()) {
-        return refused;
-    }
+    remove(&state, &operator, name, &form)
+        .await
+        .unwrap_or_else(|error| error.page(&operator))
+}
+
+async fn remove(
+    state: &AppState,
+    operator: &Operator,
+    name: String,
+    form: &Confirmed,
+) -> Result<Response, AdminError> {
+    operator.check_form(state, form.csrf.as_deref())?;
     let Some(portal) = state.portal.clone() else {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(AdminError::NoPortal);
     };
     if portal.directory.is_configured(&name) {
-        return super::not_found(&operator, &name);
+        return Err(AdminError::NotFound(name));
     }
     if form.confirm.trim() != name {
         let page = NotRemovedPage {
             frame: operator.frame(),
             tenant: &name,
         };
-        return layout::page(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return Ok(layout::page(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     // Users' refresh tokens are revoked at Auth0 while the tenant's settings are still at hand.
     let tenant = state.tenants.get(&name);
-    let connections = match state.store.list_connections(Some(&name)).await {
-        Ok(all) => all,
-        Err(error) => return super::store_failed(&operator, &error),
-    };
+    let connections = state.store.list_connections(Some(&name)).await?;
     let mut not_revoked_at_auth0 = 0;
     for connection in connections
         .iter()
         .filter(|c| c.status != ConnectionStatus::Revoked)
     {
-        match revoke_connection(
+        let at_auth0 = revoke_connection(
             &state.store,
             tenant.as_ref().map(|t| t.settings.as_ref()),
             &state.oauth_http,
             state.callback_url(),
             &connection.id,
         )
-        .await
-        {
-            Ok(Some(AtAuth0::Failed(_))) => not_revoked_at_auth0 += 1,
-            Ok(_) => {}
-            Err(error) => return super::store_failed(&operator, &error),
+        .await?;
+        if let Some(AtAuth0::Failed(_)) = at_auth0 {
+            not_revoked_at_auth0 += 1;
         }
     }
-    match state.store.delete_tenant(&name).await {
-        Ok(true) => {}
-        Ok(false) => return super::not_found(&operator, &name),
-        Err(error) => return super::store_failed(&operator, &error),
+    if !state.store.delete_tenant(&name).await? {
+        return Err(AdminError::NotFound(name));
     }
     portal.directory.forget(&name);
     tracing::info!(tenant = %name, operator = %operator.name, "tenant removed in the portal");
-    Redirect::to(&format!(
+    Ok(Redirect::to(&format!(
         "/admin?removed={name}&not_revoked={not_revoked_at_auth0}"
     ))
-    .into_response()
+    .into_response())
 }

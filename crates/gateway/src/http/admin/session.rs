@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use gw_mcp::RefusalKind;
 use gw_store::{ADMIN_SESSION_SECS, AdminSecret, sha256_hex};
 
+use super::error::AdminError;
 use super::layout::{self, Frame};
 use super::views::{FormRefusedPage, UnavailablePage};
 use crate::http::AppState;
@@ -37,17 +38,17 @@ impl Operator {
         }
     }
 
-    /// The refusal for a form whose token is not this session's; `None` when it is.
-    pub(super) fn refuses_form(
+    /// Refuses (and audits) a form whose token is not this session's.
+    pub(super) fn check_form(
         &self,
         state: &AppState,
         presented: Option<&str>,
-    ) -> Option<Response> {
+    ) -> Result<(), AdminError> {
         if presented.is_some_and(|p| constant_time_eq(p.as_bytes(), self.csrf.as_bytes())) {
-            return None;
+            return Ok(());
         }
         state.audit_refusal("-", &self.name, "/admin", RefusalKind::Csrf);
-        Some(forbidden(Some(self)))
+        Err(AdminError::FormRefused)
     }
 }
 

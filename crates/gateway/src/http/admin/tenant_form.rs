@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gw_oauth::{GrantMode, Scope, ScopeSet};
 
+use super::error::AdminError;
 use super::layout;
 use super::session::Operator;
 use super::views::{ScopeChoice, TenantFormPage};
@@ -70,29 +71,36 @@ pub(super) async fn edit(
     operator: Operator,
     Path(name): Path<String>,
 ) -> Response {
-    match state.store.stored_tenant(&name).await {
-        Ok(Some(stored)) => {
-            let fields = Fields {
-                name: stored.name,
-                domain: stored.domain,
-                client_id: stored.client_id,
-                grant: Some(stored.grant),
-                scopes: stored.scopes,
-                operators: stored.operators.join("\n"),
-                read_only: stored.read_only,
-                editing: true,
-            };
-            render(
-                &state,
-                &operator,
-                &fields,
-                &Problems::default(),
-                StatusCode::OK,
-            )
-        }
-        Ok(None) => super::not_found(&operator, &name),
-        Err(error) => super::store_failed(&operator, &error),
-    }
+    edit_form(&state, &operator, name)
+        .await
+        .unwrap_or_else(|error| error.page(&operator))
+}
+
+async fn edit_form(
+    state: &AppState,
+    operator: &Operator,
+    name: String,
+) -> Result<Response, AdminError> {
+    let Some(stored) = state.store.stored_tenant(&name).await? else {
+        return Err(AdminError::NotFound(name));
+    };
+    let fields = Fields {
+        name: stored.name,
+        domain: stored.domain,
+        client_id: stored.client_id,
+        grant: Some(stored.grant),
+        scopes: stored.scopes,
+        operators: stored.operators.join("\n"),
+        read_only: stored.read_only,
+        editing: true,
+    };
+    Ok(render(
+        state,
+        operator,
+        &fields,
+        &Problems::default(),
+        StatusCode::OK,
+    ))
 }
 
 /// The scopes ticked on a new form: reading everything, changing nothing.

@@ -11,6 +11,7 @@ use gw_oauth::{GrantMode, Scope, ScopeSet, TenantSettings};
 use gw_store::{AccessKey, ConnectionRecord, ConnectionStatus, KeyRecord, NewKey, unix_now};
 use serde::Deserialize;
 
+use super::error::AdminError;
 use super::layout::{self, ago};
 use super::session::Operator;
 use super::views::{
@@ -43,27 +44,31 @@ pub(super) async fn show(
     Path(name): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Response {
+    tenant_view(&state, &operator, name, &flash)
+        .await
+        .unwrap_or_else(|error| error.page(&operator))
+}
+
+async fn tenant_view(
+    state: &AppState,
+    operator: &Operator,
+    name: String,
+    flash: &Flash,
+) -> Result<Response, AdminError> {
     let Some(runtime) = state.tenants.get(&name) else {
-        return super::not_found(&operator, &name);
+        return Err(AdminError::NotFound(name));
     };
     let settings = &runtime.settings;
     let store = &state.store;
-    let (connections, keys, recent) = match tokio::try_join!(
+    let (connections, keys, recent) = tokio::try_join!(
         store.list_connections(Some(&name)),
         store.list_keys(Some(&name)),
         store.recent_audit(&name, 25),
-    ) {
-        Ok(all) => all,
-        Err(error) => return super::store_failed(&operator, &error),
-    };
+    )?;
     let mut last_used = HashMap::new();
     for connection in &connections {
-        match store.last_call_by(&name, &connection.id).await {
-            Ok(Some(at)) => {
-                last_used.insert(connection.id.clone(), at);
-            }
-            Ok(None) => {}
-            Err(error) => return super::store_failed(&operator, &error),
+        if let Some(at) = store.last_call_by(&name, &connection.id).await? {
+            last_used.insert(connection.id.clone(), at);
         }
     }
 
@@ -142,7 +147,7 @@ pub(super) async fn show(
         csrf: &operator.csrf,
         name: &name,
         settings,
-        source: super::source(&state, &name),
+        source: super::source(state, &name),
         saved: flash.saved.is_some(),
         missing: flash
             .missing
@@ -169,7 +174,7 @@ pub(super) async fn show(
         key_form: key_form(settings, &connections),
         recent: &recent,
     };
-    layout::page(StatusCode::OK, &page)
+    Ok(layout::page(StatusCode::OK, &page))
 }
 
 /// The "create a key" form, if a key can be made. With users' own tokens a key must act as a
@@ -209,11 +214,22 @@ pub(super) async fn create_key(
     Path(name): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
+    make_key(&state, &operator, name, &body)
+        .await
+        .unwrap_or_else(|error| error.page(&operator))
+}
+
+async fn make_key(
+    state: &AppState,
+    operator: &Operator,
+    name: String,
+    body: &[u8],
+) -> Result<Response, AdminError> {
     let mut csrf = None;
     let mut key_name = String::new();
     let mut connection = String::new();
     let mut scopes = ScopeSet::EMPTY;
-    for (k, v) in url::form_urlencoded::parse(&body) {
+    for (k, v) in url::form_urlencoded::parse(body) {
         match k.as_ref() {
             "csrf" => csrf = Some(v.into_owned()),
             "name" => key_name = v.trim().to_owned(),
@@ -226,11 +242,9 @@ pub(super) async fn create_key(
             _ => {}
         }
     }
-    if let Some(refused) = operator.refuses_form(&state, csrf.as_deref()) {
-        return refused;
-    }
+    operator.check_form(state, csrf.as_deref())?;
     let Some(runtime) = state.tenants.get(&name) else {
-        return super::not_found(&operator, &name);
+        return Err(AdminError::NotFound(name));
     };
     let settings = &runtime.settings;
     let refuse = |message: &str| {
@@ -242,19 +256,19 @@ pub(super) async fn create_key(
         layout::page(StatusCode::UNPROCESSABLE_ENTITY, &page)
     };
     if key_name.is_empty() || key_name.len() > 100 {
-        return refuse(
+        return Ok(refuse(
             "Give the key a name of 1 to 100 characters, so you can tell keys apart later.",
-        );
+        ));
     }
     let new = if connection.is_empty() {
         if settings.grant == GrantMode::AuthorizationCode {
-            return refuse(
+            return Ok(refuse(
                 "On this tenant calls use each user's own token, so a key must act as a connected user.",
-            );
+            ));
         }
         let scopes = scopes.intersection(settings.scopes);
         if scopes.is_empty() {
-            return refuse("Tick at least one scope for the agent key.");
+            return Ok(refuse("Tick at least one scope for the agent key."));
         }
         NewKey {
             tenant: name.clone(),
@@ -264,22 +278,22 @@ pub(super) async fn create_key(
             connection_id: None,
         }
     } else {
-        match state.store.connection(&connection).await {
-            Ok(Some(c)) if c.tenant == name && c.status == ConnectionStatus::Active => NewKey {
+        match state.store.connection(&connection).await? {
+            Some(c) if c.tenant == name && c.status == ConnectionStatus::Active => NewKey {
                 tenant: name.clone(),
                 name: key_name,
                 scopes: crate::runtime::connection_principal(settings, &c).scopes,
                 expires_at: None,
                 connection_id: Some(c.id),
             },
-            Ok(_) => return refuse("That connection is not an active connection of this tenant."),
-            Err(error) => return super::store_failed(&operator, &error),
+            _ => {
+                return Ok(refuse(
+                    "That connection is not an active connection of this tenant.",
+                ));
+            }
         }
     };
-    let (record, key): (KeyRecord, AccessKey) = match state.store.create_key(new).await {
-        Ok(made) => made,
-        Err(error) => return super::store_failed(&operator, &error),
-    };
+    let (record, key): (KeyRecord, AccessKey) = state.store.create_key(new).await?;
     tracing::info!(tenant = %name, key = %record.id, operator = %operator.name, "access key created in the portal");
     let page = KeyCreatedPage {
         frame: operator.frame(),
@@ -289,7 +303,7 @@ pub(super) async fn create_key(
         endpoint: state.public_link("mcp"),
         scopes: record.scopes.names().join(" "),
     };
-    layout::page(StatusCode::OK, &page)
+    Ok(layout::page(StatusCode::OK, &page))
 }
 
 #[derive(Deserialize)]
@@ -303,18 +317,25 @@ pub(super) async fn revoke_key(
     Path((name, id)): Path<(String, String)>,
     axum::Form(form): axum::Form<RevokeForm>,
 ) -> Response {
-    if let Some(refused) = operator.refuses_form(&state, form.csrf.as_deref()) {
-        return refused;
-    }
+    revoke(&state, &operator, &name, id, &form)
+        .await
+        .unwrap_or_else(|error| error.page(&operator))
+}
+
+async fn revoke(
+    state: &AppState,
+    operator: &Operator,
+    name: &str,
+    id: String,
+    form: &RevokeForm,
+) -> Result<Response, AdminError> {
+    operator.check_form(state, form.csrf.as_deref())?;
     // Only a key of this tenant: the URL names both.
-    match state.store.list_keys(Some(&name)).await {
-        Ok(keys) if keys.iter().any(|k| k.id == id) => {}
-        Ok(_) => return super::not_found(&operator, &id),
-        Err(error) => return super::store_failed(&operator, &error),
+    let keys = state.store.list_keys(Some(name)).await?;
+    if !keys.iter().any(|k| k.id == id) {
+        return Err(AdminError::NotFound(id));
     }
-    if let Err(error) = state.store.revoke_key(&id).await {
-        return super::store_failed(&operator, &error);
-    }
+    state.store.revoke_key(&id).await?;
     tracing::info!(tenant = %name, key = %id, operator = %operator.name, "access key revoked in the portal");
-    Redirect::to(&format!("/admin/tenants/{name}?revoked={id}")).into_response()
+    Ok(Redirect::to(&format!("/admin/tenants/{name}?revoked={id}")).into_response())
 }

@@ -12,6 +12,7 @@ use gw_oauth::{
 };
 use gw_store::StoredTenant;
 
+use super::error::AdminError;
 use super::session::Operator;
 use super::tenant_form::{Fields, Problems, render};
 use crate::http::AppState;
@@ -68,12 +69,19 @@ pub(super) async fn save(
     operator: Operator,
     body: Bytes,
 ) -> Response {
-    let form = posted(&body);
-    if let Some(refused) = operator.refuses_form(&state, form.csrf.as_deref()) {
-        return refused;
-    }
+    save_tenant(&state, &operator, &posted(&body))
+        .await
+        .unwrap_or_else(|error| error.page(&operator))
+}
+
+async fn save_tenant(
+    state: &AppState,
+    operator: &Operator,
+    form: &Posted,
+) -> Result<Response, AdminError> {
+    operator.check_form(state, form.csrf.as_deref())?;
     let Some(portal) = state.portal.clone() else {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(AdminError::NoPortal);
     };
     let directory = &portal.directory;
     let mut problems = Problems::default();
@@ -83,10 +91,7 @@ pub(super) async fn save(
         .editing
         .clone()
         .unwrap_or_else(|| form.name.trim().to_owned());
-    let existing = match state.store.stored_tenant(&name).await {
-        Ok(existing) => existing,
-        Err(error) => return super::store_failed(&operator, &error),
-    };
+    let existing = state.store.stored_tenant(&name).await?;
     if !crate::config::valid_tenant_name(&name) {
         problems.add(
             "name",
@@ -103,21 +108,21 @@ pub(super) async fn save(
             format!("A tenant named {name} already exists; open it from the tenant list to edit it, or pick another name."),
         );
     } else if editing && existing.is_none() {
-        return super::not_found(&operator, &name);
+        return Err(AdminError::NotFound(name));
     }
-    let (fields, valid) = read_fields(&form, &name, editing, existing.as_ref(), &mut problems);
+    let (fields, valid) = read_fields(form, &name, editing, existing.as_ref(), &mut problems);
     if !state.store.can_hold_tokens() {
         problems.summary =
             Some("The store has no encryption key, so the secret cannot be kept.".to_owned());
     }
     let Some(mut stored) = valid.filter(|_| problems.is_empty()) else {
-        return render(
-            &state,
-            &operator,
+        return Ok(render(
+            state,
+            operator,
             &fields,
             &problems,
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        ));
     };
 
     let base_url = directory.upstream.base_url(&stored.domain);
@@ -143,19 +148,16 @@ pub(super) async fn save(
                 problems.add(field, problem.to_string());
             }
             problems.summary = Some(problem.to_string());
-            return render(
-                &state,
-                &operator,
+            return Ok(render(
+                state,
+                operator,
                 &fields,
                 &problems,
                 StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            ));
         }
     };
-    match state.store.save_tenant(&stored).await {
-        Ok(version) => stored.version = version,
-        Err(error) => return super::store_failed(&operator, &error),
-    }
+    stored.version = state.store.save_tenant(&stored).await?;
     directory.apply(&stored);
     tracing::info!(tenant = %name, operator = %operator.name, "tenant saved in the portal");
     let mut target = format!("/admin/tenants/{name}?saved=1");
@@ -163,7 +165,7 @@ pub(super) async fn save(
         target.push_str("&missing=");
         target.push_str(&checked.missing.names().join("+"));
     }
-    Redirect::to(&target).into_response()
+    Ok(Redirect::to(&target).into_response())
 }
 
 /// Checks every field but the name, adding a problem for each that is wrong; the form to show
