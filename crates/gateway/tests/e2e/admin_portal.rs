@@ -958,39 +958,9 @@ async fn markup_in_typed_or_auth0_values_is_shown_as_text() {
 
     // A user whose email (as the tenant stores it) carries markup connects; a key named with
     // markup acts as them.
-    let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{}/oauth/token", world.fake.base_url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-            ("audience", &format!("https://{DOMAIN}/api/v2/")),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let user: serde_json::Value = http
-        .post(format!("{}/api/v2/users", world.fake.base_url))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .json(&serde_json::json!({
-            "connection": "Username-Password-Authentication",
-            "email": format!("{IMG}@evil.example"),
-            "password": "Passw0rd!Passw0rd!",
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     world
-        .fake
-        .fake
-        .set_login_user(user["user_id"].as_str().unwrap());
+        .sign_in_next_as_new_user(&format!("{IMG}@evil.example"))
+        .await;
     let connected = connect(&gateway.url("/connect/prod")).await;
     let connection = connected["connection_id"].as_str().unwrap();
     let (status, _, page) = gateway

@@ -8,9 +8,7 @@ use gw_oauth::{ScopeSet, UserGrant, UserMatch};
 use rmcp::model::CallToolRequestParams;
 
 use crate::harness::mcp::{tool_names, tools_for};
-use crate::harness::{
-    Builder, CLIENT_ID, CLIENT_SECRET, browser, get_json, location, step_client, text, world,
-};
+use crate::harness::{Builder, CLIENT_ID, browser, get_json, location, step_client, text, world};
 
 fn scopes(names: &[&str]) -> ScopeSet {
     ScopeSet::parse_list(&names.join(",")).unwrap()
@@ -757,42 +755,9 @@ async fn markup_from_auth0_is_shown_as_text() {
     let (world, gateway) = world().grant(AuthorizationCode).in_process().await;
 
     // A user whose email (as the tenant stores it) carries markup signs in.
-    let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{}/oauth/token", world.fake.base_url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-            (
-                "audience",
-                &format!("https://{}/api/v2/", fake_auth0::DEFAULT_DOMAIN),
-            ),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let user: serde_json::Value = http
-        .post(format!("{}/api/v2/users", world.fake.base_url))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .json(&serde_json::json!({
-            "connection": "Username-Password-Authentication",
-            "email": format!("{IMG}@evil.example"),
-            "password": "Passw0rd!Passw0rd!",
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     world
-        .fake
-        .fake
-        .set_login_user(user["user_id"].as_str().unwrap());
+        .sign_in_next_as_new_user(&format!("{IMG}@evil.example"))
+        .await;
     let (browser, callback) = gateway.callback_url("").await;
     let page = browser
         .get(&callback)

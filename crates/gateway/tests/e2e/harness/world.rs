@@ -478,3 +478,45 @@ pub(super) fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+impl World {
+    /// Creates a user with `email` in the fake tenant (through its Management API, as Auth0
+    /// stores it) and makes them the one who signs in next.
+    pub async fn sign_in_next_as_new_user(&self, email: &str) {
+        let http = reqwest::Client::new();
+        let token: serde_json::Value = http
+            .post(format!("{}/oauth/token", self.fake.base_url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT_ID),
+                ("client_secret", CLIENT_SECRET),
+                (
+                    "audience",
+                    &format!("https://{}/api/v2/", fake_auth0::DEFAULT_DOMAIN),
+                ),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let user: serde_json::Value = http
+            .post(format!("{}/api/v2/users", self.fake.base_url))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .json(&serde_json::json!({
+                "connection": "Username-Password-Authentication",
+                "email": email,
+                "password": "Passw0rd!Passw0rd!",
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        self.fake
+            .fake
+            .set_login_user(user["user_id"].as_str().unwrap());
+    }
+}
