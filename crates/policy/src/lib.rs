@@ -1,0 +1,178 @@
+//! Tool policies: a tenant's ordered rules in, a decision out. The first rule that matches a call
+//! decides it; no match leaves the call to the caller's scopes alone (a policy never grants what
+//! scopes do not). Pure: no I/O, no clock (the time is part of the call), so the gateway, the
+//! portal and `check` judge alike and tests need no server.
+
+mod call;
+mod canonical;
+mod compile;
+mod hours;
+mod listing;
+mod rule;
+mod spec;
+
+pub use call::{Call, Caller, CallerKind, Effect};
+pub use canonical::{call_hash, canonical_json};
+pub use compile::{KnownTools, Problem, compile};
+pub use listing::Listing;
+pub use rule::{Action, Person, Rule};
+pub use spec::{ArgumentSpec, HoursSpec, RuleSpec};
+
+/// A tenant's checked rules, in order. Empty means no policy: every call goes by scopes.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    rules: Vec<Rule>,
+}
+
+/// What the first matching rule says about a call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision<'r> {
+    Allow {
+        rule: &'r Rule,
+    },
+    Deny {
+        rule: &'r Rule,
+        reason: String,
+    },
+    Confirm {
+        rule: &'r Rule,
+        expires_minutes: u32,
+    },
+    Approve {
+        rule: &'r Rule,
+        approvers: &'r [Person],
+        required: u32,
+        expires_minutes: u32,
+    },
+    StepUp {
+        rule: &'r Rule,
+    },
+}
+
+impl Decision<'_> {
+    pub fn rule(&self) -> &Rule {
+        match self {
+            Decision::Allow { rule }
+            | Decision::Deny { rule, .. }
+            | Decision::Confirm { rule, .. }
+            | Decision::Approve { rule, .. }
+            | Decision::StepUp { rule } => rule,
+        }
+    }
+}
+
+impl PartialEq for Rule {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl PolicySet {
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The decision of the first rule matching `call`; `None` when no rule does.
+    pub fn evaluate(&self, call: &Call<'_>) -> Option<Decision<'_>> {
+        let rule = self.rules.iter().find(|rule| rule.matches(call))?;
+        let person_behind = call.caller.kind == CallerKind::User;
+        Some(match &rule.action {
+            Action::Allow => Decision::Allow { rule },
+            Action::Deny { reason } => Decision::Deny {
+                rule,
+                reason: reason.clone().unwrap_or_else(|| {
+                    format!("the tenant's policy `{}` does not allow it", rule.name)
+                }),
+            },
+            Action::Confirm { expires_minutes } => Decision::Confirm {
+                rule,
+                expires_minutes: *expires_minutes,
+            },
+            Action::Approve {
+                approvers,
+                required,
+                expires_minutes,
+            } => Decision::Approve {
+                rule,
+                approvers,
+                required: *required,
+                expires_minutes: *expires_minutes,
+            },
+            Action::StepUp { .. } if person_behind => Decision::StepUp { rule },
+            Action::StepUp {
+                agent_keys_allowed: true,
+            } => Decision::Allow { rule },
+            Action::StepUp {
+                agent_keys_allowed: false,
+            } => Decision::Deny {
+                rule,
+                reason: format!(
+                    "the tenant's policy `{}` needs a person to sign in again with MFA first, and this caller ({}) has no person behind it; a connected user can make this call",
+                    rule.name,
+                    match call.caller.kind {
+                        CallerKind::AgentKey => "an agent key",
+                        _ => "the local operator",
+                    }
+                ),
+            },
+        })
+    }
+}
+
+impl Rule {
+    /// Whether the rule is about this tool and this caller, whatever the arguments, source and
+    /// time.
+    fn covers(&self, tool: &str, effect: Effect, caller: &Caller<'_>) -> bool {
+        (self.tools.is_empty() || self.tools.iter().any(|glob| glob.is_match(tool)))
+            && (self.effects.is_empty() || self.effects.contains(&effect))
+            && self.names_caller(caller)
+            && (self.oauth_clients.is_empty()
+                || caller
+                    .oauth_client
+                    .is_some_and(|id| self.oauth_clients.iter().any(|c| c == id)))
+            && (self.client_names.is_empty()
+                || caller
+                    .client_name
+                    .is_some_and(|name| self.client_names.iter().any(|g| g.is_match(name))))
+    }
+
+    fn names_caller(&self, caller: &Caller<'_>) -> bool {
+        if self.people.is_empty() && self.agent_keys.is_empty() {
+            return true;
+        }
+        match caller.kind {
+            CallerKind::User => caller
+                .email
+                .is_some_and(|email| self.people.iter().any(|p| p.includes(email))),
+            CallerKind::AgentKey => caller
+                .key_name
+                .is_some_and(|name| self.agent_keys.iter().any(|k| k == name)),
+            CallerKind::LocalOperator => false,
+        }
+    }
+
+    /// Whether the rule depends on more than the tool and the caller.
+    fn conditional(&self) -> bool {
+        !self.arguments.is_empty() || !self.sources.is_empty() || self.hours.is_some()
+    }
+
+    fn matches(&self, call: &Call<'_>) -> bool {
+        self.covers(call.tool, call.effect, &call.caller)
+            && self.arguments.iter().all(|test| test.holds(call.arguments))
+            && (self.sources.is_empty()
+                || call
+                    .source
+                    .is_some_and(|ip| self.sources.iter().any(|net| net.contains(&ip))))
+            && self
+                .hours
+                .as_ref()
+                .is_none_or(|hours| hours.contains(call.now))
+    }
+}
+
+#[cfg(test)]
+mod tests;
