@@ -198,6 +198,27 @@ impl Store {
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
+
+    /// On PostgreSQL, makes transactions that name the same `turn` take turns, across every
+    /// process sharing the store (a transaction-scoped advisory lock on a hash of it). SQLite has
+    /// one writer at a time anyway.
+    pub(crate) async fn take_turns(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        turn: &str,
+    ) -> Result<(), StoreError> {
+        use sha2::Digest;
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        let digest = sha2::Sha256::digest(turn.as_bytes());
+        let key = i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 has 8 bytes"));
+        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
 }
 
 pub use gw_oauth::unix_now;
