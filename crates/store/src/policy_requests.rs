@@ -30,6 +30,8 @@ pub const MAX_ARGUMENTS_SHOWN_BYTES: usize = 64 * 1024;
 const MAX_APPROVER_LEN: usize = 320;
 /// Most requests one listing returns.
 const MAX_LISTED: u32 = 500;
+/// How long a request that expired or was used is kept for the people who look back at it.
+pub(super) const KEEP_FINISHED_SECS: i64 = 30 * 86_400;
 
 /// What the rule asks of a person before the call runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

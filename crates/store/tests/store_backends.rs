@@ -934,6 +934,15 @@ async fn execute(url: &str, sql: &str) {
     pool.close().await;
 }
 
+/// Reads a count from the store behind the store's back.
+async fn count(url: &str, sql: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let count = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    count
+}
+
 #[tokio::test]
 async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_every_backend() {
     for (backend, url, _dir) in backends().await {
@@ -2007,5 +2016,106 @@ async fn step_ups_count_until_they_lapse_on_every_backend() {
                 "{backend}: {secs}"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn sweeps_remove_policy_requests_a_month_after_they_ended_and_lapsed_step_ups_on_every_backend()
+ {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open(&url).await.unwrap();
+        let expired_long_ago = created(&store, &policy_request("key bot", 'a', 2)).await;
+        decide(
+            &store,
+            &expired_long_ago.id,
+            "alice@example.com",
+            gw_store::Decision::Approve,
+        )
+        .await;
+        let used_long_ago = created(&store, &policy_request("key bot", 'b', 1)).await;
+        decide(
+            &store,
+            &used_long_ago.id,
+            "alice@example.com",
+            gw_store::Decision::Approve,
+        )
+        .await;
+        consume(&store, "key bot", 'b').await.unwrap();
+        let expired_lately = created(&store, &policy_request("key bot", 'c', 1)).await;
+        let waiting = created(&store, &policy_request("key bot", 'd', 1)).await;
+        let month = 31 * 86_400;
+        execute(
+            &url,
+            &format!(
+                "UPDATE policy_requests SET expires_at = expires_at - {month} WHERE id = '{}'",
+                expired_long_ago.id
+            ),
+        )
+        .await;
+        execute(
+            &url,
+            &format!(
+                "UPDATE policy_requests SET used_at = used_at - {month} WHERE id = '{}'",
+                used_long_ago.id
+            ),
+        )
+        .await;
+        execute(
+            &url,
+            &format!(
+                "UPDATE policy_requests SET expires_at = expires_at - 86400 WHERE id = '{}'",
+                expired_lately.id
+            ),
+        )
+        .await;
+        store
+            .record_step_up("acme", "auth0|lapsed", 60)
+            .await
+            .unwrap();
+        store
+            .record_step_up("acme", "auth0|fresh", 60)
+            .await
+            .unwrap();
+        execute(
+            &url,
+            "UPDATE step_ups SET valid_until = valid_until - 60 WHERE user_id = 'auth0|lapsed'",
+        )
+        .await;
+
+        let swept = store.sweep(&gw_store::Retention::default()).await.unwrap();
+        assert_eq!(
+            (swept.policy_requests, swept.step_ups),
+            (2, 1),
+            "{backend}: {swept:?}"
+        );
+        let mut left: Vec<String> = store
+            .policy_requests(gw_store::RequestFilter {
+                tenant: None,
+                pending_only: false,
+                limit: 10,
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        left.sort();
+        let mut kept = vec![expired_lately.id.clone(), waiting.id.clone()];
+        kept.sort();
+        assert_eq!(left, kept, "{backend}");
+        assert_eq!(
+            count(&url, "SELECT COUNT(*) FROM policy_decisions").await,
+            0,
+            "{backend}: the swept requests' decisions went with them"
+        );
+        assert!(store.step_up_valid("acme", "auth0|fresh").await.unwrap());
+        assert!(
+            store
+                .sweep(&gw_store::Retention::default())
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
     }
 }
