@@ -10,8 +10,10 @@ mod file_mode;
 mod oauth_clients;
 mod oauth_grants;
 mod pending;
+mod policy_requests;
 mod rekey;
 mod retention;
+mod step_ups;
 mod tenants;
 mod vault;
 
@@ -24,8 +26,14 @@ pub use oauth_grants::{
     new_family, new_request_id,
 };
 pub use pending::{PendingAuthorization, Taken};
+pub use policy_requests::{
+    Created, Decided, Decision, MAX_APPROVERS, MAX_ARGUMENTS_SHOWN_BYTES, MAX_NOTE_CHARS,
+    MAX_PENDING_PER_REQUESTER, MAX_PENDING_PER_TENANT, MAX_TTL_SECS, NewPolicyRequest,
+    PolicyRequest, RequestDecision, RequestFilter, RequestKind, RequestStatus, RequesterKind,
+};
 pub use rekey::Rekeyed;
 pub use retention::{Retention, Swept};
+pub use step_ups::MAX_STEP_UP_SECS;
 pub use tenants::StoredTenant;
 pub use vault::StoreVault;
 
@@ -70,6 +78,17 @@ pub enum StoreError {
     /// A bound on what unauthenticated callers can make the store keep was reached.
     #[error("the gateway holds as many {0} as it accepts; try again in a few minutes")]
     Full(&'static str),
+    /// A policy request, decision or step-up the caller built wrongly or too large; nothing was
+    /// written.
+    #[error("cannot store this policy request, decision or step-up: {0}")]
+    InvalidPolicyInput(String),
+    /// Notes are shown to other people and kept with the decision, so they are bounded.
+    #[error("a decision's note has {chars} characters; at most {max} are kept")]
+    NoteTooLong { chars: usize, max: usize },
+    /// Every such text this version writes it can read back; another was written by a newer
+    /// version.
+    #[error("the store holds a {what} this version does not know: `{value}`")]
+    UnknownValue { what: &'static str, value: String },
 }
 
 /// What the key check seals, and where.
@@ -197,6 +216,27 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// On PostgreSQL, makes transactions that name the same `turn` take turns, across every
+    /// process sharing the store (a transaction-scoped advisory lock on a hash of it). SQLite has
+    /// one writer at a time anyway.
+    pub(crate) async fn take_turns(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        turn: &str,
+    ) -> Result<(), StoreError> {
+        use sha2::Digest;
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        let digest = sha2::Sha256::digest(turn.as_bytes());
+        let key = i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 has 8 bytes"));
+        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 }
 

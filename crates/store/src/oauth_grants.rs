@@ -11,7 +11,6 @@
 
 use gw_oauth::ScopeSet;
 use rand::distr::{Alphanumeric, SampleString};
-use sha2::Digest;
 use sqlx::Row;
 
 use super::{Store, StoreError, unix_now};
@@ -31,6 +30,13 @@ pub const MAX_CLIENT_STATE_LEN: usize = 1024;
 
 fn hash(value: &str) -> String {
     super::sha256_hex(value)
+}
+
+/// Concurrent exchanges of one code or token take turns on PostgreSQL. Without it, losers that
+/// waited on the spent row keep a lock on it while revoking the family row by row, and two of
+/// them can deadlock (PostgreSQL then fails one).
+fn exchange_turn(code_or_token: &str) -> String {
+    format!("oauth_exchange:{}", hash(code_or_token))
 }
 
 fn random(prefix: &str, len: usize) -> String {
@@ -232,7 +238,7 @@ impl Store {
         check: impl FnOnce(&Code) -> Result<Grant, R>,
     ) -> Result<Exchanged<R>, StoreError> {
         let mut tx = self.pool().begin().await?;
-        self.take_turns(&mut tx, &hash(code)).await?;
+        self.take_turns(&mut tx, &exchange_turn(code)).await?;
         let row = sqlx::query(
             "UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL RETURNING *",
         )
@@ -268,7 +274,7 @@ impl Store {
     ) -> Result<Exchanged<R>, StoreError> {
         let now = unix_now();
         let mut tx = self.pool().begin().await?;
-        self.take_turns(&mut tx, &hash(token)).await?;
+        self.take_turns(&mut tx, &exchange_turn(token)).await?;
         let row = sqlx::query(
             "UPDATE oauth_tokens SET used_at = $1 WHERE token_hash = $2 AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3 RETURNING *",
         )
@@ -289,27 +295,6 @@ impl Store {
         let grant = grant_from(&row);
         self.finish_exchange(tx, &grant.connection_id, || check(&grant))
             .await
-    }
-
-    /// On PostgreSQL, makes concurrent exchanges of one code or token take turns (a
-    /// transaction-scoped advisory lock on its hash). Without it, losers that waited on the
-    /// spent row keep a lock on it while revoking the family row by row, and two of them can
-    /// deadlock (PostgreSQL then fails one). SQLite has one writer at a time anyway.
-    async fn take_turns(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        hashed: &str,
-    ) -> Result<(), StoreError> {
-        if self.backend() != super::Backend::Postgres {
-            return Ok(());
-        }
-        let digest = sha2::Sha256::digest(format!("oauth_exchange:{hashed}").as_bytes());
-        let key = i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 has 8 bytes"));
-        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
-            .bind(key)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
     }
 
     /// After a spend found nothing to spend: revokes the family of what was spent before.

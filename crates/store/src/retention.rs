@@ -3,13 +3,15 @@
 //! makes the bound a matter of time too, on a running server and not only as new rows arrive:
 //! client registrations that never completed an authorization, expired authorization requests
 //! and sign-ins, spent codes and tokens, and the audit log's refusal records (requests refused
-//! before a tool ran, which anyone can cause by presenting a made-up credential).
+//! before a tool ran, which anyone can cause by presenting a made-up credential). Policy requests
+//! and step-ups go the same way once they no longer count.
 
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use super::pending::PENDING_GRACE_SECS;
+use super::policy_requests::KEEP_FINISHED_SECS;
 use super::{Store, StoreError, unix_now};
 
 /// How often a serving gateway sweeps (every replica does; a sweep is a few indexed deletes).
@@ -43,6 +45,10 @@ pub struct Swept {
     pub pending: u64,
     pub refusals: u64,
     pub codes_and_tokens: u64,
+    /// Policy requests (with their decisions) that expired or were used a while ago.
+    pub policy_requests: u64,
+    /// Step-ups that no longer count.
+    pub step_ups: u64,
 }
 
 impl Swept {
@@ -88,7 +94,32 @@ impl Store {
                     .await?
                     .rows_affected();
         }
+        swept.policy_requests = self.sweep_policy_requests(now - KEEP_FINISHED_SECS).await?;
+        swept.step_ups = sqlx::query("DELETE FROM step_ups WHERE valid_until <= $1")
+            .bind(now)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
         Ok(swept)
+    }
+
+    /// Removes requests that expired or were used before `before`, with their decisions.
+    async fn sweep_policy_requests(&self, before: i64) -> Result<u64, StoreError> {
+        const FINISHED: &str = "expires_at <= $1 OR used_at <= $1";
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(&format!(
+            "DELETE FROM policy_decisions WHERE request_id IN (SELECT id FROM policy_requests WHERE {FINISHED})"
+        ))
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
+        let removed = sqlx::query(&format!("DELETE FROM policy_requests WHERE {FINISHED}"))
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(removed)
     }
 
     /// Sweeps now and every [`SWEEP_EVERY`] until `stop` is cancelled. A failed sweep is logged

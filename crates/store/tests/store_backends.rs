@@ -934,6 +934,15 @@ async fn execute(url: &str, sql: &str) {
     pool.close().await;
 }
 
+/// Reads a count from the store behind the store's back.
+async fn count(url: &str, sql: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let count = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    count
+}
+
 #[tokio::test]
 async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_every_backend() {
     for (backend, url, _dir) in backends().await {
@@ -1259,6 +1268,853 @@ async fn audit_rows_written_before_the_connection_columns_get_them_on_every_back
                 (4_000, some(con), None),
                 (5_000, None, None),
             ],
+            "{backend}"
+        );
+    }
+}
+
+/// A request for `tool` with arguments hashing to `hash` (one hex digit repeated), from the agent
+/// key `requester` of ops@example.com, needing `required` of three approvers.
+fn policy_request(requester: &str, hash: char, required: u32) -> gw_store::NewPolicyRequest {
+    gw_store::NewPolicyRequest {
+        tenant: "acme".into(),
+        kind: gw_store::RequestKind::Approve,
+        rule: "deleting users needs two admins".into(),
+        requester: requester.into(),
+        requester_kind: gw_store::RequesterKind::AgentKey,
+        requester_user_id: Some("auth0|ops".into()),
+        requester_email: Some("Ops@Example.com".into()),
+        connection_id: Some("con_abc".into()),
+        oauth_client: None,
+        client_name: None,
+        tool: "auth0_delete_user".into(),
+        arguments_hash: hash.to_string().repeat(64),
+        arguments_shown: serde_json::json!({"id": "auth0|victim", "password": "•••"}),
+        approvers: vec!["alice@example.com".into(), "@admins.example.com".into()],
+        required,
+        ttl_secs: 600,
+    }
+}
+
+async fn created(store: &Store, new: &gw_store::NewPolicyRequest) -> gw_store::PolicyRequest {
+    match store.create_policy_request(new).await.unwrap() {
+        gw_store::Created::New(request) => request,
+        other => panic!("a new request, not {other:?}"),
+    }
+}
+
+async fn decide(
+    store: &Store,
+    id: &str,
+    approver: &str,
+    decision: gw_store::Decision,
+) -> gw_store::Decided {
+    store
+        .decide_policy_request(id, approver, decision, None)
+        .await
+        .unwrap()
+}
+
+/// The exact call of `policy_request(requester, hash, _)`, as the lookups take it.
+fn call(requester: &str, hash: char) -> (&'static str, String, &'static str, String) {
+    (
+        "acme",
+        requester.to_owned(),
+        "auth0_delete_user",
+        hash.to_string().repeat(64),
+    )
+}
+
+async fn open(store: &Store, requester: &str, hash: char) -> Option<gw_store::PolicyRequest> {
+    let (tenant, requester, tool, hash) = call(requester, hash);
+    store
+        .open_policy_request(tenant, &requester, tool, &hash)
+        .await
+        .unwrap()
+}
+
+async fn consume(store: &Store, requester: &str, hash: char) -> Option<gw_store::PolicyRequest> {
+    let (tenant, requester, tool, hash) = call(requester, hash);
+    store
+        .consume_approved(tenant, &requester, tool, &hash)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn policy_requests_are_decided_by_people_and_used_once_on_every_backend() {
+    use gw_store::{Created, Decided, Decision, RequestStatus};
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open(&url).await.unwrap();
+        let new = policy_request("key bot", 'a', 2);
+        let request = created(&store, &new).await;
+        assert!(
+            request.id.starts_with("preq_") && request.id.len() == 29,
+            "{backend}: {}",
+            request.id
+        );
+        assert_eq!(
+            (request.status, request.required, request.decisions.len()),
+            (RequestStatus::Pending, 2, 0),
+            "{backend}"
+        );
+        assert_eq!(request.arguments_shown, new.arguments_shown, "{backend}");
+        assert_eq!(request.approvers, new.approvers, "{backend}");
+        assert_eq!(request.expires_at - request.created_at, 600, "{backend}");
+        assert_eq!(
+            store.policy_request(&request.id).await.unwrap().as_ref(),
+            Some(&request),
+            "{backend}"
+        );
+
+        // A repeat of the call finds the request instead of making a second one.
+        assert_eq!(
+            store.create_policy_request(&new).await.unwrap(),
+            Created::AlreadyOpen(request.clone()),
+            "{backend}"
+        );
+        assert_eq!(open(&store, "key bot", 'a').await, Some(request.clone()));
+        assert_eq!(open(&store, "key bot", 'b').await, None, "{backend}");
+        assert_eq!(open(&store, "key other", 'a').await, None, "{backend}");
+        assert_eq!(
+            consume(&store, "key bot", 'a').await,
+            None,
+            "{backend}: pending"
+        );
+
+        // The requester's own user cannot approve it, whatever the case of the address.
+        assert_eq!(
+            decide(&store, &request.id, " ops@EXAMPLE.com", Decision::Approve).await,
+            Decided::SelfApproval,
+            "{backend}"
+        );
+        let Decided::Recorded(after) = store
+            .decide_policy_request(
+                &request.id,
+                "Alice@Example.com",
+                Decision::Approve,
+                Some("fine"),
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("{backend}: the first approval is recorded");
+        };
+        assert_eq!(after.status, RequestStatus::Pending, "{backend}: 1 of 2");
+        assert_eq!(
+            after.decisions,
+            [gw_store::RequestDecision {
+                approver: "alice@example.com".into(),
+                decision: Decision::Approve,
+                note: Some("fine".into()),
+                decided_at: after.decisions[0].decided_at,
+            }],
+            "{backend}"
+        );
+        assert_eq!(
+            decide(&store, &request.id, "alice@example.com", Decision::Deny).await,
+            Decided::AlreadyDecided,
+            "{backend}: an approver decides once"
+        );
+        let long = "x".repeat(gw_store::MAX_NOTE_CHARS + 1);
+        assert!(
+            matches!(
+                store
+                    .decide_policy_request(
+                        &request.id,
+                        "bob@admins.example.com",
+                        Decision::Approve,
+                        Some(&long),
+                    )
+                    .await,
+                Err(StoreError::NoteTooLong {
+                    chars: 1001,
+                    max: 1000
+                })
+            ),
+            "{backend}"
+        );
+        assert_eq!(
+            store.policy_request(&request.id).await.unwrap(),
+            Some(*after.clone()),
+            "{backend}: refusals change nothing"
+        );
+        let Decided::Recorded(approved) = decide(
+            &store,
+            &request.id,
+            "bob@admins.example.com",
+            Decision::Approve,
+        )
+        .await
+        else {
+            panic!("{backend}: the second approval is recorded");
+        };
+        assert_eq!(
+            approved.status,
+            RequestStatus::Approved,
+            "{backend}: 2 of 2"
+        );
+        assert!(approved.decided_at.is_some(), "{backend}");
+        assert_eq!(
+            approved
+                .decisions
+                .iter()
+                .map(|d| d.approver.as_str())
+                .collect::<Vec<_>>(),
+            ["alice@example.com", "bob@admins.example.com"],
+            "{backend}"
+        );
+        assert_eq!(
+            decide(
+                &store,
+                &request.id,
+                "carol@admins.example.com",
+                Decision::Deny
+            )
+            .await,
+            Decided::NotPending(RequestStatus::Approved),
+            "{backend}"
+        );
+
+        // Used once, by exactly this call.
+        assert_eq!(consume(&store, "key bot", 'b').await, None, "{backend}");
+        assert_eq!(consume(&store, "key other", 'a').await, None, "{backend}");
+        let used = consume(&store, "key bot", 'a').await.unwrap();
+        assert_eq!(
+            (used.id.as_str(), used.status),
+            (request.id.as_str(), RequestStatus::Used),
+            "{backend}"
+        );
+        assert!(used.used_at.is_some(), "{backend}");
+        assert_eq!(consume(&store, "key bot", 'a').await, None, "{backend}");
+        assert_eq!(open(&store, "key bot", 'a').await, None, "{backend}");
+        assert!(
+            matches!(
+                store.create_policy_request(&new).await.unwrap(),
+                Created::New(_)
+            ),
+            "{backend}: the next identical call asks again"
+        );
+
+        // One deny ends a request, and it stays denied for that call until it expires.
+        let denied = created(&store, &policy_request("key bot", 'c', 2)).await;
+        let Decided::Recorded(after) =
+            decide(&store, &denied.id, "alice@example.com", Decision::Deny).await
+        else {
+            panic!("{backend}: the deny is recorded");
+        };
+        assert_eq!(after.status, RequestStatus::Denied, "{backend}");
+        assert_eq!(
+            decide(
+                &store,
+                &denied.id,
+                "bob@admins.example.com",
+                Decision::Approve
+            )
+            .await,
+            Decided::NotPending(RequestStatus::Denied),
+            "{backend}"
+        );
+        assert_eq!(
+            open(&store, "key bot", 'c').await.map(|r| r.status),
+            Some(RequestStatus::Denied),
+            "{backend}"
+        );
+        assert!(
+            matches!(
+                store.create_policy_request(&policy_request("key bot", 'c', 2)).await.unwrap(),
+                Created::AlreadyOpen(r) if r.status == RequestStatus::Denied
+            ),
+            "{backend}"
+        );
+        assert_eq!(consume(&store, "key bot", 'c').await, None, "{backend}");
+
+        // A confirmation is the caller's own user's to give.
+        let confirm = created(
+            &store,
+            &gw_store::NewPolicyRequest {
+                kind: gw_store::RequestKind::Confirm,
+                requester_kind: gw_store::RequesterKind::User,
+                approvers: vec!["ops@example.com".into()],
+                ..policy_request("ops@example.com (con_abc)", 'd', 1)
+            },
+        )
+        .await;
+        assert!(
+            matches!(
+                decide(&store, &confirm.id, "ops@example.com", Decision::Approve).await,
+                Decided::Recorded(r) if r.status == RequestStatus::Approved
+            ),
+            "{backend}"
+        );
+
+        assert_eq!(
+            decide(
+                &store,
+                "preq_unknown",
+                "alice@example.com",
+                Decision::Approve
+            )
+            .await,
+            Decided::Unknown,
+            "{backend}"
+        );
+        assert_eq!(store.policy_request("preq_unknown").await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn expired_policy_requests_read_as_expired_and_cannot_be_decided_or_used_on_every_backend() {
+    use gw_store::{Decided, Decision, RequestStatus};
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open(&url).await.unwrap();
+        let pending = created(&store, &policy_request("key bot", 'a', 1)).await;
+        let approved = created(&store, &policy_request("key bot", 'b', 1)).await;
+        decide(&store, &approved.id, "alice@example.com", Decision::Approve).await;
+        // Ten minutes pass for both (no sweep runs).
+        execute(
+            &url,
+            "UPDATE policy_requests SET created_at = created_at - 601, expires_at = expires_at - 601",
+        )
+        .await;
+        for id in [&pending.id, &approved.id] {
+            assert_eq!(
+                store.policy_request(id).await.unwrap().unwrap().status,
+                RequestStatus::Expired,
+                "{backend}"
+            );
+        }
+        assert_eq!(
+            decide(
+                &store,
+                &pending.id,
+                "bob@admins.example.com",
+                Decision::Approve
+            )
+            .await,
+            Decided::Expired,
+            "{backend}"
+        );
+        assert_eq!(consume(&store, "key bot", 'b').await, None, "{backend}");
+        assert_eq!(open(&store, "key bot", 'a').await, None, "{backend}");
+        assert!(
+            store
+                .policy_requests(gw_store::RequestFilter {
+                    tenant: Some("acme"),
+                    pending_only: true,
+                    limit: 10,
+                })
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}: the inbox shows no expired request"
+        );
+        // An expired request no longer blocks the call from asking again.
+        assert_ne!(
+            created(&store, &policy_request("key bot", 'a', 1)).await.id,
+            pending.id,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn policy_requests_are_listed_newest_first_by_tenant_and_state_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open(&url).await.unwrap();
+        let first = created(&store, &policy_request("key bot", 'a', 1)).await;
+        let second = created(&store, &policy_request("key bot", 'b', 1)).await;
+        decide(
+            &store,
+            &first.id,
+            "alice@example.com",
+            gw_store::Decision::Deny,
+        )
+        .await;
+        let elsewhere = created(
+            &store,
+            &gw_store::NewPolicyRequest {
+                tenant: "globex".into(),
+                ..policy_request("key bot", 'a', 1)
+            },
+        )
+        .await;
+        // Make the order unambiguous (creation times are in seconds).
+        execute(
+            &url,
+            &format!(
+                "UPDATE policy_requests SET created_at = created_at - 10 WHERE id = '{}'",
+                first.id
+            ),
+        )
+        .await;
+        let listed = |tenant, pending_only, limit| {
+            let store = store.clone();
+            async move {
+                store
+                    .policy_requests(gw_store::RequestFilter {
+                        tenant,
+                        pending_only,
+                        limit,
+                    })
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| (r.id, r.decisions.len()))
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            listed(Some("acme"), false, 10).await,
+            [(second.id.clone(), 0), (first.id.clone(), 1)],
+            "{backend}"
+        );
+        assert_eq!(
+            listed(Some("acme"), true, 10).await,
+            [(second.id.clone(), 0)],
+            "{backend}"
+        );
+        assert_eq!(listed(None, false, 10).await.len(), 3, "{backend}");
+        assert_eq!(listed(None, false, 1).await.len(), 1, "{backend}");
+        assert_eq!(
+            listed(Some("globex"), true, 10).await,
+            [(elsewhere.id.clone(), 0)],
+            "{backend}"
+        );
+        assert!(listed(Some("initech"), false, 10).await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn policy_requests_are_bounded_and_checked_before_anything_is_stored_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open(&url).await.unwrap();
+        let count = || async {
+            store
+                .policy_requests(gw_store::RequestFilter {
+                    tenant: None,
+                    pending_only: false,
+                    limit: 500,
+                })
+                .await
+                .unwrap()
+                .len()
+        };
+        for n in 0..gw_store::MAX_PENDING_PER_REQUESTER {
+            let new = gw_store::NewPolicyRequest {
+                arguments_hash: format!("{n:064x}"),
+                ..policy_request("key runaway", 'a', 1)
+            };
+            created(&store, &new).await;
+        }
+        assert!(
+            matches!(
+                store.create_policy_request(&policy_request("key runaway", 'f', 2)).await,
+                Err(StoreError::Full(what)) if what.contains("caller")
+            ),
+            "{backend}: the 21st waiting request of one caller"
+        );
+        created(&store, &policy_request("key other", 'f', 1)).await;
+        assert_eq!(count().await, 21, "{backend}");
+
+        let invalid = [
+            ("no approval required", policy_request("key x", 'a', 0)),
+            ("too many required", policy_request("key x", 'a', 101)),
+            (
+                "not a hash",
+                gw_store::NewPolicyRequest {
+                    arguments_hash: "A".repeat(64),
+                    ..policy_request("key x", 'a', 1)
+                },
+            ),
+            (
+                "no lifetime",
+                gw_store::NewPolicyRequest {
+                    ttl_secs: 0,
+                    ..policy_request("key x", 'a', 1)
+                },
+            ),
+            (
+                "too long a lifetime",
+                gw_store::NewPolicyRequest {
+                    ttl_secs: gw_store::MAX_TTL_SECS + 1,
+                    ..policy_request("key x", 'a', 1)
+                },
+            ),
+            (
+                "an empty approver",
+                gw_store::NewPolicyRequest {
+                    approvers: vec![" ".into()],
+                    ..policy_request("key x", 'a', 1)
+                },
+            ),
+            (
+                "arguments too large to show",
+                gw_store::NewPolicyRequest {
+                    arguments_shown: serde_json::json!(
+                        "x".repeat(gw_store::MAX_ARGUMENTS_SHOWN_BYTES)
+                    ),
+                    ..policy_request("key x", 'a', 1)
+                },
+            ),
+        ];
+        for (name, new) in invalid {
+            assert!(
+                matches!(
+                    store.create_policy_request(&new).await,
+                    Err(StoreError::InvalidPolicyInput(_))
+                ),
+                "{backend}: {name}"
+            );
+        }
+        assert_eq!(count().await, 21, "{backend}: nothing stored");
+
+        // A full tenant: 1000 waiting requests (21 made above), from many callers.
+        let now = gw_store::unix_now();
+        let rows: Vec<String> = (21..gw_store::MAX_PENDING_PER_TENANT)
+            .map(|n| {
+                format!(
+                    "('preq_filler{n}', 'acme', 'approve', 'r', 'key {n}', 'agent_key', 'auth0_delete_user', '{}', '{{}}', '[]', 1, 'pending', {now}, {})",
+                    "0".repeat(64),
+                    now + 600
+                )
+            })
+            .collect();
+        for chunk in rows.chunks(100) {
+            execute(
+                &url,
+                &format!(
+                    "INSERT INTO policy_requests (id, tenant, kind, rule, requester, requester_kind, tool, arguments_hash, arguments_shown, approvers, required, status, created_at, expires_at) VALUES {}",
+                    chunk.join(", ")
+                ),
+            )
+            .await;
+        }
+        assert!(
+            matches!(
+                store.create_policy_request(&policy_request("key new", 'a', 1)).await,
+                Err(StoreError::Full(what)) if what.contains("tenant")
+            ),
+            "{backend}"
+        );
+        assert!(
+            matches!(
+                store
+                    .create_policy_request(&gw_store::NewPolicyRequest {
+                        tenant: "globex".into(),
+                        ..policy_request("key new", 'a', 1)
+                    })
+                    .await,
+                Ok(gw_store::Created::New(_))
+            ),
+            "{backend}: another tenant is not affected"
+        );
+    }
+}
+
+/// Handles on one store, as separate replicas hold them: on PostgreSQL each with a pool of its
+/// own; a SQLite store belongs to one process, so there one handle shared.
+async fn replicas(backend: &str, url: &str) -> Vec<Store> {
+    let count = if backend == "postgres" { 4 } else { 1 };
+    let mut stores = Vec::new();
+    for _ in 0..count {
+        stores.push(Store::open(url).await.unwrap());
+    }
+    stores
+}
+
+/// Twenty concurrent uses of one approval, spread over replicas: exactly one gets it.
+#[tokio::test]
+async fn an_approval_is_used_by_one_of_many_concurrent_calls_on_every_backend() {
+    const CALLS: usize = 20;
+    for (backend, url, _dir) in backends().await {
+        let stores = replicas(backend, &url).await;
+        for (trial, hash) in "0123456789".chars().enumerate() {
+            let request = created(&stores[0], &policy_request("key bot", hash, 1)).await;
+            decide(
+                &stores[0],
+                &request.id,
+                "alice@example.com",
+                gw_store::Decision::Approve,
+            )
+            .await;
+            let mut racers = tokio::task::JoinSet::new();
+            for n in 0..CALLS {
+                let store = stores[n % stores.len()].clone();
+                racers.spawn(async move { consume(&store, "key bot", hash).await });
+            }
+            let winners: Vec<_> = racers.join_all().await.into_iter().flatten().collect();
+            assert_eq!(winners.len(), 1, "{backend}, trial {trial}");
+            assert_eq!(winners[0].id, request.id, "{backend}, trial {trial}");
+        }
+    }
+}
+
+/// Requests made together on different replicas: the same call makes one request, and one
+/// caller never gets more than its bound of waiting requests.
+#[tokio::test]
+async fn concurrent_requests_make_one_per_call_and_keep_the_bound_on_every_backend() {
+    use gw_store::Created;
+    for (backend, url, _dir) in backends().await {
+        let stores = replicas(backend, &url).await;
+        let mut racers = tokio::task::JoinSet::new();
+        for n in 0..12 {
+            let store = stores[n % stores.len()].clone();
+            racers.spawn(async move {
+                store
+                    .create_policy_request(&policy_request("key bot", 'a', 1))
+                    .await
+                    .unwrap()
+            });
+        }
+        let made = racers.join_all().await;
+        let new: Vec<_> = made
+            .iter()
+            .filter_map(|c| match c {
+                Created::New(r) => Some(r.id.clone()),
+                Created::AlreadyOpen(_) => None,
+            })
+            .collect();
+        assert_eq!(new.len(), 1, "{backend}: {made:?}");
+        assert!(
+            made.iter()
+                .all(|c| matches!(c, Created::AlreadyOpen(r) | Created::New(r) if r.id == new[0])),
+            "{backend}"
+        );
+
+        let mut racers = tokio::task::JoinSet::new();
+        for n in 0..30 {
+            let store = stores[n % stores.len()].clone();
+            racers.spawn(async move {
+                let new = gw_store::NewPolicyRequest {
+                    arguments_hash: format!("{n:064x}"),
+                    ..policy_request("key runaway", 'a', 1)
+                };
+                store.create_policy_request(&new).await
+            });
+        }
+        let made = racers.join_all().await;
+        let created = made
+            .iter()
+            .filter(|m| matches!(m, Ok(Created::New(_))))
+            .count();
+        let refused = made
+            .iter()
+            .filter(|m| matches!(m, Err(StoreError::Full(_))))
+            .count();
+        assert_eq!(
+            (created as i64, refused),
+            (gw_store::MAX_PENDING_PER_REQUESTER, 10),
+            "{backend}"
+        );
+    }
+}
+
+/// Approvals arriving together on different replicas are all counted: with six required and six
+/// given at once (two of them twice), the request ends approved with six decisions.
+#[tokio::test]
+async fn concurrent_decisions_on_one_request_are_all_counted_on_every_backend() {
+    use gw_store::{Decided, Decision, RequestStatus};
+    for (backend, url, _dir) in backends().await {
+        let stores = replicas(backend, &url).await;
+        for trial in 0..5 {
+            let hash = char::from_digit(trial, 10).unwrap();
+            let request = created(&stores[0], &policy_request("key bot", hash, 6)).await;
+            let mut racers = tokio::task::JoinSet::new();
+            for n in 0..8 {
+                let store = stores[n % stores.len()].clone();
+                let id = request.id.clone();
+                // Approvers 0 and 1 each decide twice.
+                let approver = format!("admin{}@admins.example.com", n % 6);
+                racers
+                    .spawn(async move { decide(&store, &id, &approver, Decision::Approve).await });
+            }
+            let decided = racers.join_all().await;
+            let recorded: Vec<_> = decided
+                .iter()
+                .filter_map(|d| match d {
+                    Decided::Recorded(r) => Some(r.status),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(recorded.len(), 6, "{backend}, trial {trial}: {decided:?}");
+            assert_eq!(
+                recorded
+                    .iter()
+                    .filter(|s| **s == RequestStatus::Approved)
+                    .count(),
+                1,
+                "{backend}, trial {trial}: the sixth approval approves"
+            );
+            // A repeat lands before the sixth approval, or after it.
+            assert!(
+                decided.iter().all(|d| matches!(
+                    d,
+                    Decided::Recorded(_)
+                        | Decided::AlreadyDecided
+                        | Decided::NotPending(RequestStatus::Approved)
+                )),
+                "{backend}, trial {trial}: {decided:?}"
+            );
+            let after = stores[0]
+                .policy_request(&request.id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (after.status, after.decisions.len()),
+                (RequestStatus::Approved, 6),
+                "{backend}, trial {trial}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn step_ups_count_until_they_lapse_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open(&url).await.unwrap();
+        assert!(
+            !store.step_up_valid("acme", "auth0|ops").await.unwrap(),
+            "{backend}"
+        );
+        store
+            .record_step_up("acme", "auth0|ops", 300)
+            .await
+            .unwrap();
+        assert!(
+            store.step_up_valid("acme", "auth0|ops").await.unwrap(),
+            "{backend}"
+        );
+        assert!(
+            !store.step_up_valid("acme", "auth0|other").await.unwrap(),
+            "{backend}"
+        );
+        assert!(
+            !store.step_up_valid("globex", "auth0|ops").await.unwrap(),
+            "{backend}"
+        );
+        execute(&url, "UPDATE step_ups SET valid_until = valid_until - 300").await;
+        assert!(
+            !store.step_up_valid("acme", "auth0|ops").await.unwrap(),
+            "{backend}: lapsed"
+        );
+        store
+            .record_step_up("acme", "auth0|ops", 300)
+            .await
+            .unwrap();
+        assert!(
+            store.step_up_valid("acme", "auth0|ops").await.unwrap(),
+            "{backend}: a new step-up replaces the lapsed one"
+        );
+        for secs in [0, gw_store::MAX_STEP_UP_SECS + 1] {
+            assert!(
+                matches!(
+                    store.record_step_up("acme", "auth0|x", secs).await,
+                    Err(StoreError::InvalidPolicyInput(_))
+                ),
+                "{backend}: {secs}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn sweeps_remove_policy_requests_a_month_after_they_ended_and_lapsed_step_ups_on_every_backend()
+ {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open(&url).await.unwrap();
+        let expired_long_ago = created(&store, &policy_request("key bot", 'a', 2)).await;
+        decide(
+            &store,
+            &expired_long_ago.id,
+            "alice@example.com",
+            gw_store::Decision::Approve,
+        )
+        .await;
+        let used_long_ago = created(&store, &policy_request("key bot", 'b', 1)).await;
+        decide(
+            &store,
+            &used_long_ago.id,
+            "alice@example.com",
+            gw_store::Decision::Approve,
+        )
+        .await;
+        consume(&store, "key bot", 'b').await.unwrap();
+        let expired_lately = created(&store, &policy_request("key bot", 'c', 1)).await;
+        let waiting = created(&store, &policy_request("key bot", 'd', 1)).await;
+        let month = 31 * 86_400;
+        execute(
+            &url,
+            &format!(
+                "UPDATE policy_requests SET expires_at = expires_at - {month} WHERE id = '{}'",
+                expired_long_ago.id
+            ),
+        )
+        .await;
+        execute(
+            &url,
+            &format!(
+                "UPDATE policy_requests SET used_at = used_at - {month} WHERE id = '{}'",
+                used_long_ago.id
+            ),
+        )
+        .await;
+        execute(
+            &url,
+            &format!(
+                "UPDATE policy_requests SET expires_at = expires_at - 86400 WHERE id = '{}'",
+                expired_lately.id
+            ),
+        )
+        .await;
+        store
+            .record_step_up("acme", "auth0|lapsed", 60)
+            .await
+            .unwrap();
+        store
+            .record_step_up("acme", "auth0|fresh", 60)
+            .await
+            .unwrap();
+        execute(
+            &url,
+            "UPDATE step_ups SET valid_until = valid_until - 60 WHERE user_id = 'auth0|lapsed'",
+        )
+        .await;
+
+        let swept = store.sweep(&gw_store::Retention::default()).await.unwrap();
+        assert_eq!(
+            (swept.policy_requests, swept.step_ups),
+            (2, 1),
+            "{backend}: {swept:?}"
+        );
+        let mut left: Vec<String> = store
+            .policy_requests(gw_store::RequestFilter {
+                tenant: None,
+                pending_only: false,
+                limit: 10,
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        left.sort();
+        let mut kept = vec![expired_lately.id.clone(), waiting.id.clone()];
+        kept.sort();
+        assert_eq!(left, kept, "{backend}");
+        assert_eq!(
+            count(&url, "SELECT COUNT(*) FROM policy_decisions").await,
+            0,
+            "{backend}: the swept requests' decisions went with them"
+        );
+        assert!(store.step_up_valid("acme", "auth0|fresh").await.unwrap());
+        assert!(
+            store
+                .sweep(&gw_store::Retention::default())
+                .await
+                .unwrap()
+                .is_empty(),
             "{backend}"
         );
     }
