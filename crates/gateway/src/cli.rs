@@ -88,6 +88,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OAuthClientsCommand,
     },
+    /// List the tool calls waiting for approval under the tenants' policies, and approve or deny them.
+    Approvals {
+        #[command(subcommand)]
+        command: ApprovalsCommand,
+    },
     /// Show the tool calls recorded in the store's audit log.
     Audit(AuditCommand),
     /// Print the tool catalogue: name, description, scopes, annotations and input schema.
@@ -132,6 +137,35 @@ pub enum KeysCommand {
     },
     /// Revoke a key by its id (`key_…`); it is refused from the next request on.
     Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCommand {
+    /// List requests, newest first: by default those still waiting for a decision.
+    List {
+        /// Print JSON (every field, arguments with secrets masked) instead of one line each.
+        #[arg(long)]
+        json: bool,
+        /// Every request kept (decided, used and expired ones too), not only those waiting.
+        #[arg(long)]
+        all: bool,
+        /// Only this tenant's.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Approve a request by its id (`preq_…`), as the operator (one approval).
+    Approve {
+        id: String,
+        /// Why, kept with the decision.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Deny a request by its id; the caller is told, with the note.
+    Deny {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,10 +9,11 @@ use gw_oauth::{GrantMode, OAuthHttp, ScopeSet, TenantSettings};
 use gw_store::{ConnectionRecord, Store, StoreVault};
 use url::Url;
 
-/// A tenant's runtime. With a store that holds an encryption key, users can connect through the
-/// gateway at `public_url` and calls can use their tokens.
+/// A tenant's runtime, judging calls by `policies`. With a store that holds an encryption key,
+/// users can connect through the gateway at `public_url` and calls can use their tokens.
 pub fn tenant_runtime(
     settings: TenantSettings,
+    policies: Arc<gw_policy::PolicySet>,
     connections: Option<(&Url, &Store)>,
 ) -> anyhow::Result<Arc<TenantRuntime>> {
     let options = ClientOptions {
@@ -20,7 +21,7 @@ pub fn tenant_runtime(
         ..ClientOptions::default()
     };
     let timeout = options.request_timeout;
-    let mut runtime = TenantRuntime::new(settings, options)?;
+    let mut runtime = TenantRuntime::new(settings, options)?.with_policies(policies);
     if let Some((public_url, store)) = connections
         && store.can_hold_tokens()
     {
@@ -55,5 +56,11 @@ pub fn connection_principal(tenant: &TenantSettings, connection: &ConnectionReco
         scopes,
         connection: Some(connection.id.clone()),
         oauth_client: None,
+        user_id: Some(connection.user_id.clone()),
+        email: connection
+            .email
+            .clone()
+            .filter(|_| connection.email_verified),
+        key_name: None,
     }
 }

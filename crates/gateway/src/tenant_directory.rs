@@ -122,6 +122,7 @@ impl TenantDirectory {
         }
         match crate::runtime::tenant_runtime(
             portal_tenant_settings(stored, &self.upstream),
+            Arc::default(),
             Some((&self.public_url, &self.store)),
         ) {
             Ok(runtime) => {

@@ -25,6 +25,12 @@ pub struct Principal {
     /// The MCP client (`mcpc_…`) whose OAuth token, issued by the gateway's authorization
     /// server, the request presented; `None` for access keys and stdio.
     pub oauth_client: Option<String>,
+    /// A connected user's Auth0 user id and email (only when Auth0 says it is verified): what
+    /// policies name users by, and who may not approve their own calls.
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    /// An agent key's name, which policies name keys by.
+    pub key_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +53,9 @@ impl Principal {
             scopes: tenant.scopes,
             connection: None,
             oauth_client: None,
+            user_id: None,
+            email: None,
+            key_name: None,
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct AuditRecord {
     /// Auth0's `x-auth0-requestid` when it answered with an error (what Auth0 support asks for).
     pub upstream_request_id: Option<String>,
     pub latency_ms: u64,
+    /// What the tenant's policy did: the rule, its action, the approval request, who approved.
+    pub policy: crate::policy_gate::PolicyNote,
 }
 
 impl AuditRecord {
@@ -41,6 +43,7 @@ impl AuditRecord {
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 0,
+            policy: Default::default(),
         }
     }
 
@@ -69,6 +72,14 @@ pub enum Outcome {
     Upstream,
     Rejected,
     Internal,
+    /// The tenant's policy refused the call.
+    PolicyDenied,
+    /// The call needs approval; a request is waiting on its approvers.
+    AwaitingApproval,
+    /// The approvers denied the call.
+    ApprovalDenied,
+    /// The approval was spent by an identical call that raced this one.
+    ApprovalUsed,
     Refused(RefusalKind),
 }
 
@@ -85,6 +96,10 @@ impl Outcome {
             Outcome::Upstream,
             Outcome::Rejected,
             Outcome::Internal,
+            Outcome::PolicyDenied,
+            Outcome::AwaitingApproval,
+            Outcome::ApprovalDenied,
+            Outcome::ApprovalUsed,
         ]
         .into_iter()
         .chain(RefusalKind::ALL.map(Outcome::Refused))
@@ -102,6 +117,10 @@ impl Outcome {
             Outcome::Upstream => "upstream",
             Outcome::Rejected => "rejected",
             Outcome::Internal => "internal",
+            Outcome::PolicyDenied => "policy_denied",
+            Outcome::AwaitingApproval => "awaiting_approval",
+            Outcome::ApprovalDenied => "approval_denied",
+            Outcome::ApprovalUsed => "approval_used",
             Outcome::Refused(why) => why.as_str(),
         }
     }

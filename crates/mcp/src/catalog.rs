@@ -34,6 +34,15 @@ impl Effect {
         !matches!(self, Effect::Read)
     }
 
+    /// The effect as policies name it (`read`, `write`, `destructive`).
+    pub fn for_policy(self) -> gw_policy::Effect {
+        match self {
+            Effect::Read => gw_policy::Effect::Read,
+            Effect::Write { .. } => gw_policy::Effect::Write,
+            Effect::Destructive { .. } => gw_policy::Effect::Destructive,
+        }
+    }
+
     fn annotations(self, title: &str) -> ToolAnnotations {
         let annotations = ToolAnnotations::with_title(title).open_world(true);
         match self {
@@ -192,6 +201,14 @@ impl Catalog {
 
     pub fn get(&self, name: &str) -> Option<&ToolDef> {
         self.by_name.get(name).map(|&i| &self.tools[i])
+    }
+
+    /// The tools policies may name, with their effects (what `gw_policy::compile` checks against).
+    pub fn policy_tools(&self) -> Vec<(&'static str, gw_policy::Effect)> {
+        self.tools
+            .iter()
+            .map(|tool| (tool.name, tool.effect.for_policy()))
+            .collect()
     }
 }
 

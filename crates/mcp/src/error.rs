@@ -51,6 +51,18 @@ pub enum ToolError {
     Rejected(String),
     #[error("Internal error: {0}")]
     Internal(String),
+    /// The tenant's policy refuses this call.
+    #[error(
+        "{tool} is refused by the tenant's policy (rule `{rule}`): {reason}. Nothing was changed."
+    )]
+    PolicyDenied {
+        tool: String,
+        rule: String,
+        reason: String,
+    },
+    /// The call waits on (or was stopped by) a person's decision.
+    #[error("{0}")]
+    Request(Box<crate::policy_gate::RequestState>),
 }
 
 impl ToolError {
@@ -69,6 +81,12 @@ impl ToolError {
             ToolError::Upstream(_) => Outcome::Upstream,
             ToolError::Rejected(_) => Outcome::Rejected,
             ToolError::Internal(_) => Outcome::Internal,
+            ToolError::PolicyDenied { .. } => Outcome::PolicyDenied,
+            ToolError::Request(state) => match state.request.status {
+                crate::policy_gate::RequestStatus::Denied { .. } => Outcome::ApprovalDenied,
+                crate::policy_gate::RequestStatus::Pending => Outcome::AwaitingApproval,
+                _ => Outcome::ApprovalUsed,
+            },
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod call;
 pub mod catalog;
 pub mod error;
+pub mod policy_gate;
 pub mod render;
 mod schema;
 pub mod server;
@@ -16,6 +17,10 @@ mod tools;
 pub use access::{Principal, PrincipalKind};
 pub use audit::{AuditRecord, AuditSink, Outcome, RefusalKind};
 pub use catalog::{Catalog, Effect, ToolDef, catalog};
+pub use policy_gate::{
+    CallKey, NewRequest, PolicyNote, PolicyRequests, Request, RequestKind, RequestStatus,
+    SourceAddress,
+};
 pub use server::{GatewayServer, RequestSpan};
 pub use tenant_runtime::TenantRuntime;
 pub use tenants::Tenants;

@@ -19,6 +19,10 @@ use crate::audit::{AuditRecord, AuditSink, Outcome};
 use crate::call::CallContext;
 use crate::catalog::{ToolDef, catalog};
 use crate::error::ToolError;
+use crate::policy_gate::{
+    self, CallKey, CallOrigin, NewRequest, PolicyNote, PolicyRequests, Request, RequestKind,
+    SourceAddress,
+};
 use crate::tenant_runtime::TenantRuntime;
 use crate::tenants::Tenants;
 
@@ -30,12 +34,16 @@ pub struct GatewayServer {
     tenants: Arc<Tenants>,
     fixed: Option<Arc<Principal>>,
     audit: Option<Arc<dyn AuditSink>>,
+    requests: Option<Arc<dyn PolicyRequests>>,
 }
 
-/// What one request runs as: the tenant and the principal.
+/// What one request runs as: the tenant and the principal, where it came from, and where calls
+/// that need a person's decision wait.
 struct Caller {
     tenant: Arc<TenantRuntime>,
     principal: Arc<Principal>,
+    origin: CallOrigin,
+    requests: Option<Arc<dyn PolicyRequests>>,
 }
 
 impl GatewayServer {
@@ -45,6 +53,7 @@ impl GatewayServer {
             tenants: Arc::new(Tenants::of([tenant])),
             fixed: Some(Arc::new(principal)),
             audit: None,
+            requests: None,
         }
     }
 
@@ -54,7 +63,14 @@ impl GatewayServer {
             tenants,
             fixed: None,
             audit: None,
+            requests: None,
         }
+    }
+
+    /// Keeps calls that need a person's decision (approvals) in `requests`.
+    pub fn with_policy_requests(mut self, requests: Arc<dyn PolicyRequests>) -> Self {
+        self.requests = Some(requests);
+        self
     }
 
     /// Records every tool call in `sink`.
@@ -84,7 +100,20 @@ impl GatewayServer {
                 None,
             )
         })?;
-        Ok(Caller { tenant, principal })
+        let origin = CallOrigin {
+            source: context
+                .extensions
+                .get::<http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<SourceAddress>())
+                .map(|source| source.0),
+            client_name: context.client_info().map(|info| info.name),
+        };
+        Ok(Caller {
+            tenant,
+            principal,
+            origin,
+            requests: self.requests.clone(),
+        })
     }
 }
 
@@ -192,14 +221,31 @@ impl Caller {
         }
     }
 
-    /// The tools this principal sees, in catalog order.
-    async fn visible_tools(&self) -> Result<Vec<&'static ToolDef>, ToolError> {
+    /// The tools this principal sees, in catalog order, as `tools/list` shows them: without those
+    /// the tenant's policy denies them outright, and saying which need a person's decision.
+    async fn listed_tools(&self) -> Result<Vec<rmcp::model::Tool>, ToolError> {
         let upstream = self.listing_grant().await?;
-        Ok(access::visible_tools(
-            &self.principal,
-            &self.tenant.settings,
-            upstream,
-        ))
+        let caller = policy_gate::policy_caller(&self.principal, &self.origin);
+        Ok(
+            access::visible_tools(&self.principal, &self.tenant.settings, upstream)
+                .into_iter()
+                .filter_map(|tool| {
+                    let listing =
+                        self.tenant
+                            .policies
+                            .listing(tool.name, tool.policy_effect(), &caller);
+                    let mut shown = tool.to_mcp();
+                    match listing {
+                        gw_policy::Listing::Hidden => return None,
+                        gw_policy::Listing::Plain => {}
+                        gw_policy::Listing::Noted(note) => {
+                            shown.description = Some(format!("{} {note}", tool.description).into());
+                        }
+                    }
+                    Some(shown)
+                })
+                .collect(),
+        )
     }
 
     /// Refuses a tool the scopes do not cover, naming the missing scopes; for a connected user,
@@ -233,11 +279,13 @@ impl Caller {
         &self,
         tool: &'static ToolDef,
         mut arguments: Value,
+        note: &mut PolicyNote,
     ) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
         tool.validate(&mut arguments)?;
         let (scopes, token, granted) = self.token().await?;
         self.check_scopes(tool, scopes, granted)?;
+        self.judge(tool, &arguments, note).await?;
         let context = |token| {
             CallContext::new(
                 self.tenant.auth0.clone(),
@@ -255,6 +303,131 @@ impl Caller {
             }
             outcome => outcome,
         }
+    }
+}
+
+impl Caller {
+    /// What the tenant's policy says about this call: `Ok` to go ahead (with what to audit),
+    /// or why not. Only a rule that needs a person's decision touches the store.
+    async fn judge(
+        &self,
+        tool: &'static ToolDef,
+        arguments: &Value,
+        note: &mut PolicyNote,
+    ) -> Result<(), ToolError> {
+        let policies = &self.tenant.policies;
+        if policies.is_empty() {
+            return Ok(());
+        }
+        let call = gw_policy::Call {
+            tool: tool.name,
+            effect: tool.policy_effect(),
+            caller: policy_gate::policy_caller(&self.principal, &self.origin),
+            arguments,
+            source: self.origin.source,
+            now: jiff::Timestamp::now(),
+        };
+        let Some(decision) = policies.evaluate(&call) else {
+            return Ok(());
+        };
+        note.rule = Some(decision.rule().name.clone());
+        note.action = Some(decision.rule().action.name());
+        match decision {
+            gw_policy::Decision::Allow { .. } => Ok(()),
+            gw_policy::Decision::Deny { rule, reason } => Err(ToolError::PolicyDenied {
+                tool: tool.name.to_owned(),
+                rule: rule.name.clone(),
+                reason,
+            }),
+            gw_policy::Decision::Approve {
+                rule,
+                approvers,
+                required,
+                expires_minutes,
+            } => {
+                self.approved(
+                    tool,
+                    arguments,
+                    rule,
+                    approvers,
+                    required,
+                    expires_minutes,
+                    note,
+                )
+                .await
+            }
+            gw_policy::Decision::Confirm { rule, .. } | gw_policy::Decision::StepUp { rule } => {
+                Err(ToolError::PolicyDenied {
+                    tool: tool.name.to_owned(),
+                    rule: rule.name.clone(),
+                    reason: format!(
+                        "its action `{}` is not available in this version of the gateway",
+                        rule.action.name()
+                    ),
+                })
+            }
+        }
+    }
+
+    /// Runs the call only on an approval given for exactly this call and not used yet; else
+    /// says where the request stands, making it on the first call.
+    #[allow(clippy::too_many_arguments)]
+    async fn approved(
+        &self,
+        tool: &'static ToolDef,
+        arguments: &Value,
+        rule: &gw_policy::Rule,
+        approvers: &[gw_policy::Person],
+        required: u32,
+        expires_minutes: u32,
+        note: &mut PolicyNote,
+    ) -> Result<(), ToolError> {
+        let Some(requests) = &self.requests else {
+            return Err(policy_gate::requests_missing(tool.name));
+        };
+        let fail = |error| policy_gate::store_failed(tool.name, error);
+        let hash = gw_policy::call_hash(tool.name, arguments);
+        let key = CallKey {
+            tenant: &self.principal.tenant,
+            requester: &self.principal.subject,
+            tool: tool.name,
+            call_hash: &hash,
+        };
+        let stopped = |request: Request, created: bool| {
+            ToolError::Request(Box::new(policy_gate::RequestState {
+                tool: tool.name.to_owned(),
+                request,
+                created,
+            }))
+        };
+        if let Some(used) = requests.consume_approved(&key).await.map_err(fail)? {
+            note.request_id = Some(used.id);
+            note.approvers = used.approved_by;
+            return Ok(());
+        }
+        if let Some(open) = requests.open_request(&key).await.map_err(fail)? {
+            note.request_id = Some(open.id.clone());
+            return Err(stopped(open, false));
+        }
+        let created = requests
+            .create(NewRequest {
+                kind: RequestKind::Approve,
+                key,
+                rule: &rule.name,
+                principal: &self.principal,
+                client_name: self.origin.client_name.as_deref(),
+                arguments_shown: policy_gate::shown_arguments(arguments),
+                approvers: approvers
+                    .iter()
+                    .map(gw_policy::Person::as_written)
+                    .collect(),
+                required,
+                ttl_secs: i64::from(expires_minutes) * 60,
+            })
+            .await
+            .map_err(fail)?;
+        note.request_id = Some(created.id.clone());
+        Err(stopped(created, true))
     }
 }
 
@@ -307,12 +480,10 @@ impl ServerHandler for GatewayServer {
     ) -> Result<ListToolsResult, ErrorData> {
         let tools = self
             .caller(&context)?
-            .visible_tools()
+            .listed_tools()
             .await
             .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-        Ok(ListToolsResult::with_all_items(
-            tools.into_iter().map(ToolDef::to_mcp).collect(),
-        ))
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     async fn call_tool(
@@ -337,7 +508,11 @@ impl ServerHandler for GatewayServer {
             principal = %caller.principal.subject,
             outcome = tracing::field::Empty,
         );
-        let outcome = caller.call(tool, arguments).instrument(span.clone()).await;
+        let mut policy = PolicyNote::default();
+        let outcome = caller
+            .call(tool, arguments, &mut policy)
+            .instrument(span.clone())
+            .await;
         let latency_ms = started.elapsed().as_millis() as u64;
         let ended = match &outcome {
             Ok(_) => Outcome::Ok,
@@ -370,6 +545,7 @@ impl ServerHandler for GatewayServer {
                     _ => None,
                 },
                 latency_ms,
+                policy,
             });
         }
         let _in_span = span.enter();

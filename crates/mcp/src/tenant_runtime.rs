@@ -17,6 +17,8 @@ pub struct TenantRuntime {
     pub users: Option<UserTokenProvider>,
     /// Where users connect (`{public_url}/connect/{tenant}`), for links in tool errors.
     pub connect_url: Option<Url>,
+    /// The tenant's tool policies (empty: calls go by scopes alone).
+    pub policies: Arc<gw_policy::PolicySet>,
 }
 
 impl TenantRuntime {
@@ -34,7 +36,14 @@ impl TenantRuntime {
             machine,
             users: None,
             connect_url: None,
+            policies: Arc::default(),
         })
+    }
+
+    /// Judges this tenant's calls by `policies`.
+    pub fn with_policies(mut self, policies: Arc<gw_policy::PolicySet>) -> TenantRuntime {
+        self.policies = policies;
+        self
     }
 
     /// Lets users connect through the gateway at `public_url`, keeping their tokens in `vault`.

@@ -50,6 +50,13 @@ pub enum Action {
 }
 
 impl Action {
+    /// The name an action is written (and stored) as, back as the same `&'static str`.
+    pub fn name_from_text(text: &str) -> Option<&'static str> {
+        ["allow", "deny", "confirm", "approve", "step_up"]
+            .into_iter()
+            .find(|name| *name == text)
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Action::Allow => "allow",
@@ -78,6 +85,14 @@ impl Person {
                 Some(Person::Email(text))
             }
             _ => None,
+        }
+    }
+
+    /// As written in a rule: `alice@example.com` or `@example.com`.
+    pub fn as_written(&self) -> String {
+        match self {
+            Person::Email(email) => email.clone(),
+            Person::Domain(domain) => format!("@{domain}"),
         }
     }
 

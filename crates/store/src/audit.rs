@@ -1,6 +1,6 @@
 //! The audit log: one row per tool call, written behind the call by the gateway's audit writer.
 
-use gw_mcp::{AuditRecord, Outcome};
+use gw_mcp::{AuditRecord, Outcome, PolicyNote};
 use sqlx::Row;
 
 use super::{Store, StoreError};
@@ -10,7 +10,7 @@ impl Store {
     /// record costs a round trip each (through sqlx's worker thread, on SQLite), and SQLite finds
     /// each `$N` by name, which grows with the square of a statement's parameters.
     pub async fn append_audit(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
-        const COLUMNS: usize = 10;
+        const COLUMNS: usize = 14;
         const ROWS: usize = 25;
         let mut tx = self.pool().begin().await?;
         for chunk in records.chunks(ROWS) {
@@ -23,7 +23,7 @@ impl Store {
                 })
                 .collect();
             let sql = format!(
-                "INSERT INTO audit_log (at_ms, tenant, principal, connection_id, oauth_client, tool, outcome, upstream_status, upstream_request_id, latency_ms) VALUES {}",
+                "INSERT INTO audit_log (at_ms, tenant, principal, connection_id, oauth_client, tool, outcome, upstream_status, upstream_request_id, latency_ms, policy_rule, policy_action, policy_request, approved_by) VALUES {}",
                 rows.join(", ")
             );
             let mut query = sqlx::query(&sql);
@@ -38,7 +38,13 @@ impl Store {
                     .bind(r.outcome.as_str())
                     .bind(r.upstream_status.map(i64::from))
                     .bind(&r.upstream_request_id)
-                    .bind(r.latency_ms as i64);
+                    .bind(r.latency_ms as i64)
+                    .bind(&r.policy.rule)
+                    .bind(r.policy.action)
+                    .bind(&r.policy.request_id)
+                    .bind((!r.policy.approvers.is_empty()).then(|| {
+                        serde_json::to_string(&r.policy.approvers).expect("strings serialise")
+                    }));
             }
             query.execute(&mut *tx).await?;
         }
@@ -81,6 +87,17 @@ fn audit_record(row: &sqlx::any::AnyRow) -> Result<AuditRecord, StoreError> {
             .and_then(|s| u16::try_from(s).ok()),
         upstream_request_id: row.get("upstream_request_id"),
         latency_ms: row.get::<i64, _>("latency_ms").max(0) as u64,
+        policy: PolicyNote {
+            rule: row.get("policy_rule"),
+            action: row
+                .get::<Option<String>, _>("policy_action")
+                .and_then(|action| gw_policy::Action::name_from_text(&action)),
+            request_id: row.get("policy_request"),
+            approvers: row
+                .get::<Option<String>, _>("approved_by")
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+        },
     })
 }
 

@@ -614,6 +614,7 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
                 upstream_status: (i % 5 == 0).then_some(503),
                 upstream_request_id: (i % 5 == 0).then(|| format!("req-{i}")),
                 latency_ms: i as u64,
+                policy: Default::default(),
             })
             .collect();
         store.append_audit(&records).await.unwrap();
@@ -753,6 +754,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 3,
+            policy: Default::default(),
         };
         let by_agent_key = |at_ms: i64, name: &str| gw_mcp::AuditRecord {
             principal: format!("access key `{name}` (key_1)"),
@@ -1030,6 +1032,7 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
             upstream_status: None,
             upstream_request_id: None,
             latency_ms: 3,
+            policy: Default::default(),
         };
         store
             .append_audit(&[refusal, recent_refusal, call])

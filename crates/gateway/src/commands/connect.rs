@@ -32,6 +32,7 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
     }
     let runtime = crate::runtime::tenant_runtime(
         settings.clone(),
+        Arc::default(),
         Some((&config.server.public_url, &store)),
     )?;
     let sign_ins = SignIns {

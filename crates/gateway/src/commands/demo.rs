@@ -52,7 +52,7 @@ pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
     }
     let (fake, settings) = start_demo_tenant(scopes, options.grant).await?;
     let code = if options.stdio {
-        let runtime = crate::runtime::tenant_runtime(settings, None)?;
+        let runtime = crate::runtime::tenant_runtime(settings, Arc::default(), None)?;
         let principal = Principal::local_operator(&runtime.settings);
         super::stdio::serve(runtime, principal).await
     } else {
@@ -164,7 +164,8 @@ async fn serve_http(
     let domain = settings.domain.clone();
     let client_id = settings.client_id.clone();
     let client_secret = settings.client_secret.clone();
-    let runtime = crate::runtime::tenant_runtime(settings, Some((&public_url, &store)))?;
+    let runtime =
+        crate::runtime::tenant_runtime(settings, Arc::default(), Some((&public_url, &store)))?;
     let tenants = Arc::new(Tenants::of([runtime]));
     // Tenants added in the portal with the demo tenant's domain reach the fake; any other domain
     // is a real Auth0 tenant.
@@ -207,6 +208,10 @@ async fn serve_http(
     );
     println!("Press Ctrl-C to stop.");
 
+    let policy_requests = Arc::new(crate::approvals::StoredRequests {
+        store: store.clone(),
+        public_url: public_url.clone(),
+    });
     let state = AppState {
         store,
         tenants,
@@ -216,6 +221,7 @@ async fn serve_http(
         sse: SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
+        policy_requests: Some(policy_requests),
         credentials: Default::default(),
         user_checks: Default::default(),
         portal: Some(Arc::new(Portal {

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod admin;
+mod approvals;
 mod audit;
 mod check;
 mod connect;
@@ -33,6 +34,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => serve::execute(config).await,
         Command::Keys { command } => keys::execute(config, command).await,
         Command::OauthClients { command } => oauth_clients::execute(config, command).await,
+        Command::Approvals { command } => approvals::execute(config, command).await,
         Command::Admin { command } => admin::execute(config, command).await,
         #[cfg(feature = "demo")]
         Command::Demo {

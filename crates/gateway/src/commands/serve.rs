@@ -51,6 +51,10 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         .sync()
         .await
         .context("cannot load the tenants added in the operator portal")?;
+    let policy_requests = Arc::new(crate::approvals::StoredRequests {
+        store: store.clone(),
+        public_url: config.server.public_url.clone(),
+    });
     let state = AppState {
         store,
         tenants,
@@ -60,6 +64,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         sse: SseSessions::default(),
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
+        policy_requests: Some(policy_requests),
         credentials: Default::default(),
         user_checks: crate::user_check::UserChecks::every(config.server.user_check_interval),
         portal: config.server.portal.then(|| {
@@ -143,6 +148,7 @@ fn tenants(config: &Config, store: &Store) -> anyhow::Result<Arc<Tenants>> {
     for settings in &config.tenants {
         tenants.insert(crate::runtime::tenant_runtime(
             settings.clone(),
+            config.policies_of(&settings.name),
             Some((&config.server.public_url, store)),
         )?);
     }

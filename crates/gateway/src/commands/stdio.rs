@@ -42,7 +42,11 @@ pub(super) async fn execute(
                 "tenant `{tenant}` uses grant = \"authorization_code\", which acts with a connected user's own token: connect with `mcp-gateway connect --tenant {tenant}` and serve with `mcp-gateway stdio --connection <id>`"
             );
         }
-        let runtime = crate::runtime::tenant_runtime(settings.clone(), None)?;
+        let runtime = crate::runtime::tenant_runtime(
+            settings.clone(),
+            config.policies_of(&settings.name),
+            None,
+        )?;
         let principal = Principal::local_operator(&runtime.settings);
         return serve(runtime, principal).await;
     };
@@ -75,6 +79,7 @@ pub(super) async fn execute(
         .with_context(|| no_tenant(&config, &record.tenant))?;
     let runtime = crate::runtime::tenant_runtime(
         settings.clone(),
+        config.policies_of(&settings.name),
         Some((&config.server.public_url, &store)),
     )?;
     let principal = crate::runtime::connection_principal(settings, &record);

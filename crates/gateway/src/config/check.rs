@@ -71,7 +71,7 @@ impl<'a> Checker<'a> {
         let (oauth_server, unused_registration_hours) =
             self.oauth_server(raw.oauth_server.unwrap_or_default());
         let retention = self.retention(unused_registration_hours, raw.audit.unwrap_or_default());
-        let tenants = self.tenants(raw.tenants);
+        let (tenants, policies) = self.tenants(raw.tenants);
         if store.encryption_key.is_none()
             && let Some(tenant) = tenants
                 .iter()
@@ -93,6 +93,7 @@ impl<'a> Checker<'a> {
                 oauth_server,
                 retention,
                 tenants,
+                policies,
             }),
             _ => Err(ParseError::Invalid(self.problems)),
         }

@@ -9,9 +9,11 @@ mod tenants;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use gw_oauth::TenantSettings;
 use url::Url;
@@ -34,6 +36,15 @@ pub struct Config {
     /// `[oauth_server] unused_registration_hours` and `[audit] refusal_retention_days`.
     pub retention: gw_store::Retention,
     pub tenants: Vec<TenantSettings>,
+    /// `[[tenants.policies]]` of the tenants that have any, by tenant name.
+    pub policies: BTreeMap<String, TenantPolicies>,
+}
+
+/// A tenant's rules as written (the portal shows them) and checked (calls are judged by them).
+#[derive(Debug, Clone, Default)]
+pub struct TenantPolicies {
+    pub rules: Vec<gw_policy::RuleSpec>,
+    pub set: Arc<gw_policy::PolicySet>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +194,14 @@ impl Config {
 
     pub fn tenant(&self, name: &str) -> Option<&TenantSettings> {
         self.tenants.iter().find(|t| t.name == name)
+    }
+
+    /// The tenant's checked policies; empty when it has none.
+    pub fn policies_of(&self, name: &str) -> Arc<gw_policy::PolicySet> {
+        self.policies
+            .get(name)
+            .map(|p| p.set.clone())
+            .unwrap_or_default()
     }
 }
 

@@ -132,6 +132,9 @@ pub struct RawTenant {
     /// `client_credentials` tenants: which connected users get which scopes. A user matching no
     /// entry may connect but is offered no tools.
     pub users: Option<Vec<RawUserGrant>>,
+    /// Tool policies, in order: the first rule matching a call decides it (allow, deny, confirm,
+    /// approve, step_up); no match leaves the call to scopes. A policy never grants what scopes do not.
+    pub policies: Option<Vec<gw_policy::RuleSpec>>,
 }
 
 /// One `[[tenants.users]]` entry: exactly one of `user_id`, `email`, `email_domain`, and `scopes`.

@@ -1,20 +1,32 @@
 //! The `[[tenants]]` tables: each Auth0 tenant's application, scopes, tool lists and user policy.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use gw_policy::RuleSpec;
 
 use gw_oauth::{ClientSecret, GrantMode, Scope, ScopeSet, TenantSettings, UserGrant, UserMatch};
 use url::Url;
 
+use super::TenantPolicies;
 use super::check::{Checker, is_loopback_host};
 use super::raw::{RawTenant, RawUserGrant};
 
 impl Checker<'_> {
-    pub(super) fn tenants(&mut self, raw: Vec<RawTenant>) -> Vec<TenantSettings> {
+    /// The tenants, and the policies of those that have any.
+    pub(super) fn tenants(
+        &mut self,
+        raw: Vec<RawTenant>,
+    ) -> (Vec<TenantSettings>, BTreeMap<String, TenantPolicies>) {
         let mut tenants = Vec::new();
+        let mut policies = BTreeMap::new();
         let mut names = HashSet::new();
         for (i, raw) in raw.into_iter().enumerate() {
-            if let Some(tenant) = self.tenant(&format!("tenants[{i}]"), raw) {
+            if let Some((tenant, rules)) = self.tenant(&format!("tenants[{i}]"), raw) {
+                if !rules.rules.is_empty() {
+                    policies.insert(tenant.name.clone(), rules);
+                }
                 if !names.insert(tenant.name.clone()) {
                     self.problem(
                         format!("tenants[{i}].name"),
@@ -27,10 +39,10 @@ impl Checker<'_> {
                 tenants.push(tenant);
             }
         }
-        tenants
+        (tenants, policies)
     }
 
-    fn tenant(&mut self, key: &str, raw: RawTenant) -> Option<TenantSettings> {
+    fn tenant(&mut self, key: &str, raw: RawTenant) -> Option<(TenantSettings, TenantPolicies)> {
         let before = self.problem_count();
         let name = self.required(key, "name", raw.name);
         if let Some(name) = &name
@@ -83,10 +95,11 @@ impl Checker<'_> {
             }
             (Some(users), _, scopes) => self.user_policy(key, users, scopes.unwrap_or_default()),
         };
+        let policies = self.policies(key, raw.policies.unwrap_or_default());
         if self.problem_count() > before {
             return None;
         }
-        Some(TenantSettings {
+        let settings = TenantSettings {
             name: name?,
             domain: domain?,
             base_url: base_url?,
@@ -98,7 +111,34 @@ impl Checker<'_> {
             allow,
             deny,
             user_policy,
-        })
+        };
+        Some((settings, policies?))
+    }
+
+    /// `[[tenants.policies]]`, checked against the tools this gateway has.
+    fn policies(&mut self, key: &str, rules: Vec<RuleSpec>) -> Option<TenantPolicies> {
+        // gw-policy judges these; the gateway cannot yet ask a person to confirm or to sign in
+        // again, so a rule that needs it is refused here rather than failing every call.
+        for (i, rule) in rules.iter().enumerate() {
+            if let Some(action @ ("confirm" | "step_up")) = rule.action.as_deref() {
+                self.problem(
+                    format!("{key}.policies[{i}].action"),
+                    format!("`{action}` is not available in this version of the gateway yet; use `approve` (the approvers may include the caller's own team) or `deny`"),
+                );
+            }
+        }
+        match gw_policy::compile(&rules, &gw_mcp::catalog().policy_tools()) {
+            Ok(set) => Some(TenantPolicies {
+                rules,
+                set: Arc::new(set),
+            }),
+            Err(problems) => {
+                for problem in problems {
+                    self.problem(format!("{key}.policies{}", problem.key), problem.why);
+                }
+                None
+            }
+        }
     }
 
     fn user_policy(

@@ -328,3 +328,57 @@ fn a_malformed_encryption_key_is_refused_without_echoing_it() {
     );
     assert!(!message.contains("c2hvcnQ="), "{message}");
 }
+
+#[test]
+fn tenant_policies_load_in_order_and_their_problems_are_named_by_key() {
+    let config = Config::parse(
+        &format!(
+            r#"{GOOD}
+    [[tenants.policies]]
+    name = "no deletes"
+    tools = ["auth0_delete_*"]
+    action = "deny"
+
+    [[tenants.policies]]
+    name = "reads are fine"
+    effects = ["read"]
+    action = "allow"
+"#
+        ),
+        &env,
+    )
+    .unwrap();
+    let names: Vec<&str> = config.policies["demo"]
+        .set
+        .rules()
+        .iter()
+        .map(|rule| rule.name.as_str())
+        .collect();
+    assert_eq!(names, ["no deletes", "reads are fine"]);
+    assert!(config.policies_of("other").is_empty());
+
+    let found = problems(&format!(
+        r#"{GOOD}
+    [[tenants.policies]]
+    name = "typo"
+    tools = ["auth0_delet_user"]
+    action = "approve"
+
+    [[tenants.policies]]
+    name = "office"
+    tools = ["auth0_list_logs"]
+    action = "deny"
+    sources = ["10.0.0.0/40"]
+    hours = {{ from = "09:00", to = "18:00", time_zone = "Europe/Nowhere" }}
+"#
+    ));
+    assert_eq!(
+        found,
+        [
+            "tenants[0].policies[0].tools[0]: `auth0_delet_user` is not a tool",
+            "tenants[0].policies[0].approvers: is required for `approve`: who may approve (emails or `@domain`s)",
+            "tenants[0].policies[1].sources[0]: `10.0.0.0/40` is neither a CIDR range (`10.0.0.0/8`) nor an address",
+            "tenants[0].policies[1].hours.time_zone: `Europe/Nowhere` is not an IANA time zone (e.g. `Europe/Berlin`)",
+        ]
+    );
+}

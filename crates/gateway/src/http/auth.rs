@@ -36,6 +36,16 @@ pub(crate) async fn authenticate(
             }
         }
     };
+    // Policies may name source ranges: the peer (or what a trusted proxy says it was).
+    if let Some(peer) = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    {
+        let source = state.registrations.source(peer.0.ip(), request.headers());
+        request
+            .extensions_mut()
+            .insert(gw_mcp::SourceAddress(source));
+    }
     request.extensions_mut().insert(principal);
     request.extensions_mut().insert(credential);
     request
@@ -112,6 +122,9 @@ async fn resolve(state: &AppState, presented: &str) -> Result<(Principal, Creden
             scopes: record.scopes,
             connection: None,
             oauth_client: None,
+            user_id: None,
+            email: None,
+            key_name: Some(record.name.clone()),
         },
         Some(connection) => connection_principal(state, &record.tenant, connection)
             .await?

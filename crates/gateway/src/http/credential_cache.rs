@@ -83,6 +83,9 @@ mod tests {
             scopes: gw_oauth::ScopeSet::parse_list("openid").unwrap(),
             connection: None,
             oauth_client: None,
+            user_id: None,
+            email: None,
+            key_name: Some("key".into()),
         })
     }
 

@@ -127,6 +127,9 @@ pub(crate) async fn open(
     if let Some(audit) = &state.audit {
         server = server.with_audit(audit.clone());
     }
+    if let Some(requests) = &state.policy_requests {
+        server = server.with_policy_requests(requests.clone());
+    }
     tokio::spawn(async move {
         match server
             .serve((PollSender::new(to_client), Box::pin(incoming)))

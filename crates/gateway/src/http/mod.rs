@@ -70,6 +70,8 @@ pub struct AppState {
     pub oauth_http: gw_oauth::OAuthHttp,
     /// Where tool calls are recorded (`serve` and `demo` write them to the store).
     pub audit: Option<Arc<dyn gw_mcp::AuditSink>>,
+    /// Where calls that the tenants' policies hold for a person's decision wait.
+    pub policy_requests: Option<Arc<dyn gw_mcp::PolicyRequests>>,
     /// Bearer credentials resolved in the last moments (see `credential_cache`).
     pub credentials: CredentialCache,
     /// When the users behind `client_credentials` connections are next checked at Auth0.
@@ -155,6 +157,7 @@ pub fn sign_in_app(sign_ins: &SignIns, public_url: Url, settings: McpSettings) -
         sse: SseSessions::default(),
         oauth_http: sign_ins.oauth_http.clone(),
         audit: None,
+        policy_requests: None,
         credentials: CredentialCache::default(),
         user_checks: Default::default(),
         portal: None,
@@ -182,6 +185,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     crate::metrics::handle();
     let tenants = state.tenants.clone();
     let audit = state.audit.clone();
+    let policy_requests = state.policy_requests.clone();
     let mut hosts = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
@@ -212,11 +216,14 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .with_cancellation_token(settings.shutdown);
     let mcp = StreamableHttpService::new(
         move || {
-            let server = GatewayServer::per_request(tenants.clone());
-            Ok(match &audit {
-                Some(audit) => server.with_audit(audit.clone()),
-                None => server,
-            })
+            let mut server = GatewayServer::per_request(tenants.clone());
+            if let Some(audit) = &audit {
+                server = server.with_audit(audit.clone());
+            }
+            if let Some(requests) = &policy_requests {
+                server = server.with_policy_requests(requests.clone());
+            }
+            Ok(server)
         },
         Arc::new(tracked_sessions::TrackedSessions::new(
             state.sessions.clone(),

@@ -30,6 +30,7 @@ mod oauth_clients_cli;
 mod oauth_server;
 mod organizations_tools;
 mod otlp_export;
+mod policies;
 mod portal_least_privilege;
 mod replicas;
 mod roles_tools;

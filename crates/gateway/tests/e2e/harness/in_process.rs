@@ -40,10 +40,19 @@ impl World {
         let address = listener.local_addr().unwrap();
         let public_url: url::Url = format!("http://{address}/").parse().unwrap();
         let tenants = Arc::new(Tenants::new());
-        for settings in self.tenant_settings() {
+        for (i, settings) in self.tenant_settings().into_iter().enumerate() {
+            let policies = if i == 0 {
+                self.policies()
+            } else {
+                Arc::default()
+            };
             tenants.insert(
-                mcp_gateway::runtime::tenant_runtime(settings, Some((&public_url, &store)))
-                    .unwrap(),
+                mcp_gateway::runtime::tenant_runtime(
+                    settings,
+                    policies,
+                    Some((&public_url, &store)),
+                )
+                .unwrap(),
             );
         }
         let directory = match &self.portal {
@@ -65,6 +74,10 @@ impl World {
             mcp_gateway::audit::StoreAudit::start(store.clone(), shutdown.clone());
         let sessions = SessionBindings::new(b.sessions);
         let sse = SseSessions::default();
+        let policy_requests = Arc::new(mcp_gateway::approvals::StoredRequests {
+            store: store.clone(),
+            public_url: public_url.clone(),
+        });
         let state = AppState {
             store: store.clone(),
             tenants: tenants.clone(),
@@ -74,6 +87,7 @@ impl World {
             sse: sse.clone(),
             oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
             audit: Some(audit),
+            policy_requests: Some(policy_requests),
             credentials: Default::default(),
             user_checks: UserChecks::every(b.user_check_interval),
             portal: directory.clone().map(|directory| {

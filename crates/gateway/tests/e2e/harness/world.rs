@@ -41,6 +41,7 @@ pub struct Builder {
     pub(super) rust_log: String,
     pub(super) env: Vec<(String, String)>,
     pub(super) toml: String,
+    pub(super) policies: String,
 }
 
 /// Starts describing a world: `harness::world().grant(…).build().await`.
@@ -65,6 +66,7 @@ pub fn world() -> Builder {
         rust_log: "warn".to_owned(),
         env: Vec::new(),
         toml: String::new(),
+        policies: String::new(),
     }
 }
 
@@ -100,6 +102,12 @@ impl Builder {
     /// The tenants' `deny` list.
     pub fn deny(mut self, tools: &[&str]) -> Builder {
         self.deny = tools.iter().map(|t| (*t).to_owned()).collect();
+        self
+    }
+
+    /// The first tenant's `[[tenants.policies]]`, as written in `gateway.toml`.
+    pub fn policies(mut self, toml: &str) -> Builder {
+        self.policies = toml.to_owned();
         self
     }
 
@@ -383,6 +391,23 @@ impl World {
             .collect()
     }
 
+    /// The first tenant's policies, checked as `gateway.toml`'s are.
+    pub(super) fn policies(&self) -> std::sync::Arc<gw_policy::PolicySet> {
+        #[derive(serde::Deserialize)]
+        struct File {
+            tenants: Option<Tenant>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Tenant {
+            policies: Vec<gw_policy::RuleSpec>,
+        }
+        let file: File = toml::from_str(&self.builder.policies).expect("the test's policies parse");
+        let rules = file.tenants.map(|t| t.policies).unwrap_or_default();
+        let set = gw_policy::compile(&rules, &gw_mcp::catalog().policy_tools())
+            .unwrap_or_else(|problems| panic!("the test's policies: {problems:?}"));
+        std::sync::Arc::new(set)
+    }
+
     /// `gateway.toml` for the real binary listening on `port`.
     pub(super) fn gateway_toml(&self, port: u16) -> String {
         let b = &self.builder;
@@ -419,6 +444,9 @@ deny = {deny}
                 };
                 let scopes = list(rule.scopes.names());
                 toml += &format!("[[tenants.users]]\n{key} = \"{value}\"\nscopes = {scopes}\n");
+            }
+            if t.name == b.tenants[0] {
+                toml += &format!("{}\n", b.policies);
             }
         }
         let key = if b.store_key {

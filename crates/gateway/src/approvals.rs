@@ -1,0 +1,220 @@
+//! Approval requests: tool calls the tenant's policy holds until people say yes. Calls make them
+//! through [`StoredRequests`] (the store, seen from gw-mcp); approvers and the operator decide
+//! them through [`Approvals::decide`], whatever door they come through (CLI, approval page,
+//! portal). Who may decide is judged here, once; the store keeps the decisions atomic.
+
+use gw_mcp::policy_gate::{CallKey, NewRequest, Request, RequestStatus};
+use gw_mcp::{PrincipalKind, RequestKind};
+use gw_policy::Person;
+use gw_store::{
+    Created, Decided, Decision, NewPolicyRequest, PolicyRequest, RequesterKind, Store, StoreError,
+};
+use url::Url;
+
+/// Requests as tool calls see them: kept in the store, approvers told by webhook.
+pub struct StoredRequests {
+    pub store: Store,
+    pub public_url: Url,
+}
+
+/// Where an approver decides a request.
+pub fn approval_url(public_url: &Url, id: &str) -> Url {
+    gw_mcp::tenant_runtime::join(public_url, &format!("approvals/{id}"))
+}
+
+impl StoredRequests {
+    fn view(&self, request: PolicyRequest) -> Request {
+        let approved_by = request
+            .decisions
+            .iter()
+            .filter(|d| d.decision == Decision::Approve)
+            .map(|d| d.approver.clone())
+            .collect();
+        let status = match request.status {
+            gw_store::RequestStatus::Pending => RequestStatus::Pending,
+            gw_store::RequestStatus::Approved => RequestStatus::Approved,
+            gw_store::RequestStatus::Used => RequestStatus::Used,
+            gw_store::RequestStatus::Expired => RequestStatus::Expired,
+            gw_store::RequestStatus::Denied => {
+                let denial = request
+                    .decisions
+                    .iter()
+                    .rev()
+                    .find(|d| d.decision == Decision::Deny);
+                RequestStatus::Denied {
+                    by: denial.map_or_else(|| "an approver".to_owned(), |d| d.approver.clone()),
+                    note: denial.and_then(|d| d.note.clone()),
+                }
+            }
+        };
+        Request {
+            url: Some(approval_url(&self.public_url, &request.id).to_string()),
+            id: request.id,
+            status,
+            rule: request.rule,
+            approvers: request.approvers,
+            required: request.required,
+            approved_by,
+            expires_at: request.expires_at,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl gw_mcp::PolicyRequests for StoredRequests {
+    async fn consume_approved(&self, call: &CallKey<'_>) -> Result<Option<Request>, String> {
+        let used = self
+            .store
+            .consume_approved(call.tenant, call.requester, call.tool, call.call_hash)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(used.map(|request| self.view(request)))
+    }
+
+    async fn open_request(&self, call: &CallKey<'_>) -> Result<Option<Request>, String> {
+        let open = self
+            .store
+            .open_policy_request(call.tenant, call.requester, call.tool, call.call_hash)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(open.map(|request| self.view(request)))
+    }
+
+    async fn create(&self, new: NewRequest<'_>) -> Result<Request, String> {
+        let principal = new.principal;
+        let stored = NewPolicyRequest {
+            tenant: new.key.tenant.to_owned(),
+            kind: match new.kind {
+                RequestKind::Approve => gw_store::RequestKind::Approve,
+            },
+            rule: new.rule.to_owned(),
+            requester: new.key.requester.to_owned(),
+            requester_kind: match principal.kind {
+                PrincipalKind::User => RequesterKind::User,
+                PrincipalKind::AgentKey => RequesterKind::AgentKey,
+                PrincipalKind::LocalOperator => RequesterKind::LocalOperator,
+            },
+            requester_user_id: principal.user_id.clone(),
+            requester_email: principal.email.clone(),
+            connection_id: principal.connection.clone(),
+            oauth_client: principal.oauth_client.clone(),
+            client_name: new.client_name.map(str::to_owned),
+            tool: new.key.tool.to_owned(),
+            arguments_hash: new.key.call_hash.to_owned(),
+            arguments_shown: new.arguments_shown,
+            approvers: new.approvers,
+            required: new.required,
+            ttl_secs: new.ttl_secs,
+        };
+        let request = match self
+            .store
+            .create_policy_request(&stored)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Created::New(request) => {
+                tracing::info!(request = %request.id, tenant = %request.tenant, tool = %request.tool, rule = %request.rule, "approval requested");
+                request
+            }
+            Created::AlreadyOpen(request) => request,
+        };
+        Ok(self.view(request))
+    }
+}
+
+/// Who decides.
+#[derive(Debug, Clone, Copy)]
+pub enum Approver<'a> {
+    /// Someone who signed in at the tenant's Auth0, with a verified email.
+    Person { email: &'a str, user_id: &'a str },
+    /// The operator, at the gateway's CLI (they hold the store; their word counts as one
+    /// approval, recorded as `operator (CLI)`).
+    Operator,
+}
+
+const OPERATOR: &str = "operator (CLI)";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error("There is no approval request {0}.")]
+    Unknown(String),
+    #[error("{email} is not among this request's approvers ({approvers}).")]
+    NotAnApprover { email: String, approvers: String },
+    #[error("Nobody may approve their own call; another approver must decide.")]
+    OwnCall,
+    #[error("This request expired before it was decided; the caller must ask again.")]
+    Expired,
+    #[error("This request was already {0}.")]
+    NotPending(&'static str),
+    #[error("You have already decided on this request.")]
+    AlreadyDecided,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Approvals {
+    pub store: Store,
+    pub public_url: Url,
+}
+
+impl Approvals {
+    /// Records `approver`'s decision on request `id`, after checking they may make it.
+    pub async fn decide(
+        &self,
+        id: &str,
+        approver: Approver<'_>,
+        decision: Decision,
+        note: Option<&str>,
+    ) -> Result<PolicyRequest, DecideError> {
+        let request = self
+            .store
+            .policy_request(id)
+            .await?
+            .ok_or_else(|| DecideError::Unknown(id.to_owned()))?;
+        let who = match approver {
+            Approver::Operator => OPERATOR.to_owned(),
+            Approver::Person { email, user_id } => {
+                may_decide(&request, email, user_id)?;
+                email.to_ascii_lowercase()
+            }
+        };
+        let decided = self
+            .store
+            .decide_policy_request(id, &who, decision, note)
+            .await?;
+        let request = match decided {
+            Decided::Recorded(request) => *request,
+            Decided::Unknown => return Err(DecideError::Unknown(id.to_owned())),
+            Decided::Expired => return Err(DecideError::Expired),
+            Decided::NotPending(status) => return Err(DecideError::NotPending(status.as_str())),
+            Decided::AlreadyDecided => return Err(DecideError::AlreadyDecided),
+            Decided::SelfApproval => return Err(DecideError::OwnCall),
+        };
+        tracing::info!(request = %request.id, tenant = %request.tenant, approver = %who, decision = decision.as_str(), status = request.status.as_str(), "approval request decided");
+        Ok(request)
+    }
+}
+
+/// Whether the person signed in as `email` (verified) / `user_id` may decide `request`.
+pub fn may_decide(request: &PolicyRequest, email: &str, user_id: &str) -> Result<(), DecideError> {
+    let own = request.requester_user_id.as_deref() == Some(user_id)
+        || request
+            .requester_email
+            .as_deref()
+            .is_some_and(|requester| requester.eq_ignore_ascii_case(email));
+    if own {
+        return Err(DecideError::OwnCall);
+    }
+    let listed = request
+        .approvers
+        .iter()
+        .filter_map(|text| Person::parse(text))
+        .any(|person| person.includes(email));
+    if !listed {
+        return Err(DecideError::NotAnApprover {
+            email: email.to_owned(),
+            approvers: request.approvers.join(", "),
+        });
+    }
+    Ok(())
+}

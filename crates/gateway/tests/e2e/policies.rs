@@ -1,0 +1,198 @@
+//! Tool policies (issue 17): what `tools/list` shows, a denial the model can read, and an
+//! approval that lets exactly one identical call run — decided by the operator at the CLI.
+
+use rmcp::model::CallToolRequestParams;
+use serde_json::{Value, json};
+
+use crate::harness::{text, world};
+
+const POLICIES: &str = r#"
+[[tenants.policies]]
+name = "roles stay"
+tools = ["auth0_delete_role"]
+action = "deny"
+reason = "roles are managed in Terraform"
+
+[[tenants.policies]]
+name = "deletes need a yes"
+tools = ["auth0_delete_*"]
+action = "approve"
+approvers = ["sec@example.com", "@secops.example.com"]
+"#;
+
+fn call(tool: &str, arguments: Value) -> CallToolRequestParams {
+    CallToolRequestParams::new(tool.to_owned())
+        .with_arguments(arguments.as_object().unwrap().clone())
+}
+
+#[tokio::test]
+async fn tools_list_hides_what_is_denied_outright_and_says_what_needs_approval() {
+    let world = world().policies(POLICIES).build().await;
+    let gateway = world.in_process().await;
+    let key = gateway
+        .key("openid,read:users,delete:users,delete:roles,read:roles")
+        .await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert!(!names.contains(&"auth0_delete_role"), "{names:?}");
+    assert!(names.contains(&"auth0_list_roles"), "{names:?}");
+    let delete_user = tools
+        .iter()
+        .find(|t| t.name == "auth0_delete_user")
+        .unwrap();
+    let description = delete_user.description.as_deref().unwrap();
+    assert!(
+        description.contains("needs approval from sec@example.com, anyone @secops.example.com")
+            && description.contains("deletes need a yes"),
+        "{description}"
+    );
+    let get_user = tools.iter().find(|t| t.name == "auth0_get_user").unwrap();
+    assert!(!get_user.description.as_deref().unwrap().contains("Policy"));
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_denied_call_tells_the_model_why_changes_nothing_and_is_audited() {
+    let world = world().policies(POLICIES).build().await;
+    let gateway = world.in_process().await;
+    let key = gateway.key("openid,delete:roles,read:roles").await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
+    let result = client
+        .call_tool(call(
+            "auth0_delete_role",
+            json!({"role_id": "rol_admin00000000000"}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(result.is_error, Some(true));
+    let said = text(&result);
+    assert!(
+        said.contains("roles are managed in Terraform") && said.contains("`roles stay`"),
+        "{said}"
+    );
+    assert!(world.fake.fake.role("rol_admin00000000000").is_some());
+    let record = gateway.audited("policy_denied").await;
+    assert_eq!(record.tool, "auth0_delete_role");
+    assert_eq!(record.policy.rule.as_deref(), Some("roles stay"));
+    assert_eq!(record.policy.action, Some("deny"));
+    gateway.stop().await;
+}
+
+/// The request id a "needs approval" result names.
+fn request_id(said: &str) -> String {
+    let start = said
+        .find("preq_")
+        .unwrap_or_else(|| panic!("no request id in: {said}"));
+    said[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+#[tokio::test]
+async fn an_approved_call_runs_once_with_exactly_its_arguments() {
+    let world = world().policies(POLICIES).build().await;
+    let gateway = world.in_process().await;
+    let key = gateway.key("openid,read:users,delete:users").await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
+    let delete_bob = || call("auth0_delete_user", json!({"user_id": "auth0|bob"}));
+
+    // The first call asks; nothing is deleted.
+    let first = client.call_tool(delete_bob()).await.unwrap();
+    assert_eq!(first.is_error, Some(true));
+    let said = text(&first);
+    let id = request_id(&said);
+    assert!(
+        said.contains("sec@example.com") && said.contains("repeat exactly this call"),
+        "{said}"
+    );
+    assert!(said.contains(&format!("/approvals/{id}")), "{said}");
+    assert!(world.fake.fake.user("auth0|bob").is_some());
+    let audited = gateway.audited("awaiting_approval").await;
+    assert_eq!(audited.policy.request_id.as_deref(), Some(id.as_str()));
+
+    // Repeating before a decision finds the same request; other arguments make another.
+    let again = text(&client.call_tool(delete_bob()).await.unwrap());
+    assert_eq!(request_id(&again), id, "{again}");
+    assert!(again.contains("have not yet decided"), "{again}");
+    let other = text(
+        &client
+            .call_tool(call("auth0_delete_user", json!({"user_id": "auth0|admin"})))
+            .await
+            .unwrap(),
+    );
+    assert_ne!(request_id(&other), id);
+
+    // The operator sees it, with the arguments, and approves it.
+    let (status, listed, _) = world.run(&["approvals", "list", "--json"]).await;
+    assert!(status.success());
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    let entry = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not listed: {listed}"));
+    assert_eq!(entry["status"], "pending");
+    assert_eq!(entry["tool"], "auth0_delete_user");
+    assert_eq!(entry["arguments"], json!({"user_id": "auth0|bob"}));
+    assert_eq!(entry["rule"], "deletes need a yes");
+    let (status, out, err) = world
+        .run(&["approvals", "approve", &id, "--note", "ok"])
+        .await;
+    assert!(status.success(), "{out}{err}");
+    assert!(out.contains("Approved"), "{out}");
+
+    // A call with other arguments is not covered; the same call runs, once.
+    let not_covered = text(
+        &client
+            .call_tool(call("auth0_delete_user", json!({"user_id": "auth0|admin"})))
+            .await
+            .unwrap(),
+    );
+    assert!(not_covered.contains("needs approval"), "{not_covered}");
+    assert!(world.fake.fake.user("auth0|admin").is_some());
+    let ran = client.call_tool(delete_bob()).await.unwrap();
+    assert_ne!(ran.is_error, Some(true), "{}", text(&ran));
+    assert!(world.fake.fake.user("auth0|bob").is_none());
+    let record = gateway.audited("ok").await;
+    assert_eq!(record.tool, "auth0_delete_user");
+    assert_eq!(record.policy.request_id.as_deref(), Some(id.as_str()));
+    assert_eq!(record.policy.approvers, ["operator (CLI)"]);
+
+    // The approval is spent: the same call again needs a new one.
+    let spent = text(&client.call_tool(delete_bob()).await.unwrap());
+    assert_ne!(request_id(&spent), id, "{spent}");
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_denial_with_a_note_is_told_to_the_model_and_stands() {
+    let world = world().policies(POLICIES).build().await;
+    let gateway = world.in_process().await;
+    let key = gateway.key("openid,delete:users").await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
+    let delete = || call("auth0_delete_user", json!({"user_id": "auth0|bob"}));
+    let id = request_id(&text(&client.call_tool(delete()).await.unwrap()));
+    let (status, _, err) = world
+        .run(&["approvals", "deny", &id, "--note", "bob is the CFO"])
+        .await;
+    assert!(status.success(), "{err}");
+    let said = text(&client.call_tool(delete()).await.unwrap());
+    assert!(
+        said.contains("denied") && said.contains("bob is the CFO"),
+        "{said}"
+    );
+    assert!(world.fake.fake.user("auth0|bob").is_some());
+    gateway.audited("approval_denied").await;
+
+    // Deciding twice, or an unknown id, is refused with a clear word and exit code 2.
+    let (status, _, err) = world.run(&["approvals", "approve", &id]).await;
+    assert_eq!(status.code(), Some(2));
+    assert!(err.contains("already denied"), "{err}");
+    let (status, _, err) = world.run(&["approvals", "approve", "preq_nope"]).await;
+    assert_eq!(status.code(), Some(2));
+    assert!(err.contains("no approval request preq_nope"), "{err}");
+    gateway.stop().await;
+}

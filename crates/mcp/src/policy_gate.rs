@@ -1,0 +1,226 @@
+//! The tenant's policy between "the scopes cover this tool" and "call Auth0": what the first
+//! matching rule decides, and for calls that need a person, the stored request they wait on.
+//! A call that matches no rule costs one in-memory evaluation and no store round trip.
+
+use std::net::IpAddr;
+
+use serde_json::Value;
+
+use crate::access::{Principal, PrincipalKind};
+use crate::catalog::ToolDef;
+use crate::error::ToolError;
+
+/// Where calls that need a person wait (the gateway's store; approvers are notified from there).
+#[async_trait::async_trait]
+pub trait PolicyRequests: Send + Sync {
+    /// Marks one approved, unexpired request for exactly this call used and returns it; across
+    /// replicas, at most one caller ever gets a given request.
+    async fn consume_approved(&self, call: &CallKey<'_>) -> Result<Option<Request>, String>;
+    /// The latest request for exactly this call that is not used and not expired.
+    async fn open_request(&self, call: &CallKey<'_>) -> Result<Option<Request>, String>;
+    /// Makes a request (and tells its approvers).
+    async fn create(&self, new: NewRequest<'_>) -> Result<Request, String>;
+}
+
+/// What a request is bound to: the tenant, the caller, the tool and its canonical arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct CallKey<'a> {
+    pub tenant: &'a str,
+    pub requester: &'a str,
+    pub tool: &'a str,
+    /// [`gw_policy::call_hash`] of the tool and its validated arguments.
+    pub call_hash: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    Approve,
+}
+
+pub struct NewRequest<'a> {
+    pub kind: RequestKind,
+    pub key: CallKey<'a>,
+    pub rule: &'a str,
+    pub principal: &'a Principal,
+    pub client_name: Option<&'a str>,
+    /// The arguments with secrets masked: what approvers see.
+    pub arguments_shown: Value,
+    pub approvers: Vec<String>,
+    pub required: u32,
+    pub ttl_secs: i64,
+}
+
+/// A stored request, as a tool call sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub id: String,
+    pub status: RequestStatus,
+    pub rule: String,
+    pub approvers: Vec<String>,
+    pub required: u32,
+    /// Who approved so far (or, once used, who approved it).
+    pub approved_by: Vec<String>,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Where approvers decide (`{public_url}/approvals/{id}`), when the gateway has a public URL.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Denied { by: String, note: Option<String> },
+    Used,
+    Expired,
+}
+
+/// What the policy did to a call that went ahead, for the audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyNote {
+    pub rule: Option<String>,
+    pub action: Option<&'static str>,
+    pub request_id: Option<String>,
+    pub approvers: Vec<String>,
+}
+
+/// Where and through what the call came: what rules on sources and clients match.
+#[derive(Debug, Clone, Default)]
+pub struct CallOrigin {
+    pub source: Option<IpAddr>,
+    /// `clientInfo.name`, when the transport knows it.
+    pub client_name: Option<String>,
+}
+
+/// The request's source address, put in the HTTP request's extensions by the transport.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceAddress(pub IpAddr);
+
+pub(crate) fn policy_caller<'a>(
+    principal: &'a Principal,
+    origin: &'a CallOrigin,
+) -> gw_policy::Caller<'a> {
+    gw_policy::Caller {
+        kind: match principal.kind {
+            PrincipalKind::User => gw_policy::CallerKind::User,
+            PrincipalKind::AgentKey => gw_policy::CallerKind::AgentKey,
+            PrincipalKind::LocalOperator => gw_policy::CallerKind::LocalOperator,
+        },
+        email: principal.email.as_deref(),
+        key_name: principal.key_name.as_deref(),
+        oauth_client: principal.oauth_client.as_deref(),
+        client_name: origin.client_name.as_deref(),
+    }
+}
+
+/// The arguments as approvers and the audit see them: values under keys that name a secret are
+/// masked, at any depth.
+pub fn shown_arguments(arguments: &Value) -> Value {
+    match arguments {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let secret = ["password", "secret", "token"]
+                        .iter()
+                        .any(|word| key.to_ascii_lowercase().contains(word));
+                    let shown = if secret && !value.is_null() {
+                        Value::String("••••••".to_owned())
+                    } else {
+                        shown_arguments(value)
+                    };
+                    (key.clone(), shown)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(shown_arguments).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Why a call waits on, or was stopped by, a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestState {
+    pub tool: String,
+    pub request: Request,
+    /// True when this call made the request.
+    pub created: bool,
+}
+
+impl std::fmt::Display for RequestState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = &self.request;
+        let expires = jiff::Timestamp::from_second(r.expires_at)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| r.expires_at.to_string());
+        let who = r.approvers.join(", ");
+        let count = if r.required > 1 {
+            format!("{} approvals from", r.required)
+        } else {
+            "approval from".to_owned()
+        };
+        let at = r
+            .url
+            .as_ref()
+            .map(|url| format!(" They decide at {url}."))
+            .unwrap_or_default();
+        match &r.status {
+            RequestStatus::Pending => write!(
+                f,
+                "{tool} needs {count} {who} before it runs (the tenant's policy, rule `{rule}`). {made} approval request {id}; it expires at {expires}.{at} Nothing was changed. Once it is approved, repeat exactly this call (same tool, same arguments) and it runs once; a call with other arguments needs its own approval.{so_far}",
+                tool = self.tool,
+                rule = r.rule,
+                id = r.id,
+                made = if self.created {
+                    "The gateway sent them"
+                } else {
+                    "They have not yet decided"
+                },
+                so_far = if r.approved_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(" Approved so far by {}.", r.approved_by.join(", "))
+                },
+            ),
+            RequestStatus::Denied { by, note } => write!(
+                f,
+                "{tool} was denied by {by} (approval request {id}, rule `{rule}`){note}. Nothing was changed; do not repeat this call. The decision stands until {expires}.",
+                tool = self.tool,
+                id = r.id,
+                rule = r.rule,
+                note = note
+                    .as_deref()
+                    .map(|n| format!(": \"{n}\""))
+                    .unwrap_or_default(),
+            ),
+            RequestStatus::Expired => write!(
+                f,
+                "The approval request {id} for this call expired before it was used. Nothing was changed; repeat the call to ask again.",
+                id = r.id,
+            ),
+            RequestStatus::Approved | RequestStatus::Used => write!(
+                f,
+                "The approval {id} for this call was just used by another, identical call: an approval lets the call run once. Nothing was changed by this one; if the call must run again, it needs a new approval (repeat it to ask).",
+                id = r.id,
+            ),
+        }
+    }
+}
+
+impl ToolDef {
+    pub(crate) fn policy_effect(&self) -> gw_policy::Effect {
+        self.effect.for_policy()
+    }
+}
+
+pub(crate) fn requests_missing(tool: &str) -> ToolError {
+    ToolError::Internal(format!(
+        "{tool} needs a person's decision under the tenant's policy, and this gateway process keeps no requests (it has no store); nothing was changed"
+    ))
+}
+
+pub(crate) fn store_failed(tool: &str, error: String) -> ToolError {
+    tracing::warn!(tool, %error, "policy requests are unavailable");
+    ToolError::Internal(format!(
+        "{tool} needs a person's decision under the tenant's policy, and the gateway's store cannot be reached right now; nothing was changed. Try again shortly."
+    ))
+}
