@@ -1,5 +1,5 @@
 //! From [`RawConfig`] to [`Config`]: each table's checks, every problem collected with its key.
-//! The `[[tenants]]` tables are checked in `tenants.rs`.
+//! The `[[tenants]]` tables are checked in `tenants.rs`, `[approvals]` in `approvals.rs`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -71,6 +71,7 @@ impl<'a> Checker<'a> {
         let (oauth_server, unused_registration_hours) =
             self.oauth_server(raw.oauth_server.unwrap_or_default());
         let retention = self.retention(unused_registration_hours, raw.audit.unwrap_or_default());
+        let approvals = self.approvals(raw.approvals.unwrap_or_default());
         let tenants = self.tenants(raw.tenants);
         if store.encryption_key.is_none()
             && let Some(tenant) = tenants
@@ -92,6 +93,7 @@ impl<'a> Checker<'a> {
                 telemetry,
                 oauth_server,
                 retention,
+                approvals,
                 tenants,
             }),
             _ => Err(ParseError::Invalid(self.problems)),
@@ -346,7 +348,7 @@ impl<'a> Checker<'a> {
     }
 
     /// A whole number within `range`, or `default` when unset (a problem when out of range).
-    fn count(
+    pub(super) fn count(
         &mut self,
         key: &str,
         value: Option<i64>,
