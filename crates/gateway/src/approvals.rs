@@ -3,6 +3,8 @@
 //! them through [`Approvals::decide`], whatever door they come through (CLI, approval page,
 //! portal). Who may decide is judged here, once; the store keeps the decisions atomic.
 
+use std::sync::Arc;
+
 use gw_mcp::policy_gate::{CallKey, NewRequest, Request, RequestStatus};
 use gw_mcp::{PrincipalKind, RequestKind};
 use gw_policy::Person;
@@ -11,10 +13,13 @@ use gw_store::{
 };
 use url::Url;
 
+use crate::approval_webhook::{ApprovalEvent, ApprovalNotice, ApprovalWebhook};
+
 /// Requests as tool calls see them: kept in the store, approvers told by webhook.
 pub struct StoredRequests {
     pub store: Store,
     pub public_url: Url,
+    pub webhook: Option<Arc<ApprovalWebhook>>,
 }
 
 /// Where an approver decides a request.
@@ -114,11 +119,34 @@ impl gw_mcp::PolicyRequests for StoredRequests {
         {
             Created::New(request) => {
                 tracing::info!(request = %request.id, tenant = %request.tenant, tool = %request.tool, rule = %request.rule, "approval requested");
+                if let Some(webhook) = &self.webhook {
+                    webhook.notify(notice(&request, &self.public_url, ApprovalEvent::Requested));
+                }
                 request
             }
             Created::AlreadyOpen(request) => request,
         };
         Ok(self.view(request))
+    }
+}
+
+/// What approvers are told about a request.
+pub fn notice(request: &PolicyRequest, public_url: &Url, event: ApprovalEvent) -> ApprovalNotice {
+    ApprovalNotice {
+        event,
+        id: request.id.clone(),
+        tenant: request.tenant.clone(),
+        requester: request.requester.clone(),
+        client: request.client_name.clone(),
+        tool: request.tool.clone(),
+        arguments: request.arguments_shown.clone(),
+        rule: request.rule.clone(),
+        approvers: request.approvers.clone(),
+        required: request.required,
+        expires_at: time::OffsetDateTime::from_unix_timestamp(request.expires_at)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+        url: approval_url(public_url, &request.id),
+        status: (event == ApprovalEvent::Decided).then(|| request.status.as_str().to_owned()),
     }
 }
 
@@ -155,6 +183,7 @@ pub enum DecideError {
 pub struct Approvals {
     pub store: Store,
     pub public_url: Url,
+    pub webhook: Option<Arc<ApprovalWebhook>>,
 }
 
 impl Approvals {
@@ -191,6 +220,11 @@ impl Approvals {
             Decided::SelfApproval => return Err(DecideError::OwnCall),
         };
         tracing::info!(request = %request.id, tenant = %request.tenant, approver = %who, decision = decision.as_str(), status = request.status.as_str(), "approval request decided");
+        if let Some(webhook) = &self.webhook
+            && request.status != gw_store::RequestStatus::Pending
+        {
+            webhook.notify(notice(&request, &self.public_url, ApprovalEvent::Decided));
+        }
         Ok(request)
     }
 }

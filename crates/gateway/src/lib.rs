@@ -1,5 +1,6 @@
 //! The `mcp-gateway` binary: command line, configuration, transports and the demo.
 
+pub mod approval_webhook;
 pub mod approvals;
 pub mod audit;
 pub mod cli;

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use gw_store::{Decision, PolicyRequest, RequestFilter};
 use serde_json::json;
 
-use crate::approvals::{Approvals, Approver, DecideError, approval_url};
+use crate::approval_webhook::{ApprovalEvent, ApprovalWebhook, DeliveryOutcome};
+use crate::approvals::{Approvals, Approver, DecideError, approval_url, notice};
 use crate::cli::ApprovalsCommand;
 use crate::config::Config;
 
@@ -15,6 +16,7 @@ pub(super) async fn execute(config: &Path, command: ApprovalsCommand) -> anyhow:
     let config = Config::load(config)?;
     let store = config.store.open().await?;
     let public_url = config.server.public_url.clone();
+    let webhook = config.approvals.webhook.clone().map(ApprovalWebhook::new);
     match command {
         ApprovalsCommand::List { json, all, tenant } => {
             let requests = store
@@ -50,10 +52,10 @@ pub(super) async fn execute(config: &Path, command: ApprovalsCommand) -> anyhow:
             Ok(ExitCode::from(2))
         }
         ApprovalsCommand::Approve { id, note } => {
-            decide(store, public_url, &id, Decision::Approve, note).await
+            decide(store, public_url, webhook, &id, Decision::Approve, note).await
         }
         ApprovalsCommand::Deny { id, note } => {
-            decide(store, public_url, &id, Decision::Deny, note).await
+            decide(store, public_url, webhook, &id, Decision::Deny, note).await
         }
     }
 }
@@ -61,11 +63,17 @@ pub(super) async fn execute(config: &Path, command: ApprovalsCommand) -> anyhow:
 async fn decide(
     store: gw_store::Store,
     public_url: url::Url,
+    webhook: Option<ApprovalWebhook>,
     id: &str,
     decision: Decision,
     note: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let approvals = Approvals { store, public_url };
+    let approvals = Approvals {
+        store,
+        public_url: public_url.clone(),
+        // The process ends right after: the notice is delivered below, awaited.
+        webhook: None,
+    };
     match approvals
         .decide(id, Approver::Operator, decision, note.as_deref())
         .await
@@ -82,6 +90,15 @@ async fn decide(
                     "Your approval is recorded; {} more approval(s) are needed.",
                     request.required as usize - approvals_given(&request)
                 ),
+            }
+            if let Some(webhook) = webhook
+                && request.status != gw_store::RequestStatus::Pending
+            {
+                let notice = notice(&request, &public_url, ApprovalEvent::Decided);
+                match webhook.deliver(notice).await {
+                    DeliveryOutcome::Delivered { .. } => println!("The approval webhook was told."),
+                    other => eprintln!("The approval webhook could not be told: {other:?}."),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

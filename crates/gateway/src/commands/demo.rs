@@ -211,6 +211,7 @@ async fn serve_http(
     let policy_requests = Arc::new(crate::approvals::StoredRequests {
         store: store.clone(),
         public_url: public_url.clone(),
+        webhook: None,
     });
     let state = AppState {
         store,

@@ -54,6 +54,11 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let policy_requests = Arc::new(crate::approvals::StoredRequests {
         store: store.clone(),
         public_url: config.server.public_url.clone(),
+        webhook: config
+            .approvals
+            .webhook
+            .clone()
+            .map(|webhook| Arc::new(crate::approval_webhook::ApprovalWebhook::new(webhook))),
     });
     let state = AppState {
         store,

@@ -1,5 +1,5 @@
 //! From [`RawConfig`] to [`Config`]: each table's checks, every problem collected with its key.
-//! The `[[tenants]]` tables are checked in `tenants.rs`.
+//! The `[[tenants]]` tables are checked in `tenants.rs`, `[approvals]` in `approvals.rs`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -71,6 +71,7 @@ impl<'a> Checker<'a> {
         let (oauth_server, unused_registration_hours) =
             self.oauth_server(raw.oauth_server.unwrap_or_default());
         let retention = self.retention(unused_registration_hours, raw.audit.unwrap_or_default());
+        let approvals = self.approvals(raw.approvals.unwrap_or_default());
         let (tenants, policies) = self.tenants(raw.tenants);
         if store.encryption_key.is_none()
             && let Some(tenant) = tenants
@@ -92,6 +93,7 @@ impl<'a> Checker<'a> {
                 telemetry,
                 oauth_server,
                 retention,
+                approvals,
                 tenants,
                 policies,
             }),
@@ -347,7 +349,7 @@ impl<'a> Checker<'a> {
     }
 
     /// A whole number within `range`, or `default` when unset (a problem when out of range).
-    fn count(
+    pub(super) fn count(
         &mut self,
         key: &str,
         value: Option<i64>,
@@ -369,6 +371,71 @@ impl<'a> Checker<'a> {
                 default
             }
         }
+    }
+
+    /// A secret that never lives in the file: a literal `{name}` is refused, and the value is
+    /// read from the environment variable that `{name}_env` names or the file `{name}_file`
+    /// names, trimmed, never empty. `what` names the secret when neither is given.
+    pub(super) fn secret(
+        &mut self,
+        key: &str,
+        name: &str,
+        what: &str,
+        literal: Option<toml::Value>,
+        env: Option<String>,
+        file: Option<PathBuf>,
+    ) -> Option<secrecy::SecretString> {
+        if literal.is_some() {
+            self.problem(
+                format!("{key}.{name}"),
+                format!("secrets are not accepted in the configuration file; put it in an environment variable ({name}_env) or a file ({name}_file)"),
+            );
+            return None;
+        }
+        let value = match (env, file) {
+            (Some(_), Some(_)) => {
+                self.problem(
+                    format!("{key}.{name}_env"),
+                    format!("give {name}_env or {name}_file, not both"),
+                );
+                None
+            }
+            (Some(var), None) => match (self.env)(&var) {
+                Some(value) if !value.trim().is_empty() => Some(value),
+                _ => {
+                    self.problem(
+                        format!("{key}.{name}_env"),
+                        format!("environment variable `{var}` is not set or is empty"),
+                    );
+                    None
+                }
+            },
+            (None, Some(path)) => match std::fs::read_to_string(self.path(&path)) {
+                Ok(value) if !value.trim().is_empty() => Some(value),
+                Ok(_) => {
+                    self.problem(
+                        format!("{key}.{name}_file"),
+                        format!("{} is empty", self.path(&path).display()),
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.problem(
+                        format!("{key}.{name}_file"),
+                        format!("cannot read {}: {e}", self.path(&path).display()),
+                    );
+                    None
+                }
+            },
+            (None, None) => {
+                self.problem(
+                    format!("{key}.{name}_env"),
+                    format!("{what} is required: set {name}_env or {name}_file"),
+                );
+                None
+            }
+        };
+        value.map(|value| secrecy::SecretString::from(value.trim().to_owned()))
     }
 
     pub(super) fn required(

@@ -1,8 +1,9 @@
 //! `gateway.toml`: the documented input types (what operators write, `raw.rs`), their conversion
-//! into checked settings (`check.rs`, `tenants.rs`), and the settings the gateway runs with (here).
-//! Every problem is reported with its key and the reason, all at once, so an operator fixes a file
-//! in one pass.
+//! into checked settings (`check.rs`, `tenants.rs`, `approvals.rs`), and the settings the gateway
+//! runs with (here). Every problem is reported with its key and the reason, all at once, so an
+//! operator fixes a file in one pass.
 
+mod approvals;
 mod check;
 mod raw;
 mod tenants;
@@ -20,7 +21,8 @@ use url::Url;
 
 pub(crate) use check::is_loopback_host;
 pub use raw::{
-    RawAudit, RawConfig, RawOAuthServer, RawServer, RawStore, RawTelemetry, RawTenant, RawUserGrant,
+    RawApprovals, RawAudit, RawConfig, RawOAuthServer, RawServer, RawStore, RawTelemetry,
+    RawTenant, RawUserGrant,
 };
 pub(crate) use tenants::valid_tenant_name;
 
@@ -35,6 +37,7 @@ pub struct Config {
     pub oauth_server: OAuthServerSettings,
     /// `[oauth_server] unused_registration_hours` and `[audit] refusal_retention_days`.
     pub retention: gw_store::Retention,
+    pub approvals: ApprovalsConfig,
     pub tenants: Vec<TenantSettings>,
     /// `[[tenants.policies]]` of the tenants that have any, by tenant name.
     pub policies: BTreeMap<String, TenantPolicies>,
@@ -45,6 +48,42 @@ pub struct Config {
 pub struct TenantPolicies {
     pub rules: Vec<gw_policy::RuleSpec>,
     pub set: Arc<gw_policy::PolicySet>,
+}
+
+/// `[approvals]`: how approvers hear of tool calls waiting for them.
+#[derive(Debug, Clone, Default)]
+pub struct ApprovalsConfig {
+    /// `None`: no webhook is configured.
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// Where and how approval notices are delivered (`crate::approval_webhook`).
+#[derive(Clone)]
+pub struct WebhookConfig {
+    /// Printed by `Debug` as its origin only: a Slack webhook URL's path is itself a credential.
+    pub url: Url,
+    /// The HMAC-SHA256 key, used as the bytes of the value as written (surrounding whitespace
+    /// trimmed).
+    pub secret: secrecy::SecretString,
+    /// For one attempt, connecting included.
+    pub timeout: std::time::Duration,
+    /// Attempts per notice, the first included.
+    pub max_attempts: u32,
+    /// The first retry's delay, doubled at each retry up to 30 s. Not in the file: 1 s there;
+    /// tests shorten it.
+    pub backoff_base: std::time::Duration,
+}
+
+impl fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url.origin().ascii_serialization())
+            .field("secret", &"[REDACTED]")
+            .field("timeout", &self.timeout)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff_base", &self.backoff_base)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,6 +21,8 @@ pub struct RawConfig {
     pub oauth_server: Option<RawOAuthServer>,
     /// The audit log.
     pub audit: Option<RawAudit>,
+    /// How approvers hear of tool calls waiting for their approval.
+    pub approvals: Option<RawApprovals>,
     /// One table per Auth0 tenant.
     #[serde(default)]
     pub tenants: Vec<RawTenant>,
@@ -99,6 +101,27 @@ pub struct RawAudit {
     /// Days that records of refused requests (bad credentials, forged hosts, sign-in states…) are
     /// kept (default 30). Tool calls are kept.
     pub refusal_retention_days: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawApprovals {
+    /// Where each approval request and decision is POSTed as signed JSON with a Slack-compatible
+    /// `text` (a Slack incoming webhook URL works as-is). https unless the host is loopback.
+    /// Unset: no webhook.
+    pub webhook_url: Option<String>,
+    /// Refused: secrets never live in this file. Use `webhook_secret_env` or `webhook_secret_file`.
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub webhook_secret: Option<toml::Value>,
+    /// Name of the environment variable holding the key that signs deliveries
+    /// (`x-gateway-signature`, HMAC-SHA256; at least 32 characters). Required with webhook_url.
+    pub webhook_secret_env: Option<String>,
+    /// Path of a file holding that key instead.
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Seconds one delivery attempt may take (default 10, from 1 to 60).
+    pub timeout_seconds: Option<i64>,
+    /// Attempts per notice before it is given up (default 5, from 1 to 10).
+    pub max_attempts: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

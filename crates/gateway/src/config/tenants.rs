@@ -1,12 +1,11 @@
 //! The `[[tenants]]` tables: each Auth0 tenant's application, scopes, tool lists and user policy.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use gw_policy::RuleSpec;
-
 use gw_oauth::{ClientSecret, GrantMode, Scope, ScopeSet, TenantSettings, UserGrant, UserMatch};
+use gw_policy::RuleSpec;
+use secrecy::ExposeSecret;
 use url::Url;
 
 use super::TenantPolicies;
@@ -59,12 +58,16 @@ impl Checker<'_> {
             (None, None) => None,
         };
         let client_id = self.required(key, "client_id", raw.client_id);
-        let client_secret = self.secret(
-            key,
-            raw.client_secret,
-            raw.client_secret_env,
-            raw.client_secret_file,
-        );
+        let client_secret = self
+            .secret(
+                key,
+                "client_secret",
+                "the client secret",
+                raw.client_secret,
+                raw.client_secret_env,
+                raw.client_secret_file,
+            )
+            .map(|secret| ClientSecret::new(secret.expose_secret()));
         let grant = match raw.grant.as_deref() {
             None | Some("client_credentials") => Some(GrantMode::ClientCredentials),
             Some("authorization_code") => Some(GrantMode::AuthorizationCode),
@@ -242,65 +245,6 @@ impl Checker<'_> {
                 self.problem(
                     format!("{key}.base_url"),
                     format!("`{text}` is not an http(s) URL"),
-                );
-                None
-            }
-        }
-    }
-
-    fn secret(
-        &mut self,
-        key: &str,
-        literal: Option<toml::Value>,
-        env: Option<String>,
-        file: Option<PathBuf>,
-    ) -> Option<ClientSecret> {
-        if literal.is_some() {
-            self.problem(
-                format!("{key}.client_secret"),
-                "secrets are not accepted in the configuration file; put it in an environment variable (client_secret_env) or a file (client_secret_file)",
-            );
-            return None;
-        }
-        match (env, file) {
-            (Some(_), Some(_)) => {
-                self.problem(
-                    format!("{key}.client_secret_env"),
-                    "give client_secret_env or client_secret_file, not both",
-                );
-                None
-            }
-            (Some(var), None) => match (self.env)(&var) {
-                Some(value) if !value.trim().is_empty() => Some(ClientSecret::new(value.trim())),
-                _ => {
-                    self.problem(
-                        format!("{key}.client_secret_env"),
-                        format!("environment variable `{var}` is not set or is empty"),
-                    );
-                    None
-                }
-            },
-            (None, Some(path)) => match std::fs::read_to_string(self.path(&path)) {
-                Ok(value) if !value.trim().is_empty() => Some(ClientSecret::new(value.trim())),
-                Ok(_) => {
-                    self.problem(
-                        format!("{key}.client_secret_file"),
-                        format!("{} is empty", self.path(&path).display()),
-                    );
-                    None
-                }
-                Err(e) => {
-                    self.problem(
-                        format!("{key}.client_secret_file"),
-                        format!("cannot read {}: {e}", self.path(&path).display()),
-                    );
-                    None
-                }
-            },
-            (None, None) => {
-                self.problem(
-                    format!("{key}.client_secret_env"),
-                    "the client secret is required: set client_secret_env or client_secret_file",
                 );
                 None
             }

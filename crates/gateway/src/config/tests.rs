@@ -1,4 +1,5 @@
 use gw_oauth::{GrantMode, Scope, ScopeSet, UserGrant, UserMatch};
+use secrecy::ExposeSecret;
 
 use super::*;
 
@@ -381,4 +382,167 @@ fn tenant_policies_load_in_order_and_their_problems_are_named_by_key() {
             "tenants[0].policies[1].hours.time_zone: `Europe/Nowhere` is not an IANA time zone (e.g. `Europe/Berlin`)",
         ]
     );
+}
+
+const WEBHOOK_KEY: &str = "0123456789abcdef0123456789abcdef";
+
+fn webhook_env(name: &str) -> Option<String> {
+    match name {
+        "WEBHOOK_SECRET" => Some(format!("  {WEBHOOK_KEY}\n")),
+        "SHORT_SECRET" => Some("tooshort".to_owned()),
+        other => env(other),
+    }
+}
+
+fn webhook_problems(approvals: &str) -> Vec<String> {
+    match Config::parse(&format!("[approvals]\n{approvals}\n{GOOD}"), &webhook_env) {
+        Err(ParseError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_approval_webhook_loads_with_defaults_and_its_key_from_the_environment() {
+    assert!(
+        Config::parse(GOOD, &env)
+            .unwrap()
+            .approvals
+            .webhook
+            .is_none()
+    );
+    let text = format!(
+        "[approvals]\nwebhook_url = \"https://hooks.example.com/services/T0/B0/s3cr3tpath\"\nwebhook_secret_env = \"WEBHOOK_SECRET\"\n{GOOD}"
+    );
+    let config = Config::parse(&text, &webhook_env).unwrap();
+    let webhook = config.approvals.webhook.unwrap();
+    assert_eq!(
+        webhook.url.as_str(),
+        "https://hooks.example.com/services/T0/B0/s3cr3tpath"
+    );
+    assert_eq!(webhook.secret.expose_secret(), WEBHOOK_KEY);
+    assert_eq!(webhook.timeout, std::time::Duration::from_secs(10));
+    assert_eq!(webhook.max_attempts, 5);
+    assert_eq!(webhook.backoff_base, std::time::Duration::from_secs(1));
+    let debug = format!("{webhook:?}");
+    assert!(debug.contains("https://hooks.example.com"), "{debug}");
+    assert!(!debug.contains("s3cr3tpath"), "{debug}");
+    assert!(!debug.contains(WEBHOOK_KEY), "{debug}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("webhook.key");
+    std::fs::write(&file, WEBHOOK_KEY).unwrap();
+    let text = format!(
+        "[approvals]\nwebhook_url = \"http://127.0.0.1:9/hook\"\nwebhook_secret_file = {:?}\ntimeout_seconds = 60\nmax_attempts = 1\n{GOOD}",
+        file.display().to_string()
+    );
+    let webhook = Config::parse(&text, &webhook_env)
+        .unwrap()
+        .approvals
+        .webhook
+        .unwrap();
+    assert_eq!(webhook.secret.expose_secret(), WEBHOOK_KEY);
+    assert_eq!(webhook.timeout, std::time::Duration::from_secs(60));
+    assert_eq!(webhook.max_attempts, 1);
+}
+
+#[test]
+fn a_literal_webhook_secret_is_refused_without_echoing_it() {
+    let found = webhook_problems(
+        "webhook_url = \"https://hooks.example.com/x\"\nwebhook_secret = \"hunter2hunter2hunter2hunter2hunter2\"",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("approvals.webhook_secret: secrets are not accepted"),
+        "{found:?}"
+    );
+    assert!(!found[0].contains("hunter2"), "{found:?}");
+}
+
+#[test]
+fn the_webhook_url_and_its_key_go_together() {
+    assert_eq!(
+        webhook_problems("webhook_url = \"https://hooks.example.com/x\""),
+        [
+            "approvals.webhook_secret_env: the key that signs deliveries is required: set webhook_secret_env or webhook_secret_file"
+        ]
+    );
+    let found = webhook_problems("webhook_secret_env = \"WEBHOOK_SECRET\"");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("approvals.webhook_url: is required with webhook_secret_env"),
+        "{found:?}"
+    );
+    let found = webhook_problems(
+        "webhook_url = \"https://hooks.example.com/x\"\nwebhook_secret_env = \"WEBHOOK_SECRET\"\nwebhook_secret_file = \"/k\"",
+    );
+    assert_eq!(
+        found,
+        ["approvals.webhook_secret_env: give webhook_secret_env or webhook_secret_file, not both"]
+    );
+    let found = webhook_problems(
+        "webhook_url = \"https://hooks.example.com/x\"\nwebhook_secret_env = \"UNSET\"",
+    );
+    assert_eq!(
+        found,
+        ["approvals.webhook_secret_env: environment variable `UNSET` is not set or is empty"]
+    );
+}
+
+#[test]
+fn a_short_webhook_key_is_refused_without_echoing_it() {
+    let found = webhook_problems(
+        "webhook_url = \"https://hooks.example.com/x\"\nwebhook_secret_env = \"SHORT_SECRET\"",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .starts_with("approvals.webhook_secret_env: the key is 8 characters; use at least 32"),
+        "{found:?}"
+    );
+    assert!(!found[0].contains("tooshort"), "{found:?}");
+}
+
+#[test]
+fn a_bad_webhook_url_is_refused_by_key_without_echoing_it() {
+    let key = "\nwebhook_secret_env = \"WEBHOOK_SECRET\"";
+    let found = webhook_problems(&format!(
+        "webhook_url = \"http://hooks.example.com/services/s3cr3tpath\"{key}"
+    ));
+    assert_eq!(
+        found,
+        [
+            "approvals.webhook_url: must be https unless the host is loopback: notices carry tool arguments"
+        ]
+    );
+    let found = webhook_problems(&format!("webhook_url = \"hooks/s3cr3tpath\"{key}"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("approvals.webhook_url: is not an http(s) URL"),
+        "{found:?}"
+    );
+    assert!(!found[0].contains("s3cr3tpath"), "{found:?}");
+    let found = webhook_problems(&format!("webhook_url = \"ftp://hooks.example.com/x\"{key}"));
+    assert!(
+        found[0].starts_with("approvals.webhook_url: is not an http(s) URL"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn webhook_timeout_and_attempts_are_bounded_by_key() {
+    for (set, key) in [
+        ("timeout_seconds = 0", "approvals.timeout_seconds"),
+        ("timeout_seconds = 61", "approvals.timeout_seconds"),
+        ("max_attempts = 0", "approvals.max_attempts"),
+        ("max_attempts = 11", "approvals.max_attempts"),
+    ] {
+        let found = webhook_problems(&format!(
+            "webhook_url = \"https://hooks.example.com/x\"\nwebhook_secret_env = \"WEBHOOK_SECRET\"\n{set}"
+        ));
+        assert_eq!(found.len(), 1, "{set}: {found:?}");
+        assert!(
+            found[0].starts_with(&format!("{key}: ")) && found[0].contains("is out of range"),
+            "{set}: {found:?}"
+        );
+    }
 }

@@ -24,7 +24,7 @@ async fn two_replicas_on_one_postgres_store_act_as_one_gateway() {
         .stateless()
         .build()
         .await;
-    let mut replicas = vec![world.serve().await, world.serve_another_replica().await];
+    let mut replicas = [world.serve().await, world.serve_another_replica().await];
     let (a, b) = (&replicas[0].base.clone(), &replicas[1].base.clone());
 
     // Connect through A with a token that expires at once; call through B.

@@ -77,6 +77,7 @@ impl World {
         let policy_requests = Arc::new(mcp_gateway::approvals::StoredRequests {
             store: store.clone(),
             public_url: public_url.clone(),
+            webhook: None,
         });
         let state = AppState {
             store: store.clone(),
