@@ -156,11 +156,11 @@ pub enum Approver<'a> {
     /// Someone who signed in at the tenant's Auth0, with a verified email.
     Person { email: &'a str, user_id: &'a str },
     /// The operator, at the gateway's CLI (they hold the store; their word counts as one
-    /// approval, recorded as `operator (CLI)`).
+    /// approval, recorded as `operator (cli)`).
     Operator,
 }
 
-const OPERATOR: &str = "operator (CLI)";
+const OPERATOR: &str = "operator (cli)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DecideError {

@@ -159,7 +159,7 @@ async fn an_approved_call_runs_once_with_exactly_its_arguments() {
     let record = gateway.audited("ok").await;
     assert_eq!(record.tool, "auth0_delete_user");
     assert_eq!(record.policy.request_id.as_deref(), Some(id.as_str()));
-    assert_eq!(record.policy.approvers, ["operator (CLI)"]);
+    assert_eq!(record.policy.approvers, ["operator (cli)"]);
 
     // The approval is spent: the same call again needs a new one.
     let spent = text(&client.call_tool(delete_bob()).await.unwrap());
