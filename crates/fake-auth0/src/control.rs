@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Deserializer};
 
@@ -19,6 +19,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_fake/stats", get(stats))
         .route("/_fake/faults", post(add_fault).delete(clear_faults))
         .route("/_fake/settings", post(settings))
+        .route("/_fake/users/{user_id}/mfa", put(user_mfa))
         .with_state(shared)
 }
 
@@ -47,6 +48,9 @@ struct SettingsBody {
     grant_scopes: Option<Option<Vec<String>>>,
     #[serde(default)]
     login_user: Option<String>,
+    /// `true`: the next MFA challenge fails (once).
+    #[serde(default)]
+    fail_next_mfa: bool,
 }
 
 /// Tells a present `null` (Some(None)) from an absent field (None).
@@ -71,5 +75,29 @@ async fn settings(State(shared): State<Arc<Shared>>, Json(body): Json<SettingsBo
             s.login_user = u;
         }
     });
+    if body.fail_next_mfa {
+        shared.tenant().sessions.fail_next_mfa();
+    }
     StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MfaBody {
+    enrolled: bool,
+}
+
+/// Enrolls a user in MFA or removes the enrollment; 404 for an unknown user.
+async fn user_mfa(
+    State(shared): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    Json(body): Json<MfaBody>,
+) -> StatusCode {
+    match shared.tenant().users.get_mut(&user_id) {
+        Some(user) => {
+            user.set_mfa_enrolled(body.enrolled);
+            StatusCode::NO_CONTENT
+        }
+        None => StatusCode::NOT_FOUND,
+    }
 }

@@ -163,6 +163,24 @@ impl FakeAuth0 {
         }
     }
 
+    /// Enrolls the user in MFA (Guardian) or removes the enrollment; `false` when there is no
+    /// such user. An enrolled user passes an MFA challenge whenever `/authorize` asks for one
+    /// with `acr_values`, and the ID token then says so (`amr: ["mfa"]`).
+    pub fn set_user_mfa(&self, user_id: &str, enrolled: bool) -> bool {
+        self.shared
+            .tenant()
+            .users
+            .get_mut(user_id)
+            .map(|user| user.set_mfa_enrolled(enrolled))
+            .is_some()
+    }
+
+    /// The next MFA challenge fails: `/authorize` sends the application `access_denied` and
+    /// logs `gd_auth_failed`. Applies once.
+    pub fn fail_next_mfa(&self) {
+        self.shared.tenant().sessions.fail_next_mfa();
+    }
+
     /// Deletes a user, as `DELETE /api/v2/users/{id}` does; `false` when there was none.
     pub fn delete_user(&self, user_id: &str) -> bool {
         self.shared.tenant().remove_user(user_id)

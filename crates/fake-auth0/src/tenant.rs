@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
+use crate::authn::sessions::Sessions;
 use crate::model::client::Client;
 use crate::model::ids::log_id;
 use crate::model::log_event::LogEvent;
@@ -44,6 +45,8 @@ pub(crate) struct Tenant {
     pub(crate) clients: BTreeMap<String, Client>,
     pub(crate) resource_servers: Vec<ResourceServer>,
     pub(crate) connections: Vec<Connection>,
+    /// Users' login sessions, which decide `auth_time` and `amr` at the next login.
+    pub(crate) sessions: Sessions,
     log_seq: u64,
 }
 
@@ -116,9 +119,10 @@ impl Tenant {
         out
     }
 
-    /// Deletes a user and every membership that points at it.
+    /// Deletes a user, its session and every membership that points at it.
     pub(crate) fn remove_user(&mut self, user_id: &str) -> bool {
         let existed = self.users.remove(user_id).is_some();
+        self.sessions.forget(user_id);
         for r in self.roles.values_mut() {
             r.users.remove(user_id);
         }

@@ -7,15 +7,19 @@ use std::time::Duration;
 
 use oauth2::{HttpRequest, HttpResponse};
 
+use crate::jwks::JwksCache;
+
 /// Failure to reach the authorization server at all (no HTTP answer).
 #[derive(Debug, thiserror::Error)]
 #[error("could not reach the Auth0 tenant: {0}")]
 pub struct HttpClientError(String);
 
-/// A reqwest client for talking to Auth0's Authentication API.
+/// A reqwest client for talking to Auth0's Authentication API, and the tenants' ID-token
+/// signing keys it has fetched (shared by clones, so every flow benefits from one fetch).
 #[derive(Clone)]
 pub struct OAuthHttp {
     client: reqwest::Client,
+    keys: JwksCache,
 }
 
 impl OAuthHttp {
@@ -28,11 +32,18 @@ impl OAuthHttp {
             .connect_timeout(Duration::from_secs(5))
             .build()
             .expect("a reqwest client with rustls and a process-wide crypto provider builds");
-        OAuthHttp { client }
+        OAuthHttp {
+            client,
+            keys: JwksCache::default(),
+        }
     }
 
     pub fn reqwest(&self) -> &reqwest::Client {
         &self.client
+    }
+
+    pub(crate) fn signing_keys(&self) -> &JwksCache {
+        &self.keys
     }
 
     /// Sends one request built by `oauth2` and returns the answer in `oauth2`'s terms.

@@ -1,11 +1,13 @@
 //! The OAuth side of the gateway: the product's scope catalog, which scopes each tool needs,
 //! tenant settings, the
-//! authorization-code flow, connected users' tokens (refreshed, encrypted at rest), and the
-//! machine tokens the gateway calls Auth0 with.
+//! authorization-code flow (with step-up and ID-token verification), connected users' tokens
+//! (refreshed, encrypted at rest), and the machine tokens the gateway calls Auth0 with.
 
 pub mod application_check;
 pub mod cipher;
 pub mod http_client;
+pub mod id_token;
+mod jwks;
 pub mod machine_token;
 pub mod scopes;
 pub mod secret;
@@ -19,6 +21,7 @@ pub mod user_token;
 pub use application_check::{Application, ApplicationProblem, Checked, check_application};
 pub use cipher::{CipherError, TokenCipher};
 pub use http_client::OAuthHttp;
+pub use id_token::{IdTokenClaims, IdTokenError};
 pub use machine_token::{MachineToken, MachineTokenError, MachineTokenProvider};
 pub use scopes::{Scope, ScopeSet, UnknownScope};
 pub use secret::{AccessToken, ClientSecret};

@@ -1,22 +1,26 @@
 //! The OAuth 2.0 authorization-code flow against a tenant, on behalf of a user: the authorize
-//! URL (PKCE S256, a random state), the code exchange with the client secret, refresh with
-//! rotation, revocation, and `/userinfo` to learn who connected.
+//! URL (PKCE S256, a random state), the step-up variant that makes the user authenticate again
+//! with MFA, the code exchange with the client secret, refresh with rotation, revocation,
+//! `/userinfo` to learn who connected, and checking the ID token a login returns.
 //!
 //! The `oauth2` crate builds and parses every request; this file only says what Auth0 needs
-//! (the Management API `audience`) and turns answers into the gateway's types.
+//! (the Management API `audience`, the step-up parameters) and turns answers into the
+//! gateway's types.
 
-use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use jsonwebtoken::DecodingKey;
+use oauth2::basic::{BasicErrorResponseType, BasicTokenType};
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret as OAuthClientSecret, CsrfToken,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken as OAuthRefreshToken,
-    RequestTokenError, Scope as OAuthScope, StandardErrorResponse, StandardRevocableToken,
-    TokenResponse, TokenUrl,
+    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    RefreshToken as OAuthRefreshToken, RequestTokenError, Scope as OAuthScope,
+    StandardErrorResponse, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::http_client::OAuthHttp;
-use crate::scopes::ScopeSet;
+use crate::id_token::{self, IdTokenClaims, IdTokenError, KeyNeeded};
+use crate::scopes::{Scope, ScopeSet};
 use crate::secret::AccessToken;
 use crate::tenant::TenantSettings;
 
@@ -33,7 +37,24 @@ pub enum FlowError {
     Unreachable(String),
     #[error("Auth0 answered with something unexpected: {0}")]
     BadResponse(String),
+    #[error(transparent)]
+    InvalidIdToken(#[from] IdTokenError),
 }
+
+/// The `acr_values` a step-up sends: the PAPE multi-factor policy, which Auth0's step-up
+/// guide has an Action turn into an MFA challenge.
+pub const MFA_ACR: &str = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+
+/// Auth0's token response, with the `id_token` the `oauth2` crate's basic one drops.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+struct IdTokenField {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+}
+
+impl ExtraTokenFields for IdTokenField {}
+
+type Auth0TokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
 
 impl FlowError {
     /// Auth0 will never accept this grant again (expired, revoked, rotated away, reused): only a
@@ -62,6 +83,8 @@ pub struct UserTokens {
     pub expires_at: i64,
     /// The token response's `scope`, as Auth0 wrote it.
     pub granted: String,
+    /// The raw ID token (with `openid`); check it with [`UserFlow::verify_id_token`].
+    pub id_token: Option<SecretString>,
 }
 
 impl UserTokens {
@@ -104,7 +127,7 @@ impl<'a> UserFlow<'a> {
         &self,
     ) -> oauth2::Client<
         StandardErrorResponse<BasicErrorResponseType>,
-        oauth2::basic::BasicTokenResponse,
+        Auth0TokenResponse,
         oauth2::basic::BasicTokenIntrospectionResponse,
         StandardRevocableToken,
         oauth2::basic::BasicRevocationErrorResponse,
@@ -114,7 +137,7 @@ impl<'a> UserFlow<'a> {
         oauth2::EndpointNotSet,
         oauth2::EndpointSet,
     > {
-        BasicClient::new(ClientId::new(self.tenant.client_id.clone()))
+        oauth2::Client::new(ClientId::new(self.tenant.client_id.clone()))
             .set_client_secret(OAuthClientSecret::new(
                 self.tenant.client_secret.expose_secret().to_owned(),
             ))
@@ -125,12 +148,35 @@ impl<'a> UserFlow<'a> {
 
     /// The `/authorize` URL asking for `scopes` on the Management API.
     pub fn start(&self, scopes: ScopeSet) -> AuthorizationStart {
+        self.authorize(scopes, &[])
+    }
+
+    /// Like [`UserFlow::start`], but the user must log in again (`prompt=login`, `max_age=0`)
+    /// and pass MFA (`acr_values`), and `openid` is always asked for, so the ID token can show
+    /// it: check `amr` and `auth_time` with [`UserFlow::verify_id_token`]. Auth0 issues the
+    /// token even when no MFA happened (a user not enrolled), so `amr` must be checked.
+    pub fn start_step_up(&self, scopes: ScopeSet) -> AuthorizationStart {
+        let scopes = scopes.union(ScopeSet::from_slice(&[Scope::Openid]));
+        self.authorize(
+            scopes,
+            &[
+                ("prompt", "login"),
+                ("max_age", "0"),
+                ("acr_values", MFA_ACR),
+            ],
+        )
+    }
+
+    fn authorize(&self, scopes: ScopeSet, extra: &[(&str, &str)]) -> AuthorizationStart {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let client = self.client();
         let mut request = client
             .authorize_url(CsrfToken::new_random)
             .set_pkce_challenge(challenge)
             .add_extra_param("audience", self.tenant.audience());
+        for (name, value) in extra {
+            request = request.add_extra_param(*name, *value);
+        }
         for scope in scopes.to_auth0_request().split_whitespace() {
             request = request.add_scope(OAuthScope::new(scope.to_owned()));
         }
@@ -230,6 +276,41 @@ impl<'a> UserFlow<'a> {
             .map_err(|e| FlowError::BadResponse(format!("userinfo: {}", e.without_url())))
     }
 
+    /// Checks an ID token from this tenant — signature (RS256 with the tenant's published key,
+    /// or HS256 with the client secret), issuer `https://{domain}/`, audience = the client id,
+    /// expiry — and returns its claims. The caller decides what they must say (the user, `mfa`
+    /// in `amr`, a recent `auth_time`).
+    pub async fn verify_id_token(
+        &self,
+        id_token: &SecretString,
+    ) -> Result<IdTokenClaims, FlowError> {
+        let token = id_token.expose_secret();
+        let needed = id_token::key_needed(token)?;
+        let key = match &needed {
+            KeyNeeded::ClientSecret => {
+                DecodingKey::from_secret(self.tenant.client_secret.expose_secret().as_bytes())
+            }
+            KeyNeeded::Tenant(kid) => self
+                .http
+                .signing_keys()
+                .key(
+                    self.http.reqwest(),
+                    &self.tenant.endpoint(".well-known/jwks.json"),
+                    kid,
+                )
+                .await?
+                .ok_or(IdTokenError::UnknownKey)?,
+        };
+        let issuer = format!("https://{}/", self.tenant.domain);
+        Ok(id_token::verify(
+            token,
+            &key,
+            &needed,
+            &issuer,
+            &self.tenant.client_id,
+        )?)
+    }
+
     fn sender(
         &self,
     ) -> impl Fn(
@@ -249,10 +330,7 @@ impl<'a> UserFlow<'a> {
     }
 }
 
-fn tokens(
-    response: &oauth2::basic::BasicTokenResponse,
-    previous_refresh: Option<&SecretString>,
-) -> UserTokens {
+fn tokens(response: &Auth0TokenResponse, previous_refresh: Option<&SecretString>) -> UserTokens {
     let lifetime = response
         .expires_in()
         .map(|d| d.as_secs() as i64)
@@ -275,6 +353,11 @@ fn tokens(
             .or_else(|| previous_refresh.cloned()),
         expires_at: crate::unix_now() + lifetime,
         granted,
+        id_token: response
+            .extra_fields()
+            .id_token
+            .clone()
+            .map(SecretString::from),
     }
 }
 

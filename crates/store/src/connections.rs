@@ -192,6 +192,8 @@ impl Store {
             },
             expires_at: record.expires_at.unwrap_or(0),
             granted: record.granted.clone(),
+            // Checked once at sign-in and never stored.
+            id_token: None,
         };
         Ok(Some((record, Some(tokens))))
     }

@@ -40,6 +40,7 @@ fn tokens(access: &str, refresh: Option<&str>, expires_at: i64) -> gw_oauth::Use
         refresh_token: refresh.map(|r| SecretString::from(r.to_owned())),
         expires_at,
         granted: "openid offline_access read:users".to_owned(),
+        id_token: None,
     }
 }
 

@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use super::sessions::Authentication;
 use crate::model::ids::random_token;
 
 /// Auth0 codes live for at most ten minutes.
@@ -32,6 +33,8 @@ pub(crate) struct Grant {
     pub(crate) audience: Option<String>,
     pub(crate) org_id: Option<String>,
     pub(crate) nonce: Option<String>,
+    /// How the user authenticated; refreshed ID tokens report the same.
+    pub(crate) authentication: Authentication,
 }
 
 #[derive(Clone, Debug)]

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value, json};
 
 use super::grants::Grant;
@@ -161,7 +162,36 @@ fn id_token(
     if let Some(o) = &grant.org_id {
         c.insert("org_id".into(), json!(o));
     }
-    shared.key.sign(&Value::Object(c))
+    let authn = &grant.authentication;
+    if authn.report_auth_time {
+        c.insert("auth_time".into(), json!(authn.at));
+    }
+    if authn.mfa {
+        c.insert("amr".into(), json!(["mfa"]));
+    }
+    if let Some(acr) = authn.acr {
+        c.insert("acr".into(), json!(acr));
+    }
+    let claims = Value::Object(c);
+    match tenant.clients.get(&grant.client_id) {
+        Some(client) if client.signs_id_tokens_with_secret() => {
+            sign_hs256(&claims, client.secret().unwrap_or_default())
+        }
+        _ => shared.key.sign(&claims),
+    }
+}
+
+/// An ID token signed with the application's client secret, as Auth0 does for an
+/// application set to HS256 (no `kid`: there is no key to name).
+fn sign_hs256(claims: &Value, secret: &str) -> String {
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some("JWT".to_owned());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("HMAC signing takes any key")
 }
 
 /// A client-credentials token for the Management API.

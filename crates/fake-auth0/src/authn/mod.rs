@@ -9,10 +9,12 @@ mod grant_client_credentials;
 mod grant_code;
 mod grant_refresh;
 pub(crate) mod grants;
+mod login_request;
 pub(crate) mod mint;
 mod oauth_error;
 mod params;
 mod revoke;
+pub(crate) mod sessions;
 mod token;
 mod userinfo;
 

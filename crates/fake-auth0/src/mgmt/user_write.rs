@@ -212,6 +212,7 @@ pub(crate) async fn create(
         logins_count: 0,
         password_hash: Some(hash_password(password)),
         direct_permissions: BTreeSet::new(),
+        multifactor: Vec::new(),
     };
     let doc = user.render(false);
     tenant.users.insert(user_id, user);

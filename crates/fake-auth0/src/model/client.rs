@@ -58,6 +58,16 @@ impl Client {
         }
     }
 
+    /// The application signs its ID tokens with HS256 and its client secret, instead of the
+    /// tenant's RS256 key (`jwt_configuration.alg`, which the Management API can patch).
+    pub(crate) fn signs_id_tokens_with_secret(&self) -> bool {
+        self.doc
+            .get("jwt_configuration")
+            .and_then(|j| j.get("alg"))
+            .and_then(Value::as_str)
+            == Some("HS256")
+    }
+
     fn str(&self, key: &str) -> Option<&str> {
         self.doc.get(key).and_then(Value::as_str)
     }

@@ -67,6 +67,9 @@ pub(crate) struct User {
     pub(crate) last_login: Option<OffsetDateTime>,
     pub(crate) last_ip: Option<String>,
     pub(crate) logins_count: u64,
+    /// The MFA providers the user enrolled with (`["guardian"]`); Auth0 shows the field only
+    /// once there is one.
+    pub(crate) multifactor: Vec<String>,
     /// SHA-256 of the password: nothing checks it, but a fake should not hold one in clear.
     pub(crate) password_hash: Option<String>,
     /// Permissions assigned to the user directly (not through a role).
@@ -85,6 +88,15 @@ impl User {
 
     pub(crate) fn is_blocked(&self) -> bool {
         self.blocked == Some(true)
+    }
+
+    /// Enrolled users are enrolled with Guardian, Auth0's own authenticator app.
+    pub(crate) fn set_mfa_enrolled(&mut self, enrolled: bool) {
+        self.multifactor = if enrolled {
+            vec!["guardian".to_owned()]
+        } else {
+            Vec::new()
+        };
     }
 
     /// The full profile. `idp_tokens` decides whether identities carry IdP tokens.
@@ -139,6 +151,9 @@ impl User {
             put("last_login", json!(iso(t)));
         }
         put("logins_count", json!(self.logins_count));
+        if !self.multifactor.is_empty() {
+            put("multifactor", json!(self.multifactor));
+        }
         Value::Object(out)
     }
 

@@ -182,6 +182,7 @@ pub(super) fn seed(t: &mut Tenant) {
             },
             password_hash: None,
             direct_permissions: BTreeSet::new(),
+            multifactor: Vec::new(),
         };
         t.users.insert(user_id, user);
     }

@@ -163,6 +163,7 @@ fn ensure_login_user(t: &mut Tenant, user_id: &str) {
             logins_count: 0,
             password_hash: None,
             direct_permissions: BTreeSet::new(),
+            multifactor: Vec::new(),
         },
     );
 }
