@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gw_mcp::policy_gate::{CallKey, NewRequest, Request, RequestStatus};
 use gw_mcp::{PrincipalKind, RequestKind};
 use gw_policy::Person;
@@ -91,6 +93,7 @@ impl gw_mcp::PolicyRequests for StoredRequests {
             tenant: new.key.tenant.to_owned(),
             kind: match new.kind {
                 RequestKind::Approve => gw_store::RequestKind::Approve,
+                RequestKind::Confirm => gw_store::RequestKind::Confirm,
             },
             rule: new.rule.to_owned(),
             requester: new.key.requester.to_owned(),
@@ -128,7 +131,49 @@ impl gw_mcp::PolicyRequests for StoredRequests {
         };
         Ok(self.view(request))
     }
+
+    async fn confirm(&self, id: &str, call: &CallKey<'_>, by: &str) -> Result<bool, String> {
+        let decided = self
+            .store
+            .decide_policy_request(id, by, Decision::Approve, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !matches!(decided, Decided::Recorded(_)) {
+            return Ok(false);
+        }
+        let used = self
+            .store
+            .consume_approved(call.tenant, call.requester, call.tool, call.call_hash)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(used.is_some_and(|request| request.id == id))
+    }
+
+    async fn decline(&self, id: &str, by: &str) -> Result<(), String> {
+        self.store
+            .decide_policy_request(id, by, Decision::Deny, None)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    fn seal(&self, payload: &[u8]) -> Option<String> {
+        let sealed = self.store.seal_for_client(payload, REQUEST_STATE)?;
+        Some(URL_SAFE_NO_PAD.encode(sealed))
+    }
+
+    fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        // A state is a few hundred bytes; anything much longer is not one of ours.
+        if sealed.len() > 4096 {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        self.store.open_from_client(&bytes, REQUEST_STATE)
+    }
 }
+
+/// The sealing context of a tool call's `requestState`.
+const REQUEST_STATE: &str = "mcp:request_state";
 
 /// What approvers are told about a request.
 pub fn notice(request: &PolicyRequest, public_url: &Url, event: ApprovalEvent) -> ApprovalNotice {
@@ -166,6 +211,10 @@ const OPERATOR: &str = "operator (cli)";
 pub enum DecideError {
     #[error("There is no approval request {0}.")]
     Unknown(String),
+    #[error(
+        "This request asks the caller's own user to confirm their call; only they can answer it, at their client."
+    )]
+    NotAnApproval,
     #[error("{email} is not among this request's approvers ({approvers}).")]
     NotAnApprover { email: String, approvers: String },
     #[error("Nobody may approve their own call; another approver must decide.")]
@@ -200,6 +249,9 @@ impl Approvals {
             .policy_request(id)
             .await?
             .ok_or_else(|| DecideError::Unknown(id.to_owned()))?;
+        if request.kind != gw_store::RequestKind::Approve {
+            return Err(DecideError::NotAnApproval);
+        }
         let who = match approver {
             Approver::Operator => OPERATOR.to_owned(),
             Approver::Person { email, user_id } => {

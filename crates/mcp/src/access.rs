@@ -163,7 +163,8 @@ mod tests {
 
     #[test]
     fn the_operators_settings_hide_tools() {
-        let cases: [(&str, fn(&mut TenantSettings), fn(&ToolDef) -> bool); 4] = [
+        type Case = (&'static str, fn(&mut TenantSettings), fn(&ToolDef) -> bool);
+        let cases: [Case; 4] = [
             (
                 "read_only hides every tool that changes the tenant",
                 |t| t.read_only = true,

@@ -80,6 +80,10 @@ pub enum Outcome {
     ApprovalDenied,
     /// The approval was spent by an identical call that raced this one.
     ApprovalUsed,
+    /// The call waits for the person at the client to confirm it (2026-07-28 round trip).
+    AwaitingConfirmation,
+    /// The person at the client declined or dismissed the confirmation.
+    ConfirmationDeclined,
     Refused(RefusalKind),
 }
 
@@ -100,6 +104,8 @@ impl Outcome {
             Outcome::AwaitingApproval,
             Outcome::ApprovalDenied,
             Outcome::ApprovalUsed,
+            Outcome::AwaitingConfirmation,
+            Outcome::ConfirmationDeclined,
         ]
         .into_iter()
         .chain(RefusalKind::ALL.map(Outcome::Refused))
@@ -121,6 +127,8 @@ impl Outcome {
             Outcome::AwaitingApproval => "awaiting_approval",
             Outcome::ApprovalDenied => "approval_denied",
             Outcome::ApprovalUsed => "approval_used",
+            Outcome::AwaitingConfirmation => "awaiting_confirmation",
+            Outcome::ConfirmationDeclined => "confirmation_declined",
             Outcome::Refused(why) => why.as_str(),
         }
     }
@@ -260,6 +268,8 @@ mod tests {
                 "awaiting_approval",
                 "approval_denied",
                 "approval_used",
+                "awaiting_confirmation",
+                "confirmation_declined",
                 "refused_credential",
                 "store_unavailable",
                 "refused_session",

@@ -63,6 +63,21 @@ pub enum ToolError {
     /// The call waits on (or was stopped by) a person's decision.
     #[error("{0}")]
     Request(Box<crate::policy_gate::RequestState>),
+    /// The person at the client did not confirm the call.
+    #[error("{tool} was not run: the person using this client {} the confirmation the tenant's policy asks for (rule `{rule}`). Nothing was changed; do not repeat the call unless they ask for it.", if *.cancelled { "dismissed" } else { "declined" })]
+    Declined {
+        tool: String,
+        rule: String,
+        cancelled: bool,
+    },
+    /// The client must ask its person and repeat the call with the answer (2026-07-28).
+    #[error(
+        "{tool} needs the confirmation of the person using this client; the client asks them and repeats the call."
+    )]
+    InputRequired {
+        tool: String,
+        result: Box<rmcp::model::InputRequiredResult>,
+    },
 }
 
 impl ToolError {
@@ -82,6 +97,8 @@ impl ToolError {
             ToolError::Rejected(_) => Outcome::Rejected,
             ToolError::Internal(_) => Outcome::Internal,
             ToolError::PolicyDenied { .. } => Outcome::PolicyDenied,
+            ToolError::Declined { .. } => Outcome::ConfirmationDeclined,
+            ToolError::InputRequired { .. } => Outcome::AwaitingConfirmation,
             ToolError::Request(state) => match state.request.status {
                 crate::policy_gate::RequestStatus::Denied { .. } => Outcome::ApprovalDenied,
                 crate::policy_gate::RequestStatus::Pending => Outcome::AwaitingApproval,

@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit;
 pub mod call;
 pub mod catalog;
+mod confirm;
 pub mod error;
 pub mod policy_gate;
 pub mod render;

@@ -20,6 +20,16 @@ pub trait PolicyRequests: Send + Sync {
     async fn open_request(&self, call: &CallKey<'_>) -> Result<Option<Request>, String>;
     /// Makes a request (and tells its approvers).
     async fn create(&self, new: NewRequest<'_>) -> Result<Request, String>;
+    /// Records that `by` (the person at the client) confirmed request `id`, a `confirm` request
+    /// for exactly `call`, and spends it: `true` when this call may now run (once, across replicas).
+    async fn confirm(&self, id: &str, call: &CallKey<'_>, by: &str) -> Result<bool, String>;
+    /// Records that `by` declined request `id`.
+    async fn decline(&self, id: &str, by: &str) -> Result<(), String>;
+    /// Seals `payload` (authenticated encryption) for a client to carry back; `None` when the
+    /// gateway has no key to seal with.
+    fn seal(&self, payload: &[u8]) -> Option<String>;
+    /// Opens what [`PolicyRequests::seal`] made; `None` when it was not, or was altered.
+    fn open(&self, sealed: &str) -> Option<Vec<u8>>;
 }
 
 /// What a request is bound to: the tenant, the caller, the tool and its canonical arguments.
@@ -35,6 +45,7 @@ pub struct CallKey<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestKind {
     Approve,
+    Confirm,
 }
 
 pub struct NewRequest<'a> {

@@ -18,6 +18,7 @@ use crate::access::{self, Principal};
 use crate::audit::{AuditRecord, AuditSink, Outcome};
 use crate::call::CallContext;
 use crate::catalog::{ToolDef, catalog};
+use crate::confirm::{self, Answer, Channel};
 use crate::error::ToolError;
 use crate::policy_gate::{
     self, CallKey, CallOrigin, NewRequest, PolicyNote, PolicyRequests, Request, RequestKind,
@@ -35,6 +36,9 @@ pub struct GatewayServer {
     fixed: Option<Arc<Principal>>,
     audit: Option<Arc<dyn AuditSink>>,
     requests: Option<Arc<dyn PolicyRequests>>,
+    /// Whether calls run in sessions the gateway can send requests on (stdio, `/mcp` with
+    /// sessions, legacy SSE), so a confirmation can be asked while the call waits.
+    sessions: bool,
 }
 
 /// What one request runs as: the tenant and the principal, where it came from, and where calls
@@ -54,6 +58,7 @@ impl GatewayServer {
             fixed: Some(Arc::new(principal)),
             audit: None,
             requests: None,
+            sessions: true,
         }
     }
 
@@ -64,7 +69,14 @@ impl GatewayServer {
             fixed: None,
             audit: None,
             requests: None,
+            sessions: false,
         }
+    }
+
+    /// Says whether requests arrive in sessions (see [`GatewayServer::sessions`]).
+    pub fn with_sessions(mut self, sessions: bool) -> Self {
+        self.sessions = sessions;
+        self
     }
 
     /// Keeps calls that need a person's decision (approvals) in `requests`.
@@ -279,13 +291,14 @@ impl Caller {
         &self,
         tool: &'static ToolDef,
         mut arguments: Value,
+        channel: Channel,
         note: &mut PolicyNote,
     ) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
         tool.validate(&mut arguments)?;
         let (scopes, token, granted) = self.token().await?;
         self.check_scopes(tool, scopes, granted)?;
-        self.judge(tool, &arguments, note).await?;
+        self.judge(tool, &arguments, channel, note).await?;
         let context = |token| {
             CallContext::new(
                 self.tenant.auth0.clone(),
@@ -313,6 +326,7 @@ impl Caller {
         &self,
         tool: &'static ToolDef,
         arguments: &Value,
+        channel: Channel,
         note: &mut PolicyNote,
     ) -> Result<(), ToolError> {
         let policies = &self.tenant.policies;
@@ -356,16 +370,18 @@ impl Caller {
                 )
                 .await
             }
-            gw_policy::Decision::Confirm { rule, .. } | gw_policy::Decision::StepUp { rule } => {
-                Err(ToolError::PolicyDenied {
-                    tool: tool.name.to_owned(),
-                    rule: rule.name.clone(),
-                    reason: format!(
-                        "its action `{}` is not available in this version of the gateway",
-                        rule.action.name()
-                    ),
-                })
+            gw_policy::Decision::Confirm {
+                rule,
+                expires_minutes,
+            } => {
+                self.confirmed(tool, arguments, rule, expires_minutes, channel, note)
+                    .await
             }
+            gw_policy::Decision::StepUp { rule } => Err(ToolError::PolicyDenied {
+                tool: tool.name.to_owned(),
+                rule: rule.name.clone(),
+                reason: "it needs a fresh MFA sign-in, which this version of the gateway cannot ask for yet".to_owned(),
+            }),
         }
     }
 
@@ -428,6 +444,167 @@ impl Caller {
             .map_err(fail)?;
         note.request_id = Some(created.id.clone());
         Err(stopped(created, true))
+    }
+}
+
+impl Caller {
+    /// Runs the call only when the person at the client confirms exactly this call.
+    async fn confirmed(
+        &self,
+        tool: &'static ToolDef,
+        arguments: &Value,
+        rule: &gw_policy::Rule,
+        expires_minutes: u32,
+        channel: Channel,
+        note: &mut PolicyNote,
+    ) -> Result<(), ToolError> {
+        let shown = policy_gate::shown_arguments(arguments);
+        let person = self
+            .principal
+            .email
+            .clone()
+            .unwrap_or_else(|| "the person at the client".to_owned());
+        let declined = |cancelled| ToolError::Declined {
+            tool: tool.name.to_owned(),
+            rule: rule.name.clone(),
+            cancelled,
+        };
+        match channel {
+            Channel::Unavailable(why) => Err(ToolError::PolicyDenied {
+                tool: tool.name.to_owned(),
+                rule: rule.name.clone(),
+                reason: format!(
+                    "each call must be confirmed by the person using the client, and {why}"
+                ),
+            }),
+            Channel::InSession(peer, cancelled) => {
+                let form = confirm::form(tool.name, &rule.name, &shown);
+                match confirm::ask_in_session(&peer, &cancelled, form).await? {
+                    Answer::Yes => {
+                        note.approvers = vec![person];
+                        Ok(())
+                    }
+                    Answer::No => Err(declined(false)),
+                    Answer::Cancelled => Err(declined(true)),
+                }
+            }
+            Channel::RoundTrip { answer, state } => {
+                let Some(requests) = &self.requests else {
+                    return Err(policy_gate::requests_missing(tool.name));
+                };
+                let fail = |error| policy_gate::store_failed(tool.name, error);
+                let hash = gw_policy::call_hash(tool.name, arguments);
+                let key = CallKey {
+                    tenant: &self.principal.tenant,
+                    requester: &self.principal.subject,
+                    tool: tool.name,
+                    call_hash: &hash,
+                };
+                if let (Some(answer), Some(state)) = (answer, state) {
+                    let state = self.open_state(requests.as_ref(), &state, &key)?;
+                    note.request_id = Some(state.request.clone());
+                    let answer = confirm::answer_in(&answer).ok_or_else(|| {
+                        ToolError::InvalidArguments(format!(
+                            "`inputResponses.{}` is not an elicitation result",
+                            confirm::INPUT_KEY
+                        ))
+                    })?;
+                    return match answer {
+                        Answer::Yes => {
+                            if requests
+                                .confirm(&state.request, &key, &person)
+                                .await
+                                .map_err(fail)?
+                            {
+                                note.approvers = vec![person];
+                                Ok(())
+                            } else {
+                                Err(ToolError::Rejected(format!(
+                                    "This confirmation ({}) was used already or has expired: a confirmation lets one call run. Nothing was changed; call again without `requestState` to ask again.",
+                                    state.request
+                                )))
+                            }
+                        }
+                        Answer::No | Answer::Cancelled => {
+                            requests
+                                .decline(&state.request, &person)
+                                .await
+                                .map_err(fail)?;
+                            Err(declined(answer == Answer::Cancelled))
+                        }
+                    };
+                }
+                let request = requests
+                    .create(NewRequest {
+                        kind: RequestKind::Confirm,
+                        key,
+                        rule: &rule.name,
+                        principal: &self.principal,
+                        client_name: self.origin.client_name.as_deref(),
+                        arguments_shown: shown.clone(),
+                        approvers: Vec::new(),
+                        required: 1,
+                        ttl_secs: i64::from(expires_minutes) * 60,
+                    })
+                    .await
+                    .map_err(fail)?;
+                note.request_id = Some(request.id.clone());
+                let state = confirm::State {
+                    request: request.id,
+                    tenant: key.tenant.to_owned(),
+                    requester: key.requester.to_owned(),
+                    tool: tool.name.to_owned(),
+                    call_hash: hash.clone(),
+                    expires_at: request.expires_at,
+                };
+                let payload = serde_json::to_vec(&state).expect("plain data serialises");
+                let sealed = requests.seal(&payload).ok_or_else(|| {
+                    ToolError::Internal(format!(
+                        "{} needs a confirmation, and this gateway has no key to seal the request state with ([store] encryption_key_env); nothing was changed",
+                        tool.name
+                    ))
+                })?;
+                Err(ToolError::InputRequired {
+                    tool: tool.name.to_owned(),
+                    result: Box::new(confirm::input_required(
+                        confirm::form(tool.name, &rule.name, &shown),
+                        sealed,
+                    )),
+                })
+            }
+        }
+    }
+
+    /// The state a repeated call carries, if this gateway sealed it for exactly this call and it
+    /// has not expired.
+    fn open_state(
+        &self,
+        requests: &dyn PolicyRequests,
+        sealed: &str,
+        key: &CallKey<'_>,
+    ) -> Result<confirm::State, ToolError> {
+        let refused = |why: &str| {
+            ToolError::Rejected(format!(
+                "The `requestState` this call carries {why}. Nothing was changed; call again without `requestState` and `inputResponses` to be asked afresh."
+            ))
+        };
+        let state: confirm::State = requests
+            .open(sealed)
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| refused("was not issued by this gateway, or was altered"))?;
+        if state.tenant != key.tenant
+            || state.requester != key.requester
+            || state.tool != key.tool
+            || state.call_hash != key.call_hash
+        {
+            return Err(refused(
+                "was issued for another call (another caller, tool or arguments)",
+            ));
+        }
+        if state.expires_at <= jiff::Timestamp::now().as_second() {
+            return Err(refused("has expired"));
+        }
+        Ok(state)
     }
 }
 
@@ -498,6 +675,7 @@ impl ServerHandler for GatewayServer {
                 None,
             ));
         };
+        let channel = Channel::of(&context, &request, self.sessions);
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
         let span = tracing::info_span!(
@@ -510,7 +688,7 @@ impl ServerHandler for GatewayServer {
         );
         let mut policy = PolicyNote::default();
         let outcome = caller
-            .call(tool, arguments, &mut policy)
+            .call(tool, arguments, channel, &mut policy)
             .instrument(span.clone())
             .await;
         let latency_ms = started.elapsed().as_millis() as u64;
@@ -549,6 +727,9 @@ impl ServerHandler for GatewayServer {
             });
         }
         let _in_span = span.enter();
+        if let Err(ToolError::InputRequired { result, .. }) = outcome {
+            return Ok(CallToolResponse::InputRequired(*result));
+        }
         let result = match outcome {
             Ok(rendered) => {
                 // Debug, not info: every call is in the audit log and the metrics already, and a

@@ -204,6 +204,17 @@ impl Store {
         self.cipher.is_some()
     }
 
+    /// Seals a value a client carries back to the gateway (a tool call's `requestState`) under
+    /// the store's key, with `context` naming what it is; `None` without a key.
+    pub fn seal_for_client(&self, value: &[u8], context: &str) -> Option<Vec<u8>> {
+        Some(self.cipher.as_deref()?.seal(value, context))
+    }
+
+    /// Opens what [`Store::seal_for_client`] sealed under the same `context`.
+    pub fn open_from_client(&self, sealed: &[u8], context: &str) -> Option<Vec<u8>> {
+        self.cipher.as_deref()?.open(sealed, context).ok()
+    }
+
     fn cipher(&self) -> Result<&TokenCipher, StoreError> {
         self.cipher.as_deref().ok_or(StoreError::NoKey)
     }

@@ -120,13 +120,13 @@ impl Checker<'_> {
 
     /// `[[tenants.policies]]`, checked against the tools this gateway has.
     fn policies(&mut self, key: &str, rules: Vec<RuleSpec>) -> Option<TenantPolicies> {
-        // gw-policy judges these; the gateway cannot yet ask a person to confirm or to sign in
-        // again, so a rule that needs it is refused here rather than failing every call.
+        // gw-policy judges it; the gateway cannot yet ask a person to sign in again, so a rule
+        // that needs it is refused here rather than failing every call.
         for (i, rule) in rules.iter().enumerate() {
-            if let Some(action @ ("confirm" | "step_up")) = rule.action.as_deref() {
+            if rule.action.as_deref() == Some("step_up") {
                 self.problem(
                     format!("{key}.policies[{i}].action"),
-                    format!("`{action}` is not available in this version of the gateway yet; use `approve` (the approvers may include the caller's own team) or `deny`"),
+                    "`step_up` is not available in this version of the gateway yet; use `confirm`, `approve` or `deny`",
                 );
             }
         }

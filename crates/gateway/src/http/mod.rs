@@ -186,6 +186,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     let tenants = state.tenants.clone();
     let audit = state.audit.clone();
     let policy_requests = state.policy_requests.clone();
+    let sessions = !settings.stateless;
     let mut hosts = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
@@ -216,7 +217,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .with_cancellation_token(settings.shutdown);
     let mcp = StreamableHttpService::new(
         move || {
-            let mut server = GatewayServer::per_request(tenants.clone());
+            let mut server = GatewayServer::per_request(tenants.clone()).with_sessions(sessions);
             if let Some(audit) = &audit {
                 server = server.with_audit(audit.clone());
             }

@@ -1,9 +1,11 @@
 //! Tool policies (issue 17): what `tools/list` shows, a denial the model can read, and an
-//! approval that lets exactly one identical call run — decided by the operator at the CLI.
+//! approval that lets exactly one identical call run — decided by the operator at the CLI — and
+//! a confirmation asked of the person at the client (in a session, and on 2026-07-28).
 
-use rmcp::model::CallToolRequestParams;
+use rmcp::model::{CallToolRequestParams, CallToolResponse, InputResponses};
 use serde_json::{Value, json};
 
+use crate::harness::person::{Person, Says, in_session, on_2026_07_28};
 use crate::harness::{text, world};
 
 const POLICIES: &str = r#"
@@ -194,5 +196,190 @@ async fn a_denial_with_a_note_is_told_to_the_model_and_stands() {
     let (status, _, err) = world.run(&["approvals", "approve", "preq_nope"]).await;
     assert_eq!(status.code(), Some(2));
     assert!(err.contains("no approval request preq_nope"), "{err}");
+    gateway.stop().await;
+}
+
+const CONFIRM_DELETES: &str = r#"
+[[tenants.policies]]
+name = "confirm deletes"
+tools = ["auth0_delete_user"]
+action = "confirm"
+"#;
+
+#[tokio::test]
+async fn in_a_session_the_person_at_the_client_confirms_the_exact_call() {
+    let world = world().policies(CONFIRM_DELETES).build().await;
+    let gateway = world.in_process().await;
+    let key = gateway.key("openid,delete:users").await;
+    let delete = |user: &str| call("auth0_delete_user", json!({"user_id": user}));
+
+    let person = Person::saying(Says::Yes);
+    let client = in_session(&gateway.base, key.expose_secret(), person.clone()).await;
+    let ran = client.call_tool(delete("auth0|bob")).await.unwrap();
+    assert_ne!(ran.is_error, Some(true), "{}", text(&ran));
+    assert!(world.fake.fake.user("auth0|bob").is_none());
+    let asked = person.questions();
+    assert_eq!(asked.len(), 1);
+    assert!(
+        asked[0].contains("auth0_delete_user") && asked[0].contains("auth0|bob"),
+        "{asked:?}"
+    );
+    let record = gateway.audited("ok").await;
+    assert_eq!(record.policy.action, Some("confirm"));
+
+    for (says, word) in [
+        (Says::Decline, "declined"),
+        (Says::Unticked, "declined"),
+        (Says::Cancel, "dismissed"),
+    ] {
+        let client = in_session(&gateway.base, key.expose_secret(), Person::saying(says)).await;
+        let refused = client.call_tool(delete("auth0|admin")).await.unwrap();
+        assert_eq!(refused.is_error, Some(true));
+        let said = text(&refused);
+        assert!(
+            said.contains(word) && said.contains("confirm deletes"),
+            "{said}"
+        );
+        assert!(world.fake.fake.user("auth0|admin").is_some());
+    }
+    gateway.audited("confirmation_declined").await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn on_2026_07_28_the_confirmation_round_trips_through_input_required() {
+    let world = world().policies(CONFIRM_DELETES).build().await;
+    let gateway = world.in_process().await;
+    let key = gateway.key("openid,delete:users").await;
+    let delete = |user: &str| call("auth0_delete_user", json!({"user_id": user}));
+
+    // The client asks its person and repeats the call with the answer and the sealed state.
+    let person = Person::saying(Says::Yes);
+    let client = on_2026_07_28(&gateway.base, key.expose_secret(), person.clone()).await;
+    let ran = client.call_tool(delete("auth0|bob")).await.unwrap();
+    assert_ne!(ran.is_error, Some(true), "{}", text(&ran));
+    assert!(world.fake.fake.user("auth0|bob").is_none());
+    assert_eq!(person.questions().len(), 1);
+    let waited = gateway.audited("awaiting_confirmation").await;
+    let ok = gateway.audited("ok").await;
+    assert_eq!(ok.policy.request_id, waited.policy.request_id);
+
+    let declining = on_2026_07_28(
+        &gateway.base,
+        key.expose_secret(),
+        Person::saying(Says::Decline),
+    )
+    .await;
+    let refused = declining.call_tool(delete("auth0|admin")).await.unwrap();
+    assert!(text(&refused).contains("declined"), "{}", text(&refused));
+    assert!(world.fake.fake.user("auth0|admin").is_some());
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_state_that_is_tampered_replayed_or_for_other_arguments_changes_nothing() {
+    let world = world().policies(CONFIRM_DELETES).build().await;
+    let gateway = world.in_process().await;
+    let key = gateway.key("openid,delete:users").await;
+    let client = on_2026_07_28(
+        &gateway.base,
+        key.expose_secret(),
+        Person::saying(Says::Yes),
+    )
+    .await;
+    let delete = |user: &str| call("auth0_delete_user", json!({"user_id": user}));
+    let CallToolResponse::InputRequired(asked) =
+        client.call_tool_once(delete("auth0|bob")).await.unwrap()
+    else {
+        panic!("expected input_required");
+    };
+    let state = asked.request_state.clone().unwrap();
+    assert!(
+        asked
+            .input_requests
+            .as_ref()
+            .unwrap()
+            .contains_key("confirm")
+    );
+    let yes: InputResponses = [(
+        "confirm".to_owned(),
+        json!({"action": "accept", "content": {"confirm": true}}),
+    )]
+    .into_iter()
+    .collect();
+    let repeat = |params: CallToolRequestParams, state: &str| {
+        params
+            .with_input_responses(yes.clone())
+            .with_request_state(state.to_owned())
+    };
+    let refused = |response: CallToolResponse| match response {
+        CallToolResponse::Complete(result) if result.is_error == Some(true) => text(&result),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+
+    // Altered: one character changed.
+    let mut tampered = state.clone().into_bytes();
+    let last = tampered.len() - 3;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let said = refused(
+        client
+            .call_tool_once(repeat(
+                delete("auth0|bob"),
+                &String::from_utf8(tampered).unwrap(),
+            ))
+            .await
+            .unwrap(),
+    );
+    assert!(
+        said.contains("not issued by this gateway, or was altered"),
+        "{said}"
+    );
+    // Carried to a call with other arguments.
+    let said = refused(
+        client
+            .call_tool_once(repeat(delete("auth0|admin"), &state))
+            .await
+            .unwrap(),
+    );
+    assert!(said.contains("issued for another call"), "{said}");
+    assert!(world.fake.fake.user("auth0|admin").is_some());
+    assert!(world.fake.fake.user("auth0|bob").is_some());
+
+    // The genuine repeat runs once; replaying it is refused.
+    let ran = client
+        .call_tool_once(repeat(delete("auth0|bob"), &state))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&ran, CallToolResponse::Complete(r) if r.is_error != Some(true)),
+        "{ran:?}"
+    );
+    assert!(world.fake.fake.user("auth0|bob").is_none());
+    let said = refused(
+        client
+            .call_tool_once(repeat(delete("auth0|bob"), &state))
+            .await
+            .unwrap(),
+    );
+    assert!(said.contains("was used already"), "{said}");
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_cannot_ask_its_person_is_told_so() {
+    let world = world().policies(CONFIRM_DELETES).build().await;
+    let gateway = world.in_process().await;
+    let key = gateway.key("openid,delete:users").await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
+    let result = client
+        .call_tool(call("auth0_delete_user", json!({"user_id": "auth0|bob"})))
+        .await
+        .unwrap();
+    let said = text(&result);
+    assert!(
+        said.contains("did not declare MCP form elicitation"),
+        "{said}"
+    );
+    assert!(world.fake.fake.user("auth0|bob").is_some());
     gateway.stop().await;
 }

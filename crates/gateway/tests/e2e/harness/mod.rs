@@ -14,6 +14,7 @@
 pub mod browser;
 pub mod in_process;
 pub mod mcp;
+pub mod person;
 pub mod portal;
 pub mod postgres;
 pub mod process;
