@@ -93,3 +93,70 @@ async fn two_replicas_on_one_postgres_store_act_as_one_gateway() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// An approval given once is spent once, whichever replica the repeats reach and however they
+/// race: approve through the CLI, repeat the call on A and B at the same time, one runs.
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL only: set GATEWAY_TEST_POSTGRES (.ci/run does)"
+)]
+async fn an_approval_runs_its_call_once_across_replicas_even_when_repeats_race() {
+    let world = world()
+        .policies(
+            r#"
+[[tenants.policies]]
+name = "deletes need a yes"
+tools = ["auth0_delete_user"]
+action = "approve"
+approvers = ["sec@example.com"]
+"#,
+        )
+        .postgres()
+        .stateless()
+        .build()
+        .await;
+    let replicas = [world.serve().await, world.serve_another_replica().await];
+    let key = world.create_key().await;
+    let (on_a, on_b) = (
+        client(&replicas[0].base, &key).await,
+        client(&replicas[1].base, &key).await,
+    );
+    let delete = || {
+        CallToolRequestParams::new("auth0_delete_user").with_arguments(
+            serde_json::json!({"user_id": "auth0|bob"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        )
+    };
+    let asked = crate::harness::text(&on_a.call_tool(delete()).await.unwrap());
+    let start = asked.find("preq_").expect("a request id");
+    let id: String = asked[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    // Asking again through B finds the same request.
+    let again = crate::harness::text(&on_b.call_tool(delete()).await.unwrap());
+    assert!(again.contains(&id), "{again}");
+    let (status, _, err) = world.run(&["approvals", "approve", &id]).await;
+    assert!(status.success(), "{err}");
+
+    let (first, second) = tokio::join!(on_a.call_tool(delete()), on_b.call_tool(delete()));
+    let ran: Vec<bool> = [first.unwrap(), second.unwrap()]
+        .iter()
+        .map(|result| result.is_error != Some(true))
+        .collect();
+    assert_eq!(
+        ran.iter().filter(|ran| **ran).count(),
+        1,
+        "exactly one repeat runs: {ran:?}"
+    );
+    assert_eq!(
+        world
+            .stats()
+            .management_requests_for("DELETE /api/v2/users/{id}"),
+        1
+    );
+    assert!(world.fake.fake.user("auth0|bob").is_none());
+}
