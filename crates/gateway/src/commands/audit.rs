@@ -38,11 +38,15 @@ pub(super) async fn execute(config: &Path, command: AuditCommand) -> anyhow::Res
                     "upstream_status": r.upstream_status,
                     "upstream_request_id": r.upstream_request_id,
                     "latency_ms": r.latency_ms,
+                    "policy_rule": r.policy.rule,
+                    "policy_action": r.policy.action,
+                    "policy_request": r.policy.request_id,
+                    "approved_by": r.policy.approvers,
                 })
             );
         } else {
             println!(
-                "{}  {}  {}  {}{}  {} ms  {}",
+                "{}  {}  {}  {}{}  {} ms  {}{}",
                 rfc3339(r.at_ms),
                 r.tenant,
                 r.tool,
@@ -53,11 +57,25 @@ pub(super) async fn execute(config: &Path, command: AuditCommand) -> anyhow::Res
                     _ => String::new(),
                 },
                 r.latency_ms,
-                r.principal
+                r.principal,
+                policy_text(&r.policy),
             );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the tenant's policy did, for the one-line form: `  [rule `x`: approve, preq_…, approved by a, b]`.
+fn policy_text(policy: &gw_mcp::PolicyNote) -> String {
+    let Some(rule) = &policy.rule else {
+        return String::new();
+    };
+    let mut parts = vec![format!("rule `{rule}`: {}", policy.action.unwrap_or("?"))];
+    parts.extend(policy.request_id.clone());
+    if !policy.approvers.is_empty() {
+        parts.push(format!("approved by {}", policy.approvers.join(", ")));
+    }
+    format!("  [{}]", parts.join(", "))
 }
 
 /// Unix milliseconds for a duration back from `now_ms` or an RFC 3339 time.

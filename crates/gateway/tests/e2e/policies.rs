@@ -162,6 +162,13 @@ async fn an_approved_call_runs_once_with_exactly_its_arguments() {
     assert_eq!(record.tool, "auth0_delete_user");
     assert_eq!(record.policy.request_id.as_deref(), Some(id.as_str()));
     assert_eq!(record.policy.approvers, ["operator (cli)"]);
+    let (_, log, _) = world.run(&["audit"]).await;
+    assert!(
+        log.contains(&format!(
+            "[rule `deletes need a yes`: approve, {id}, approved by operator (cli)]"
+        )),
+        "{log}"
+    );
 
     // The approval is spent: the same call again needs a new one.
     let spent = text(&client.call_tool(delete_bob()).await.unwrap());
