@@ -7,6 +7,7 @@
 
 mod load;
 mod official;
+mod policy;
 mod scale;
 mod stats;
 mod stdio;
@@ -42,6 +43,11 @@ enum Command {
     All(Box<AllArgs>),
     /// One load-generator run against one target; prints its figures as JSON.
     Load(LoadArgs),
+    /// Only the in-process cost of judging a call by a tenant's policy; prints JSON.
+    Policy {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 #[derive(Args)]
@@ -179,6 +185,13 @@ async fn main() -> Result<()> {
         .map_err(|_| anyhow::anyhow!("a rustls provider was already installed"))?;
     match Cli::parse().command {
         Command::All(args) => all(*args).await,
+        Command::Policy { runs } => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&policy::measure(runs.max(1)))?
+            );
+            Ok(())
+        }
         Command::Load(args) => {
             let target = match args.kind {
                 Kind::Direct => Target::Direct {
@@ -447,6 +460,7 @@ async fn all(a: AllArgs) -> Result<()> {
     let storm_max = median(&storms.iter().map(|s| s.latency.max_us).collect::<Vec<_>>());
     let storm_errors: u64 = storms.iter().map(|s| s.latency.errors).sum();
 
+    let policy = policy::measure(runs);
     let report = json!({
         "mode": if a.quick { "quick" } else { "full" },
         "date": a.date,
@@ -499,6 +513,7 @@ async fn all(a: AllArgs) -> Result<()> {
             "calls_per_run": stdio_iterations * 4,
             "servers": c,
         })),
+        "policy_evaluation": policy,
         "bench_seconds": started.elapsed().as_secs_f64(),
     });
     if let Some(dir) = a.out.parent() {
@@ -545,6 +560,18 @@ async fn all(a: AllArgs) -> Result<()> {
             sat[i].errors_total + fix[i].errors_total,
         );
     }
+    println!();
+    println!(
+        "Policy per call (ns): none {:.0}; 20 rules, none matching {:.0}; 20 rules, last matching {:.0}; tools/list of 37 tools {:.0}",
+        policy["no_policy"].as_f64().unwrap_or(0.0),
+        policy["twenty_rules_none_matching"].as_f64().unwrap_or(0.0),
+        policy["twenty_rules_last_matching_on_an_argument"]
+            .as_f64()
+            .unwrap_or(0.0),
+        policy["tools_list_of_37_tools_with_twenty_rules"]
+            .as_f64()
+            .unwrap_or(0.0),
+    );
     println!();
     println!("| scale | figure |");
     println!("|---|---|");

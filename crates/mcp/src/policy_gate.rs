@@ -7,7 +7,6 @@ use std::net::IpAddr;
 use serde_json::Value;
 
 use crate::access::{Principal, PrincipalKind};
-use crate::catalog::ToolDef;
 use crate::error::ToolError;
 
 /// Where calls that need a person wait (the gateway's store; approvers are notified from there).
@@ -214,12 +213,6 @@ impl std::fmt::Display for RequestState {
                 id = r.id,
             ),
         }
-    }
-}
-
-impl ToolDef {
-    pub(crate) fn policy_effect(&self) -> gw_policy::Effect {
-        self.effect.for_policy()
     }
 }
 

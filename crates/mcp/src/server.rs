@@ -242,10 +242,7 @@ impl Caller {
             access::visible_tools(&self.principal, &self.tenant.settings, upstream)
                 .into_iter()
                 .filter_map(|tool| {
-                    let listing =
-                        self.tenant
-                            .policies
-                            .listing(tool.name, tool.policy_effect(), &caller);
+                    let listing = self.tenant.policies.listing(tool.name, &caller);
                     let mut shown = tool.to_mcp();
                     match listing {
                         gw_policy::Listing::Hidden => return None,
@@ -335,7 +332,6 @@ impl Caller {
         }
         let call = gw_policy::Call {
             tool: tool.name,
-            effect: tool.policy_effect(),
             caller: policy_gate::policy_caller(&self.principal, &self.origin),
             arguments,
             source: self.origin.source,

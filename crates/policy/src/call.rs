@@ -52,7 +52,6 @@ pub struct Caller<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Call<'a> {
     pub tool: &'a str,
-    pub effect: Effect,
     pub caller: Caller<'a>,
     /// The arguments after validation against the tool's schema.
     pub arguments: &'a Value,

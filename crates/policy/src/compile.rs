@@ -128,10 +128,18 @@ impl Checker<'_> {
         if self.problems.len() > before {
             return None;
         }
+        let selected = self
+            .tools
+            .iter()
+            .filter(|(tool, effect)| {
+                (tools.is_empty() || tools.iter().any(|glob| glob.is_match(tool)))
+                    && (effects.is_empty() || effects.contains(effect))
+            })
+            .map(|(tool, _)| (*tool).to_owned())
+            .collect();
         Some(Rule {
             name: name?,
-            tools,
-            effects,
+            tools: selected,
             people,
             agent_keys,
             oauth_clients,

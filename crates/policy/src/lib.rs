@@ -126,9 +126,8 @@ impl PolicySet {
 impl Rule {
     /// Whether the rule is about this tool and this caller, whatever the arguments, source and
     /// time.
-    fn covers(&self, tool: &str, effect: Effect, caller: &Caller<'_>) -> bool {
-        (self.tools.is_empty() || self.tools.iter().any(|glob| glob.is_match(tool)))
-            && (self.effects.is_empty() || self.effects.contains(&effect))
+    fn covers(&self, tool: &str, caller: &Caller<'_>) -> bool {
+        self.tools.contains(tool)
             && self.names_caller(caller)
             && (self.oauth_clients.is_empty()
                 || caller
@@ -161,7 +160,7 @@ impl Rule {
     }
 
     fn matches(&self, call: &Call<'_>) -> bool {
-        self.covers(call.tool, call.effect, &call.caller)
+        self.covers(call.tool, &call.caller)
             && self.arguments.iter().all(|test| test.holds(call.arguments))
             && (self.sources.is_empty()
                 || call

@@ -3,7 +3,7 @@
 //! knows before it calls.
 
 use crate::PolicySet;
-use crate::call::{Caller, CallerKind, Effect};
+use crate::call::{Caller, CallerKind};
 use crate::rule::{Action, Rule};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,11 +19,11 @@ pub enum Listing {
 impl PolicySet {
     /// How `tool` is listed for `caller`. Rules that depend on the arguments, the source address
     /// or the time cannot be judged before a call: they add a "depending on…" note and never hide.
-    pub fn listing(&self, tool: &str, effect: Effect, caller: &Caller<'_>) -> Listing {
+    pub fn listing(&self, tool: &str, caller: &Caller<'_>) -> Listing {
         let mut notes = Vec::new();
         // An earlier rule that allows only some calls keeps a later denial from hiding the tool.
         let mut sometimes_allowed = false;
-        for rule in self.rules.iter().filter(|r| r.covers(tool, effect, caller)) {
+        for rule in self.rules.iter().filter(|r| r.covers(tool, caller)) {
             let note = note(rule, caller.kind);
             if rule.conditional() {
                 match note {

@@ -1,19 +1,21 @@
 //! A checked rule: everything parsed and compiled once, so matching a call allocates nothing
 //! and cannot fail.
 
+use std::collections::HashSet;
+
 use globset::GlobMatcher;
 use ipnet::IpNet;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::call::Effect;
 use crate::hours::Hours;
 
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub name: String,
-    pub(crate) tools: Vec<GlobMatcher>,
-    pub(crate) effects: Vec<Effect>,
+    /// The known tools its `tools` and `effects` select, worked out once at compile: a lookup
+    /// per call instead of a glob match per pattern.
+    pub(crate) tools: HashSet<String>,
     pub(crate) people: Vec<Person>,
     pub(crate) agent_keys: Vec<String>,
     pub(crate) oauth_clients: Vec<String>,

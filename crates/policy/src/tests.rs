@@ -87,10 +87,8 @@ impl Facts {
 
     /// The action and rule name of the decision, `"none"` when no rule matched.
     fn judged_by(&self, set: &PolicySet) -> (String, String) {
-        let effect = TOOLS.iter().find(|(t, _)| *t == self.tool).unwrap().1;
         let call = Call {
             tool: self.tool,
-            effect,
             caller: self.caller,
             arguments: &self.arguments,
             source: self.source,
@@ -368,10 +366,7 @@ fn rules_match_on_the_source_address() {
 #[test]
 fn listing_hides_outright_denials_and_notes_what_needs_a_person() {
     let set = policy(WORKED_EXAMPLE);
-    let listed = |tool: &str, caller: Caller<'_>| {
-        let effect = TOOLS.iter().find(|(t, _)| *t == tool).unwrap().1;
-        set.listing(tool, effect, &caller)
-    };
+    let listed = |tool: &str, caller: Caller<'_>| set.listing(tool, &caller);
     assert_eq!(listed("auth0_get_user", ALICE), Listing::Plain);
     let Listing::Noted(note) = listed("auth0_delete_user", ALICE) else {
         panic!()
@@ -404,13 +399,10 @@ fn listing_hides_outright_denials_and_notes_what_needs_a_person() {
         "#,
     );
     assert_eq!(
-        deny_all.listing("auth0_delete_user", Effect::Destructive, &ALICE),
+        deny_all.listing("auth0_delete_user", &ALICE),
         Listing::Hidden
     );
-    assert_eq!(
-        deny_all.listing("auth0_get_user", Effect::Read, &ALICE),
-        Listing::Plain
-    );
+    assert_eq!(deny_all.listing("auth0_get_user", &ALICE), Listing::Plain);
 }
 
 #[test]

@@ -390,3 +390,22 @@ async fn a_client_that_cannot_ask_its_person_is_told_so() {
     assert!(world.fake.fake.user("auth0|bob").is_some());
     gateway.stop().await;
 }
+
+/// Over stdio the gateway opens no store: a call no rule matches runs all the same (the policy
+/// costs no store round trip), while one that needs an approval says it cannot be kept.
+#[tokio::test]
+async fn a_call_no_rule_matches_needs_no_store() {
+    let (world, gateway) = world().policies(POLICIES).stdio().await;
+    let users = gateway.ok("auth0_list_users", json!({"per_page": 1})).await;
+    assert_eq!(users["items"].as_array().unwrap().len(), 1);
+    let held = gateway
+        .call("auth0_delete_user", json!({"user_id": "auth0|bob"}))
+        .await;
+    let said = text(&held);
+    assert!(
+        said.contains("keeps no requests (it has no store)"),
+        "{said}"
+    );
+    assert!(world.fake.fake.user("auth0|bob").is_some());
+    gateway.stop().await;
+}
