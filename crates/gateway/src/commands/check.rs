@@ -36,6 +36,14 @@ pub(super) async fn execute(path: &Path, online: bool) -> anyhow::Result<ExitCod
             tenant.scopes.names().len(),
             if tenant.read_only { ", read-only" } else { "" }
         );
+        if let Some(policies) = config.policies.get(&tenant.name) {
+            let rules = policies.set.rules();
+            let actions: Vec<String> = rules
+                .iter()
+                .map(|rule| format!("`{}` ({})", rule.name, rule.action.name()))
+                .collect();
+            println!("    policies, in order: {}", actions.join(", "));
+        }
         if !online && tenant.grant == GrantMode::AuthorizationCode {
             println!("    note: {USERS_TOKEN_LIMITS}.");
         }

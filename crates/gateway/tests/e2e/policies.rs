@@ -409,3 +409,32 @@ async fn a_call_no_rule_matches_needs_no_store() {
     assert!(world.fake.fake.user("auth0|bob").is_some());
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn check_lists_the_policies_and_names_the_key_of_a_bad_one() {
+    let good = world().policies(POLICIES).build().await;
+    let (status, out, err) = good.run(&["check"]).await;
+    assert!(status.success(), "{out}{err}");
+    assert!(
+        out.contains("policies, in order: `roles stay` (deny), `deletes need a yes` (approve)"),
+        "{out}"
+    );
+
+    let broken = world()
+        .policies(
+            r#"
+[[tenants.policies]]
+name = "no approvers"
+tools = ["auth0_delete_user"]
+action = "approve"
+"#,
+        )
+        .build()
+        .await;
+    let (status, out, err) = broken.run(&["check"]).await;
+    assert!(!status.success());
+    assert!(
+        err.contains("tenants[0].policies[0].approvers: is required for `approve`"),
+        "{out}{err}"
+    );
+}
