@@ -28,6 +28,8 @@ fn callback() -> Url {
 
 /// A fake tenant with the gateway's application and a second one, `other-app`.
 async fn tenant() -> (RunningFake, TenantSettings) {
+    // The test's own reqwest clients need a TLS provider too (the gateway's install it once).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut config = FakeConfig::default();
     config.clients.push(RegisteredClient {
         client_id: OTHER_APP.to_owned(),

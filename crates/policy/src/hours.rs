@@ -27,6 +27,39 @@ impl Hours {
     }
 }
 
+impl std::fmt::Display for Hours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let days: Vec<&str> = self.days.iter().map(|d| day_name(*d)).collect();
+        let time = |t: Time| {
+            if t == Time::MAX {
+                "24:00".to_owned()
+            } else {
+                format!("{:02}:{:02}", t.hour(), t.minute())
+            }
+        };
+        write!(
+            f,
+            "{} {}–{} ({})",
+            days.join(", "),
+            time(self.from),
+            time(self.to),
+            self.time_zone.iana_name().unwrap_or("UTC")
+        )
+    }
+}
+
+fn day_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "mon",
+        Weekday::Tuesday => "tue",
+        Weekday::Wednesday => "wed",
+        Weekday::Thursday => "thu",
+        Weekday::Friday => "fri",
+        Weekday::Saturday => "sat",
+        Weekday::Sunday => "sun",
+    }
+}
+
 pub(crate) fn parse_day(text: &str) -> Option<Weekday> {
     Some(match text.to_ascii_lowercase().as_str() {
         "mon" => Weekday::Monday,

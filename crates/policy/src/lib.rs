@@ -10,6 +10,7 @@ mod hours;
 mod listing;
 mod rule;
 mod spec;
+mod summary;
 
 pub use call::{Call, Caller, CallerKind, Effect};
 pub use canonical::{call_hash, canonical_json};
@@ -17,6 +18,7 @@ pub use compile::{KnownTools, Problem, compile};
 pub use listing::Listing;
 pub use rule::{Action, Person, Rule};
 pub use spec::{ArgumentSpec, HoursSpec, RuleSpec};
+pub use summary::RuleSummary;
 
 /// A tenant's checked rules, in order. Empty means no policy: every call goes by scopes.
 #[derive(Debug, Clone, Default)]

@@ -544,3 +544,36 @@ fn unknown_keys_are_refused_when_read() {
         .to_string();
     assert!(error.contains("unknown field `tool`"), "{error}");
 }
+
+#[test]
+fn a_rule_reads_back_as_what_it_enforces() {
+    let set = policy(
+        r#"
+        [[policies]]
+        name = "admins"
+        tools = ["auth0_delete_*"]
+        users = ["@example.com"]
+        sources = ["10.0.0.0/8"]
+        arguments = [{ pointer = "/user_id", matches = "^auth0\\|admin" }]
+        hours = { days = ["mon", "fri"], from = "09:00", to = "24:00", time_zone = "Europe/Berlin" }
+        action = "approve"
+        approvers = ["sec@example.com", "@ops.example.com"]
+        approvals_required = 2
+        "#,
+    );
+    let summary = set.rules()[0].summary();
+    assert_eq!(summary.tools, ["auth0_delete_role", "auth0_delete_user"]);
+    assert_eq!(
+        summary.conditions,
+        [
+            "users: @example.com",
+            "argument /user_id matches /^auth0\\|admin/",
+            "from 10.0.0.0/8",
+            "mon, fri 09:00–24:00 (Europe/Berlin)",
+        ]
+    );
+    assert_eq!(
+        summary.action,
+        "approve: 2 of sec@example.com, @ops.example.com (within 60 min)"
+    );
+}

@@ -438,3 +438,28 @@ action = "approve"
         "{out}{err}"
     );
 }
+
+#[tokio::test]
+async fn the_portal_shows_each_tenants_policies_as_enforced() {
+    let world = world().portal().policies(POLICIES).build().await;
+    let gateway = world.in_process().await;
+    let (browser, _) = gateway.signed_in().await;
+    let (status, page) = gateway.page(&browser, "/admin/tenants/acme").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<h2>Policies</h2>"), "{page}");
+    assert!(
+        page.contains("roles stay")
+            && page.contains("deny: &#34;roles are managed in Terraform&#34;"),
+        "{page}"
+    );
+    // The glob is shown as the tools it resolved to.
+    assert!(
+        page.contains("<code>auth0_delete_organization</code>, <code>auth0_delete_role</code>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("approve: 1 of sec@example.com, @secops.example.com (within 60 min)"),
+        "{page}"
+    );
+    gateway.stop().await;
+}

@@ -173,6 +173,12 @@ async fn tenant_view(
         keys: key_rows,
         key_form: key_form(settings, &connections),
         recent: &recent,
+        policies: runtime
+            .policies
+            .rules()
+            .iter()
+            .map(gw_policy::Rule::summary)
+            .collect(),
     };
     Ok(layout::page(StatusCode::OK, &page))
 }

@@ -90,6 +90,8 @@ pub(super) struct TenantPage<'a> {
     /// `None`: no key can be made yet (keys must act as a connected user, and nobody is).
     pub(super) key_form: Option<KeyForm<'a>>,
     pub(super) recent: &'a [AuditRecord],
+    /// The tenant's tool policies as the gateway enforces them, in order.
+    pub(super) policies: Vec<gw_policy::RuleSummary>,
 }
 
 /// What became of a revoked connection's refresh token at Auth0.
