@@ -3,6 +3,8 @@
 # package registries (PyPI, npm) and all talking to a gateway on 127.0.0.1 only:
 #   python_stdio     official Python SDK (requirements.txt) over stdio
 #   python_http      official Python SDK over streamable HTTP, with and without a valid key
+#   python_policies  official Python SDK answering the gateway's policy confirmations
+#                    (elicitation, in a session and on 2026-07-28) and an approval via the CLI
 #   python_oauth     official Python SDK logging in by itself (OAuth: discovery, registration,
 #                    PKCE, refresh) through the demo's fake Auth0
 #   typescript_http  official TypeScript SDK (typescript/package.json) on the system Node 20
@@ -70,6 +72,7 @@ run_test() {
 py="$venv/bin/python"
 run_test python_stdio 45 "$py" "$here/python_stdio.py"
 run_test python_http 45 "$py" "$here/python_http.py"
+run_test python_policies 60 "$py" "$here/python_policies.py"
 run_test python_oauth 60 "$py" "$here/python_oauth.py"
 run_test python_sse 45 "$py" "$here/python_sse.py"
 run_test typescript_http 45 node "$here/typescript/streamable_http.mjs"

@@ -38,6 +38,11 @@ pub enum Command {
         /// HTTP: accept requests without an access key. Refused unless listening on loopback.
         #[arg(long)]
         insecure_no_auth: bool,
+        /// Turn on an example set of tool policies: organization deletes are refused, other
+        /// deletes wait for an approval (`mcp-gateway approvals`), user and application updates
+        /// ask the person at the client to confirm.
+        #[arg(long)]
+        policies: bool,
         /// How the demo tenant's calls are authorized: the gateway's machine token with every
         /// connected user allowed everything, or each connected user's own token (which, as on
         /// real Auth0, carries only current-user scopes: no tool beyond auth0_whoami).

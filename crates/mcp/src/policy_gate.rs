@@ -181,9 +181,9 @@ impl std::fmt::Display for RequestState {
                 rule = r.rule,
                 id = r.id,
                 made = if self.created {
-                    "The gateway sent them"
+                    "The gateway made"
                 } else {
-                    "They have not yet decided"
+                    "They have not yet decided on"
                 },
                 so_far = if r.approved_by.is_empty() {
                     String::new()

@@ -28,6 +28,41 @@ pub(crate) struct DemoOptions {
     pub listen: SocketAddr,
     pub data_dir: Option<PathBuf>,
     pub insecure_no_auth: bool,
+    pub policies: bool,
+}
+
+/// `demo --policies`: one rule of each kind a newcomer can try in a minute.
+const DEMO_POLICIES: &str = r#"
+[[policies]]
+name = "organizations stay"
+tools = ["auth0_delete_organization"]
+action = "deny"
+reason = "organizations are managed by the platform team"
+
+[[policies]]
+name = "deletes need a yes"
+tools = ["auth0_delete_*"]
+action = "approve"
+approvers = ["admin@example.com"]
+
+[[policies]]
+name = "updates are confirmed"
+tools = ["auth0_update_user", "auth0_update_client"]
+action = "confirm"
+"#;
+
+fn demo_policies(on: bool) -> Arc<gw_policy::PolicySet> {
+    if !on {
+        return Arc::default();
+    }
+    #[derive(serde::Deserialize)]
+    struct File {
+        policies: Vec<gw_policy::RuleSpec>,
+    }
+    let file: File = toml::from_str(DEMO_POLICIES).expect("the demo's policies parse");
+    let set = gw_policy::compile(&file.policies, &gw_mcp::catalog().policy_tools())
+        .expect("the demo's policies are valid");
+    Arc::new(set)
 }
 
 pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
@@ -52,7 +87,8 @@ pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
     }
     let (fake, settings) = start_demo_tenant(scopes, options.grant).await?;
     let code = if options.stdio {
-        let runtime = crate::runtime::tenant_runtime(settings, Arc::default(), None)?;
+        let runtime =
+            crate::runtime::tenant_runtime(settings, demo_policies(options.policies), None)?;
         let principal = Principal::local_operator(&runtime.settings);
         super::stdio::serve(runtime, principal).await
     } else {
@@ -164,8 +200,11 @@ async fn serve_http(
     let domain = settings.domain.clone();
     let client_id = settings.client_id.clone();
     let client_secret = settings.client_secret.clone();
-    let runtime =
-        crate::runtime::tenant_runtime(settings, Arc::default(), Some((&public_url, &store)))?;
+    let runtime = crate::runtime::tenant_runtime(
+        settings,
+        demo_policies(options.policies),
+        Some((&public_url, &store)),
+    )?;
     let tenants = Arc::new(Tenants::of([runtime]));
     // Tenants added in the portal with the demo tenant's domain reach the fake; any other domain
     // is a real Auth0 tenant.
@@ -206,6 +245,31 @@ async fn serve_http(
     println!(
         "  npx @modelcontextprotocol/inspector --cli {endpoint} --transport http --header \"Authorization: Bearer <access key>\" --method tools/list"
     );
+    if options.policies {
+        // The CLI finds the demo's store (and its key) through this file.
+        let config = data_dir.join("gateway.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\npublic_url = \"{public_url}\"\n\n[store]\nurl = \"sqlite://gateway.db\"\nencryption_key_file = \"store.key\"\n"
+            ),
+        )
+        .with_context(|| format!("cannot write {}", config.display()))?;
+        println!();
+        println!("Policies are on (--policies):");
+        println!("  - auth0_delete_organization is refused;");
+        println!(
+            "  - other deletes wait for an approval: the first call answers with a request id (preq_…);"
+        );
+        println!("    approve it, then repeat the same call, which runs once:");
+        println!(
+            "      mcp-gateway approvals approve <preq_…> --config {}",
+            config.display()
+        );
+        println!(
+            "  - auth0_update_user and auth0_update_client ask you to confirm (clients with MCP elicitation, e.g. the Inspector)."
+        );
+    }
     println!("Press Ctrl-C to stop.");
 
     let policy_requests = Arc::new(crate::approvals::StoredRequests {

@@ -43,6 +43,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             data_dir,
             insecure_no_auth,
+            policies,
             grant,
         } => {
             demo::execute(demo::DemoOptions {
@@ -52,6 +53,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 listen,
                 data_dir,
                 insecure_no_auth,
+                policies,
             })
             .await
         }
