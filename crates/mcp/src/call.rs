@@ -15,6 +15,10 @@ pub struct CallContext {
     pub principal: Arc<Principal>,
     /// The caller's effective scopes for this call.
     pub scopes: ScopeSet,
+    /// The tenant's policies and the client the call came through, so a tool that lists tools
+    /// (`auth0_whoami`) hides what `tools/list` hides.
+    pub policies: Arc<gw_policy::PolicySet>,
+    pub client_name: Option<String>,
     token: AccessToken,
 }
 
@@ -31,8 +35,21 @@ impl CallContext {
             tenant,
             principal,
             scopes,
+            policies: Arc::default(),
+            client_name: None,
             token,
         }
+    }
+
+    /// Judges listings by `policies` for a caller using the client named `client_name`.
+    pub fn with_policies(
+        mut self,
+        policies: Arc<gw_policy::PolicySet>,
+        client_name: Option<String>,
+    ) -> Self {
+        self.policies = policies;
+        self.client_name = client_name;
+        self
     }
 
     /// The bearer token for this call's Auth0 requests.

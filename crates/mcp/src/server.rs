@@ -304,6 +304,10 @@ impl Caller {
                 scopes,
                 token,
             )
+            .with_policies(
+                self.tenant.policies.clone(),
+                self.origin.client_name.clone(),
+            )
         };
         match tool.run(context(token.clone()), arguments.clone()).await {
             // Auth0 processed nothing on a 401, so after a fresh token one retry is safe even for writes.

@@ -51,6 +51,18 @@ async fn tools_list_hides_what_is_denied_outright_and_says_what_needs_approval()
     );
     let get_user = tools.iter().find(|t| t.name == "auth0_get_user").unwrap();
     assert!(!get_user.description.as_deref().unwrap().contains("Policy"));
+    // auth0_whoami lists the same tools.
+    let whoami = client
+        .call_tool(CallToolRequestParams::new("auth0_whoami"))
+        .await
+        .unwrap();
+    let listed: Vec<&str> = whoami.structured_content.as_ref().unwrap()["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(listed, names);
     gateway.stop().await;
 }
 

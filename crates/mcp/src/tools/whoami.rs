@@ -68,11 +68,22 @@ async fn whoami(ctx: CallContext, _: NoArgs) -> Result<WhoAmI, ToolError> {
         },
         grant: ctx.tenant.grant.to_string(),
         scopes: ctx.scopes.names(),
-        // `ctx.scopes` is already cut by what Auth0 granted, so it stands in for the grant.
-        tools: access::visible_tools(&ctx.principal, &ctx.tenant, ctx.scopes)
-            .into_iter()
-            .map(|tool| tool.name)
-            .collect(),
+        // `ctx.scopes` is already cut by what Auth0 granted, so it stands in for the grant; the
+        // tools the tenant's policy denies this caller outright are hidden, as in `tools/list`.
+        tools: {
+            let origin = crate::policy_gate::CallOrigin {
+                source: None,
+                client_name: ctx.client_name.clone(),
+            };
+            let caller = crate::policy_gate::policy_caller(&ctx.principal, &origin);
+            access::visible_tools(&ctx.principal, &ctx.tenant, ctx.scopes)
+                .into_iter()
+                .filter(|tool| {
+                    ctx.policies.listing(tool.name, &caller) != gw_policy::Listing::Hidden
+                })
+                .map(|tool| tool.name)
+                .collect()
+        },
     })
 }
 
