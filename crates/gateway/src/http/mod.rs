@@ -72,6 +72,8 @@ pub struct AppState {
     pub audit: Option<Arc<dyn gw_mcp::AuditSink>>,
     /// Where calls that the tenants' policies hold for a person's decision wait.
     pub policy_requests: Option<Arc<dyn gw_mcp::PolicyRequests>>,
+    /// Told when an approver decides on the approval page (`[approvals] webhook`).
+    pub approval_webhook: Option<Arc<crate::approval_webhook::ApprovalWebhook>>,
     /// Bearer credentials resolved in the last moments (see `credential_cache`).
     pub credentials: CredentialCache,
     /// When the users behind `client_credentials` connections are next checked at Auth0.
@@ -158,6 +160,7 @@ pub fn sign_in_app(sign_ins: &SignIns, public_url: Url, settings: McpSettings) -
         oauth_http: sign_ins.oauth_http.clone(),
         audit: None,
         policy_requests: None,
+        approval_webhook: None,
         credentials: CredentialCache::default(),
         user_checks: Default::default(),
         portal: None,

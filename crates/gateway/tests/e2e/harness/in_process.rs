@@ -89,6 +89,7 @@ impl World {
             oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
             audit: Some(audit),
             policy_requests: Some(policy_requests),
+            approval_webhook: None,
             credentials: Default::default(),
             user_checks: UserChecks::every(b.user_check_interval),
             portal: directory.clone().map(|directory| {
