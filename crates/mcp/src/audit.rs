@@ -173,10 +173,13 @@ pub enum RefusalKind {
     CodeReplay,
     /// A spent refresh token presented again.
     RefreshReuse,
+    /// Someone signed in on the approval page who may not decide that request: not among its
+    /// approvers, its own requester, or without a verified email.
+    Approver,
 }
 
 impl RefusalKind {
-    const ALL: [RefusalKind; 13] = [
+    const ALL: [RefusalKind; 14] = [
         RefusalKind::Credential,
         RefusalKind::StoreUnavailable,
         RefusalKind::Session,
@@ -190,6 +193,7 @@ impl RefusalKind {
         RefusalKind::RateLimit,
         RefusalKind::CodeReplay,
         RefusalKind::RefreshReuse,
+        RefusalKind::Approver,
     ];
 
     /// The text the audit log keeps. `store_unavailable` has no `refused_` prefix: it was
@@ -209,6 +213,7 @@ impl RefusalKind {
             RefusalKind::RateLimit => "refused_rate_limit",
             RefusalKind::CodeReplay => "refused_code_replay",
             RefusalKind::RefreshReuse => "refused_refresh_reuse",
+            RefusalKind::Approver => "refused_approver",
         }
     }
 }
@@ -273,6 +278,7 @@ mod tests {
                 "refused_rate_limit",
                 "refused_code_replay",
                 "refused_refresh_reuse",
+                "refused_approver",
             ]
         );
     }
