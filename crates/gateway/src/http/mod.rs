@@ -2,6 +2,9 @@
 //! protected-resource document. `fn app(state) -> Router` so tests can serve it on 127.0.0.1:0.
 
 pub mod admin;
+mod approval_error;
+mod approval_page;
+mod approval_views;
 pub(crate) mod assets;
 mod auth;
 mod callback;
@@ -127,6 +130,15 @@ impl AppState {
             tenants: self.tenants.clone(),
             oauth_http: self.oauth_http.clone(),
             callback_url: self.callback_url(),
+        }
+    }
+
+    /// The approval use case over this app's store, for the approval page.
+    pub(crate) fn approvals(&self) -> crate::approvals::Approvals {
+        crate::approvals::Approvals {
+            store: self.store.clone(),
+            public_url: self.public_url.clone(),
+            webhook: self.approval_webhook.clone(),
         }
     }
 
@@ -302,6 +314,11 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .route("/integration-callback", get(callback::callback))
         .route("/authorize", get(oauth_server::authorize::authorize))
         .route("/authorize/consent", post(oauth_server::authorize::consent))
+        .route(
+            "/approvals/{id}",
+            get(approval_page::show).post(approval_page::decide),
+        )
+        .route("/approvals/{id}/sign-in", post(approval_page::sign_in))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(deadline)
         .layer(middleware::from_fn_with_state(
