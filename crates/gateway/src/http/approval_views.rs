@@ -4,7 +4,7 @@
 //! every value: arguments, notes and client names come from callers and approvers.
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use gw_policy::Person;
 use gw_store::{ApprovalSignIn, Decision, PolicyRequest, RequestStatus};
@@ -13,6 +13,20 @@ use url::Url;
 use super::html::render;
 use super::pages::no_store;
 use crate::approvals::approval_url;
+
+/// A page with a form: as every page people see (not cached, no framing, only the gateway's
+/// own files), but with the referrer kept within the gateway: under `no-referrer` browsers send
+/// `Origin: null` with the page's own form posts, which the origin check must refuse.
+fn form_page(page: &impl Template) -> Response {
+    let mut response = no_store(render(StatusCode::OK, page));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
 
 /// The request's state in words, after "Request X on tenant T …"; `None` while it waits for
 /// decisions.
@@ -57,7 +71,7 @@ pub(super) fn gate(public_url: &Url, request: &PolicyRequest) -> Response {
         closed: closed(request.status),
         action: format!("{}/sign-in", approval_url(public_url, &request.id).path()),
     };
-    no_store(render(StatusCode::OK, &page))
+    form_page(&page)
 }
 
 /// One decision, as shown.
@@ -204,5 +218,5 @@ pub(super) fn request_page(
         no_form,
         action: approval_url(public_url, &request.id).path().to_owned(),
     };
-    no_store(render(StatusCode::OK, &page))
+    form_page(&page)
 }

@@ -54,17 +54,23 @@ async fn asked(policies: &str) -> (World, InProcess, String, String) {
 struct Shown {
     status: u16,
     cache_control: String,
+    /// The page's own forms post with an `Origin` only if this is not `no-referrer`.
+    referrer_policy: String,
     body: String,
 }
 
 async fn shown(response: reqwest::Response) -> Shown {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
     Shown {
         status: response.status().as_u16(),
-        cache_control: response
-            .headers()
-            .get("cache-control")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default(),
+        cache_control: header("cache-control"),
+        referrer_policy: header("referrer-policy"),
         body: response.text().await.unwrap(),
     }
 }
@@ -152,6 +158,7 @@ async fn a_listed_approver_signs_in_approves_and_the_repeated_call_runs_once() {
     .await;
     assert_eq!(gate.status, 200);
     assert_eq!(gate.cache_control, "no-store");
+    assert_eq!(gate.referrer_policy, "same-origin");
     assert!(
         gate.body.contains(&id)
             && gate.body.contains("acme")
@@ -170,6 +177,7 @@ async fn a_listed_approver_signs_in_approves_and_the_repeated_call_runs_once() {
     let (approver, page) = sign_in(&gateway, &id).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert_eq!(page.cache_control, "no-store");
+    assert_eq!(page.referrer_policy, "same-origin");
     for expected in [
         "sec@example.com",
         "auth0_delete_user",
