@@ -16,6 +16,10 @@
 #                    compose file and the configurations it mounts checked
 #   portal_browser   the operator portal in Debian's Chromium, driven by Playwright
 #                    (tests/browser/package.json); screenshots in target/browser-artifacts
+#   approvals_browser
+#                    the approval page in the same Chromium: the requester and a stranger are
+#                    refused, an approver signs in at the fake Auth0 (the fake-auth0 binary next
+#                    to mcp-gateway) and approves
 # Usage: tests/interop/run.sh [path/to/mcp-gateway]   (default: target/debug/mcp-gateway)
 # Installs are cached: the venv is kept (INTEROP_VENV), and `npm ci` runs only when a
 # package-lock.json differs from the one node_modules was installed from.
@@ -81,5 +85,6 @@ run_test inspector_cli 45 "$py" "$here/inspector_cli.py"
 run_test conformance 60 "$py" "$here/conformance.py"
 run_test deploy_files 60 "$py" "$here/deploy_files.py"
 run_test portal_browser 180 node "$root/tests/browser/portal.mjs"
+run_test approvals_browser 180 node "$root/tests/browser/approvals.mjs"
 echo "interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,6 @@
 //! Signing a user in at their tenant's Auth0 (the authorization-code flow with PKCE), for every
-//! door that starts one: `/connect/{tenant}`, the authorization server's consent, and the CLI's
-//! `connect`. The pending sign-in lives in the store, not in memory, so any replica can take the
+//! door that starts one: `/connect/{tenant}`, the authorization server's consent, the approval
+//! page and the CLI's `connect`. The pending sign-in lives in the store, not in memory, so any replica can take the
 //! callback. What the browser carries (cookies) and what each door shows at the end stay with
 //! the door; this module neither reads requests nor builds responses.
 
@@ -32,6 +32,18 @@ pub struct SignIns {
     pub oauth_http: OAuthHttp,
     /// The redirect URI registered at Auth0 ([`callback_url`]).
     pub callback_url: Url,
+}
+
+/// What a sign-in is for: it decides where its callback ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// Connecting the user: a connection and a key (`/connect`, the CLI's `connect`).
+    Connect,
+    /// An MCP client's authorization request (its id): the callback ends with a code for it.
+    OAuthRequest(String),
+    /// Deciding an approval request (its id): the callback shows the approver that request and
+    /// stores neither a connection nor a key.
+    Approval(String),
 }
 
 /// A started sign-in.
@@ -104,24 +116,29 @@ fn refused_text(error: &str, description: &str) -> String {
 impl SignIns {
     /// Starts a sign-in: remembers the state and PKCE verifier and returns the `/authorize` URL.
     /// `in_browser` binds it to a secret the starting browser must bring back; a sign-in started
-    /// from the terminal is not bound (its state was shown only there). `oauth_request` is the
-    /// MCP client's authorization request it serves, if any.
+    /// from the terminal is not bound (its state was shown only there).
     pub async fn begin(
         &self,
         settings: &TenantSettings,
         requested: ScopeSet,
         in_browser: bool,
-        oauth_request: Option<String>,
+        purpose: Purpose,
     ) -> Result<Started, StoreError> {
         let flow = UserFlow::new(settings, &self.oauth_http, self.callback_url.clone());
         let start = flow.start(requested);
         let browser_secret = in_browser.then(|| Alphanumeric.sample_string(&mut rand::rng(), 32));
+        let (oauth_request, approval_request) = match purpose {
+            Purpose::Connect => (None, None),
+            Purpose::OAuthRequest(id) => (Some(id), None),
+            Purpose::Approval(id) => (None, Some(id)),
+        };
         let pending = PendingAuthorization {
             tenant: settings.name.clone(),
             verifier: start.verifier,
             requested,
             browser_hash: browser_secret.as_deref().map(sha256_hex),
             oauth_request,
+            approval_request,
         };
         self.store.save_pending(&start.state, &pending).await?;
         Ok(Started {

@@ -181,10 +181,13 @@ pub enum RefusalKind {
     CodeReplay,
     /// A spent refresh token presented again.
     RefreshReuse,
+    /// Someone signed in on the approval page who may not decide that request: not among its
+    /// approvers, its own requester, or without a verified email.
+    Approver,
 }
 
 impl RefusalKind {
-    const ALL: [RefusalKind; 13] = [
+    const ALL: [RefusalKind; 14] = [
         RefusalKind::Credential,
         RefusalKind::StoreUnavailable,
         RefusalKind::Session,
@@ -198,6 +201,7 @@ impl RefusalKind {
         RefusalKind::RateLimit,
         RefusalKind::CodeReplay,
         RefusalKind::RefreshReuse,
+        RefusalKind::Approver,
     ];
 
     /// The text the audit log keeps. `store_unavailable` has no `refused_` prefix: it was
@@ -217,6 +221,7 @@ impl RefusalKind {
             RefusalKind::RateLimit => "refused_rate_limit",
             RefusalKind::CodeReplay => "refused_code_replay",
             RefusalKind::RefreshReuse => "refused_refresh_reuse",
+            RefusalKind::Approver => "refused_approver",
         }
     }
 }
@@ -283,6 +288,7 @@ mod tests {
                 "refused_rate_limit",
                 "refused_code_replay",
                 "refused_refresh_reuse",
+                "refused_approver",
             ]
         );
     }

@@ -4,6 +4,7 @@
 
 mod access_keys;
 mod admin;
+mod approval_sign_ins;
 mod audit;
 mod connections;
 mod file_mode;
@@ -19,6 +20,7 @@ mod vault;
 
 pub use access_keys::{AccessKey, KeyRecord, NewKey};
 pub use admin::{ADMIN_SESSION_SECS, AdminKeyRecord, AdminSecret, AdminSession};
+pub use approval_sign_ins::{APPROVAL_SIGN_IN_SECS, ApprovalForm, ApprovalSignIn};
 pub use connections::{ConnectionRecord, ConnectionStatus, NewConnection};
 pub use oauth_clients::{NewClient, OAuthClient};
 pub use oauth_grants::{

@@ -29,6 +29,9 @@ pub struct PendingAuthorization {
     /// The MCP client's authorization request this sign-in serves, if any: the callback then
     /// ends with a code for that client instead of the key page.
     pub oauth_request: Option<String>,
+    /// The approval request this sign-in serves, if any: the callback then shows the approver
+    /// that request, and stores no connection and no key.
+    pub approval_request: Option<String>,
 }
 
 /// What presenting a state found.
@@ -83,7 +86,7 @@ impl Store {
             }
         }
         sqlx::query(
-            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, oauth_request, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, oauth_request, approval_request, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&hash)
         .bind(&pending.tenant)
@@ -91,6 +94,7 @@ impl Store {
         .bind(pending.requested.to_string())
         .bind(&pending.browser_hash)
         .bind(&pending.oauth_request)
+        .bind(&pending.approval_request)
         .bind(now)
         .bind(now + PENDING_TTL_SECS)
         .execute(self.pool())
@@ -152,6 +156,7 @@ impl Store {
             requested: ScopeSet::parse_list(&row.get::<String, _>("requested")).unwrap_or_default(),
             browser_hash: row.get("browser_hash"),
             oauth_request: row.get("oauth_request"),
+            approval_request: row.get("approval_request"),
         }))
     }
 

@@ -3,8 +3,8 @@
 //! makes the bound a matter of time too, on a running server and not only as new rows arrive:
 //! client registrations that never completed an authorization, expired authorization requests
 //! and sign-ins, spent codes and tokens, and the audit log's refusal records (requests refused
-//! before a tool ran, which anyone can cause by presenting a made-up credential). Policy requests
-//! and step-ups go the same way once they no longer count.
+//! before a tool ran, which anyone can cause by presenting a made-up credential). Policy requests,
+//! step-ups and approvers' sign-ins go the same way once they no longer count.
 
 use std::time::Duration;
 
@@ -49,6 +49,8 @@ pub struct Swept {
     pub policy_requests: u64,
     /// Step-ups that no longer count.
     pub step_ups: u64,
+    /// Approvers' sign-ins that expired.
+    pub approval_sign_ins: u64,
 }
 
 impl Swept {
@@ -100,6 +102,12 @@ impl Store {
             .execute(self.pool())
             .await?
             .rows_affected();
+        swept.approval_sign_ins =
+            sqlx::query("DELETE FROM approval_sign_ins WHERE expires_at <= $1")
+                .bind(now)
+                .execute(self.pool())
+                .await?
+                .rows_affected();
         Ok(swept)
     }
 

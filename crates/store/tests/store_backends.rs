@@ -17,7 +17,7 @@ use gw_store::{
     ConnectionStatus, Exchanged, Grant, NewConnection, NewKey, PendingAuthorization, Store,
     StoreError, StoreVault, Taken, new_family,
 };
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 /// A fresh, empty store URL per backend available here.
 async fn backends() -> Vec<(&'static str, String, Option<tempfile::TempDir>)> {
@@ -190,6 +190,7 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
                     requested: ScopeSet::parse_list("openid").unwrap(),
                     browser_hash: None,
                     oauth_request: None,
+                    approval_request: None,
                 },
             )
             .await
@@ -995,6 +996,7 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
                         requested: ScopeSet::parse_list("openid").unwrap(),
                         browser_hash: None,
                         oauth_request: None,
+                        approval_request: None,
                     },
                 )
                 .await
@@ -2120,6 +2122,175 @@ async fn sweeps_remove_policy_requests_a_month_after_they_ended_and_lapsed_step_
                 .unwrap()
                 .is_empty(),
             "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn approver_sign_ins_show_one_form_at_a_time_and_decide_once_on_every_backend() {
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open_with_key(&url, cipher(&TokenCipher::generate_key()))
+            .await
+            .unwrap();
+        // A sign-in started on the approval page says which request it serves.
+        let state = SecretString::from("approver-state".to_owned());
+        store
+            .save_pending(
+                &state,
+                &PendingAuthorization {
+                    tenant: "acme".into(),
+                    verifier: SecretString::from("verifier".to_owned()),
+                    requested: ScopeSet::parse_list("openid,email,profile").unwrap(),
+                    browser_hash: Some("b".repeat(64)),
+                    oauth_request: None,
+                    approval_request: Some("preq_one".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let Taken::Found(pending) = store.take_pending("approver-state").await.unwrap() else {
+            panic!("{backend}: the sign-in is not found");
+        };
+        assert_eq!(
+            pending.approval_request.as_deref(),
+            Some("preq_one"),
+            "{backend}"
+        );
+        assert_eq!(pending.oauth_request, None, "{backend}");
+
+        let who = gw_store::ApprovalSignIn {
+            request_id: "preq_one".into(),
+            email: "Sec@Example.com".into(),
+            user_id: "auth0|sec".into(),
+        };
+        let browser = store.start_approval_sign_in(&who).await.unwrap();
+        let browser = browser.expose_secret();
+        let other_browser = store
+            .start_approval_sign_in(&gw_store::ApprovalSignIn {
+                user_id: "auth0|other".into(),
+                ..who.clone()
+            })
+            .await
+            .unwrap();
+        // No form shown yet: no token matches.
+        assert_eq!(
+            store
+                .use_approval_form(browser, "preq_one", "")
+                .await
+                .unwrap(),
+            None,
+            "{backend}"
+        );
+        // Only that browser, only for that request.
+        assert!(
+            store
+                .approval_form(browser, "preq_two")
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}"
+        );
+        assert!(
+            store
+                .approval_form("not-a-browser", "preq_one")
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}"
+        );
+        let first = store
+            .approval_form(browser, "preq_one")
+            .await
+            .unwrap()
+            .unwrap();
+        let expected = gw_store::ApprovalSignIn {
+            email: "sec@example.com".into(),
+            ..who.clone()
+        };
+        assert_eq!(first.signed_in, expected, "{backend}");
+        // Showing the page again makes the earlier form stale.
+        let second = store
+            .approval_form(browser, "preq_one")
+            .await
+            .unwrap()
+            .unwrap();
+        let (first, second) = (first.token.expose_secret(), second.token.expose_secret());
+        assert_ne!(first, second, "{backend}");
+        for (what, browser, request, token) in [
+            ("a stale form", browser, "preq_one", first),
+            (
+                "another browser",
+                other_browser.expose_secret(),
+                "preq_one",
+                second,
+            ),
+            ("another request", browser, "preq_two", second),
+            ("a forged token", browser, "preq_one", "forged"),
+        ] {
+            assert_eq!(
+                store
+                    .use_approval_form(browser, request, token)
+                    .await
+                    .unwrap(),
+                None,
+                "{backend}: {what}"
+            );
+        }
+        assert_eq!(
+            store
+                .use_approval_form(browser, "preq_one", second)
+                .await
+                .unwrap(),
+            Some(expected),
+            "{backend}"
+        );
+        // Spent: the form works once, and the browser is shown no other.
+        assert_eq!(
+            store
+                .use_approval_form(browser, "preq_one", second)
+                .await
+                .unwrap(),
+            None,
+            "{backend}: a replay"
+        );
+        assert!(
+            store
+                .approval_form(browser, "preq_one")
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}"
+        );
+
+        // Ten minutes later the other browser's sign-in is over, and the sweep takes it.
+        let late = store
+            .approval_form(other_browser.expose_secret(), "preq_one")
+            .await
+            .unwrap()
+            .unwrap();
+        execute(
+            &url,
+            "UPDATE approval_sign_ins SET expires_at = expires_at - 600 WHERE approver_user_id = 'auth0|other'",
+        )
+        .await;
+        assert_eq!(
+            store
+                .use_approval_form(
+                    other_browser.expose_secret(),
+                    "preq_one",
+                    late.token.expose_secret()
+                )
+                .await
+                .unwrap(),
+            None,
+            "{backend}: expired"
+        );
+        let swept = store.sweep(&gw_store::Retention::default()).await.unwrap();
+        assert_eq!(swept.approval_sign_ins, 1, "{backend}: {swept:?}");
+        assert_eq!(
+            count(&url, "SELECT COUNT(*) FROM approval_sign_ins").await,
+            1,
+            "{backend}: the spent one stays until it expires"
         );
     }
 }

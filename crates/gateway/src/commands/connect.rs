@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::http::McpSettings;
-use crate::sign_in::{SignIns, callback_url};
+use crate::sign_in::{Purpose, SignIns, callback_url};
 
 /// How long to wait for the user: as long as the sign-in's state lives.
 const WAIT: Duration = Duration::from_secs(600);
@@ -82,7 +82,7 @@ pub(super) async fn execute(config_path: &Path, tenant: &str) -> anyhow::Result<
     let started_at = unix_now();
     // Started here, not in a browser: the state was shown only on this terminal.
     let url = sign_ins
-        .begin(settings, settings.scopes, false, None)
+        .begin(settings, settings.scopes, false, Purpose::Connect)
         .await?
         .url;
     println!("Open this URL in a browser to connect tenant `{tenant}`:");

@@ -287,6 +287,7 @@ async fn serve_http(
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
         policy_requests: Some(policy_requests),
+        approval_webhook: None,
         credentials: Default::default(),
         user_checks: Default::default(),
         portal: Some(Arc::new(Portal {

@@ -51,14 +51,16 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         .sync()
         .await
         .context("cannot load the tenants added in the operator portal")?;
+    // One webhook for the notices of new requests and of decisions made on the approval page.
+    let approval_webhook = config
+        .approvals
+        .webhook
+        .clone()
+        .map(|webhook| Arc::new(crate::approval_webhook::ApprovalWebhook::new(webhook)));
     let policy_requests = Arc::new(crate::approvals::StoredRequests {
         store: store.clone(),
         public_url: config.server.public_url.clone(),
-        webhook: config
-            .approvals
-            .webhook
-            .clone()
-            .map(|webhook| Arc::new(crate::approval_webhook::ApprovalWebhook::new(webhook))),
+        webhook: approval_webhook.clone(),
     });
     let state = AppState {
         store,
@@ -70,6 +72,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         oauth_http: gw_oauth::OAuthHttp::new(std::time::Duration::from_secs(30)),
         audit: None,
         policy_requests: Some(policy_requests),
+        approval_webhook,
         credentials: Default::default(),
         user_checks: crate::user_check::UserChecks::every(config.server.user_check_interval),
         portal: config.server.portal.then(|| {

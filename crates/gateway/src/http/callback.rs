@@ -1,7 +1,8 @@
 //! `GET /integration-callback`, where Auth0 sends every user back: it takes the sign-in its
 //! state names (once), checks that the browser is the one that started it, exchanges the code
 //! and learns who signed in; then the door the sign-in came through ends it — `/connect` with a
-//! key page, the authorization server with a redirect to its client.
+//! key page, the authorization server with a redirect to its client, the approval page by
+//! letting an approver in (or refusing them).
 
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -10,7 +11,7 @@ use gw_mcp::RefusalKind;
 use serde::Deserialize;
 
 use super::connect_error::ConnectError;
-use super::{AppState, connect, oauth_server, pages, sign_in_cookie};
+use super::{AppState, approval_page, connect, oauth_server, pages, sign_in_cookie};
 use crate::sign_in::{CallbackParams, Resumed};
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +77,9 @@ async fn come_back(
         error_description: query.error_description.as_deref(),
     };
     let outcome = sign_ins.sign_in(&pending, &params).await;
+    if let Some(request) = &pending.approval_request {
+        return Ok(approval_page::signed_in(state, headers, request, outcome).await);
+    }
     if let Some(request) = &pending.oauth_request {
         return Ok(oauth_server::complete(state, request, outcome).await);
     }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::connect_error::ConnectError;
 use super::pages::Connected;
 use super::{AppState, sign_in_cookie};
-use crate::sign_in::SignedIn;
+use crate::sign_in::{Purpose, SignedIn};
 use gw_store::{NewKey, StoreError};
 
 /// `/connect/{tenant}`'s query. Nothing in it is looked up: an unauthenticated caller must not
@@ -70,7 +70,7 @@ async fn send_to_auth0(
     }
     let started = state
         .sign_ins()
-        .begin(settings, requested, true, None)
+        .begin(settings, requested, true, Purpose::Connect)
         .await
         .map_err(ConnectError::NotStarted)?;
     tracing::info!(tenant, requested = %requested, "sending a user to Auth0 to connect");

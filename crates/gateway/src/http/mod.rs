@@ -2,6 +2,9 @@
 //! protected-resource document. `fn app(state) -> Router` so tests can serve it on 127.0.0.1:0.
 
 pub mod admin;
+mod approval_error;
+mod approval_page;
+mod approval_views;
 pub(crate) mod assets;
 mod auth;
 mod callback;
@@ -72,6 +75,8 @@ pub struct AppState {
     pub audit: Option<Arc<dyn gw_mcp::AuditSink>>,
     /// Where calls that the tenants' policies hold for a person's decision wait.
     pub policy_requests: Option<Arc<dyn gw_mcp::PolicyRequests>>,
+    /// Told when an approver decides on the approval page (`[approvals] webhook`).
+    pub approval_webhook: Option<Arc<crate::approval_webhook::ApprovalWebhook>>,
     /// Bearer credentials resolved in the last moments (see `credential_cache`).
     pub credentials: CredentialCache,
     /// When the users behind `client_credentials` connections are next checked at Auth0.
@@ -128,6 +133,15 @@ impl AppState {
         }
     }
 
+    /// The approval use case over this app's store, for the approval page.
+    pub(crate) fn approvals(&self) -> crate::approvals::Approvals {
+        crate::approvals::Approvals {
+            store: self.store.clone(),
+            public_url: self.public_url.clone(),
+            webhook: self.approval_webhook.clone(),
+        }
+    }
+
     /// The authorization server's issuer identifier: the public URL without a trailing slash.
     pub fn issuer(&self) -> String {
         self.public_url.as_str().trim_end_matches('/').to_owned()
@@ -158,6 +172,7 @@ pub fn sign_in_app(sign_ins: &SignIns, public_url: Url, settings: McpSettings) -
         oauth_http: sign_ins.oauth_http.clone(),
         audit: None,
         policy_requests: None,
+        approval_webhook: None,
         credentials: CredentialCache::default(),
         user_checks: Default::default(),
         portal: None,
@@ -300,6 +315,11 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .route("/integration-callback", get(callback::callback))
         .route("/authorize", get(oauth_server::authorize::authorize))
         .route("/authorize/consent", post(oauth_server::authorize::consent))
+        .route(
+            "/approvals/{id}",
+            get(approval_page::show).post(approval_page::decide),
+        )
+        .route("/approvals/{id}/sign-in", post(approval_page::sign_in))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(deadline)
         .layer(middleware::from_fn_with_state(

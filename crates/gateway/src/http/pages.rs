@@ -1,5 +1,5 @@
 //! The few HTML pages people see (the end of the connect flow, the consent page of the OAuth
-//! server), or the same content as JSON when the request asks for `application/json`. The pages
+//! server, failures; the approval page's are in `approval_views.rs`), or the same content as JSON when the request asks for `application/json`. The pages
 //! are templates (`templates/pages/`), which escape every value: error descriptions come from
 //! the query string, user names from Auth0 and client names from the clients themselves.
 
@@ -27,6 +27,25 @@ pub(crate) fn failure(
     explanation: &str,
     next_step: Option<&str>,
 ) -> Response {
+    titled_failure(
+        headers,
+        status,
+        "Could not connect",
+        error,
+        explanation,
+        next_step,
+    )
+}
+
+/// As [`failure`], under `title` (the page's heading).
+pub(crate) fn titled_failure(
+    headers: &HeaderMap,
+    status: StatusCode,
+    title: &str,
+    error: &str,
+    explanation: &str,
+    next_step: Option<&str>,
+) -> Response {
     if wants_json(headers) {
         let body = serde_json::json!({
             "error": error,
@@ -36,6 +55,7 @@ pub(crate) fn failure(
         return no_store((status, axum::Json(body)).into_response());
     }
     let page = Failure {
+        title,
         error,
         explanation: prose::prose(explanation),
         next_step: next_step.map(prose::linked),
@@ -46,6 +66,7 @@ pub(crate) fn failure(
 #[derive(Template)]
 #[template(path = "pages/failure.html")]
 struct Failure<'a> {
+    title: &'a str,
     error: &'a str,
     explanation: Vec<Part<'a>>,
     next_step: Option<Vec<Part<'a>>>,
@@ -202,7 +223,7 @@ pub(crate) fn consent(c: &Consent<'_>) -> Response {
 /// Pages with keys or codes must not be cached or leak through the Referer header, and run no
 /// code but the gateway's own script. (No `form-action`: the consent form's answer redirects to
 /// the tenant's Auth0, which browsers would check against it.)
-fn no_store(mut response: Response) -> Response {
+pub(super) fn no_store(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,

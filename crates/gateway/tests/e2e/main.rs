@@ -10,6 +10,7 @@
 mod harness;
 
 mod admin_portal;
+mod approval_page;
 mod check_online;
 mod cli_startup;
 mod client_snippets;

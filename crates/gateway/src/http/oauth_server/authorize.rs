@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use super::client_name;
 use super::error::{AuthorizeError, ClientRedirect, OAuthError};
 use crate::http::{AppState, cookies, pages, sign_in_cookie};
-use crate::sign_in::{SignInError, SignedIn};
+use crate::sign_in::{Purpose, SignInError, SignedIn};
 use gw_store::{
     Grant, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, new_family, new_request_id,
     sha256_hex, unix_now,
@@ -237,7 +237,12 @@ async fn send_to_auth0(
     // and keys never shrinks; the client's token is limited to what it asked for.
     let started = state
         .sign_ins()
-        .begin(settings, settings.scopes, true, Some(request.id.clone()))
+        .begin(
+            settings,
+            settings.scopes,
+            true,
+            Purpose::OAuthRequest(request.id.clone()),
+        )
         .await
         .map_err(|error| refuse(error.into()))?;
     Ok(sign_in_cookie::redirect(

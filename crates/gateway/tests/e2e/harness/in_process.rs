@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use gw_mcp::Tenants;
 use gw_store::{AccessKey, NewKey, Store};
+use mcp_gateway::approval_webhook::ApprovalWebhook;
+use mcp_gateway::config::WebhookConfig;
 use mcp_gateway::http::admin::Portal;
 use mcp_gateway::http::{
     AppState, Inbound, McpSettings, RegistrationLimiter, SessionBindings, SseSessions,
@@ -74,10 +76,20 @@ impl World {
             mcp_gateway::audit::StoreAudit::start(store.clone(), shutdown.clone());
         let sessions = SessionBindings::new(b.sessions);
         let sse = SseSessions::default();
+        // One webhook for new requests and for decisions, as `serve` wires it.
+        let approval_webhook = b.approval_webhook.clone().map(|url| {
+            Arc::new(ApprovalWebhook::new(WebhookConfig {
+                url,
+                secret: super::WEBHOOK_SECRET.to_owned().into(),
+                timeout: Duration::from_secs(5),
+                max_attempts: 1,
+                backoff_base: Duration::from_millis(10),
+            }))
+        });
         let policy_requests = Arc::new(mcp_gateway::approvals::StoredRequests {
             store: store.clone(),
             public_url: public_url.clone(),
-            webhook: None,
+            webhook: approval_webhook.clone(),
         });
         let state = AppState {
             store: store.clone(),
@@ -89,6 +101,7 @@ impl World {
             oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
             audit: Some(audit),
             policy_requests: Some(policy_requests),
+            approval_webhook,
             credentials: Default::default(),
             user_checks: UserChecks::every(b.user_check_interval),
             portal: directory.clone().map(|directory| {

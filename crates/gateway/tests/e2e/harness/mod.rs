@@ -38,6 +38,8 @@ pub const CLIENT_SECRET: &str = "e2e-secret-value-0123456789";
 /// Where `gateway.toml` tells the real binary to find [`CLIENT_SECRET`] and the store's key.
 pub const SECRET_ENV: &str = "E2E_CLIENT_SECRET";
 pub const STORE_KEY_ENV: &str = "E2E_STORE_KEY";
+/// What signs approval notices to [`Builder::approval_webhook`].
+pub const WEBHOOK_SECRET: &str = "e2e-webhook-key-0123456789abcdef0123";
 
 /// The text a tool result shows the model.
 pub fn text(result: &CallToolResult) -> String {

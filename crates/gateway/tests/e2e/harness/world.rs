@@ -42,6 +42,7 @@ pub struct Builder {
     pub(super) env: Vec<(String, String)>,
     pub(super) toml: String,
     pub(super) policies: String,
+    pub(super) approval_webhook: Option<url::Url>,
 }
 
 /// Starts describing a world: `harness::world().grant(…).build().await`.
@@ -67,6 +68,7 @@ pub fn world() -> Builder {
         env: Vec::new(),
         toml: String::new(),
         policies: String::new(),
+        approval_webhook: None,
     }
 }
 
@@ -112,6 +114,13 @@ impl Builder {
     }
 
     /// The tenants' `[[tenants.users]]`: who may connect with the machine token, and what they get.
+    /// Approval notices go to `url`, signed with [`super::WEBHOOK_SECRET`] (in-process gateways
+    /// only), tried once.
+    pub fn approval_webhook(mut self, url: url::Url) -> Builder {
+        self.approval_webhook = Some(url);
+        self
+    }
+
     pub fn user_policy(mut self, policy: Vec<UserGrant>) -> Builder {
         self.user_policy = policy;
         self
@@ -509,8 +518,13 @@ pub(super) fn free_port() -> u16 {
 
 impl World {
     /// Creates a user with `email` in the fake tenant (through its Management API, as Auth0
-    /// stores it) and makes them the one who signs in next.
+    /// stores it, the email not verified) and makes them the one who signs in next.
     pub async fn sign_in_next_as_new_user(&self, email: &str) {
+        self.sign_in_next_as(email, false).await;
+    }
+
+    /// As [`World::sign_in_next_as_new_user`], with the email verified or not.
+    pub async fn sign_in_next_as(&self, email: &str, email_verified: bool) {
         let http = reqwest::Client::new();
         let token: serde_json::Value = http
             .post(format!("{}/oauth/token", self.fake.base_url))
@@ -535,6 +549,7 @@ impl World {
             .json(&serde_json::json!({
                 "connection": "Username-Password-Authentication",
                 "email": email,
+                "email_verified": email_verified,
                 "password": "Passw0rd!Passw0rd!",
             }))
             .send()

@@ -1,0 +1,222 @@
+//! What the approval page shows: before sign-in only the request's id, tenant and state
+//! ([`gate`]); to a signed-in approver the whole request, and the decision form when they may
+//! still decide ([`request_page`]). The templates (`templates/pages/approval_*.html`) escape
+//! every value: arguments, notes and client names come from callers and approvers.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use gw_policy::Person;
+use gw_store::{ApprovalSignIn, Decision, PolicyRequest, RequestStatus};
+use url::Url;
+
+use super::html::render;
+use super::pages::no_store;
+use crate::approvals::approval_url;
+
+/// A page with a form: as every page people see (not cached, no framing, only the gateway's
+/// own files), but with the referrer kept within the gateway: under `no-referrer` browsers send
+/// `Origin: null` with the page's own form posts, which the origin check must refuse.
+fn form_page(page: &impl Template) -> Response {
+    let mut response = no_store(render(StatusCode::OK, page));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// The request's state in words, after "Request X on tenant T …"; `None` while it waits for
+/// decisions.
+fn closed(status: RequestStatus) -> Option<&'static str> {
+    match status {
+        RequestStatus::Pending => None,
+        RequestStatus::Approved => {
+            Some("was approved; the caller may now repeat the call, which runs once.")
+        }
+        RequestStatus::Used => Some("was approved, and the call has run."),
+        RequestStatus::Denied => Some("was denied."),
+        RequestStatus::Expired => Some("expired before it was decided; the caller must ask again."),
+    }
+}
+
+fn status_text(status: RequestStatus) -> &'static str {
+    match status {
+        RequestStatus::Pending => "waiting for approvers",
+        RequestStatus::Approved => "approved; the call may run once",
+        RequestStatus::Used => "approved; the call has run",
+        RequestStatus::Denied => "denied",
+        RequestStatus::Expired => "expired",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/approval_gate.html")]
+struct Gate<'a> {
+    id: &'a str,
+    tenant: &'a str,
+    closed: Option<&'static str>,
+    /// Where the sign-in button posts (a path, so it stays on the origin the page came from).
+    action: String,
+}
+
+/// The page before sign-in: the request's id, tenant and state, and the sign-in button while it
+/// waits for decisions. Nothing of what the call would do: its arguments may be personal data.
+pub(super) fn gate(public_url: &Url, request: &PolicyRequest) -> Response {
+    let page = Gate {
+        id: &request.id,
+        tenant: &request.tenant,
+        closed: closed(request.status),
+        action: format!("{}/sign-in", approval_url(public_url, &request.id).path()),
+    };
+    form_page(&page)
+}
+
+/// One decision, as shown.
+struct Shown<'a> {
+    approver: &'a str,
+    decision: &'static str,
+    note: Option<&'a str>,
+}
+
+/// What just happened, at the top of the page after a decision.
+pub(super) struct Outcome {
+    /// `ok` or `warn` (a notice's class).
+    kind: &'static str,
+    text: String,
+}
+
+impl Outcome {
+    /// The words for `request` after `decision` was recorded on it.
+    pub(super) fn after(decision: Decision, request: &PolicyRequest) -> Outcome {
+        let approved = approvals_given(request);
+        let text = match (decision, request.status) {
+            (Decision::Deny, _) => {
+                "Denied. The caller is told so (with your note) when it repeats the call."
+                    .to_owned()
+            }
+            (Decision::Approve, RequestStatus::Approved) => format!(
+                "Approved — {approved} of {}. The caller may now repeat the call; it runs once.",
+                request.required
+            ),
+            (Decision::Approve, _) => format!(
+                "Approved — {approved} of {}. {} more from other approvers before the call may run.",
+                request.required,
+                request.required.saturating_sub(approved)
+            ),
+        };
+        Outcome {
+            kind: if decision == Decision::Deny {
+                "warn"
+            } else {
+                "ok"
+            },
+            text,
+        }
+    }
+}
+
+fn approvals_given(request: &PolicyRequest) -> u32 {
+    request
+        .decisions
+        .iter()
+        .filter(|d| d.decision == Decision::Approve)
+        .count() as u32
+}
+
+#[derive(Template)]
+#[template(path = "pages/approval_request.html")]
+struct RequestPage<'a> {
+    heading: &'static str,
+    outcome: Option<Outcome>,
+    approver: &'a str,
+    id: &'a str,
+    tenant: &'a str,
+    tool: &'a str,
+    requester: &'a str,
+    client: Option<&'a str>,
+    rule: &'a str,
+    approvers: String,
+    approved: u32,
+    required: u32,
+    expires: String,
+    status: &'static str,
+    arguments: String,
+    decisions: Vec<Shown<'a>>,
+    /// The decision form's token, when this approver may still decide.
+    token: Option<&'a str>,
+    /// Why there is no form, when there is none.
+    no_form: Option<String>,
+    action: String,
+}
+
+/// The whole request for a signed-in approver: with the decision form (carrying `token`) when
+/// they may still decide, else why not; `outcome` says what their decision just did.
+pub(super) fn request_page(
+    public_url: &Url,
+    request: &PolicyRequest,
+    approver: &ApprovalSignIn,
+    token: Option<&str>,
+    outcome: Option<Outcome>,
+) -> Response {
+    let own = request
+        .decisions
+        .iter()
+        .find(|d| d.approver.eq_ignore_ascii_case(&approver.email));
+    let no_form = match (own, closed(request.status)) {
+        _ if outcome.is_some() => None,
+        (_, Some(closed)) => Some(format!("This request {closed} Nothing is left to decide.")),
+        (Some(own), None) => Some(format!(
+            "You have already decided on this request ({}). The others named above decide the rest.",
+            own.decision.as_str()
+        )),
+        (None, None) => None,
+    };
+    let page = RequestPage {
+        heading: match &outcome {
+            Some(_) if request.status == RequestStatus::Denied => "Denied",
+            Some(_) => "Approved",
+            None => "Approval request",
+        },
+        outcome,
+        approver: &approver.email,
+        id: &request.id,
+        tenant: &request.tenant,
+        tool: &request.tool,
+        requester: &request.requester,
+        client: request.client_name.as_deref(),
+        rule: &request.rule,
+        approvers: request
+            .approvers
+            .iter()
+            .map(|text| Person::parse(text).map_or_else(|| text.clone(), |p| p.to_string()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        approved: approvals_given(request),
+        required: request.required,
+        expires: jiff::Timestamp::from_second(request.expires_at).map_or_else(
+            |_| request.expires_at.to_string(),
+            |at| at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        ),
+        status: status_text(request.status),
+        arguments: serde_json::to_string_pretty(&request.arguments_shown).unwrap_or_default(),
+        decisions: request
+            .decisions
+            .iter()
+            .map(|d| Shown {
+                approver: &d.approver,
+                decision: match d.decision {
+                    Decision::Approve => "approved",
+                    Decision::Deny => "denied",
+                },
+                note: d.note.as_deref(),
+            })
+            .collect(),
+        token: token.filter(|_| no_form.is_none()),
+        no_form,
+        action: approval_url(public_url, &request.id).path().to_owned(),
+    };
+    form_page(&page)
+}
