@@ -272,12 +272,45 @@ impl Approvals {
             Decided::SelfApproval => return Err(DecideError::OwnCall),
         };
         tracing::info!(request = %request.id, tenant = %request.tenant, approver = %who, decision = decision.as_str(), status = request.status.as_str(), "approval request decided");
+        self.audit_decision(&request, &who, decision).await;
         if let Some(webhook) = &self.webhook
             && request.status != gw_store::RequestStatus::Pending
         {
             webhook.notify(notice(&request, &self.public_url, ApprovalEvent::Decided));
         }
         Ok(request)
+    }
+}
+
+impl Approvals {
+    /// Records the decision in the audit log: who decided which request, for which call. Written
+    /// at once (decisions are rare and the CLI exits right after); a store that fails here has
+    /// the decision itself already, so the failure is logged, not returned.
+    async fn audit_decision(&self, request: &PolicyRequest, who: &str, decision: Decision) {
+        let record = gw_mcp::AuditRecord {
+            at_ms: gw_mcp::audit::now_ms(),
+            tenant: request.tenant.clone(),
+            principal: who.to_owned(),
+            connection_id: None,
+            oauth_client: None,
+            tool: request.tool.clone(),
+            outcome: match decision {
+                Decision::Approve => gw_mcp::Outcome::Approved,
+                Decision::Deny => gw_mcp::Outcome::Denied,
+            },
+            upstream_status: None,
+            upstream_request_id: None,
+            latency_ms: 0,
+            policy: gw_mcp::PolicyNote {
+                rule: Some(request.rule.clone()),
+                action: Some("approve"),
+                request_id: Some(request.id.clone()),
+                approvers: vec![who.to_owned()],
+            },
+        };
+        if let Err(error) = self.store.append_audit(&[record]).await {
+            tracing::warn!(request = %request.id, %error, "cannot record an approval decision in the audit log");
+        }
     }
 }
 

@@ -84,6 +84,10 @@ pub enum Outcome {
     AwaitingConfirmation,
     /// The person at the client declined or dismissed the confirmation.
     ConfirmationDeclined,
+    /// An approver approved a request (the record's principal is the approver).
+    Approved,
+    /// An approver denied a request.
+    Denied,
     Refused(RefusalKind),
 }
 
@@ -106,6 +110,8 @@ impl Outcome {
             Outcome::ApprovalUsed,
             Outcome::AwaitingConfirmation,
             Outcome::ConfirmationDeclined,
+            Outcome::Approved,
+            Outcome::Denied,
         ]
         .into_iter()
         .chain(RefusalKind::ALL.map(Outcome::Refused))
@@ -129,6 +135,8 @@ impl Outcome {
             Outcome::ApprovalUsed => "approval_used",
             Outcome::AwaitingConfirmation => "awaiting_confirmation",
             Outcome::ConfirmationDeclined => "confirmation_declined",
+            Outcome::Approved => "approved",
+            Outcome::Denied => "denied",
             Outcome::Refused(why) => why.as_str(),
         }
     }
@@ -275,6 +283,8 @@ mod tests {
                 "approval_used",
                 "awaiting_confirmation",
                 "confirmation_declined",
+                "approved",
+                "denied",
                 "refused_credential",
                 "store_unavailable",
                 "refused_session",

@@ -261,7 +261,10 @@ async fn serve_http(
         println!(
             "  - other deletes wait for an approval: the first call answers with a request id (preq_…);"
         );
-        println!("    approve it, then repeat the same call, which runs once:");
+        println!(
+            "    approve it at the link the call shows (the demo tenant signs you in as admin@example.com)"
+        );
+        println!("    or in a terminal, then repeat the same call, which runs once:");
         println!(
             "      mcp-gateway approvals approve <preq_…> --config {}",
             config.display()
