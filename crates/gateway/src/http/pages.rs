@@ -217,6 +217,12 @@ pub(crate) fn consent(c: &Consent<'_>) -> Response {
         header::HeaderName::from_static("x-frame-options"),
         HeaderValue::from_static("DENY"),
     );
+    // Its form posts back to the gateway: under `no-referrer` browsers send that post with
+    // `Origin: null`, which the origin check refuses. The referrer still never leaves the gateway.
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     response
 }
 

@@ -95,6 +95,9 @@ async fn authorize(
         .await
         .unwrap();
     assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
+    // Under `no-referrer` a browser posts the consent form with `Origin: null`, which the origin
+    // check refuses: the page keeps its referrer within the gateway instead.
+    assert_eq!(page.headers()["referrer-policy"], "same-origin");
     let html = page.text().await.unwrap();
     assert!(
         html.contains("Test client"),
