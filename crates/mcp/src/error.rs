@@ -85,6 +85,15 @@ impl ToolError {
         CallToolResult::error(vec![ContentBlock::text(self.to_string())])
     }
 
+    /// Whether the call was stopped by the tenant's policy on purpose (a request waits, or a
+    /// person declined), rather than by a failure worth a warning.
+    pub fn is_policy_hold(&self) -> bool {
+        matches!(
+            self,
+            ToolError::Request(_) | ToolError::Declined { .. } | ToolError::InputRequired { .. }
+        )
+    }
+
     /// How the call ended, for the audit log, the logs and the metrics.
     pub fn outcome(&self) -> Outcome {
         match self {

@@ -738,7 +738,12 @@ impl ServerHandler for GatewayServer {
                 rendered.into_result()
             }
             Err(error) => {
-                tracing::warn!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = error.outcome().as_str(), %error, "tool call failed");
+                if error.is_policy_hold() {
+                    // The policy working as meant: a request waits, or a person said no.
+                    tracing::info!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = error.outcome().as_str(), "tool call held by the tenant's policy");
+                } else {
+                    tracing::warn!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = error.outcome().as_str(), %error, "tool call failed");
+                }
                 error.into_result()
             }
         };
