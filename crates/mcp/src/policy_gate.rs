@@ -106,6 +106,21 @@ pub struct CallOrigin {
 #[derive(Debug, Clone, Copy)]
 pub struct SourceAddress(pub IpAddr);
 
+/// Whether the tenant's policy hides `tool` from `principal` (using the client named
+/// `client_name`) outright, as `tools/list` does.
+pub fn hidden_by_policy(
+    policies: &gw_policy::PolicySet,
+    principal: &Principal,
+    client_name: Option<&str>,
+    tool: &str,
+) -> bool {
+    let origin = CallOrigin {
+        source: None,
+        client_name: client_name.map(str::to_owned),
+    };
+    policies.listing(tool, &policy_caller(principal, &origin)) == gw_policy::Listing::Hidden
+}
+
 pub(crate) fn policy_caller<'a>(
     principal: &'a Principal,
     origin: &'a CallOrigin,

@@ -101,8 +101,8 @@ pub(super) async fn finish(state: &AppState, signed_in: &SignedIn) -> Result<Fin
             connection_id: Some(connection.id.clone()),
         })
         .await?;
-    // The tools the new key will list: what the principal holds, cut by the operator's settings
-    // and, for the machine token, by what Auth0 granted it.
+    // The tools the new key will list: what the principal holds, cut by the operator's settings,
+    // the tenant's policy and, for the machine token, by what Auth0 granted it.
     let upstream = match settings.grant {
         GrantMode::AuthorizationCode => principal.scopes,
         GrantMode::ClientCredentials => match runtime.machine.token().await {
@@ -113,6 +113,9 @@ pub(super) async fn finish(state: &AppState, signed_in: &SignedIn) -> Result<Fin
     let scopes = access::effective_scopes(&principal, settings, upstream);
     let tools = access::visible_tools(&principal, settings, upstream)
         .into_iter()
+        .filter(|tool| {
+            !gw_mcp::policy_gate::hidden_by_policy(&runtime.policies, &principal, None, tool.name)
+        })
         .map(|tool| tool.name)
         .collect();
     Ok(Finished {

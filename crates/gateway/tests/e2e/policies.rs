@@ -475,3 +475,26 @@ async fn the_portal_shows_each_tenants_policies_as_enforced() {
     );
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn the_connect_page_lists_the_tools_the_new_key_will_see() {
+    let world = world()
+        .policies(POLICIES)
+        .user_policy(vec![gw_oauth::UserGrant {
+            matches: gw_oauth::UserMatch::UserId("auth0|admin".into()),
+            scopes: gw_oauth::ScopeSet::all(),
+        }])
+        .build()
+        .await;
+    let gateway = world.in_process().await;
+    let connected = gateway.connect().await;
+    let tools: Vec<&str> = connected["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{connected}"))
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(tools.contains(&"auth0_delete_user"), "{tools:?}");
+    assert!(!tools.contains(&"auth0_delete_role"), "{tools:?}");
+    gateway.stop().await;
+}

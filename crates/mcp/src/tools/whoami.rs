@@ -70,20 +70,18 @@ async fn whoami(ctx: CallContext, _: NoArgs) -> Result<WhoAmI, ToolError> {
         scopes: ctx.scopes.names(),
         // `ctx.scopes` is already cut by what Auth0 granted, so it stands in for the grant; the
         // tools the tenant's policy denies this caller outright are hidden, as in `tools/list`.
-        tools: {
-            let origin = crate::policy_gate::CallOrigin {
-                source: None,
-                client_name: ctx.client_name.clone(),
-            };
-            let caller = crate::policy_gate::policy_caller(&ctx.principal, &origin);
-            access::visible_tools(&ctx.principal, &ctx.tenant, ctx.scopes)
-                .into_iter()
-                .filter(|tool| {
-                    ctx.policies.listing(tool.name, &caller) != gw_policy::Listing::Hidden
-                })
-                .map(|tool| tool.name)
-                .collect()
-        },
+        tools: access::visible_tools(&ctx.principal, &ctx.tenant, ctx.scopes)
+            .into_iter()
+            .filter(|tool| {
+                !crate::policy_gate::hidden_by_policy(
+                    &ctx.policies,
+                    &ctx.principal,
+                    ctx.client_name.as_deref(),
+                    tool.name,
+                )
+            })
+            .map(|tool| tool.name)
+            .collect(),
     })
 }
 
