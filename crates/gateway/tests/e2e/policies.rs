@@ -452,12 +452,29 @@ action = "approve"
 }
 
 #[tokio::test]
-async fn the_portal_shows_each_tenants_policies_as_enforced() {
+async fn the_portal_shows_each_tenants_policies_as_enforced_and_the_calls_waiting() {
     let world = world().portal().policies(POLICIES).build().await;
     let gateway = world.in_process().await;
     let (browser, _) = gateway.signed_in().await;
+    let (_, page) = gateway.page(&browser, "/admin/tenants/acme").await;
+    assert!(
+        page.contains("No calls are waiting for approval."),
+        "{page}"
+    );
+    let key = gateway.key("openid,delete:users").await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
+    let held = client
+        .call_tool(call("auth0_delete_user", json!({"user_id": "auth0|bob"})))
+        .await
+        .unwrap();
+    let id = request_id(&text(&held));
     let (status, page) = gateway.page(&browser, "/admin/tenants/acme").await;
     assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("/approvals/{id}\"><code>{id}</code></a>"))
+            && page.contains("<td>0 of 1</td>"),
+        "{page}"
+    );
     assert!(page.contains("<h2>Policies</h2>"), "{page}");
     assert!(
         page.contains("roles stay")

@@ -48,6 +48,19 @@ pub(super) fn secure(mut response: Response) -> Response {
     response
 }
 
+/// "in 12 min", "in 3 h", or the date, for a time to come in unix seconds.
+pub(super) fn until(at: i64) -> String {
+    let seconds = (at - gw_mcp::audit::now_ms() / 1000).max(0);
+    match seconds {
+        0..60 => "in under a minute".to_owned(),
+        60..3600 => format!("in {} min", seconds / 60),
+        3600..86_400 => format!("in {} h", seconds / 3600),
+        _ => time::OffsetDateTime::from_unix_timestamp(at)
+            .map(|t| format!("{}", t.date()))
+            .unwrap_or_default(),
+    }
+}
+
 /// "3 min ago", "2 h ago", or the date, for unix milliseconds.
 /// What the tenant's policy did to a recorded call, for the recent calls table ("" when no rule
 /// matched): `rule "deletes need a yes" (approve, preq_…, approved by sec@example.com)`.

@@ -16,7 +16,7 @@ use super::layout::{self, ago};
 use super::session::Operator;
 use super::views::{
     AgentScope, Auth0Revocation, ConnectionRow, KeyCreatedPage, KeyForm, KeyNotCreatedPage, KeyRow,
-    MachineToken, ScopeRow, TenantPage,
+    MachineToken, ScopeRow, TenantPage, WaitingRow,
 };
 use crate::http::AppState;
 
@@ -60,10 +60,15 @@ async fn tenant_view(
     };
     let settings = &runtime.settings;
     let store = &state.store;
-    let (connections, keys, recent) = tokio::try_join!(
+    let (connections, keys, recent, waiting) = tokio::try_join!(
         store.list_connections(Some(&name)),
         store.list_keys(Some(&name)),
         store.recent_audit(&name, 25),
+        store.policy_requests(gw_store::RequestFilter {
+            tenant: Some(&name),
+            pending_only: true,
+            limit: 50,
+        }),
     )?;
     let mut last_used = HashMap::new();
     for connection in &connections {
@@ -173,6 +178,24 @@ async fn tenant_view(
         keys: key_rows,
         key_form: key_form(settings, &connections),
         recent: &recent,
+        waiting: waiting
+            .iter()
+            .filter(|request| request.kind == gw_store::RequestKind::Approve)
+            .map(|request| WaitingRow {
+                id: request.id.clone(),
+                tool: request.tool.clone(),
+                requester: request.requester.clone(),
+                rule: request.rule.clone(),
+                approvals: request
+                    .decisions
+                    .iter()
+                    .filter(|d| d.decision == gw_store::Decision::Approve)
+                    .count(),
+                required: request.required,
+                expires: layout::until(request.expires_at),
+                link: crate::approvals::approval_url(&state.public_url, &request.id).to_string(),
+            })
+            .collect(),
         policies: runtime
             .policies
             .rules()

@@ -92,6 +92,20 @@ pub(super) struct TenantPage<'a> {
     pub(super) recent: &'a [AuditRecord],
     /// The tenant's tool policies as the gateway enforces them, in order.
     pub(super) policies: Vec<gw_policy::RuleSummary>,
+    /// Calls held for approval, newest first.
+    pub(super) waiting: Vec<WaitingRow>,
+}
+
+/// A call held for approval, with the page its approvers decide on.
+pub(super) struct WaitingRow {
+    pub(super) id: String,
+    pub(super) tool: String,
+    pub(super) requester: String,
+    pub(super) rule: String,
+    pub(super) approvals: usize,
+    pub(super) required: u32,
+    pub(super) expires: String,
+    pub(super) link: String,
 }
 
 /// What became of a revoked connection's refresh token at Auth0.
