@@ -22,6 +22,8 @@ pub struct StoredRequests {
     pub store: Store,
     pub public_url: Url,
     pub webhook: Option<Arc<ApprovalWebhook>>,
+    /// `[approvals] wait_seconds`.
+    pub wait: std::time::Duration,
 }
 
 /// Where an approver decides a request.
@@ -160,6 +162,10 @@ impl gw_mcp::PolicyRequests for StoredRequests {
     fn seal(&self, payload: &[u8]) -> Option<String> {
         let sealed = self.store.seal_for_client(payload, REQUEST_STATE)?;
         Some(URL_SAFE_NO_PAD.encode(sealed))
+    }
+
+    fn wait(&self) -> std::time::Duration {
+        self.wait
     }
 
     fn open(&self, sealed: &str) -> Option<Vec<u8>> {

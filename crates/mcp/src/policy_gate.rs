@@ -29,6 +29,19 @@ pub trait PolicyRequests: Send + Sync {
     fn seal(&self, payload: &[u8]) -> Option<String>;
     /// Opens what [`PolicyRequests::seal`] made; `None` when it was not, or was altered.
     fn open(&self, sealed: &str) -> Option<Vec<u8>>;
+    /// How long a call held for approval waits for the decision when its client can be told
+    /// progress meanwhile (`[approvals] wait_seconds`); zero answers at once.
+    fn wait(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+}
+
+/// Where a waiting call reports progress: the client's peer and the token it sent.
+#[derive(Clone)]
+pub(crate) struct Progress {
+    pub peer: rmcp::Peer<rmcp::RoleServer>,
+    pub token: rmcp::model::ProgressToken,
+    pub cancelled: tokio_util::sync::CancellationToken,
 }
 
 /// What a request is bound to: the tenant, the caller, the tool and its canonical arguments.

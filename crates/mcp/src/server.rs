@@ -21,8 +21,8 @@ use crate::catalog::{ToolDef, catalog};
 use crate::confirm::{self, Answer, Channel};
 use crate::error::ToolError;
 use crate::policy_gate::{
-    self, CallKey, CallOrigin, NewRequest, PolicyNote, PolicyRequests, Request, RequestKind,
-    SourceAddress,
+    self, CallKey, CallOrigin, NewRequest, PolicyNote, PolicyRequests, Progress, Request,
+    RequestKind, RequestStatus, SourceAddress,
 };
 use crate::tenant_runtime::TenantRuntime;
 use crate::tenants::Tenants;
@@ -289,13 +289,15 @@ impl Caller {
         tool: &'static ToolDef,
         mut arguments: Value,
         channel: Channel,
+        progress: Option<Progress>,
         note: &mut PolicyNote,
     ) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
         tool.validate(&mut arguments)?;
         let (scopes, token, granted) = self.token().await?;
         self.check_scopes(tool, scopes, granted)?;
-        self.judge(tool, &arguments, channel, note).await?;
+        self.judge(tool, &arguments, channel, progress, note)
+            .await?;
         let context = |token| {
             CallContext::new(
                 self.tenant.auth0.clone(),
@@ -328,6 +330,7 @@ impl Caller {
         tool: &'static ToolDef,
         arguments: &Value,
         channel: Channel,
+        progress: Option<Progress>,
         note: &mut PolicyNote,
     ) -> Result<(), ToolError> {
         let policies = &self.tenant.policies;
@@ -359,16 +362,13 @@ impl Caller {
                 required,
                 expires_minutes,
             } => {
-                self.approved(
-                    tool,
-                    arguments,
+                let held = Held {
                     rule,
                     approvers,
                     required,
                     expires_minutes,
-                    note,
-                )
-                .await
+                };
+                self.approved(tool, arguments, held, progress, note).await
             }
             gw_policy::Decision::Confirm {
                 rule,
@@ -387,17 +387,20 @@ impl Caller {
 
     /// Runs the call only on an approval given for exactly this call and not used yet; else
     /// says where the request stands, making it on the first call.
-    #[allow(clippy::too_many_arguments)]
     async fn approved(
         &self,
         tool: &'static ToolDef,
         arguments: &Value,
-        rule: &gw_policy::Rule,
-        approvers: &[gw_policy::Person],
-        required: u32,
-        expires_minutes: u32,
+        held: Held<'_>,
+        progress: Option<Progress>,
         note: &mut PolicyNote,
     ) -> Result<(), ToolError> {
+        let Held {
+            rule,
+            approvers,
+            required,
+            expires_minutes,
+        } = held;
         let Some(requests) = &self.requests else {
             return Err(policy_gate::requests_missing(tool.name));
         };
@@ -421,29 +424,70 @@ impl Caller {
             note.approvers = used.approved_by;
             return Ok(());
         }
-        if let Some(open) = requests.open_request(&key).await.map_err(fail)? {
-            note.request_id = Some(open.id.clone());
-            return Err(stopped(open, false));
+        let (request, created) = match requests.open_request(&key).await.map_err(fail)? {
+            Some(open) => (open, false),
+            None => {
+                let made = requests
+                    .create(NewRequest {
+                        kind: RequestKind::Approve,
+                        key,
+                        rule: &rule.name,
+                        principal: &self.principal,
+                        client_name: self.origin.client_name.as_deref(),
+                        arguments_shown: policy_gate::shown_arguments(arguments),
+                        approvers: approvers
+                            .iter()
+                            .map(gw_policy::Person::as_written)
+                            .collect(),
+                        required,
+                        ttl_secs: i64::from(expires_minutes) * 60,
+                    })
+                    .await
+                    .map_err(fail)?;
+                (made, true)
+            }
+        };
+        note.request_id = Some(request.id.clone());
+        if request.status != RequestStatus::Pending {
+            return Err(stopped(request, created));
         }
-        let created = requests
-            .create(NewRequest {
-                kind: RequestKind::Approve,
-                key,
-                rule: &rule.name,
-                principal: &self.principal,
-                client_name: self.origin.client_name.as_deref(),
-                arguments_shown: policy_gate::shown_arguments(arguments),
-                approvers: approvers
-                    .iter()
-                    .map(gw_policy::Person::as_written)
-                    .collect(),
-                required,
-                ttl_secs: i64::from(expires_minutes) * 60,
-            })
-            .await
-            .map_err(fail)?;
-        note.request_id = Some(created.id.clone());
-        Err(stopped(created, true))
+        // A client that can be told progress may wait a bounded time for the decision.
+        let wait = requests.wait();
+        if let Some(progress) = progress.filter(|_| !wait.is_zero()) {
+            let deadline = tokio::time::Instant::now() + wait;
+            let mut step = 0u32;
+            while tokio::time::Instant::now() < deadline {
+                step += 1;
+                let message = format!(
+                    "waiting for approval {} from {} (rule `{}`)",
+                    request.id,
+                    request.approvers.join(", "),
+                    request.rule
+                );
+                let mut param = rmcp::model::ProgressNotificationParam::new(
+                    progress.token.clone(),
+                    f64::from(step),
+                );
+                param.message = Some(message);
+                // A client that cannot take notifications just waits; nothing to do about it.
+                let _ = progress.peer.notify_progress(param).await;
+                tokio::select! {
+                    () = tokio::time::sleep(WAIT_STEP.min(deadline - tokio::time::Instant::now())) => {}
+                    () = progress.cancelled.cancelled() => break,
+                }
+                if let Some(used) = requests.consume_approved(&key).await.map_err(fail)? {
+                    note.request_id = Some(used.id);
+                    note.approvers = used.approved_by;
+                    return Ok(());
+                }
+                if let Some(now) = requests.open_request(&key).await.map_err(fail)?
+                    && now.status != RequestStatus::Pending
+                {
+                    return Err(stopped(now, false));
+                }
+            }
+        }
+        Err(stopped(request, created))
     }
 }
 
@@ -608,6 +652,17 @@ impl Caller {
     }
 }
 
+/// An `approve` decision, as the call carries it to where it waits.
+struct Held<'r> {
+    rule: &'r gw_policy::Rule,
+    approvers: &'r [gw_policy::Person],
+    required: u32,
+    expires_minutes: u32,
+}
+
+/// How often a waiting call looks for the decision.
+const WAIT_STEP: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl ServerHandler for GatewayServer {
     fn get_info(&self) -> ServerConfig {
         // Empty resource and prompt lists are declared so generic clients that list them get an
@@ -676,6 +731,14 @@ impl ServerHandler for GatewayServer {
             ));
         };
         let channel = Channel::of(&context, &request, self.sessions);
+        let progress = context
+            .meta
+            .get_progress_token()
+            .map(|token| policy_gate::Progress {
+                peer: context.peer.clone(),
+                token,
+                cancelled: context.ct.clone(),
+            });
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
         let span = tracing::info_span!(
@@ -688,7 +751,7 @@ impl ServerHandler for GatewayServer {
         );
         let mut policy = PolicyNote::default();
         let outcome = caller
-            .call(tool, arguments, channel, &mut policy)
+            .call(tool, arguments, channel, progress, &mut policy)
             .instrument(span.clone())
             .await;
         let latency_ms = started.elapsed().as_millis() as u64;

@@ -279,6 +279,7 @@ async fn serve_http(
         store: store.clone(),
         public_url: public_url.clone(),
         webhook: None,
+        wait: std::time::Duration::ZERO,
     });
     let state = AppState {
         store,

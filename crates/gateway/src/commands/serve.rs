@@ -61,6 +61,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         store: store.clone(),
         public_url: config.server.public_url.clone(),
         webhook: approval_webhook.clone(),
+        wait: config.approvals.wait,
     });
     let state = AppState {
         store,

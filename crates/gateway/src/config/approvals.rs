@@ -17,6 +17,11 @@ impl Checker<'_> {
         let timeout_seconds =
             self.count("approvals.timeout_seconds", raw.timeout_seconds, 10, 1..=60);
         let max_attempts = self.count("approvals.max_attempts", raw.max_attempts, 5, 1..=10);
+        // Under the 30 s deadline of a request to /mcp.
+        let wait = Duration::from_secs(
+            self.count("approvals.wait_seconds", raw.wait_seconds, 0, 0..=25)
+                .unsigned_abs(),
+        );
         let secret_given = raw.webhook_secret_env.is_some() || raw.webhook_secret_file.is_some();
         let secret_key = if raw.webhook_secret_env.is_some() {
             "approvals.webhook_secret_env"
@@ -43,7 +48,10 @@ impl Checker<'_> {
                     "is required with webhook_secret_env or webhook_secret_file: it is where the signed notices go",
                 );
             }
-            return ApprovalsConfig { webhook: None };
+            return ApprovalsConfig {
+                webhook: None,
+                wait,
+            };
         };
         let url = self.webhook_url(&text);
         let webhook = match (url, secret) {
@@ -56,7 +64,7 @@ impl Checker<'_> {
             }),
             _ => None,
         };
-        ApprovalsConfig { webhook }
+        ApprovalsConfig { webhook, wait }
     }
 
     /// https, or http on a loopback host. The URL is never echoed: a Slack webhook URL's path

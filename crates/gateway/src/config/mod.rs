@@ -55,6 +55,8 @@ pub struct TenantPolicies {
 pub struct ApprovalsConfig {
     /// `None`: no webhook is configured.
     pub webhook: Option<WebhookConfig>,
+    /// How long a call held for approval waits for the decision, when its client takes progress.
+    pub wait: std::time::Duration,
 }
 
 /// Where and how approval notices are delivered (`crate::approval_webhook`).

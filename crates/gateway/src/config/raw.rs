@@ -106,6 +106,10 @@ pub struct RawAudit {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawApprovals {
+    /// Seconds (0–25) a tool call held for approval waits for the decision, sending progress
+    /// notifications, when its client asked for progress (sent a progress token); 0 (default)
+    /// answers at once with the request id.
+    pub wait_seconds: Option<i64>,
     /// Where each approval request and decision is POSTed as signed JSON with a Slack-compatible
     /// `text` (a Slack incoming webhook URL works as-is). https unless the host is loopback.
     /// Unset: no webhook.

@@ -546,3 +546,14 @@ fn webhook_timeout_and_attempts_are_bounded_by_key() {
         );
     }
 }
+
+#[test]
+fn the_approval_wait_defaults_to_none_and_stays_under_the_request_deadline() {
+    let config = Config::parse(GOOD, &env).unwrap();
+    assert!(config.approvals.wait.is_zero());
+    let config = Config::parse(&format!("[approvals]\nwait_seconds = 20\n{GOOD}"), &env).unwrap();
+    assert_eq!(config.approvals.wait, std::time::Duration::from_secs(20));
+    let found = problems(&format!("[approvals]\nwait_seconds = 26\n{GOOD}"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("approvals.wait_seconds: "), "{found:?}");
+}

@@ -515,3 +515,71 @@ async fn the_connect_page_lists_the_tools_the_new_key_will_see() {
     assert!(!tools.contains(&"auth0_delete_role"), "{tools:?}");
     gateway.stop().await;
 }
+
+/// With `[approvals] wait_seconds`, a client that asked for progress is kept waiting (told
+/// progress) while the approvers decide, and the call runs as soon as it is approved.
+#[tokio::test]
+async fn a_client_that_takes_progress_waits_for_the_decision() {
+    let world = world()
+        .policies(POLICIES)
+        .approval_wait(std::time::Duration::from_secs(10))
+        .build()
+        .await;
+    let gateway = world.in_process().await;
+    let key = gateway.key("openid,delete:users").await;
+    let client = gateway.mcp_client(key.expose_secret()).await;
+    let with_progress = |user: &str| {
+        let mut params = call("auth0_delete_user", json!({"user_id": user}));
+        let mut meta = rmcp::model::RequestMetaObject::new();
+        meta.set_progress_token(rmcp::model::ProgressToken(
+            rmcp::model::NumberOrString::Number(7),
+        ));
+        params.meta = Some(meta);
+        params
+    };
+    let pending = || async {
+        for _ in 0..100 {
+            let waiting = gateway
+                .store
+                .policy_requests(gw_store::RequestFilter {
+                    tenant: Some("acme"),
+                    pending_only: true,
+                    limit: 10,
+                })
+                .await
+                .unwrap();
+            if let Some(request) = waiting.first() {
+                return request.id.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no request was made");
+    };
+
+    let call_bob = client.call_tool(with_progress("auth0|bob"));
+    let approve = async {
+        let id = pending().await;
+        let (status, _, err) = world.run(&["approvals", "approve", &id]).await;
+        assert!(status.success(), "{err}");
+    };
+    let (ran, ()) = tokio::join!(call_bob, approve);
+    let ran = ran.unwrap();
+    assert_ne!(ran.is_error, Some(true), "{}", text(&ran));
+    assert!(world.fake.fake.user("auth0|bob").is_none());
+
+    // Denied while it waits: told at once, nothing runs.
+    let call_admin = client.call_tool(with_progress("auth0|admin"));
+    let deny = async {
+        let id = pending().await;
+        let (status, _, err) = world.run(&["approvals", "deny", &id, "--note", "no"]).await;
+        assert!(status.success(), "{err}");
+    };
+    let (denied, ()) = tokio::join!(call_admin, deny);
+    let said = text(&denied.unwrap());
+    assert!(
+        said.contains("was denied") && said.contains("\"no\""),
+        "{said}"
+    );
+    assert!(world.fake.fake.user("auth0|admin").is_some());
+    gateway.stop().await;
+}

@@ -90,6 +90,7 @@ impl World {
             store: store.clone(),
             public_url: public_url.clone(),
             webhook: approval_webhook.clone(),
+            wait: b.approval_wait,
         });
         let state = AppState {
             store: store.clone(),

@@ -43,6 +43,7 @@ pub struct Builder {
     pub(super) toml: String,
     pub(super) policies: String,
     pub(super) approval_webhook: Option<url::Url>,
+    pub(super) approval_wait: Duration,
 }
 
 /// Starts describing a world: `harness::world().grant(…).build().await`.
@@ -69,6 +70,7 @@ pub fn world() -> Builder {
         toml: String::new(),
         policies: String::new(),
         approval_webhook: None,
+        approval_wait: Duration::ZERO,
     }
 }
 
@@ -104,6 +106,13 @@ impl Builder {
     /// The tenants' `deny` list.
     pub fn deny(mut self, tools: &[&str]) -> Builder {
         self.deny = tools.iter().map(|t| (*t).to_owned()).collect();
+        self
+    }
+
+    /// In process: how long a call held for approval waits for the decision (`[approvals]
+    /// wait_seconds`).
+    pub fn approval_wait(mut self, wait: Duration) -> Builder {
+        self.approval_wait = wait;
         self
     }
 
