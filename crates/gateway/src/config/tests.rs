@@ -555,5 +555,8 @@ fn the_approval_wait_defaults_to_none_and_stays_under_the_request_deadline() {
     assert_eq!(config.approvals.wait, std::time::Duration::from_secs(20));
     let found = problems(&format!("[approvals]\nwait_seconds = 26\n{GOOD}"));
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("approvals.wait_seconds: "), "{found:?}");
+    assert!(
+        found[0].starts_with("approvals.wait_seconds: "),
+        "{found:?}"
+    );
 }
