@@ -107,6 +107,20 @@ pub struct PolicyNote {
     pub approvers: Vec<String>,
 }
 
+impl PolicyNote {
+    /// For people reading the audit log: `rule `x`: approve, preq_…, approved by a, b`; `None`
+    /// when no rule matched.
+    pub fn describe(&self) -> Option<String> {
+        let rule = self.rule.as_ref()?;
+        let mut parts = vec![self.action.unwrap_or("?").to_owned()];
+        parts.extend(self.request_id.clone());
+        if !self.approvers.is_empty() {
+            parts.push(format!("approved by {}", self.approvers.join(", ")));
+        }
+        Some(format!("rule `{rule}`: {}", parts.join(", ")))
+    }
+}
+
 /// Where and through what the call came: what rules on sources and clients match.
 #[derive(Debug, Clone, Default)]
 pub struct CallOrigin {

@@ -58,24 +58,14 @@ pub(super) async fn execute(config: &Path, command: AuditCommand) -> anyhow::Res
                 },
                 r.latency_ms,
                 r.principal,
-                policy_text(&r.policy),
+                r.policy
+                    .describe()
+                    .map(|text| format!("  [{text}]"))
+                    .unwrap_or_default(),
             );
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// What the tenant's policy did, for the one-line form: `  [rule `x`: approve, preq_…, approved by a, b]`.
-fn policy_text(policy: &gw_mcp::PolicyNote) -> String {
-    let Some(rule) = &policy.rule else {
-        return String::new();
-    };
-    let mut parts = vec![format!("rule `{rule}`: {}", policy.action.unwrap_or("?"))];
-    parts.extend(policy.request_id.clone());
-    if !policy.approvers.is_empty() {
-        parts.push(format!("approved by {}", policy.approvers.join(", ")));
-    }
-    format!("  [{}]", parts.join(", "))
 }
 
 /// Unix milliseconds for a duration back from `now_ms` or an RFC 3339 time.

@@ -62,20 +62,6 @@ pub(super) fn until(at: i64) -> String {
 }
 
 /// "3 min ago", "2 h ago", or the date, for unix milliseconds.
-/// What the tenant's policy did to a recorded call, for the recent calls table ("" when no rule
-/// matched): `rule "deletes need a yes" (approve, preq_…, approved by sec@example.com)`.
-pub(super) fn policy_note(policy: &gw_mcp::PolicyNote) -> String {
-    let Some(rule) = &policy.rule else {
-        return String::new();
-    };
-    let mut parts = vec![policy.action.unwrap_or("?").to_owned()];
-    parts.extend(policy.request_id.clone());
-    if !policy.approvers.is_empty() {
-        parts.push(format!("approved by {}", policy.approvers.join(", ")));
-    }
-    format!("rule \"{rule}\" ({})", parts.join(", "))
-}
-
 pub(super) fn ago(at_ms: i64) -> String {
     let seconds = (gw_mcp::audit::now_ms() - at_ms).max(0) / 1000;
     match seconds {

@@ -7,7 +7,7 @@ use gw_oauth::{GrantMode, Scope, TenantSettings};
 use gw_store::{ConnectionRecord, ConnectionStatus, KeyRecord};
 
 use super::layout::Frame;
-use super::layout::{ago, policy_note};
+use super::layout::ago;
 use super::tenant_form::{Fields, Problems};
 
 /// Where a tenant's settings come from.
