@@ -118,7 +118,12 @@ impl GatewayServer {
                 .get::<http::request::Parts>()
                 .and_then(|parts| parts.extensions.get::<SourceAddress>())
                 .map(|source| source.0),
-            client_name: context.client_info().map(|info| info.name),
+            // Only policies look at the client's name; without them, nothing is copied.
+            client_name: if tenant.policies.is_empty() {
+                None
+            } else {
+                context.client_info().map(|info| info.name)
+            },
         };
         Ok(Caller {
             tenant,
@@ -288,16 +293,14 @@ impl Caller {
         &self,
         tool: &'static ToolDef,
         mut arguments: Value,
-        channel: Channel,
-        progress: Option<Progress>,
+        asking: Option<Asking>,
         note: &mut PolicyNote,
     ) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
         tool.validate(&mut arguments)?;
         let (scopes, token, granted) = self.token().await?;
         self.check_scopes(tool, scopes, granted)?;
-        self.judge(tool, &arguments, channel, progress, note)
-            .await?;
+        self.judge(tool, &arguments, asking, note).await?;
         let context = |token| {
             CallContext::new(
                 self.tenant.auth0.clone(),
@@ -329,14 +332,14 @@ impl Caller {
         &self,
         tool: &'static ToolDef,
         arguments: &Value,
-        channel: Channel,
-        progress: Option<Progress>,
+        asking: Option<Asking>,
         note: &mut PolicyNote,
     ) -> Result<(), ToolError> {
-        let policies = &self.tenant.policies;
-        if policies.is_empty() {
+        // `None` exactly when the tenant has no policies.
+        let Some(Asking { channel, progress }) = asking else {
             return Ok(());
-        }
+        };
+        let policies = &self.tenant.policies;
         let call = gw_policy::Call {
             tool: tool.name,
             caller: policy_gate::policy_caller(&self.principal, &self.origin),
@@ -652,6 +655,13 @@ impl Caller {
     }
 }
 
+/// How a call can reach the person behind its client: to ask for a confirmation, or to tell
+/// them a call waits for approval.
+struct Asking {
+    channel: Channel,
+    progress: Option<Progress>,
+}
+
 /// An `approve` decision, as the call carries it to where it waits.
 struct Held<'r> {
     rule: &'r gw_policy::Rule,
@@ -730,15 +740,18 @@ impl ServerHandler for GatewayServer {
                 None,
             ));
         };
-        let channel = Channel::of(&context, &request, self.sessions);
-        let progress = context
-            .meta
-            .get_progress_token()
-            .map(|token| policy_gate::Progress {
-                peer: context.peer.clone(),
-                token,
-                cancelled: context.ct.clone(),
-            });
+        // How a person could be asked or told progress: only a tenant with policies needs it.
+        let asking = (!caller.tenant.policies.is_empty()).then(|| Asking {
+            channel: Channel::of(&context, &request, self.sessions),
+            progress: context
+                .meta
+                .get_progress_token()
+                .map(|token| policy_gate::Progress {
+                    peer: context.peer.clone(),
+                    token,
+                    cancelled: context.ct.clone(),
+                }),
+        });
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
         let span = tracing::info_span!(
@@ -751,7 +764,7 @@ impl ServerHandler for GatewayServer {
         );
         let mut policy = PolicyNote::default();
         let outcome = caller
-            .call(tool, arguments, channel, progress, &mut policy)
+            .call(tool, arguments, asking, &mut policy)
             .instrument(span.clone())
             .await;
         let latency_ms = started.elapsed().as_millis() as u64;
