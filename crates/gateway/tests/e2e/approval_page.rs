@@ -6,9 +6,9 @@ use gw_oauth::{ScopeSet, UserGrant, UserMatch};
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
-use std::sync::{Arc, Mutex};
-
-use crate::harness::{InProcess, WEBHOOK_SECRET, World, browser, text, world};
+use crate::harness::request_page::{decide, request_id, shown, sign_in};
+use crate::harness::webhook::webhook_receiver;
+use crate::harness::{InProcess, World, browser, text, world};
 
 const POLICIES: &str = r#"
 [[tenants.policies]]
@@ -27,17 +27,6 @@ fn delete_bob() -> CallToolRequestParams {
     call("auth0_delete_user", json!({"user_id": "auth0|bob"}))
 }
 
-/// The request id a "needs approval" result names.
-fn request_id(said: &str) -> String {
-    let start = said
-        .find("preq_")
-        .unwrap_or_else(|| panic!("no request id in: {said}"));
-    said[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
-
 /// A gateway over `policies`, an agent key that may delete users, and the request its first
 /// deletion of auth0|bob made.
 async fn asked(policies: &str) -> (World, InProcess, String, String) {
@@ -48,89 +37,6 @@ async fn asked(policies: &str) -> (World, InProcess, String, String) {
     let client = gateway.mcp_client(&key).await;
     let id = request_id(&text(&client.call_tool(delete_bob()).await.unwrap()));
     (world, gateway, key, id)
-}
-
-/// What a browser was shown: status, `Cache-Control` and the page.
-struct Shown {
-    status: u16,
-    cache_control: String,
-    /// The page's own forms post with an `Origin` only if this is not `no-referrer`.
-    referrer_policy: String,
-    body: String,
-}
-
-async fn shown(response: reqwest::Response) -> Shown {
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default()
-    };
-    Shown {
-        status: response.status().as_u16(),
-        cache_control: header("cache-control"),
-        referrer_policy: header("referrer-policy"),
-        body: response.text().await.unwrap(),
-    }
-}
-
-impl Shown {
-    /// The decision form's token on this page.
-    fn token(&self) -> String {
-        let at = self
-            .body
-            .find(r#"name="token" value=""#)
-            .unwrap_or_else(|| panic!("no decision form on: {}", self.body));
-        let rest = &self.body[at + r#"name="token" value=""#.len()..];
-        rest[..rest.find('"').unwrap()].to_owned()
-    }
-
-    fn has_form(&self) -> bool {
-        self.body.contains(r#"name="token""#)
-    }
-}
-
-/// A new browser that presses "Sign in with Auth0" on request `id`'s page and follows Auth0
-/// back; the browser and where it ended.
-async fn sign_in(gateway: &InProcess, id: &str) -> (reqwest::Client, Shown) {
-    let browser = browser();
-    let page = shown(
-        browser
-            .get(gateway.url(&format!("/approvals/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let end = browser
-        .post(gateway.url(&format!("/approvals/{id}/sign-in")))
-        .send()
-        .await
-        .unwrap();
-    let end = shown(end).await;
-    (browser, end)
-}
-
-/// Posts the decision form of `browser` with `token`.
-async fn decide(
-    browser: &reqwest::Client,
-    gateway: &InProcess,
-    id: &str,
-    token: &str,
-    decision: &str,
-    note: &str,
-) -> Shown {
-    shown(
-        browser
-            .post(gateway.url(&format!("/approvals/{id}")))
-            .form(&[("token", token), ("decision", decision), ("note", note)])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
 }
 
 async fn status(gateway: &InProcess, id: &str) -> gw_store::RequestStatus {
@@ -508,39 +414,6 @@ async fn an_expired_request_says_so() {
         gw_store::RequestStatus::Expired
     );
     gateway.stop().await;
-}
-
-/// What a loopback receiver of approval notices heard: each notice's event, body, and whether
-/// its signature checked out.
-type Heard = Arc<Mutex<Vec<(String, Value, bool)>>>;
-
-async fn webhook_receiver() -> (url::Url, Heard) {
-    let heard = Heard::default();
-    let record = heard.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(
-            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
-                let header = |name: &str| headers[name].to_str().unwrap().to_owned();
-                let signed = mcp_gateway::approval_webhook::verify_signature(
-                    WEBHOOK_SECRET.as_bytes(),
-                    &header("x-gateway-timestamp"),
-                    &body,
-                    &header("x-gateway-signature"),
-                );
-                record.lock().unwrap().push((
-                    header("x-gateway-event"),
-                    serde_json::from_slice(&body).unwrap(),
-                    signed,
-                ));
-                axum::http::StatusCode::NO_CONTENT
-            },
-        ),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url.parse().unwrap(), heard)
 }
 
 #[tokio::test]

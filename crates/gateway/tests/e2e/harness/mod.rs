@@ -18,8 +18,10 @@ pub mod person;
 pub mod portal;
 pub mod postgres;
 pub mod process;
+pub mod request_page;
 pub mod sse;
 pub mod stdio;
+pub mod webhook;
 pub mod world;
 
 use std::time::Duration;

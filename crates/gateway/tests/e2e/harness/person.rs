@@ -1,6 +1,9 @@
-//! An MCP client with a person behind it: it declares form elicitation and answers every
-//! question the server asks the same way, remembering the questions.
+//! An MCP client with a person behind it: it declares form elicitation (and, when it can open
+//! links, URL elicitation) and answers every question the server asks the same way, remembering
+//! the questions.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
@@ -23,10 +26,14 @@ pub enum Says {
     Cancel,
 }
 
+/// What the person does with a link the server sends them to (a browser signing in, say).
+pub type Opener = Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
 #[derive(Clone)]
 pub struct Person {
     says: Says,
     pub asked: Arc<Mutex<Vec<String>>>,
+    opener: Option<Opener>,
 }
 
 impl Person {
@@ -34,7 +41,14 @@ impl Person {
         Person {
             says,
             asked: Arc::default(),
+            opener: None,
         }
+    }
+
+    /// Declares URL elicitation too; a URL request is opened with `opener` before the answer.
+    pub fn opening_links(mut self, opener: Opener) -> Person {
+        self.opener = Some(opener);
+        self
     }
 
     pub fn questions(&self) -> Vec<String> {
@@ -48,8 +62,28 @@ impl ClientHandler for Person {
         request: ElicitRequestParams,
         _context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
-        if let ElicitRequestParams::FormElicitationParams { message, .. } = &request {
-            self.asked.lock().unwrap().push(message.clone());
+        match &request {
+            ElicitRequestParams::FormElicitationParams { message, .. } => {
+                self.asked.lock().unwrap().push(message.clone());
+            }
+            ElicitRequestParams::UrlElicitationParams { message, url, .. } => {
+                self.asked.lock().unwrap().push(format!("{message} {url}"));
+                let Some(open) = &self.opener else {
+                    return Err(ErrorData::invalid_request(
+                        "this person opens no links",
+                        None,
+                    ));
+                };
+                if matches!(self.says, Says::Yes) {
+                    open(url.clone()).await;
+                }
+                return Ok(match self.says {
+                    Says::Yes | Says::Unticked => ElicitResult::new(ElicitationAction::Accept),
+                    Says::Decline => ElicitResult::new(ElicitationAction::Decline),
+                    Says::Cancel => ElicitResult::new(ElicitationAction::Cancel),
+                });
+            }
+            _ => {}
         }
         Ok(match self.says {
             Says::Yes => {
@@ -64,8 +98,13 @@ impl ClientHandler for Person {
     }
 
     fn get_info(&self) -> ClientConfig {
+        let elicitation = if self.opener.is_some() {
+            json!({"form": {}, "url": {}})
+        } else {
+            json!({"form": {}})
+        };
         let capabilities: ClientCapabilities =
-            serde_json::from_value(json!({"elicitation": {"form": {}}})).unwrap();
+            serde_json::from_value(json!({ "elicitation": elicitation })).unwrap();
         ClientConfig::new(capabilities, Implementation::new("test-person", "1.0"))
             .with_protocol_version(ProtocolVersion::V_2025_11_25)
     }
