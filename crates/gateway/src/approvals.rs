@@ -24,6 +24,8 @@ pub struct StoredRequests {
     pub webhook: Option<Arc<ApprovalWebhook>>,
     /// `[approvals] wait_seconds`.
     pub wait: std::time::Duration,
+    /// `[approvals] step_up_minutes`.
+    pub step_up_lasts: std::time::Duration,
 }
 
 /// Where an approver decides a request.
@@ -96,6 +98,7 @@ impl gw_mcp::PolicyRequests for StoredRequests {
             kind: match new.kind {
                 RequestKind::Approve => gw_store::RequestKind::Approve,
                 RequestKind::Confirm => gw_store::RequestKind::Confirm,
+                RequestKind::StepUp => gw_store::RequestKind::StepUp,
             },
             rule: new.rule.to_owned(),
             requester: new.key.requester.to_owned(),
@@ -123,8 +126,12 @@ impl gw_mcp::PolicyRequests for StoredRequests {
             .map_err(|e| e.to_string())?
         {
             Created::New(request) => {
-                tracing::info!(request = %request.id, tenant = %request.tenant, tool = %request.tool, rule = %request.rule, "approval requested");
-                if let Some(webhook) = &self.webhook {
+                tracing::info!(request = %request.id, tenant = %request.tenant, tool = %request.tool, rule = %request.rule, kind = request.kind.as_str(), "a call waits for a person");
+                // Approvers hear of approvals only: a confirmation or a step-up is the caller's
+                // own user's to give.
+                if let Some(webhook) = &self.webhook
+                    && request.kind == gw_store::RequestKind::Approve
+                {
                     webhook.notify(notice(&request, &self.public_url, ApprovalEvent::Requested));
                 }
                 request
@@ -157,6 +164,17 @@ impl gw_mcp::PolicyRequests for StoredRequests {
             .await
             .map(drop)
             .map_err(|e| e.to_string())
+    }
+
+    async fn step_up_valid(&self, tenant: &str, user_id: &str) -> Result<bool, String> {
+        self.store
+            .step_up_valid(tenant, user_id)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    fn step_up_lasts(&self) -> std::time::Duration {
+        self.step_up_lasts
     }
 
     fn seal(&self, payload: &[u8]) -> Option<String> {
@@ -218,9 +236,13 @@ pub enum DecideError {
     #[error("There is no approval request {0}.")]
     Unknown(String),
     #[error(
-        "This request asks the caller's own user to confirm their call; only they can answer it, at their client."
+        "This request asks the caller's own user to confirm their call or sign in again; only they can answer it."
     )]
     NotAnApproval,
+    #[error(
+        "Only the user who made this call can confirm it, and you signed in as someone else. Nothing was decided."
+    )]
+    NotYourCall,
     #[error("{email} is not among this request's approvers ({approvers}).")]
     NotAnApprover { email: String, approvers: String },
     #[error("Nobody may approve their own call; another approver must decide.")]
@@ -255,11 +277,16 @@ impl Approvals {
             .policy_request(id)
             .await?
             .ok_or_else(|| DecideError::Unknown(id.to_owned()))?;
-        if request.kind != gw_store::RequestKind::Approve {
-            return Err(DecideError::NotAnApproval);
-        }
         let who = match approver {
-            Approver::Operator => OPERATOR.to_owned(),
+            // The operator decides approvals only: a confirmation is the caller's own user's,
+            // and a step-up is a sign-in, not a decision.
+            Approver::Operator if request.kind == gw_store::RequestKind::Approve => {
+                OPERATOR.to_owned()
+            }
+            Approver::Operator => return Err(DecideError::NotAnApproval),
+            Approver::Person { .. } if request.kind == gw_store::RequestKind::StepUp => {
+                return Err(DecideError::NotAnApproval);
+            }
             Approver::Person { email, user_id } => {
                 may_decide(&request, email, user_id)?;
                 email.to_ascii_lowercase()
@@ -280,6 +307,7 @@ impl Approvals {
         tracing::info!(request = %request.id, tenant = %request.tenant, approver = %who, decision = decision.as_str(), status = request.status.as_str(), "approval request decided");
         self.audit_decision(&request, &who, decision).await;
         if let Some(webhook) = &self.webhook
+            && request.kind == gw_store::RequestKind::Approve
             && request.status != gw_store::RequestStatus::Pending
         {
             webhook.notify(notice(&request, &self.public_url, ApprovalEvent::Decided));
@@ -309,7 +337,7 @@ impl Approvals {
             latency_ms: 0,
             policy: gw_mcp::PolicyNote {
                 rule: Some(request.rule.clone()),
-                action: Some("approve"),
+                action: Some(request.kind.as_str()),
                 request_id: Some(request.id.clone()),
                 approvers: vec![who.to_owned()],
             },
@@ -320,8 +348,17 @@ impl Approvals {
     }
 }
 
-/// Whether the person signed in as `email` (verified) / `user_id` may decide `request`.
+/// Whether the person signed in as `email` (verified) / `user_id` may decide `request`: an
+/// approval, any listed approver but its requester; a confirmation or step-up, its requester's
+/// own user only.
 pub fn may_decide(request: &PolicyRequest, email: &str, user_id: &str) -> Result<(), DecideError> {
+    if request.kind != gw_store::RequestKind::Approve {
+        return if request.requester_user_id.as_deref() == Some(user_id) {
+            Ok(())
+        } else {
+            Err(DecideError::NotYourCall)
+        };
+    }
     let own = request.requester_user_id.as_deref() == Some(user_id)
         || request
             .requester_email

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod runtime;
 pub mod sign_in;
 pub mod stdio_transport;
+pub mod step_ups;
 pub mod telemetry;
 pub mod tenant_check;
 pub mod tenant_directory;

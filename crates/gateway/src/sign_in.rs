@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use gw_mcp::{TenantRuntime, Tenants};
 use gw_oauth::{
-    FlowError, GrantMode, OAuthHttp, ScopeSet, TenantSettings, UserFlow, UserIdentity, UserTokens,
+    FlowError, GrantMode, IdTokenClaims, OAuthHttp, ScopeSet, TenantSettings, UserFlow,
+    UserIdentity, UserTokens,
 };
 use rand::distr::{Alphanumeric, SampleString};
 use secrecy::SecretString;
@@ -41,9 +42,12 @@ pub enum Purpose {
     Connect,
     /// An MCP client's authorization request (its id): the callback ends with a code for it.
     OAuthRequest(String),
-    /// Deciding an approval request (its id): the callback shows the approver that request and
-    /// stores neither a connection nor a key.
+    /// Deciding a request a policy holds a call on (its id): an approval, or the caller's own
+    /// confirmation. The callback shows the request and stores neither a connection nor a key.
     Approval(String),
+    /// Signing in again with MFA for a `step_up` request (its id): `prompt=login`, `max_age=0`
+    /// and the MFA `acr_values`; the callback checks the ID token.
+    StepUp(String),
 }
 
 /// A started sign-in.
@@ -125,12 +129,17 @@ impl SignIns {
         purpose: Purpose,
     ) -> Result<Started, StoreError> {
         let flow = UserFlow::new(settings, &self.oauth_http, self.callback_url.clone());
-        let start = flow.start(requested);
+        let start = match purpose {
+            Purpose::StepUp(_) => flow.start_step_up(requested),
+            _ => flow.start(requested),
+        };
         let browser_secret = in_browser.then(|| Alphanumeric.sample_string(&mut rand::rng(), 32));
+        // A step-up's request is found like an approval's; its kind tells the callback to check
+        // the ID token.
         let (oauth_request, approval_request) = match purpose {
             Purpose::Connect => (None, None),
             Purpose::OAuthRequest(id) => (Some(id), None),
-            Purpose::Approval(id) => (None, Some(id)),
+            Purpose::Approval(id) | Purpose::StepUp(id) => (None, Some(id)),
         };
         let pending = PendingAuthorization {
             tenant: settings.name.clone(),
@@ -217,6 +226,25 @@ impl SignIns {
             runtime,
             identity,
             tokens,
+        })
+    }
+
+    /// What the ID token of `signed_in` says (verified against the tenant), or why it says
+    /// nothing to be trusted.
+    pub async fn id_token_claims(&self, signed_in: &SignedIn) -> Result<IdTokenClaims, String> {
+        let Some(id_token) = &signed_in.tokens.id_token else {
+            return Err("Auth0 sent none".to_owned());
+        };
+        UserFlow::new(
+            &signed_in.runtime.settings,
+            &self.oauth_http,
+            self.callback_url.clone(),
+        )
+        .verify_id_token(id_token)
+        .await
+        .map_err(|error| {
+            tracing::warn!(tenant = %signed_in.runtime.settings.name, %error, "an ID token did not verify");
+            error.to_string()
         })
     }
 

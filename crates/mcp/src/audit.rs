@@ -84,6 +84,10 @@ pub enum Outcome {
     AwaitingConfirmation,
     /// The person at the client declined or dismissed the confirmation.
     ConfirmationDeclined,
+    /// The call waits for its user to sign in again with MFA (`step_up`).
+    AwaitingStepUp,
+    /// The caller's user signed in again with MFA (the record's principal is that user).
+    SteppedUp,
     /// An approver approved a request (the record's principal is the approver).
     Approved,
     /// An approver denied a request.
@@ -110,6 +114,8 @@ impl Outcome {
             Outcome::ApprovalUsed,
             Outcome::AwaitingConfirmation,
             Outcome::ConfirmationDeclined,
+            Outcome::AwaitingStepUp,
+            Outcome::SteppedUp,
             Outcome::Approved,
             Outcome::Denied,
         ]
@@ -135,6 +141,8 @@ impl Outcome {
             Outcome::ApprovalUsed => "approval_used",
             Outcome::AwaitingConfirmation => "awaiting_confirmation",
             Outcome::ConfirmationDeclined => "confirmation_declined",
+            Outcome::AwaitingStepUp => "awaiting_step_up",
+            Outcome::SteppedUp => "stepped_up",
             Outcome::Approved => "approved",
             Outcome::Denied => "denied",
             Outcome::Refused(why) => why.as_str(),
@@ -192,10 +200,13 @@ pub enum RefusalKind {
     /// Someone signed in on the approval page who may not decide that request: not among its
     /// approvers, its own requester, or without a verified email.
     Approver,
+    /// A step-up sign-in that does not count: another user than the caller's, no MFA, or not
+    /// fresh.
+    StepUp,
 }
 
 impl RefusalKind {
-    const ALL: [RefusalKind; 14] = [
+    const ALL: [RefusalKind; 15] = [
         RefusalKind::Credential,
         RefusalKind::StoreUnavailable,
         RefusalKind::Session,
@@ -210,6 +221,7 @@ impl RefusalKind {
         RefusalKind::CodeReplay,
         RefusalKind::RefreshReuse,
         RefusalKind::Approver,
+        RefusalKind::StepUp,
     ];
 
     /// The text the audit log keeps. `store_unavailable` has no `refused_` prefix: it was
@@ -230,6 +242,7 @@ impl RefusalKind {
             RefusalKind::CodeReplay => "refused_code_replay",
             RefusalKind::RefreshReuse => "refused_refresh_reuse",
             RefusalKind::Approver => "refused_approver",
+            RefusalKind::StepUp => "refused_step_up",
         }
     }
 }

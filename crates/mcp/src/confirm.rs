@@ -166,6 +166,20 @@ pub(crate) fn input_required(params: ElicitRequestParams, state: String) -> Inpu
     InputRequiredResult::new(Some(requests), Some(state))
 }
 
+/// Seals `state` for the client to carry back with its repeat.
+pub(crate) fn seal_state(
+    requests: &dyn crate::policy_gate::PolicyRequests,
+    tool: &str,
+    state: &State,
+) -> Result<String, ToolError> {
+    let payload = serde_json::to_vec(state).expect("plain data serialises");
+    requests.seal(&payload).ok_or_else(|| {
+        ToolError::Internal(format!(
+            "{tool} needs its person, and this gateway has no key to seal the request state with ([store] encryption_key_env); nothing was changed"
+        ))
+    })
+}
+
 /// What a sealed `requestState` binds: the stored request and the exact call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct State {

@@ -72,12 +72,21 @@ pub enum ToolError {
     },
     /// The client must ask its person and repeat the call with the answer (2026-07-28).
     #[error(
-        "{tool} needs the confirmation of the person using this client; the client asks them and repeats the call."
+        "{tool} needs the person using this client; the client asks them and repeats the call."
     )]
     InputRequired {
         tool: String,
         result: Box<rmcp::model::InputRequiredResult>,
+        /// `AwaitingConfirmation` or `AwaitingStepUp`.
+        waits: Outcome,
     },
+    /// The call waits for its person at a link, told to the model in the result.
+    #[error("{0}")]
+    OpenLink(Box<crate::policy_gate::PersonLink>),
+    /// The call waits for its person at a link, for a client that opens links itself: a
+    /// URL-elicitation-required error (-32042, up to protocol 2025-11-25).
+    #[error("{0}")]
+    UrlElicitationRequired(Box<crate::policy_gate::PersonLink>),
 }
 
 impl ToolError {
@@ -90,7 +99,11 @@ impl ToolError {
     pub fn is_policy_hold(&self) -> bool {
         matches!(
             self,
-            ToolError::Request(_) | ToolError::Declined { .. } | ToolError::InputRequired { .. }
+            ToolError::Request(_)
+                | ToolError::Declined { .. }
+                | ToolError::InputRequired { .. }
+                | ToolError::OpenLink(_)
+                | ToolError::UrlElicitationRequired(_)
         )
     }
 
@@ -107,7 +120,13 @@ impl ToolError {
             ToolError::Internal(_) => Outcome::Internal,
             ToolError::PolicyDenied { .. } => Outcome::PolicyDenied,
             ToolError::Declined { .. } => Outcome::ConfirmationDeclined,
-            ToolError::InputRequired { .. } => Outcome::AwaitingConfirmation,
+            ToolError::InputRequired { waits, .. } => *waits,
+            ToolError::OpenLink(link) | ToolError::UrlElicitationRequired(link) => {
+                match link.asks {
+                    crate::policy_gate::Asks::StepUp { .. } => Outcome::AwaitingStepUp,
+                    crate::policy_gate::Asks::Confirm => Outcome::AwaitingConfirmation,
+                }
+            }
             ToolError::Request(state) => match state.request.status {
                 crate::policy_gate::RequestStatus::Denied { .. } => Outcome::ApprovalDenied,
                 crate::policy_gate::RequestStatus::Pending => Outcome::AwaitingApproval,

@@ -6,11 +6,13 @@ pub mod audit;
 pub mod call;
 pub mod catalog;
 mod confirm;
+mod confirm_link;
 pub mod error;
 pub mod policy_gate;
 pub mod render;
 mod schema;
 pub mod server;
+mod step_up;
 pub mod tenant_runtime;
 mod tenants;
 mod tools;
@@ -19,8 +21,8 @@ pub use access::{Principal, PrincipalKind};
 pub use audit::{AuditRecord, AuditSink, Outcome, RefusalKind};
 pub use catalog::{Catalog, Effect, ToolDef, catalog};
 pub use policy_gate::{
-    CallKey, NewRequest, PolicyNote, PolicyRequests, Request, RequestKind, RequestStatus,
-    SourceAddress,
+    Asks, CallKey, NewRequest, PersonLink, PolicyNote, PolicyRequests, Request, RequestKind,
+    RequestStatus, SourceAddress,
 };
 pub use server::{GatewayServer, RequestSpan};
 pub use tenant_runtime::TenantRuntime;

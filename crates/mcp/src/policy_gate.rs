@@ -24,6 +24,11 @@ pub trait PolicyRequests: Send + Sync {
     async fn confirm(&self, id: &str, call: &CallKey<'_>, by: &str) -> Result<bool, String>;
     /// Records that `by` declined request `id`.
     async fn decline(&self, id: &str, by: &str) -> Result<(), String>;
+    /// Whether `user_id` of `tenant` signed in again with MFA recently enough that `step_up`
+    /// rules let their calls run (on any replica).
+    async fn step_up_valid(&self, tenant: &str, user_id: &str) -> Result<bool, String>;
+    /// How long a step-up counts (`[approvals] step_up_minutes`), for telling the user.
+    fn step_up_lasts(&self) -> std::time::Duration;
     /// Seals `payload` (authenticated encryption) for a client to carry back; `None` when the
     /// gateway has no key to seal with.
     fn seal(&self, payload: &[u8]) -> Option<String>;
@@ -58,6 +63,7 @@ pub struct CallKey<'a> {
 pub enum RequestKind {
     Approve,
     Confirm,
+    StepUp,
 }
 
 pub struct NewRequest<'a> {
@@ -96,6 +102,71 @@ pub enum RequestStatus {
     Denied { by: String, note: Option<String> },
     Used,
     Expired,
+}
+
+/// A call that waits for its own person to do something at a page of the gateway: sign in
+/// again with MFA, or confirm the call (for a client that cannot ask them itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonLink {
+    pub tool: String,
+    pub rule: String,
+    pub request_id: String,
+    /// The request's page.
+    pub url: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub asks: Asks,
+}
+
+/// What the person is asked to do at the link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asks {
+    /// Sign in again with MFA; it then counts for this many minutes, for every `step_up` call.
+    StepUp { lasts_minutes: u64 },
+    /// Sign in as themselves and confirm exactly this call.
+    Confirm,
+}
+
+impl PersonLink {
+    /// What the person reads (in their client's URL prompt).
+    pub fn message(&self) -> String {
+        match self.asks {
+            Asks::StepUp { .. } => format!(
+                "The tenant's policy (rule `{}`) asks you to sign in again with MFA before {} runs.",
+                self.rule, self.tool
+            ),
+            Asks::Confirm => format!(
+                "The tenant's policy (rule `{}`) asks you to confirm this {} call.",
+                self.rule, self.tool
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for PersonLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let expires = jiff::Timestamp::from_second(self.expires_at)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| self.expires_at.to_string());
+        match self.asks {
+            Asks::StepUp { lasts_minutes } => write!(
+                f,
+                "{tool} needs the user to sign in again with MFA first (the tenant's policy, rule `{rule}`). Nothing was changed. Ask the user to open {url} and sign in (request {id}, until {expires}); then repeat exactly this call. The sign-in counts for {lasts_minutes} minutes.",
+                tool = self.tool,
+                rule = self.rule,
+                url = self.url,
+                id = self.request_id,
+            ),
+            Asks::Confirm => write!(
+                f,
+                "{tool} needs the user to confirm this exact call (the tenant's policy, rule `{rule}`), and this client cannot ask them itself. Nothing was changed. Ask the user to open {url}, sign in as themselves and confirm (request {id}, until {expires}); then repeat exactly this call (same arguments): it runs once.",
+                tool = self.tool,
+                rule = self.rule,
+                url = self.url,
+                id = self.request_id,
+            ),
+        }
+    }
 }
 
 /// What the policy did to a call that went ahead, for the audit log.

@@ -24,6 +24,7 @@ use crate::policy_gate::{
     self, CallKey, CallOrigin, NewRequest, PolicyNote, PolicyRequests, Progress, Request,
     RequestKind, RequestStatus, SourceAddress,
 };
+use crate::step_up::Links;
 use crate::tenant_runtime::TenantRuntime;
 use crate::tenants::Tenants;
 
@@ -43,11 +44,11 @@ pub struct GatewayServer {
 
 /// What one request runs as: the tenant and the principal, where it came from, and where calls
 /// that need a person's decision wait.
-struct Caller {
-    tenant: Arc<TenantRuntime>,
-    principal: Arc<Principal>,
-    origin: CallOrigin,
-    requests: Option<Arc<dyn PolicyRequests>>,
+pub(crate) struct Caller {
+    pub(crate) tenant: Arc<TenantRuntime>,
+    pub(crate) principal: Arc<Principal>,
+    pub(crate) origin: CallOrigin,
+    pub(crate) requests: Option<Arc<dyn PolicyRequests>>,
 }
 
 impl GatewayServer {
@@ -336,7 +337,12 @@ impl Caller {
         note: &mut PolicyNote,
     ) -> Result<(), ToolError> {
         // `None` exactly when the tenant has no policies.
-        let Some(Asking { channel, progress }) = asking else {
+        let Some(Asking {
+            channel,
+            links,
+            progress,
+        }) = asking
+        else {
             return Ok(());
         };
         let policies = &self.tenant.policies;
@@ -380,11 +386,9 @@ impl Caller {
                 self.confirmed(tool, arguments, rule, expires_minutes, channel, note)
                     .await
             }
-            gw_policy::Decision::StepUp { rule } => Err(ToolError::PolicyDenied {
-                tool: tool.name.to_owned(),
-                rule: rule.name.clone(),
-                reason: "it needs a fresh MFA sign-in, which this version of the gateway cannot ask for yet".to_owned(),
-            }),
+            gw_policy::Decision::StepUp { rule } => {
+                self.stepped_up(tool, arguments, rule, links, note).await
+            }
         }
     }
 
@@ -517,11 +521,16 @@ impl Caller {
             cancelled,
         };
         match channel {
+            // A connected user can confirm at a link instead, signed in as themselves.
+            Channel::Unavailable(_) if self.principal.user_id.is_some() => {
+                self.confirmed_at_link(tool, arguments, rule, expires_minutes, note)
+                    .await
+            }
             Channel::Unavailable(why) => Err(ToolError::PolicyDenied {
                 tool: tool.name.to_owned(),
                 rule: rule.name.clone(),
                 reason: format!(
-                    "each call must be confirmed by the person using the client, and {why}"
+                    "each call must be confirmed by the person using the client, and {why} (nor can it be confirmed at a link: this caller has no Auth0 user to sign in as)"
                 ),
             }),
             Channel::InSession(peer, cancelled) => {
@@ -604,19 +613,14 @@ impl Caller {
                     call_hash: hash.clone(),
                     expires_at: request.expires_at,
                 };
-                let payload = serde_json::to_vec(&state).expect("plain data serialises");
-                let sealed = requests.seal(&payload).ok_or_else(|| {
-                    ToolError::Internal(format!(
-                        "{} needs a confirmation, and this gateway has no key to seal the request state with ([store] encryption_key_env); nothing was changed",
-                        tool.name
-                    ))
-                })?;
+                let sealed = confirm::seal_state(requests.as_ref(), tool.name, &state)?;
                 Err(ToolError::InputRequired {
                     tool: tool.name.to_owned(),
                     result: Box::new(confirm::input_required(
                         confirm::form(tool.name, &rule.name, &shown),
                         sealed,
                     )),
+                    waits: crate::audit::Outcome::AwaitingConfirmation,
                 })
             }
         }
@@ -624,7 +628,7 @@ impl Caller {
 
     /// The state a repeated call carries, if this gateway sealed it for exactly this call and it
     /// has not expired.
-    fn open_state(
+    pub(crate) fn open_state(
         &self,
         requests: &dyn PolicyRequests,
         sealed: &str,
@@ -659,6 +663,7 @@ impl Caller {
 /// them a call waits for approval.
 struct Asking {
     channel: Channel,
+    links: Links,
     progress: Option<Progress>,
 }
 
@@ -743,6 +748,7 @@ impl ServerHandler for GatewayServer {
         // How a person could be asked or told progress: only a tenant with policies needs it.
         let asking = (!caller.tenant.policies.is_empty()).then(|| Asking {
             channel: Channel::of(&context, &request, self.sessions),
+            links: Links::of(&context, &request),
             progress: context
                 .meta
                 .get_progress_token()
@@ -803,9 +809,16 @@ impl ServerHandler for GatewayServer {
             });
         }
         let _in_span = span.enter();
-        if let Err(ToolError::InputRequired { result, .. }) = outcome {
-            return Ok(CallToolResponse::InputRequired(*result));
-        }
+        let outcome = match outcome {
+            Err(ToolError::InputRequired { result, .. }) => {
+                return Ok(CallToolResponse::InputRequired(*result));
+            }
+            Err(ToolError::UrlElicitationRequired(link)) => {
+                tracing::info!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = Outcome::AwaitingStepUp.as_str(), "tool call held by the tenant's policy");
+                return Err(crate::step_up::url_required_error(&link));
+            }
+            outcome => outcome,
+        };
         let result = match outcome {
             Ok(rendered) => {
                 // Debug, not info: every call is in the audit log and the metrics already, and a

@@ -46,9 +46,14 @@ action = "approve"
 approvers = ["admin@example.com"]
 
 [[policies]]
-name = "updates are confirmed"
-tools = ["auth0_update_user", "auth0_update_client"]
+name = "user changes are confirmed"
+tools = ["auth0_update_user"]
 action = "confirm"
+
+[[policies]]
+name = "application changes need MFA"
+tools = ["auth0_update_client"]
+action = "step_up"
 "#;
 
 fn demo_policies(on: bool) -> Arc<gw_policy::PolicySet> {
@@ -126,6 +131,8 @@ async fn start_demo_tenant(
         .await
         .context("cannot start the demo tenant")?;
     tracing::info!(base_url = %fake.base_url, "demo tenant running");
+    // The demo signs everyone in as its admin, enrolled in MFA so a `step_up` rule can be passed.
+    fake.fake.set_user_mfa(fake_auth0::DEFAULT_LOGIN_USER, true);
     let settings = TenantSettings {
         name: "demo".to_owned(),
         domain,
@@ -270,7 +277,10 @@ async fn serve_http(
             config.display()
         );
         println!(
-            "  - auth0_update_user and auth0_update_client ask you to confirm (clients with MCP elicitation, e.g. the Inspector)."
+            "  - auth0_update_user asks you to confirm (in clients with MCP elicitation, e.g. the Inspector; others get a link);"
+        );
+        println!(
+            "  - auth0_update_client asks you to sign in again with MFA at the link it shows (the demo tenant passes you)."
         );
     }
     println!("Press Ctrl-C to stop.");
@@ -280,6 +290,7 @@ async fn serve_http(
         public_url: public_url.clone(),
         webhook: None,
         wait: std::time::Duration::ZERO,
+        step_up_lasts: crate::config::ApprovalsConfig::default().step_up_lasts,
     });
     let state = AppState {
         store,

@@ -62,6 +62,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         public_url: config.server.public_url.clone(),
         webhook: approval_webhook.clone(),
         wait: config.approvals.wait,
+        step_up_lasts: config.approvals.step_up_lasts,
     });
     let state = AppState {
         store,

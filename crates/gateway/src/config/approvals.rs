@@ -22,6 +22,11 @@ impl Checker<'_> {
             self.count("approvals.wait_seconds", raw.wait_seconds, 0, 0..=25)
                 .unsigned_abs(),
         );
+        let step_up_lasts = Duration::from_secs(
+            60 * self
+                .count("approvals.step_up_minutes", raw.step_up_minutes, 5, 1..=60)
+                .unsigned_abs(),
+        );
         let secret_given = raw.webhook_secret_env.is_some() || raw.webhook_secret_file.is_some();
         let secret_key = if raw.webhook_secret_env.is_some() {
             "approvals.webhook_secret_env"
@@ -51,6 +56,7 @@ impl Checker<'_> {
             return ApprovalsConfig {
                 webhook: None,
                 wait,
+                step_up_lasts,
             };
         };
         let url = self.webhook_url(&text);
@@ -64,7 +70,11 @@ impl Checker<'_> {
             }),
             _ => None,
         };
-        ApprovalsConfig { webhook, wait }
+        ApprovalsConfig {
+            webhook,
+            wait,
+            step_up_lasts,
+        }
     }
 
     /// https, or http on a loopback host. The URL is never echoed: a Slack webhook URL's path

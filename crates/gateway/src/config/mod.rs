@@ -51,12 +51,24 @@ pub struct TenantPolicies {
 }
 
 /// `[approvals]`: how approvers hear of tool calls waiting for them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ApprovalsConfig {
     /// `None`: no webhook is configured.
     pub webhook: Option<WebhookConfig>,
     /// How long a call held for approval waits for the decision, when its client takes progress.
     pub wait: std::time::Duration,
+    /// How long a user's sign-in with MFA counts for `step_up` rules.
+    pub step_up_lasts: std::time::Duration,
+}
+
+impl Default for ApprovalsConfig {
+    fn default() -> Self {
+        ApprovalsConfig {
+            webhook: None,
+            wait: std::time::Duration::ZERO,
+            step_up_lasts: std::time::Duration::from_secs(5 * 60),
+        }
+    }
 }
 
 /// Where and how approval notices are delivered (`crate::approval_webhook`).

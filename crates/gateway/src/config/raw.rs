@@ -110,6 +110,9 @@ pub struct RawApprovals {
     /// notifications, when its client asked for progress (sent a progress token); 0 (default)
     /// answers at once with the request id.
     pub wait_seconds: Option<i64>,
+    /// Minutes (1–60, default 5) that a user's sign-in with MFA, asked for by a `step_up` rule,
+    /// lets their `step_up` calls run before they must sign in again.
+    pub step_up_minutes: Option<i64>,
     /// Where each approval request and decision is POSTed as signed JSON with a Slack-compatible
     /// `text` (a Slack incoming webhook URL works as-is). https unless the host is loopback.
     /// Unset: no webhook.

@@ -8,6 +8,7 @@ use axum::response::Response;
 use super::{AppState, pages};
 use crate::approvals::{DecideError, approval_url};
 use crate::sign_in::SignInError;
+use crate::step_ups::StepUpRefused;
 use gw_store::StoreError;
 
 pub(crate) enum ApprovalError {
@@ -29,6 +30,13 @@ pub(crate) enum ApprovalError {
     OwnCall,
     /// Who signed in is not among the request's approvers.
     NotAnApprover { email: String, approvers: String },
+    /// A confirmation, answered by someone other than the user who made the call.
+    NotYourCall,
+    /// A step-up sign-in that does not count.
+    StepUp {
+        id: String,
+        refused: crate::step_ups::StepUpRefused,
+    },
     /// A decision form without this browser's unspent sign-in and the form's current token.
     FormRefused { id: String },
     /// A decision form whose fields are wrong (no decision, a note too long); nothing was spent.
@@ -157,6 +165,29 @@ impl ApprovalError {
                 ),
                 None,
             ),
+            ApprovalError::NotYourCall => (
+                StatusCode::FORBIDDEN,
+                "not_your_call",
+                DecideError::NotYourCall.to_string(),
+                None,
+            ),
+            ApprovalError::StepUp { id, refused } => {
+                let code = match refused {
+                    StepUpRefused::OtherUser => "not_your_call",
+                    StepUpRefused::NoMfa => "mfa_missing",
+                    StepUpRefused::NotFresh => "login_not_fresh",
+                    StepUpRefused::NoIdToken(_) => "id_token_invalid",
+                    StepUpRefused::Expired => "expired",
+                    StepUpRefused::Store(_) => "store_unavailable",
+                };
+                let retry = !matches!(refused, StepUpRefused::Expired);
+                (
+                    StatusCode::FORBIDDEN,
+                    code,
+                    refused.to_string(),
+                    if retry { again(&id) } else { None },
+                )
+            }
             ApprovalError::FormRefused { id } => (
                 StatusCode::FORBIDDEN,
                 "form_refused",
@@ -210,6 +241,12 @@ impl ApprovalError {
                 DecideError::NotAnApprover { .. } => (
                     StatusCode::FORBIDDEN,
                     "not_an_approver",
+                    error.to_string(),
+                    None,
+                ),
+                DecideError::NotYourCall => (
+                    StatusCode::FORBIDDEN,
+                    "not_your_call",
                     error.to_string(),
                     None,
                 ),

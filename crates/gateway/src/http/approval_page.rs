@@ -78,8 +78,8 @@ async fn find(state: &AppState, id: &str) -> Result<PolicyRequest, ApprovalError
         return Err(ApprovalError::Unknown);
     }
     match state.store.policy_request(id).await? {
-        Some(request) if request.kind == RequestKind::Approve => Ok(request),
-        _ => Err(ApprovalError::Unknown),
+        Some(request) => Ok(request),
+        None => Err(ApprovalError::Unknown),
     }
 }
 
@@ -108,17 +108,16 @@ async fn send_to_auth0(state: &AppState, id: &str) -> Result<Response, ApprovalE
     if !state.store.can_hold_tokens() {
         return Err(ApprovalError::SignInsDisabled);
     }
+    let purpose = match request.kind {
+        RequestKind::StepUp => Purpose::StepUp(request.id.clone()),
+        RequestKind::Approve | RequestKind::Confirm => Purpose::Approval(request.id.clone()),
+    };
     let started = state
         .sign_ins()
-        .begin(
-            &runtime.settings,
-            APPROVER_SCOPES,
-            true,
-            Purpose::Approval(request.id.clone()),
-        )
+        .begin(&runtime.settings, APPROVER_SCOPES, true, purpose)
         .await
         .map_err(ApprovalError::NotStarted)?;
-    tracing::info!(request = %request.id, tenant = %request.tenant, "sending an approver to Auth0");
+    tracing::info!(request = %request.id, tenant = %request.tenant, kind = request.kind.as_str(), "sending a person to Auth0 for a held call");
     Ok(sign_in_cookie::redirect(
         &started,
         state,
@@ -154,9 +153,12 @@ async fn let_in(
     }
     let identity = &signed_in.identity;
     let what = approval_url(&state.public_url, id).path().to_owned();
-    let email = match &identity.email {
-        Some(email) if identity.email_verified => email.clone(),
-        email => {
+    let email = match (&identity.email, request.kind) {
+        (_, RequestKind::StepUp) => return stepped_up(state, &request, &signed_in).await,
+        // The caller's own user is known by their user id; their email need not be verified.
+        (email, RequestKind::Confirm) => email.clone().unwrap_or_else(|| identity.user_id.clone()),
+        (Some(email), RequestKind::Approve) if identity.email_verified => email.clone(),
+        (email, RequestKind::Approve) => {
             let who = email.as_deref().unwrap_or(&identity.user_id);
             state.audit_refusal(&request.tenant, who, &what, RefusalKind::Approver);
             return Err(ApprovalError::UnverifiedEmail {
@@ -193,10 +195,43 @@ async fn let_in(
     Ok(response)
 }
 
+/// Ends a step-up sign-in: it counts when the ID token shows the request's own user, MFA and a
+/// fresh login (`step_ups::complete`); refusals are audited.
+async fn stepped_up(
+    state: &AppState,
+    request: &PolicyRequest,
+    signed_in: &SignedIn,
+) -> Result<Response, ApprovalError> {
+    let claims = state.sign_ins().id_token_claims(signed_in).await;
+    let lasts = state.policy_requests.as_ref().map_or_else(
+        || crate::config::ApprovalsConfig::default().step_up_lasts,
+        |requests| requests.step_up_lasts(),
+    );
+    match crate::step_ups::complete(&state.store, request, claims, lasts).await {
+        Ok(done) => Ok(approval_views::stepped_up(&done, lasts)),
+        Err(crate::step_ups::StepUpRefused::Store(error)) => Err(ApprovalError::Store(error)),
+        Err(refused) => {
+            if refused.is_refusal() {
+                let identity = &signed_in.identity;
+                let who = identity.email.as_deref().unwrap_or(&identity.user_id);
+                let what = approval_url(&state.public_url, &request.id)
+                    .path()
+                    .to_owned();
+                state.audit_refusal(&request.tenant, who, &what, RefusalKind::StepUp);
+            }
+            Err(ApprovalError::StepUp {
+                id: request.id.clone(),
+                refused,
+            })
+        }
+    }
+}
+
 /// Who may not decide, as the page says it.
 fn refused(refusal: DecideError) -> ApprovalError {
     match refusal {
         DecideError::OwnCall => ApprovalError::OwnCall,
+        DecideError::NotYourCall => ApprovalError::NotYourCall,
         DecideError::NotAnApprover { email, approvers } => {
             ApprovalError::NotAnApprover { email, approvers }
         }
@@ -289,7 +324,11 @@ async fn record(
     };
     let decided = match state.approvals().decide(id, approver, decision, note).await {
         Ok(decided) => decided,
-        Err(error @ (DecideError::OwnCall | DecideError::NotAnApprover { .. })) => {
+        Err(
+            error @ (DecideError::OwnCall
+            | DecideError::NotAnApprover { .. }
+            | DecideError::NotYourCall),
+        ) => {
             state.audit_refusal(
                 &request.tenant,
                 &signed_in.email,

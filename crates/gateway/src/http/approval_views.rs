@@ -7,7 +7,7 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use gw_policy::Person;
-use gw_store::{ApprovalSignIn, Decision, PolicyRequest, RequestStatus};
+use gw_store::{ApprovalSignIn, Decision, PolicyRequest, RequestKind, RequestStatus};
 use url::Url;
 
 use super::html::render;
@@ -30,7 +30,25 @@ fn form_page(page: &impl Template) -> Response {
 
 /// The request's state in words, after "Request X on tenant T …"; `None` while it waits for
 /// decisions.
-fn closed(status: RequestStatus) -> Option<&'static str> {
+fn closed(kind: RequestKind, status: RequestStatus) -> Option<&'static str> {
+    match (kind, status) {
+        (_, RequestStatus::Pending) => None,
+        (RequestKind::Confirm, RequestStatus::Approved) => {
+            Some("was confirmed; the client may now repeat the call, which runs once.")
+        }
+        (RequestKind::Confirm, RequestStatus::Used) => Some("was confirmed, and the call has run."),
+        (RequestKind::Confirm, RequestStatus::Denied) => Some("was declined."),
+        (RequestKind::StepUp, RequestStatus::Approved | RequestStatus::Used) => {
+            Some("was completed: the user signed in again with MFA.")
+        }
+        (_, RequestStatus::Expired) => {
+            Some("expired before it was decided; the caller must ask again.")
+        }
+        (_, status) => closed_approval(status),
+    }
+}
+
+fn closed_approval(status: RequestStatus) -> Option<&'static str> {
     match status {
         RequestStatus::Pending => None,
         RequestStatus::Approved => {
@@ -52,11 +70,45 @@ fn status_text(status: RequestStatus) -> &'static str {
     }
 }
 
+/// What a page calls a request, and asks of the person at it, by what the rule asked for.
+struct Wording {
+    title: &'static str,
+    /// After "Request X on tenant T".
+    waits: &'static str,
+    /// What signing in is for.
+    why_sign_in: &'static str,
+    button: &'static str,
+}
+
+fn wording(kind: RequestKind) -> Wording {
+    match kind {
+        RequestKind::Approve => Wording {
+            title: "Approval request",
+            waits: "needs your decision.",
+            why_sign_in: "to see it. Only its approvers may see what the call would do, and decide.",
+            button: "Sign in with Auth0",
+        },
+        RequestKind::Confirm => Wording {
+            title: "Confirm your call",
+            waits: "waits for the user who made the call to confirm it.",
+            why_sign_in: "as that user to see the call and confirm or decline it.",
+            button: "Sign in with Auth0",
+        },
+        RequestKind::StepUp => Wording {
+            title: "Sign in again",
+            waits: "waits for the user who made the call to sign in again with multi-factor authentication.",
+            why_sign_in: "again as that user, with MFA. Then go back to your client: the call runs when it is repeated.",
+            button: "Sign in again with MFA",
+        },
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pages/approval_gate.html")]
 struct Gate<'a> {
     id: &'a str,
     tenant: &'a str,
+    wording: Wording,
     closed: Option<&'static str>,
     /// Where the sign-in button posts (a path, so it stays on the origin the page came from).
     action: String,
@@ -68,10 +120,28 @@ pub(super) fn gate(public_url: &Url, request: &PolicyRequest) -> Response {
     let page = Gate {
         id: &request.id,
         tenant: &request.tenant,
-        closed: closed(request.status),
+        wording: wording(request.kind),
+        closed: closed(request.kind, request.status),
         action: format!("{}/sign-in", approval_url(public_url, &request.id).path()),
     };
     form_page(&page)
+}
+
+#[derive(Template)]
+#[template(path = "pages/step_up_done.html")]
+struct SteppedUp<'a> {
+    tenant: &'a str,
+    tool: &'a str,
+    minutes: u64,
+}
+
+/// After a step-up that counts: what the user may do now, and for how long.
+pub(super) fn stepped_up(request: &PolicyRequest, lasts: std::time::Duration) -> Response {
+    form_page(&SteppedUp {
+        tenant: &request.tenant,
+        tool: &request.tool,
+        minutes: lasts.as_secs() / 60,
+    })
 }
 
 /// One decision, as shown.
@@ -93,6 +163,13 @@ impl Outcome {
     pub(super) fn after(decision: Decision, request: &PolicyRequest) -> Outcome {
         let approved = approvals_given(request);
         let text = match (decision, request.status) {
+            (Decision::Deny, _) if request.kind == RequestKind::Confirm => {
+                "Declined. The call will not run; your client is told so if it repeats it."
+                    .to_owned()
+            }
+            (Decision::Approve, _) if request.kind == RequestKind::Confirm => {
+                "Confirmed. Go back to your client and let it repeat the call: it runs once, with exactly these arguments.".to_owned()
+            }
             (Decision::Deny, _) => {
                 "Denied. The caller is told so (with your note) when it repeats the call."
                     .to_owned()
@@ -130,6 +207,8 @@ fn approvals_given(request: &PolicyRequest) -> u32 {
 #[template(path = "pages/approval_request.html")]
 struct RequestPage<'a> {
     heading: &'static str,
+    /// A confirmation of the signed-in user's own call, rather than an approval.
+    own_call: bool,
     outcome: Option<Outcome>,
     approver: &'a str,
     id: &'a str,
@@ -165,7 +244,8 @@ pub(super) fn request_page(
         .decisions
         .iter()
         .find(|d| d.approver.eq_ignore_ascii_case(&approver.email));
-    let no_form = match (own, closed(request.status)) {
+    let own_call = request.kind == RequestKind::Confirm;
+    let no_form = match (own, closed(request.kind, request.status)) {
         _ if outcome.is_some() => None,
         (_, Some(closed)) => Some(format!("This request {closed} Nothing is left to decide.")),
         (Some(own), None) => Some(format!(
@@ -175,11 +255,15 @@ pub(super) fn request_page(
         (None, None) => None,
     };
     let page = RequestPage {
-        heading: match &outcome {
-            Some(_) if request.status == RequestStatus::Denied => "Denied",
-            Some(_) => "Approved",
-            None => "Approval request",
+        heading: match (&outcome, own_call) {
+            (Some(_), true) if request.status == RequestStatus::Denied => "Declined",
+            (Some(_), true) => "Confirmed",
+            (None, true) => "Confirm your call",
+            (Some(_), false) if request.status == RequestStatus::Denied => "Denied",
+            (Some(_), false) => "Approved",
+            (None, false) => "Approval request",
         },
+        own_call,
         outcome,
         approver: &approver.email,
         id: &request.id,

@@ -6,6 +6,7 @@ use rmcp::model::{CallToolRequestParams, CallToolResponse, InputResponses};
 use serde_json::{Value, json};
 
 use crate::harness::person::{Person, Says, in_session, on_2026_07_28};
+use crate::harness::request_page::request_id;
 use crate::harness::{text, world};
 
 const POLICIES: &str = r#"
@@ -91,17 +92,6 @@ async fn a_denied_call_tells_the_model_why_changes_nothing_and_is_audited() {
     assert_eq!(record.policy.rule.as_deref(), Some("roles stay"));
     assert_eq!(record.policy.action, Some("deny"));
     gateway.stop().await;
-}
-
-/// The request id a "needs approval" result names.
-fn request_id(said: &str) -> String {
-    let start = said
-        .find("preq_")
-        .unwrap_or_else(|| panic!("no request id in: {said}"));
-    said[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
 }
 
 #[tokio::test]

@@ -91,6 +91,7 @@ impl World {
             public_url: public_url.clone(),
             webhook: approval_webhook.clone(),
             wait: b.approval_wait,
+            step_up_lasts: Duration::from_secs(300),
         });
         let state = AppState {
             store: store.clone(),

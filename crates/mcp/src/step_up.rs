@@ -1,0 +1,222 @@
+//! `step_up`: the caller's user signs in again at the tenant's Auth0, with MFA, before the call
+//! runs. The gateway cannot watch that sign-in from the MCP session: it hands out a link (the
+//! request's page, where the sign-in happens and is checked) and, when the call is repeated,
+//! looks in the store for a step-up that still counts. How the link reaches the person depends
+//! on the client: URL-mode elicitation (the -32042 error up to 2025-11-25, an `input_required`
+//! URL request on 2026-07-28), or else the tool result, for the model to pass on.
+
+use rmcp::model::{
+    CallToolRequestParams, ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction,
+    ErrorCode, InputRequest, InputRequiredResult, ProtocolVersion,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer};
+use serde_json::{Value, json};
+
+use crate::catalog::ToolDef;
+use crate::confirm;
+use crate::error::ToolError;
+use crate::policy_gate::{self, Asks, CallKey, NewRequest, PersonLink, PolicyNote, RequestKind};
+use crate::server::Caller;
+
+/// The key under which the URL request travels in `inputRequests` / `inputResponses`.
+const INPUT_KEY: &str = "step_up";
+/// The JSON-RPC error a 2025-11-25 server answers when the user must first visit a URL.
+const URL_ELICITATION_REQUIRED: ErrorCode = ErrorCode(-32042);
+/// How long a step-up link stays good: a sign-in with MFA takes minutes, not hours.
+const LINK_SECS: i64 = 15 * 60;
+
+/// How this request's client can send its person to a link.
+pub(crate) enum Links {
+    /// 2026-07-28 with URL elicitation declared: an `input_required` URL request; a repeat
+    /// carries the person's answer and the sealed state.
+    RoundTrip {
+        answer: Option<Value>,
+        state: Option<String>,
+    },
+    /// URL elicitation declared, before 2026-07-28: the -32042 error carrying the URL.
+    UrlError,
+    /// Neither: the link goes in the tool result.
+    InResult,
+}
+
+impl Links {
+    pub(crate) fn of(
+        context: &RequestContext<RoleServer>,
+        request: &CallToolRequestParams,
+    ) -> Links {
+        let urls = context
+            .client_capabilities()
+            .and_then(|c| c.elicitation)
+            .is_some_and(|modes| modes.url.is_some());
+        if !urls {
+            return Links::InResult;
+        }
+        if context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
+        {
+            Links::RoundTrip {
+                answer: request
+                    .input_responses
+                    .as_ref()
+                    .and_then(|answers| answers.get(INPUT_KEY))
+                    .cloned(),
+                state: request.request_state.clone(),
+            }
+        } else {
+            Links::UrlError
+        }
+    }
+}
+
+fn url_request(link: &PersonLink) -> ElicitRequestParams {
+    ElicitRequestParams::UrlElicitationParams {
+        meta: None,
+        message: link.message(),
+        url: link.url.clone(),
+        elicitation_id: link.request_id.clone(),
+    }
+}
+
+/// The -32042 error for `link` (MCP 2025-11-25, "URL elicitation required").
+pub(crate) fn url_required_error(link: &PersonLink) -> ErrorData {
+    let request = serde_json::to_value(url_request(link)).expect("plain data serialises");
+    ErrorData::new(
+        URL_ELICITATION_REQUIRED,
+        link.message(),
+        Some(json!({ "elicitations": [request] })),
+    )
+}
+
+fn input_required(link: &PersonLink, state: String) -> InputRequiredResult {
+    let mut requests = rmcp::model::InputRequests::new();
+    requests.insert(
+        INPUT_KEY.to_owned(),
+        InputRequest::Elicitation(ElicitRequest::new(url_request(link))),
+    );
+    InputRequiredResult::new(Some(requests), Some(state))
+}
+
+impl Caller {
+    /// Runs the call only when its user has a step-up that still counts; else sends them to
+    /// sign in again, through whatever their client can do.
+    pub(crate) async fn stepped_up(
+        &self,
+        tool: &'static ToolDef,
+        arguments: &Value,
+        rule: &gw_policy::Rule,
+        links: Links,
+        note: &mut PolicyNote,
+    ) -> Result<(), ToolError> {
+        let Some(requests) = &self.requests else {
+            return Err(policy_gate::requests_missing(tool.name));
+        };
+        let Some(user_id) = self.principal.user_id.as_deref() else {
+            return Err(ToolError::PolicyDenied {
+                tool: tool.name.to_owned(),
+                rule: rule.name.clone(),
+                reason: "its user must sign in again with MFA first, and this caller has no Auth0 user to sign in as".to_owned(),
+            });
+        };
+        let fail = |error| policy_gate::store_failed(tool.name, error);
+        let hash = gw_policy::call_hash(tool.name, arguments);
+        let key = CallKey {
+            tenant: &self.principal.tenant,
+            requester: &self.principal.subject,
+            tool: tool.name,
+            call_hash: &hash,
+        };
+        // The request of a step-up finished for this very call is retired here, so once the
+        // step-up lapses the next call gets a fresh link rather than a finished page.
+        let finished = requests.consume_approved(&key).await.map_err(fail)?;
+        if requests
+            .step_up_valid(key.tenant, user_id)
+            .await
+            .map_err(fail)?
+        {
+            note.request_id = finished.map(|request| request.id);
+            note.approvers = vec![
+                self.principal
+                    .email
+                    .clone()
+                    .unwrap_or_else(|| user_id.to_owned()),
+            ];
+            return Ok(());
+        }
+        if let Links::RoundTrip {
+            answer: Some(answer),
+            state: Some(state),
+        } = &links
+        {
+            let state = self.open_state(requests.as_ref(), state, &key)?;
+            note.request_id = Some(state.request);
+            let action = serde_json::from_value::<ElicitResult>(answer.clone())
+                .map_err(|_| {
+                    ToolError::InvalidArguments(format!(
+                        "`inputResponses.{INPUT_KEY}` is not an elicitation result"
+                    ))
+                })?
+                .action;
+            if action != ElicitationAction::Accept {
+                return Err(ToolError::Declined {
+                    tool: tool.name.to_owned(),
+                    rule: rule.name.clone(),
+                    cancelled: action == ElicitationAction::Cancel,
+                });
+            }
+            // Accepted, but the sign-in has not (yet) counted: ask again, below.
+        }
+        let request = requests
+            .create(NewRequest {
+                kind: RequestKind::StepUp,
+                key,
+                rule: &rule.name,
+                principal: &self.principal,
+                client_name: self.origin.client_name.as_deref(),
+                arguments_shown: policy_gate::shown_arguments(arguments),
+                approvers: Vec::new(),
+                required: 1,
+                ttl_secs: LINK_SECS,
+            })
+            .await
+            .map_err(fail)?;
+        note.request_id = Some(request.id.clone());
+        let Some(url) = request.url else {
+            return Err(ToolError::Internal(format!(
+                "{} needs its user to sign in again, and this gateway has no public URL to send them to; nothing was changed",
+                tool.name
+            )));
+        };
+        let link = PersonLink {
+            tool: tool.name.to_owned(),
+            rule: rule.name.clone(),
+            request_id: request.id.clone(),
+            url,
+            expires_at: request.expires_at,
+            asks: Asks::StepUp {
+                lasts_minutes: requests.step_up_lasts().as_secs() / 60,
+            },
+        };
+        match links {
+            Links::RoundTrip { .. } => {
+                let state = confirm::State {
+                    request: request.id,
+                    tenant: key.tenant.to_owned(),
+                    requester: key.requester.to_owned(),
+                    tool: tool.name.to_owned(),
+                    call_hash: hash.clone(),
+                    expires_at: request.expires_at,
+                };
+                let sealed = confirm::seal_state(requests.as_ref(), tool.name, &state)?;
+                Err(ToolError::InputRequired {
+                    tool: tool.name.to_owned(),
+                    result: Box::new(input_required(&link, sealed)),
+                    waits: crate::audit::Outcome::AwaitingStepUp,
+                })
+            }
+            Links::UrlError => Err(ToolError::UrlElicitationRequired(Box::new(link))),
+            Links::InResult => Err(ToolError::OpenLink(Box::new(link))),
+        }
+    }
+}
