@@ -5,6 +5,8 @@
 #   python_http      official Python SDK over streamable HTTP, with and without a valid key
 #   python_policies  official Python SDK answering the gateway's policy confirmations
 #                    (elicitation, in a session and on 2026-07-28) and an approval via the CLI
+#   python_step_up   official Python SDK sent to sign in again with MFA: its own
+#                    UrlElicitationRequiredError (-32042), the URL request on 2026-07-28, the link
 #   python_oauth     official Python SDK logging in by itself (OAuth: discovery, registration,
 #                    PKCE, refresh) through the demo's fake Auth0
 #   typescript_http  official TypeScript SDK (typescript/package.json) on the system Node 20
@@ -77,6 +79,7 @@ py="$venv/bin/python"
 run_test python_stdio 45 "$py" "$here/python_stdio.py"
 run_test python_http 45 "$py" "$here/python_http.py"
 run_test python_policies 60 "$py" "$here/python_policies.py"
+run_test python_step_up 60 "$py" "$here/python_step_up.py"
 run_test python_oauth 60 "$py" "$here/python_oauth.py"
 run_test python_sse 45 "$py" "$here/python_sse.py"
 run_test typescript_http 45 node "$here/typescript/streamable_http.mjs"

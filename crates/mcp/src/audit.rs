@@ -296,6 +296,8 @@ mod tests {
                 "approval_used",
                 "awaiting_confirmation",
                 "confirmation_declined",
+                "awaiting_step_up",
+                "stepped_up",
                 "approved",
                 "denied",
                 "refused_credential",
@@ -312,6 +314,7 @@ mod tests {
                 "refused_code_replay",
                 "refused_refresh_reuse",
                 "refused_approver",
+                "refused_step_up",
             ]
         );
     }
