@@ -3,8 +3,10 @@
 // approver, and the `fake-auth0` binary (built next to mcp-gateway) as the tenant's Auth0.
 // A connected user's deletion waits for approval (made through the official MCP TypeScript SDK);
 // the requester and someone not among the approvers sign in at the fake Auth0 and are refused;
-// an approver signs in, sees the call and approves; the repeated call runs once. Every page
-// shown is audited with axe-core against WCAG 2.1 A and AA, as in portal.mjs.
+// an approver signs in, sees the call and approves; the repeated call runs once. The same user
+// then confirms a call of their own at its link (the TypeScript client declares no elicitation)
+// and signs in again with MFA for a `step_up` rule. Every page shown is audited with axe-core
+// against WCAG 2.1 A and AA, as in portal.mjs.
 // Screenshots go to $ARTIFACTS_DIR (default target/browser-artifacts), named approvals-*.
 // Usage: node approvals.mjs path/to/mcp-gateway
 import { spawn, execFileSync } from "node:child_process";
@@ -112,17 +114,27 @@ base_url = "${fakeUrl}"
 client_id = "${CLIENT_ID}"
 client_secret_env = "APPROVALS_TEST_CLIENT_SECRET"
 grant = "client_credentials"
-scopes = ["openid", "profile", "email", "read:users", "delete:users"]
+scopes = ["openid", "profile", "email", "read:users", "update:users", "delete:users"]
 
 [[tenants.users]]
 email = "admin@example.com"
-scopes = ["openid", "read:users", "delete:users"]
+scopes = ["openid", "read:users", "update:users", "delete:users"]
 
 [[tenants.policies]]
 name = "deletes need a yes"
 tools = ["auth0_delete_*"]
 action = "approve"
 approvers = ["sec@example.com", "admin@example.com"]
+
+[[tenants.policies]]
+name = "user changes are confirmed"
+tools = ["auth0_update_user"]
+action = "confirm"
+
+[[tenants.policies]]
+name = "user reads need MFA"
+tools = ["auth0_get_user"]
+action = "step_up"
 
 [store]
 url = "sqlite://${path.join(dir, "gateway.db")}"
@@ -249,6 +261,49 @@ public_url = "${origin}"
   assert.equal((await management("GET", `/users/${encodeURIComponent(victim)}`)).status, 404, "the user was deleted");
   const again = await client.callTool(deletion);
   assert.ok(again.isError, "the approval was spent");
+
+  // The link a held call's result carries.
+  const linkIn = (result) => {
+    const text = result.content.map((c) => c.text).join("\n");
+    const found = /(http:\/\/\S+\/approvals\/preq_[A-Za-z0-9]+)/.exec(text)?.[1];
+    assert.ok(found, `no link in: ${text}`);
+    return found;
+  };
+  await signInNextAs("auth0|admin");
+
+  console.log("the user confirms a call of their own at its link");
+  const change = { name: "auth0_update_user", arguments: { user_id: "auth0|bob", given_name: "Roberta" } };
+  const confirmLink = linkIn(await client.callTool(change));
+  await requester.goto(confirmLink);
+  await requester.getByRole("heading", { name: "Confirm your call" }).waitFor();
+  await screenshot(requester, "confirm-sign-in");
+  await requester.getByRole("button", { name: "Sign in with Auth0" }).click();
+  await requester.getByRole("heading", { name: "Run this call?" }).waitFor();
+  assert.match(await requester.locator("#arguments").textContent(), /Roberta/);
+  await screenshot(requester, "confirm");
+  await requester.getByRole("button", { name: "Confirm" }).click();
+  await requester.getByRole("heading", { name: "Confirmed" }).waitFor();
+  await screenshot(requester, "confirmed");
+  const changed = await client.callTool(change);
+  assert.ok(!changed.isError, JSON.stringify(changed.content));
+
+  console.log("the user signs in again with MFA for a step-up rule");
+  const enrolled = await fetch(`${fakeUrl}/_fake/users/${encodeURIComponent("auth0|admin")}/mfa`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ enrolled: true }),
+  });
+  assert.equal(enrolled.status, 204, await enrolled.text());
+  const read = { name: "auth0_get_user", arguments: { user_id: "auth0|bob" } };
+  const stepUpLink = linkIn(await client.callTool(read));
+  await requester.goto(stepUpLink);
+  await requester.getByRole("heading", { name: "Sign in again" }).waitFor();
+  await screenshot(requester, "step-up");
+  await requester.getByRole("button", { name: "Sign in again with MFA" }).click();
+  await requester.getByRole("heading", { name: "Signed in again" }).waitFor();
+  await screenshot(requester, "stepped-up");
+  const readNow = await client.callTool(read);
+  assert.ok(!readNow.isError, JSON.stringify(readNow.content));
   await client.close();
 
   console.log("on a phone");

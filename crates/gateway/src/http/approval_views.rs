@@ -60,7 +60,17 @@ fn closed_approval(status: RequestStatus) -> Option<&'static str> {
     }
 }
 
-fn status_text(status: RequestStatus) -> &'static str {
+fn status_text(kind: RequestKind, status: RequestStatus) -> &'static str {
+    match (kind, status) {
+        (RequestKind::Confirm, RequestStatus::Pending) => "waiting for your confirmation",
+        (RequestKind::Confirm, RequestStatus::Approved) => "confirmed; the call may run once",
+        (RequestKind::Confirm, RequestStatus::Used) => "confirmed; the call has run",
+        (RequestKind::Confirm, RequestStatus::Denied) => "declined",
+        (_, status) => approval_status_text(status),
+    }
+}
+
+fn approval_status_text(status: RequestStatus) -> &'static str {
     match status {
         RequestStatus::Pending => "waiting for approvers",
         RequestStatus::Approved => "approved; the call may run once",
@@ -284,7 +294,7 @@ pub(super) fn request_page(
             |_| request.expires_at.to_string(),
             |at| at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
         ),
-        status: status_text(request.status),
+        status: status_text(request.kind, request.status),
         arguments: serde_json::to_string_pretty(&request.arguments_shown).unwrap_or_default(),
         decisions: request
             .decisions
