@@ -17,6 +17,7 @@ pub mod stdio_transport;
 pub mod telemetry;
 pub mod tenant_check;
 pub mod tenant_directory;
+pub mod tenant_policies;
 pub mod user_check;
 
 use std::process::ExitCode;

@@ -118,19 +118,9 @@ impl Checker<'_> {
         Some((settings, policies?))
     }
 
-    /// `[[tenants.policies]]`, checked against the tools this gateway has.
+    /// `[[tenants.policies]]`, checked against the tools this gateway has (as the portal's are).
     fn policies(&mut self, key: &str, rules: Vec<RuleSpec>) -> Option<TenantPolicies> {
-        // gw-policy judges it; the gateway cannot yet ask a person to sign in again, so a rule
-        // that needs it is refused here rather than failing every call.
-        for (i, rule) in rules.iter().enumerate() {
-            if rule.action.as_deref() == Some("step_up") {
-                self.problem(
-                    format!("{key}.policies[{i}].action"),
-                    "`step_up` is not available in this version of the gateway yet; use `confirm`, `approve` or `deny`",
-                );
-            }
-        }
-        match gw_policy::compile(&rules, &gw_mcp::catalog().policy_tools()) {
+        match crate::tenant_policies::check(&rules) {
             Ok(set) => Some(TenantPolicies {
                 rules,
                 set: Arc::new(set),
