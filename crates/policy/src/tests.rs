@@ -446,9 +446,21 @@ fn a_tool_is_denied_to_everyone_only_by_an_unconditional_deny_nothing_before_let
     // (tool, denied to everyone, why)
     let cases = [
         ("auth0_delete_role", true, "the first rule denies it to all"),
-        ("auth0_create_user", true, "a narrower denial first, then all"),
-        ("auth0_list_logs", true, "denied at night, then at all times"),
-        ("auth0_delete_user", false, "admins are allowed before the denial"),
+        (
+            "auth0_create_user",
+            true,
+            "a narrower denial first, then all",
+        ),
+        (
+            "auth0_list_logs",
+            true,
+            "denied at night, then at all times",
+        ),
+        (
+            "auth0_delete_user",
+            false,
+            "admins are allowed before the denial",
+        ),
         ("auth0_update_client", false, "confirmed, not denied"),
         ("auth0_list_users", false, "no rule"),
     ];

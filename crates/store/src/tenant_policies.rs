@@ -64,7 +64,10 @@ impl Store {
     }
 
     /// The policies of portal tenant `tenant`; `None` when none were ever saved.
-    pub async fn tenant_policies(&self, tenant: &str) -> Result<Option<StoredPolicies>, StoreError> {
+    pub async fn tenant_policies(
+        &self,
+        tenant: &str,
+    ) -> Result<Option<StoredPolicies>, StoreError> {
         let row = sqlx::query(
             "SELECT rules_toml, updated_by, updated_at FROM tenant_policies WHERE tenant = $1",
         )

@@ -846,7 +846,8 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
 #[tokio::test]
 async fn portal_tenants_policies_are_kept_as_written_and_bump_the_version_on_every_backend() {
     use gw_store::{MAX_POLICY_TEXT_BYTES, StoredTenant};
-    const RULES: &str = "[[policies]]\nname = \"no deletes\"\ntools = [\"auth0_delete_*\"]\naction = \"deny\"\n";
+    const RULES: &str =
+        "[[policies]]\nname = \"no deletes\"\ntools = [\"auth0_delete_*\"]\naction = \"deny\"\n";
     let key = TokenCipher::generate_key();
     for (backend, url, _dir) in backends().await {
         let store = Store::open_with_key(&url, cipher(&key)).await.unwrap();
@@ -858,7 +859,11 @@ async fn portal_tenants_policies_are_kept_as_written_and_bump_the_version_on_eve
             None,
             "{backend}: no such tenant, nothing written"
         );
-        assert_eq!(store.tenant_policies("acme").await.unwrap(), None, "{backend}");
+        assert_eq!(
+            store.tenant_policies("acme").await.unwrap(),
+            None,
+            "{backend}"
+        );
 
         let tenant = StoredTenant {
             name: "acme".into(),
@@ -891,18 +896,29 @@ async fn portal_tenants_policies_are_kept_as_written_and_bump_the_version_on_eve
             "{backend}: replicas see a new version"
         );
         let read = store.stored_tenant("acme").await.unwrap().unwrap();
-        assert_eq!(read.client_secret.expose_secret(), "the-secret", "{backend}");
+        assert_eq!(
+            read.client_secret.expose_secret(),
+            "the-secret",
+            "{backend}"
+        );
         assert_eq!(read.scopes, tenant.scopes, "{backend}");
 
         // Another operator clears them; editing the tenant itself leaves them alone.
         assert_eq!(
-            store.save_tenant_policies("acme", "", "lead").await.unwrap(),
+            store
+                .save_tenant_policies("acme", "", "lead")
+                .await
+                .unwrap(),
             Some(3),
             "{backend}"
         );
         assert_eq!(store.save_tenant(&tenant).await.unwrap(), 4, "{backend}");
         let cleared = store.tenant_policies("acme").await.unwrap().unwrap();
-        assert_eq!((cleared.text.as_str(), cleared.updated_by.as_str()), ("", "lead"), "{backend}");
+        assert_eq!(
+            (cleared.text.as_str(), cleared.updated_by.as_str()),
+            ("", "lead"),
+            "{backend}"
+        );
 
         // Too long: refused, nothing changed.
         let long = "#".repeat(MAX_POLICY_TEXT_BYTES + 1);
@@ -913,15 +929,34 @@ async fn portal_tenants_policies_are_kept_as_written_and_bump_the_version_on_eve
             ),
             "{backend}"
         );
-        assert_eq!(store.tenant_versions().await.unwrap(), [("acme".to_owned(), 4)], "{backend}");
-        assert_eq!(store.tenant_policies("acme").await.unwrap().unwrap().text, "", "{backend}");
+        assert_eq!(
+            store.tenant_versions().await.unwrap(),
+            [("acme".to_owned(), 4)],
+            "{backend}"
+        );
+        assert_eq!(
+            store.tenant_policies("acme").await.unwrap().unwrap().text,
+            "",
+            "{backend}"
+        );
 
         // They go with the tenant: added again under the same name, it starts without them.
-        store.save_tenant_policies("acme", RULES, "ops").await.unwrap();
+        store
+            .save_tenant_policies("acme", RULES, "ops")
+            .await
+            .unwrap();
         assert!(store.delete_tenant("acme").await.unwrap(), "{backend}");
-        assert_eq!(store.tenant_policies("acme").await.unwrap(), None, "{backend}");
+        assert_eq!(
+            store.tenant_policies("acme").await.unwrap(),
+            None,
+            "{backend}"
+        );
         store.save_tenant(&tenant).await.unwrap();
-        assert_eq!(store.tenant_policies("acme").await.unwrap(), None, "{backend}");
+        assert_eq!(
+            store.tenant_policies("acme").await.unwrap(),
+            None,
+            "{backend}"
+        );
     }
 }
 

@@ -52,19 +52,27 @@ async fn policies_saved_in_the_portal_are_obeyed_at_once_by_clients_replicas_and
     let (browser, csrf) = gateway.signed_in().await;
     gateway.add_tenant(&browser, &csrf, "acme").await;
     let connected = connect(&gateway.url("/connect/acme")).await;
-    let client = gateway
-        .mcp_client(connected["key"].as_str().unwrap())
-        .await;
-    assert!(tool_names(&client).await.contains(&"auth0_create_user".to_owned()));
+    let client = gateway.mcp_client(connected["key"].as_str().unwrap()).await;
+    assert!(
+        tool_names(&client)
+            .await
+            .contains(&"auth0_create_user".to_owned())
+    );
 
     // The tenant page links to the Policies page, which starts empty with an example.
     let (_, tenant_page) = gateway.page(&browser, "/admin/tenants/acme").await;
-    assert!(tenant_page.contains("href=\"/admin/tenants/acme/policies\""), "{tenant_page}");
+    assert!(
+        tenant_page.contains("href=\"/admin/tenants/acme/policies\""),
+        "{tenant_page}"
+    );
     let (status, page) = gateway.page(&browser, "/admin/tenants/acme/policies").await;
     assert_eq!(status, 200);
     assert!(page.contains("No policies"), "{page}");
     assert!(page.contains("An example"), "{page}");
-    assert!(page.contains("<textarea id=\"rules\" name=\"rules\""), "{page}");
+    assert!(
+        page.contains("<textarea id=\"rules\" name=\"rules\""),
+        "{page}"
+    );
 
     let (status, location, page) = save(&gateway, &browser, &csrf, "acme", NO_USER_CREATION).await;
     assert_eq!(
@@ -79,14 +87,22 @@ async fn policies_saved_in_the_portal_are_obeyed_at_once_by_clients_replicas_and
     assert!(page.contains("users come from HR"), "{page}");
     assert!(page.contains("Last saved by tester"), "{page}");
     assert!(!page.contains("An example"), "{page}");
-    let stored = gateway.store.tenant_policies("acme").await.unwrap().unwrap();
+    let stored = gateway
+        .store
+        .tenant_policies("acme")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.text, NO_USER_CREATION);
     assert_eq!(stored.updated_by, "tester");
 
     // The client connected before the save sees and meets the rule on its next request.
     let users = world.fake.fake.counts().users;
     let names = tool_names(&client).await;
-    assert!(!names.contains(&"auth0_create_user".to_owned()), "{names:?}");
+    assert!(
+        !names.contains(&"auth0_create_user".to_owned()),
+        "{names:?}"
+    );
     assert!(names.contains(&"auth0_list_users".to_owned()), "{names:?}");
     let refused = client.call_tool(create_user()).await.unwrap();
     assert_eq!(refused.is_error, Some(true));
@@ -109,7 +125,14 @@ async fn policies_saved_in_the_portal_are_obeyed_at_once_by_clients_replicas_and
     // Another replica follows at its next sync; a gateway started later loads them.
     let (b_tenants, b) = world.replica().await;
     b.sync().await.unwrap();
-    let names: Vec<String> = b_tenants.get("acme").unwrap().policies.rules().iter().map(|r| r.name.clone()).collect();
+    let names: Vec<String> = b_tenants
+        .get("acme")
+        .unwrap()
+        .policies
+        .rules()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
     assert_eq!(names, ["users come from HR"]);
     let later = world.in_process().await;
     assert_eq!(later.tenants.get("acme").unwrap().policies.rules().len(), 1);
@@ -117,7 +140,11 @@ async fn policies_saved_in_the_portal_are_obeyed_at_once_by_clients_replicas_and
     // Clearing them lets the tool back in.
     let (status, _, _) = save(&gateway, &browser, &csrf, "acme", "").await;
     assert_eq!(status, 303);
-    assert!(tool_names(&client).await.contains(&"auth0_create_user".to_owned()));
+    assert!(
+        tool_names(&client)
+            .await
+            .contains(&"auth0_create_user".to_owned())
+    );
     b.sync().await.unwrap();
     assert!(b_tenants.get("acme").unwrap().policies.is_empty());
 }
@@ -188,7 +215,12 @@ action = \"deny\"
     }
 
     // Nothing changed: the saved text, the tenant's version and the rule enforced.
-    let stored = gateway.store.tenant_policies("acme").await.unwrap().unwrap();
+    let stored = gateway
+        .store
+        .tenant_policies("acme")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.text, NO_USER_CREATION);
     assert_eq!(gateway.store.tenant_versions().await.unwrap(), version);
     let served = gateway.tenants.get("acme").unwrap();
@@ -216,7 +248,10 @@ async fn a_gateway_toml_tenants_policies_are_read_only_and_a_save_changes_nothin
     let (status, page) = gateway.page(&browser, "/admin/tenants/prod/policies").await;
     assert_eq!(status, 200);
     assert!(page.contains("roles stay"), "{page}");
-    assert!(page.contains("This tenant comes from <code>gateway.toml</code>"), "{page}");
+    assert!(
+        page.contains("This tenant comes from <code>gateway.toml</code>"),
+        "{page}"
+    );
     assert!(!page.contains("<textarea"), "no editor: {page}");
     assert!(!page.contains("method=\"post\" action=\"/admin/tenants/prod/policies\""));
 
@@ -232,12 +267,22 @@ async fn a_gateway_toml_tenants_policies_are_read_only_and_a_save_changes_nothin
         )
         .await;
     assert_eq!(status, 403);
-    let rules: Vec<String> = gateway.tenants.get("prod").unwrap().policies.rules().iter().map(|r| r.name.clone()).collect();
+    let rules: Vec<String> = gateway
+        .tenants
+        .get("prod")
+        .unwrap()
+        .policies
+        .rules()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
     assert_eq!(rules, ["roles stay"]);
     assert_eq!(gateway.store.tenant_policies("prod").await.unwrap(), None);
 
     // No such tenant: nothing to show or save.
-    let (status, _) = gateway.page(&browser, "/admin/tenants/ghost/policies").await;
+    let (status, _) = gateway
+        .page(&browser, "/admin/tenants/ghost/policies")
+        .await;
     assert_eq!(status, 404);
     let (status, _, _) = save(&gateway, &browser, &csrf, "ghost", NO_USER_CREATION).await;
     assert_eq!(status, 404);
@@ -261,9 +306,8 @@ async fn what_the_operator_typed_is_shown_as_text() {
     };
 
     // Refused (the tool does not exist): the typed name comes back in the editor.
-    let refused = format!(
-        "[[policies]]\nname = \"{MARKUP}\"\ntools = [\"auth0_nope\"]\naction = \"deny\"\n"
-    );
+    let refused =
+        format!("[[policies]]\nname = \"{MARKUP}\"\ntools = [\"auth0_nope\"]\naction = \"deny\"\n");
     let (status, _, page) = save(&gateway, &browser, &csrf, "acme", &refused).await;
     assert_eq!(status, 422);
     shown_as_text(&page);
