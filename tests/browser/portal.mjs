@@ -2,9 +2,10 @@
 // pinned in package.json), against `mcp-gateway demo` and its fake Auth0 tenant on loopback.
 // An operator signs in, adds a tenant (a wrong secret is refused in words, then fixed), connects,
 // sees the connection and its tools, makes a key that the official MCP TypeScript SDK then uses,
-// revokes it, and a form posted without its CSRF token is refused. Every page shown is also
-// audited with axe-core (pinned in package.json) against WCAG 2.1 A and AA: labels, contrast,
-// landmarks, names of buttons and links.
+// writes tool policies on the tenant's Policies page (a bad rule set is refused by its key; a good
+// one hides and refuses the denied tool at once), revokes the key, and a form posted without its
+// CSRF token is refused. Every page shown is also audited with axe-core (pinned in package.json)
+// against WCAG 2.1 A and AA: labels, contrast, landmarks, names of buttons and links.
 // Screenshots of every page go to $ARTIFACTS_DIR (default target/browser-artifacts).
 // Usage: node portal.mjs path/to/mcp-gateway
 import { spawn } from "node:child_process";
@@ -196,6 +197,43 @@ try {
   const users = await client.callTool({ name: "auth0_list_users", arguments: { per_page: 2 } });
   assert.ok(!users.isError, JSON.stringify(users.content));
   await client.close();
+
+  console.log("policies: a bad rule set is refused by its key, a good one is saved and obeyed");
+  await page.goto(`${origin}/admin/tenants/acme`);
+  await page.getByRole("link", { name: "Edit the policies" }).click();
+  await page.getByRole("heading", { name: "Policies of acme" }).waitFor();
+  await assertLabelled(page);
+  assert.match(await page.locator("pre").textContent(), /\[\[policies\]\]/, "an example while there are none");
+  await screenshot(page, "policies-empty");
+  const rules = page.getByLabel("Rules", { exact: true });
+  await rules.fill('[[policies]]\nname = "deletes need a yes"\ntools = ["auth0_delete_user"]\naction = "approve"\n');
+  await page.getByRole("button", { name: "Check and save" }).click();
+  await page.getByText("policies[0].approvers").waitFor();
+  assert.equal(await rules.getAttribute("aria-invalid"), "true");
+  assert.match(await rules.inputValue(), /deletes need a yes/, "what was typed stays to be fixed");
+  await screenshot(page, "policies-refused");
+  await rules.fill(
+    '[[policies]]\nname = "users come from HR"\ntools = ["auth0_create_user"]\naction = "deny"\nreason = "new users are created by the HR system"\n',
+  );
+  await page.getByRole("button", { name: "Check and save" }).click();
+  await page.locator(".notice.ok", { hasText: "Saved." }).waitFor();
+  assert.match(await page.locator("table").textContent(), /users come from HR/, "the rule is enforced now");
+  await screenshot(page, "policies-saved");
+  const governed = new Client({ name: "portal-browser-test", version: "0.0.0" });
+  await governed.connect(
+    new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${key}` } },
+    }),
+  );
+  const listed = (await governed.listTools()).tools.map((t) => t.name);
+  assert.ok(!listed.includes("auth0_create_user") && listed.includes("auth0_list_users"), listed.join(","));
+  const denied = await governed.callTool({
+    name: "auth0_create_user",
+    arguments: { connection: "Username-Password-Authentication", email: "new@example.com", password: "Passw0rd!Passw0rd!" },
+  });
+  assert.ok(denied.isError, "the denied tool is refused");
+  assert.match(JSON.stringify(denied.content), /created by the HR system/);
+  await governed.close();
 
   console.log("the call shows in the tenant page; revoke the key");
   // The audit log is written behind the call (within ~100 ms): reload until it is there.

@@ -18,6 +18,7 @@ pub mod step_ups;
 pub mod telemetry;
 pub mod tenant_check;
 pub mod tenant_directory;
+pub mod tenant_policies;
 pub mod user_check;
 
 use std::process::ExitCode;

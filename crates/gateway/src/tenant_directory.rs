@@ -97,10 +97,7 @@ impl TenantDirectory {
                 .collect()
         };
         for name in stale {
-            let Some(stored) = self.store.stored_tenant(&name).await? else {
-                continue;
-            };
-            self.apply(&stored);
+            self.load(&name).await?;
         }
         let present: HashSet<&String> = versions.iter().map(|(name, _)| name).collect();
         let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
@@ -114,15 +111,43 @@ impl TenantDirectory {
         Ok(())
     }
 
-    /// Serves `stored` from now on (replacing an earlier version of it).
-    pub fn apply(&self, stored: &StoredTenant) {
+    /// Serves portal tenant `name` as the store has it now, with its policies (replacing the
+    /// version served so far); stops serving it when its stored policies no longer pass this
+    /// version's checks. Nothing happens when the store has no such tenant.
+    pub async fn load(&self, name: &str) -> Result<(), StoreError> {
+        let Some(stored) = self.store.stored_tenant(name).await? else {
+            return Ok(());
+        };
+        let policies = self.store.tenant_policies(name).await?;
+        self.apply(&stored, policies.as_ref().map_or("", |p| p.text.as_str()));
+        Ok(())
+    }
+
+    fn apply(&self, stored: &StoredTenant, policy_text: &str) {
         if self.configured.contains(&stored.name) {
             tracing::warn!(tenant = %stored.name, "a tenant saved in the portal has the name of one in gateway.toml; gateway.toml's is served");
             return;
         }
+        // Checked when saved; a later version of the gateway may judge them otherwise (a tool
+        // renamed). Serving the tenant without the rules its operator saved would let through
+        // what they refuse, so it is not served until they are fixed.
+        let policies = match crate::tenant_policies::parse(policy_text) {
+            Ok(set) => Arc::new(set),
+            Err(problems) => {
+                self.forget(&stored.name);
+                let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                tracing::error!(
+                    tenant = %stored.name,
+                    problems = %problems.join("; "),
+                    "not serving a tenant saved in the portal: its policies do not pass this version's checks; fix them at /admin/tenants/{}/policies",
+                    stored.name
+                );
+                return;
+            }
+        };
         match crate::runtime::tenant_runtime(
             portal_tenant_settings(stored, &self.upstream),
-            Arc::default(),
+            policies,
             Some((&self.public_url, &self.store)),
         ) {
             Ok(runtime) => {

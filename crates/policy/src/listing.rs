@@ -57,6 +57,28 @@ impl PolicySet {
     }
 }
 
+impl PolicySet {
+    /// Whether every call of `tool`, by anyone, is refused: the first rule about it that could
+    /// let a call through is an unconditional `deny` for every caller, with only narrower
+    /// denials before it. What the portal leaves out when it counts a tenant's tools.
+    pub fn denied_to_everyone(&self, tool: &str) -> bool {
+        for rule in self.rules.iter().filter(|r| r.tools.contains(tool)) {
+            let everyone = rule.people.is_empty()
+                && rule.agent_keys.is_empty()
+                && rule.oauth_clients.is_empty()
+                && rule.client_names.is_empty()
+                && !rule.conditional();
+            match rule.action {
+                Action::Deny { .. } if everyone => return true,
+                // Refuses some calls; the others go on to the next rule.
+                Action::Deny { .. } => {}
+                _ => return false,
+            }
+        }
+        false
+    }
+}
+
 fn denies(rule: &Rule, kind: CallerKind) -> bool {
     match rule.action {
         Action::Deny { .. } => true,

@@ -406,6 +406,70 @@ fn listing_hides_outright_denials_and_notes_what_needs_a_person() {
 }
 
 #[test]
+fn a_tool_is_denied_to_everyone_only_by_an_unconditional_deny_nothing_before_lets_through() {
+    let set = policy(
+        r#"
+        [[policies]]
+        name = "no role deletes"
+        tools = ["auth0_delete_role"]
+        action = "deny"
+
+        [[policies]]
+        name = "bots never create"
+        tools = ["auth0_create_user"]
+        agent_keys = ["ci-bot"]
+        action = "deny"
+
+        [[policies]]
+        name = "admins may delete users"
+        tools = ["auth0_delete_user"]
+        users = ["@admins.example.com"]
+        action = "allow"
+
+        [[policies]]
+        name = "no logs at night"
+        tools = ["auth0_list_logs"]
+        hours = { from = "20:00", to = "08:00" }
+        action = "deny"
+
+        [[policies]]
+        name = "nobody else"
+        tools = ["auth0_delete_*", "auth0_create_user", "auth0_list_logs"]
+        action = "deny"
+
+        [[policies]]
+        name = "confirm updates"
+        tools = ["auth0_update_client"]
+        action = "confirm"
+        "#,
+    );
+    // (tool, denied to everyone, why)
+    let cases = [
+        ("auth0_delete_role", true, "the first rule denies it to all"),
+        (
+            "auth0_create_user",
+            true,
+            "a narrower denial first, then all",
+        ),
+        (
+            "auth0_list_logs",
+            true,
+            "denied at night, then at all times",
+        ),
+        (
+            "auth0_delete_user",
+            false,
+            "admins are allowed before the denial",
+        ),
+        ("auth0_update_client", false, "confirmed, not denied"),
+        ("auth0_list_users", false, "no rule"),
+    ];
+    for (tool, denied, why) in cases {
+        assert_eq!(set.denied_to_everyone(tool), denied, "{tool}: {why}");
+    }
+}
+
+#[test]
 fn the_time_window_is_judged_at_the_calls_time_in_its_zone() {
     let set = policy(WORKED_EXAMPLE);
     // Saturday 10:00 Berlin.

@@ -15,6 +15,7 @@ mod policy_requests;
 mod rekey;
 mod retention;
 mod step_ups;
+mod tenant_policies;
 mod tenants;
 mod vault;
 
@@ -36,6 +37,7 @@ pub use policy_requests::{
 pub use rekey::Rekeyed;
 pub use retention::{Retention, Swept};
 pub use step_ups::MAX_STEP_UP_SECS;
+pub use tenant_policies::{MAX_POLICY_TEXT_BYTES, StoredPolicies};
 pub use tenants::StoredTenant;
 pub use vault::StoreVault;
 
@@ -87,6 +89,9 @@ pub enum StoreError {
     /// Notes are shown to other people and kept with the decision, so they are bounded.
     #[error("a decision's note has {chars} characters; at most {max} are kept")]
     NoteTooLong { chars: usize, max: usize },
+    /// A tenant's policies are bounded so a portal form cannot make the store hold anything.
+    #[error("the policies are {bytes} bytes long; at most {max} are kept")]
+    PoliciesTooLong { bytes: usize, max: usize },
     /// Every such text this version writes it can read back; another was written by a newer
     /// version.
     #[error("the store holds a {what} this version does not know: `{value}`")]

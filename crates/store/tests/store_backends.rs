@@ -840,6 +840,126 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
     }
 }
 
+/// A portal tenant's policies are kept as written, with who saved them and when; saving bumps
+/// the tenant's version (so replicas rebuild it), keeps the rest of the tenant as it was, is
+/// bounded, and goes with the tenant when it is removed.
+#[tokio::test]
+async fn portal_tenants_policies_are_kept_as_written_and_bump_the_version_on_every_backend() {
+    use gw_store::{MAX_POLICY_TEXT_BYTES, StoredTenant};
+    const RULES: &str =
+        "[[policies]]\nname = \"no deletes\"\ntools = [\"auth0_delete_*\"]\naction = \"deny\"\n";
+    let key = TokenCipher::generate_key();
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open_with_key(&url, cipher(&key)).await.unwrap();
+        assert_eq!(
+            store
+                .save_tenant_policies("acme", RULES, "ops")
+                .await
+                .unwrap(),
+            None,
+            "{backend}: no such tenant, nothing written"
+        );
+        assert_eq!(
+            store.tenant_policies("acme").await.unwrap(),
+            None,
+            "{backend}"
+        );
+
+        let tenant = StoredTenant {
+            name: "acme".into(),
+            domain: "acme.eu.auth0.com".into(),
+            client_id: "app".into(),
+            client_secret: gw_oauth::ClientSecret::new("the-secret"),
+            grant: GrantMode::AuthorizationCode,
+            scopes: ScopeSet::parse_list("openid,read:users").unwrap(),
+            operators: vec![],
+            read_only: false,
+            version: 0,
+        };
+        assert_eq!(store.save_tenant(&tenant).await.unwrap(), 1, "{backend}");
+        let before = gw_store::unix_now();
+        assert_eq!(
+            store
+                .save_tenant_policies("acme", RULES, "ops")
+                .await
+                .unwrap(),
+            Some(2),
+            "{backend}"
+        );
+        let saved = store.tenant_policies("acme").await.unwrap().unwrap();
+        assert_eq!(saved.text, RULES, "{backend}: kept byte for byte");
+        assert_eq!(saved.updated_by, "ops", "{backend}");
+        assert!(saved.updated_at >= before, "{backend}");
+        assert_eq!(
+            store.tenant_versions().await.unwrap(),
+            [("acme".to_owned(), 2)],
+            "{backend}: replicas see a new version"
+        );
+        let read = store.stored_tenant("acme").await.unwrap().unwrap();
+        assert_eq!(
+            read.client_secret.expose_secret(),
+            "the-secret",
+            "{backend}"
+        );
+        assert_eq!(read.scopes, tenant.scopes, "{backend}");
+
+        // Another operator clears them; editing the tenant itself leaves them alone.
+        assert_eq!(
+            store
+                .save_tenant_policies("acme", "", "lead")
+                .await
+                .unwrap(),
+            Some(3),
+            "{backend}"
+        );
+        assert_eq!(store.save_tenant(&tenant).await.unwrap(), 4, "{backend}");
+        let cleared = store.tenant_policies("acme").await.unwrap().unwrap();
+        assert_eq!(
+            (cleared.text.as_str(), cleared.updated_by.as_str()),
+            ("", "lead"),
+            "{backend}"
+        );
+
+        // Too long: refused, nothing changed.
+        let long = "#".repeat(MAX_POLICY_TEXT_BYTES + 1);
+        assert!(
+            matches!(
+                store.save_tenant_policies("acme", &long, "ops").await,
+                Err(StoreError::PoliciesTooLong { .. })
+            ),
+            "{backend}"
+        );
+        assert_eq!(
+            store.tenant_versions().await.unwrap(),
+            [("acme".to_owned(), 4)],
+            "{backend}"
+        );
+        assert_eq!(
+            store.tenant_policies("acme").await.unwrap().unwrap().text,
+            "",
+            "{backend}"
+        );
+
+        // They go with the tenant: added again under the same name, it starts without them.
+        store
+            .save_tenant_policies("acme", RULES, "ops")
+            .await
+            .unwrap();
+        assert!(store.delete_tenant("acme").await.unwrap(), "{backend}");
+        assert_eq!(
+            store.tenant_policies("acme").await.unwrap(),
+            None,
+            "{backend}"
+        );
+        store.save_tenant(&tenant).await.unwrap();
+        assert_eq!(
+            store.tenant_policies("acme").await.unwrap(),
+            None,
+            "{backend}"
+        );
+    }
+}
+
 /// M3's verdicts on every backend: a suspended connection keeps its reason, is reinstated (a
 /// revoked one is not), and keeps the email Auth0 holds now.
 #[tokio::test]

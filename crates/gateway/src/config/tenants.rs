@@ -118,9 +118,9 @@ impl Checker<'_> {
         Some((settings, policies?))
     }
 
-    /// `[[tenants.policies]]`, checked against the tools this gateway has.
+    /// `[[tenants.policies]]`, checked against the tools this gateway has (as the portal's are).
     fn policies(&mut self, key: &str, rules: Vec<RuleSpec>) -> Option<TenantPolicies> {
-        match gw_policy::compile(&rules, &gw_mcp::catalog().policy_tools()) {
+        match crate::tenant_policies::check(&rules) {
             Ok(set) => Some(TenantPolicies {
                 rules,
                 set: Arc::new(set),

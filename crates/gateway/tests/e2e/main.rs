@@ -34,6 +34,7 @@ mod organizations_tools;
 mod otlp_export;
 mod policies;
 mod portal_least_privilege;
+mod portal_policies;
 mod replicas;
 mod roles_tools;
 mod session_limits;

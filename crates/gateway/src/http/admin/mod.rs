@@ -5,6 +5,7 @@
 mod error;
 mod layout;
 mod login;
+mod policies_page;
 mod removals;
 mod session;
 mod tenant_form;
@@ -44,6 +45,14 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/tenants/new", get(tenant_form::new))
         .route("/admin/tenants/{name}", get(tenant_page::show))
         .route("/admin/tenants/{name}/edit", get(tenant_form::edit))
+        .route(
+            "/admin/tenants/{name}/policies",
+            // Rules up to `MAX_POLICY_TEXT_BYTES`, form-encoded (quotes, brackets and line ends
+            // take three bytes each).
+            get(policies_page::show).post(policies_page::save).layer(
+                axum::extract::DefaultBodyLimit::max(4 * gw_store::MAX_POLICY_TEXT_BYTES),
+            ),
+        )
         .route("/admin/tenants/{name}/keys", post(tenant_page::create_key))
         .route(
             "/admin/tenants/{name}/remove",

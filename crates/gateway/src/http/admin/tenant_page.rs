@@ -90,7 +90,16 @@ async fn tenant_view(
         },
         GrantMode::AuthorizationCode => None,
     };
+    let policies = &runtime.policies;
     let offered = tools_for(settings, ScopeSet::all());
+    // Counted apart: a tool the policies refuse to everyone is not on offer, whatever the scopes.
+    let not_denied = |tools: &[&ToolDef]| {
+        tools
+            .iter()
+            .filter(|t| !policies.denied_to_everyone(t.name))
+            .count()
+    };
+    let denied_by_policy = offered.len() - not_denied(&offered);
     let scope_rows = settings
         .scopes
         .iter()
@@ -120,7 +129,12 @@ async fn tenant_view(
             ConnectionRow {
                 connection,
                 scopes: principal.scopes.names().join(" "),
-                tools: tools_for(settings, principal.scopes).len(),
+                tools: tools_for(settings, principal.scopes)
+                    .iter()
+                    .filter(|t| {
+                        !gw_mcp::policy_gate::hidden_by_policy(policies, &principal, None, t.name)
+                    })
+                    .count(),
                 last_used: last_used
                     .get(&connection.id)
                     .map_or("never".to_owned(), |at| ago(*at)),
@@ -170,10 +184,11 @@ async fn tenant_view(
         machine_token_error,
         machine_column: machine_grant.is_some(),
         scope_rows,
-        offered: offered.len(),
+        offered: offered.len() - denied_by_policy,
+        denied_by_policy,
         catalog: catalog().tools().len(),
         working_with_machine_token: machine_grant
-            .map(|granted| tools_for(settings, granted.union(ScopeSet::IDENTITY)).len()),
+            .map(|granted| not_denied(&tools_for(settings, granted.union(ScopeSet::IDENTITY)))),
         connections: connection_rows,
         keys: key_rows,
         key_form: key_form(settings, &connections),
@@ -196,8 +211,7 @@ async fn tenant_view(
                 link: crate::approvals::approval_url(&state.public_url, &request.id).to_string(),
             })
             .collect(),
-        policies: runtime
-            .policies
+        policies: policies
             .rules()
             .iter()
             .map(gw_policy::Rule::summary)

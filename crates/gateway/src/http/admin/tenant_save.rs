@@ -158,7 +158,7 @@ async fn save_tenant(
         }
     };
     stored.version = state.store.save_tenant(&stored).await?;
-    directory.apply(&stored);
+    directory.load(&name).await?;
     tracing::info!(tenant = %name, operator = %operator.name, "tenant saved in the portal");
     let mut target = format!("/admin/tenants/{name}?saved=1");
     if !checked.missing.is_empty() {

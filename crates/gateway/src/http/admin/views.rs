@@ -81,9 +81,12 @@ pub(super) struct TenantPage<'a> {
     /// With the machine token: a column for what Auth0 granted it.
     pub(super) machine_column: bool,
     pub(super) scope_rows: Vec<ScopeRow>,
+    /// Tools the scopes unlock, less those the policies deny to everyone (`denied_by_policy`).
     pub(super) offered: usize,
+    pub(super) denied_by_policy: usize,
     pub(super) catalog: usize,
-    /// How many of the offered tools work with what Auth0 granted the machine token.
+    /// How many of the offered tools work with what Auth0 granted the machine token (and the
+    /// policies do not deny to everyone).
     pub(super) working_with_machine_token: Option<usize>,
     pub(super) connections: Vec<ConnectionRow<'a>>,
     pub(super) keys: Vec<KeyRow<'a>>,
@@ -94,6 +97,34 @@ pub(super) struct TenantPage<'a> {
     pub(super) policies: Vec<gw_policy::RuleSummary>,
     /// Calls held for approval, newest first.
     pub(super) waiting: Vec<WaitingRow>,
+}
+
+/// A tenant's Policies page: the rules enforced now and, for a portal tenant, the editor.
+#[derive(Template)]
+#[template(path = "admin/policies.html")]
+pub(super) struct PoliciesPage<'a> {
+    pub(super) frame: Frame<'a>,
+    pub(super) csrf: &'a str,
+    pub(super) name: &'a str,
+    pub(super) source: Source,
+    /// The rules this replica enforces on the tenant, in order; `None` when it does not serve it.
+    pub(super) enforced: Option<Vec<gw_policy::RuleSummary>>,
+    /// What the editor holds: as saved, or as just typed when it was refused.
+    pub(super) text: &'a str,
+    /// Why the text was not saved (or, for a tenant not served, why its saved rules fail).
+    pub(super) problems: &'a [gw_policy::Problem],
+    pub(super) last_saved: Option<LastSaved>,
+    /// The last save worked.
+    pub(super) saved: bool,
+    /// A save was posted for a tenant the portal may not change.
+    pub(super) refused: bool,
+    pub(super) example: &'static str,
+}
+
+/// Who saved a portal tenant's rules last, and when ("3 min ago").
+pub(super) struct LastSaved {
+    pub(super) by: String,
+    pub(super) ago: String,
 }
 
 /// A call held for approval, with the page its approvers decide on.

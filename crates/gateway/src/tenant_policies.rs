@@ -1,0 +1,120 @@
+//! Checking a tenant's tool policies wherever they are written — `[[tenants.policies]]` in
+//! gateway.toml, or the portal's Policies page (TOML `[[policies]]` tables, kept in the store as
+//! typed) — so a rule one refuses the other refuses too.
+
+use gw_policy::{PolicySet, Problem, RuleSpec};
+use serde::Deserialize;
+
+/// What the portal's editor holds: `[[policies]]` tables with the keys of `[[tenants.policies]]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyText {
+    #[serde(default)]
+    policies: Vec<RuleSpec>,
+}
+
+/// Shown in the portal's editor when a tenant has no policies yet.
+pub const EXAMPLE: &str = r#"[[policies]]
+name = "organizations stay"
+tools = ["auth0_delete_organization"]
+action = "deny"
+reason = "organizations are managed by the platform team"
+
+[[policies]]
+name = "deletes need a yes"
+tools = ["auth0_delete_*"]
+action = "approve"
+approvers = ["security@example.com"]
+
+[[policies]]
+name = "changes are confirmed"
+effects = ["write"]
+action = "confirm"
+"#;
+
+/// Checks `rules` against this gateway's tools. Problems are keyed relative to the list
+/// (`[2].approvers`); the caller puts where the list is in front.
+pub fn check(rules: &[RuleSpec]) -> Result<PolicySet, Vec<Problem>> {
+    gw_policy::compile(rules, &gw_mcp::catalog().policy_tools())
+}
+
+/// Reads and checks the portal's policy text. Every problem is named by its key
+/// (`policies[2].approvers`), or by its line when the text is not TOML of this shape.
+pub fn parse(text: &str) -> Result<PolicySet, Vec<Problem>> {
+    let parsed: PolicyText = toml::from_str(text).map_err(|error| {
+        let line = error
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        vec![Problem {
+            key: line.map_or_else(|| "policies".to_owned(), |line| format!("line {line}")),
+            why: error.message().trim().to_owned(),
+        }]
+    })?;
+    check(&parsed.policies).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| Problem {
+                key: format!("policies{}", p.key),
+                why: p.why,
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        match parse(text) {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(problems) => problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn the_example_and_an_empty_text_are_accepted() {
+        assert_eq!(parse(EXAMPLE).unwrap().rules().len(), 3);
+        assert!(parse("").unwrap().is_empty());
+        assert!(parse("# nothing yet\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn each_problem_is_named_by_its_key_or_line() {
+        let cases = [
+            (
+                "approve without approvers",
+                "[[policies]]\nname = \"a\"\ntools = [\"auth0_delete_user\"]\naction = \"approve\"\n",
+                "policies[0].approvers: is required for `approve`",
+            ),
+            (
+                "a tool that does not exist, in the second rule",
+                "[[policies]]\nname = \"a\"\ntools = [\"auth0_list_users\"]\naction = \"allow\"\n\n[[policies]]\nname = \"b\"\ntools = [\"auth0_delet_user\"]\naction = \"deny\"\n",
+                "policies[1].tools[0]: `auth0_delet_user` is not a tool",
+            ),
+            (
+                "step_up with a bad choice for agent keys",
+                "[[policies]]\nname = \"a\"\ntools = [\"auth0_delete_user\"]\naction = \"step_up\"\nagent_keys_step_up = \"sometimes\"\n",
+                "policies[0].agent_keys_step_up: ",
+            ),
+            (
+                "a misspelt key",
+                "[[policies]]\nname = \"a\"\ntool = [\"auth0_delete_user\"]\naction = \"deny\"\n",
+                "line 3: unknown field `tool`",
+            ),
+            (
+                "a table other than [[policies]]",
+                "[[policy]]\nname = \"a\"\n",
+                "line 1: unknown field `policy`",
+            ),
+            ("not TOML", "[[policies]\n", "line 1: "),
+        ];
+        for (what, text, expected) in cases {
+            let found = problems(text);
+            assert!(
+                found.iter().any(|p| p.starts_with(expected)),
+                "{what}: expected {expected:?} in {found:?}"
+            );
+        }
+    }
+}
