@@ -322,6 +322,7 @@ impl Approvals {
     /// the decision itself already, so the failure is logged, not returned.
     async fn audit_decision(&self, request: &PolicyRequest, who: &str, decision: Decision) {
         let record = gw_mcp::AuditRecord {
+            id: gw_mcp::audit::new_id(),
             at_ms: gw_mcp::audit::now_ms(),
             tenant: request.tenant.clone(),
             principal: who.to_owned(),

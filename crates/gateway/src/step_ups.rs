@@ -102,6 +102,7 @@ pub async fn complete(
 /// The step-up in the audit log, written at once (rare, and the user waits on the page).
 async fn audit(store: &Store, request: &PolicyRequest, who: &str) {
     let record = gw_mcp::AuditRecord {
+        id: gw_mcp::audit::new_id(),
         at_ms: gw_mcp::audit::now_ms(),
         tenant: request.tenant.clone(),
         principal: who.to_owned(),

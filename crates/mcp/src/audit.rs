@@ -3,10 +3,14 @@
 //! record holds — never arguments or results, which may carry personal data or secrets.
 
 use crate::access::Principal;
+use crate::policy_gate::PolicyNote;
 
-/// One tool call, after it finished.
+/// One tool call, after it finished (or, as an intent, before it leaves for Auth0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
+    /// Given when the record is made ([`new_id`]): a record kept twice (replayed after an outage
+    /// or a crash) is stored once, and a call's final record replaces its intent.
+    pub id: String,
     /// Unix milliseconds when the call finished.
     pub at_ms: i64,
     pub tenant: String,
@@ -33,6 +37,7 @@ impl AuditRecord {
     /// refusal does not know (an unauthenticated caller's tenant) are `-`.
     pub fn refusal(tenant: &str, principal: &str, what: &str, why: RefusalKind) -> AuditRecord {
         AuditRecord {
+            id: new_id(),
             at_ms: now_ms(),
             tenant: tenant.to_owned(),
             principal: principal.to_owned(),
@@ -47,6 +52,25 @@ impl AuditRecord {
         }
     }
 
+    /// A call's intent, made before it leaves for Auth0 (see [`AuditSink::begin`]): how the
+    /// record reads if the gateway never learns how the call ended.
+    pub fn intent(id: &str, principal: &Principal, tool: &str, policy: &PolicyNote) -> AuditRecord {
+        AuditRecord {
+            id: id.to_owned(),
+            at_ms: now_ms(),
+            tenant: principal.tenant.clone(),
+            principal: principal.subject.clone(),
+            connection_id: principal.connection.clone(),
+            oauth_client: principal.oauth_client.clone(),
+            tool: tool.to_owned(),
+            outcome: Outcome::Interrupted,
+            upstream_status: None,
+            upstream_request_id: None,
+            latency_ms: 0,
+            policy: policy.clone(),
+        }
+    }
+
     /// A request refused to a principal the gateway already knows (a session presented by
     /// another credential, a session over the limit).
     pub fn refusal_of(principal: &Principal, what: &str, why: RefusalKind) -> AuditRecord {
@@ -56,6 +80,11 @@ impl AuditRecord {
             ..AuditRecord::refusal(&principal.tenant, &principal.subject, what, why)
         }
     }
+}
+
+/// A new record id: a UUIDv7 (time-ordered, random), 32 hex digits.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
 }
 
 /// How a tool call ended, or why a request was refused before one could run. The audit log keeps
@@ -88,6 +117,11 @@ pub enum Outcome {
     AwaitingStepUp,
     /// The caller's user signed in again with MFA (the record's principal is that user).
     SteppedUp,
+    /// The gateway stopped (killed, crashed) after the call left for Auth0 and before it learned
+    /// how the call ended: whether Auth0 did it is unknown. Written from the call's intent.
+    Interrupted,
+    /// The call was not run because its audit record could not be kept.
+    AuditUnavailable,
     /// An approver approved a request (the record's principal is the approver).
     Approved,
     /// An approver denied a request.
@@ -116,6 +150,8 @@ impl Outcome {
             Outcome::ConfirmationDeclined,
             Outcome::AwaitingStepUp,
             Outcome::SteppedUp,
+            Outcome::Interrupted,
+            Outcome::AuditUnavailable,
             Outcome::Approved,
             Outcome::Denied,
         ]
@@ -143,6 +179,8 @@ impl Outcome {
             Outcome::ConfirmationDeclined => "confirmation_declined",
             Outcome::AwaitingStepUp => "awaiting_step_up",
             Outcome::SteppedUp => "stepped_up",
+            Outcome::Interrupted => "interrupted",
+            Outcome::AuditUnavailable => "audit_unavailable",
             Outcome::Approved => "approved",
             Outcome::Denied => "denied",
             Outcome::Refused(why) => why.as_str(),
@@ -256,8 +294,18 @@ pub fn now_ms() -> i64 {
 }
 
 /// Where audit records go. `record` must not block the call: sinks queue and write behind.
+#[async_trait::async_trait]
 pub trait AuditSink: Send + Sync {
     fn record(&self, record: AuditRecord);
+
+    /// Called before a call leaves for Auth0 with its intent: the record as it must read if the
+    /// gateway dies before the call ends (outcome `interrupted`). Returns once the intent is kept
+    /// where a crash cannot lose it; the call's `record`, with the same id, replaces it. `Err`
+    /// (why) when it cannot be kept: the call must not run.
+    async fn begin(&self, intent: &AuditRecord) -> Result<(), String> {
+        let _ = intent;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -298,6 +346,8 @@ mod tests {
                 "confirmation_declined",
                 "awaiting_step_up",
                 "stepped_up",
+                "interrupted",
+                "audit_unavailable",
                 "approved",
                 "denied",
                 "refused_credential",

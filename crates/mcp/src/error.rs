@@ -80,6 +80,11 @@ pub enum ToolError {
         /// `AwaitingConfirmation` or `AwaitingStepUp`.
         waits: Outcome,
     },
+    /// The call's audit record cannot be kept, so it does not run.
+    #[error(
+        "The gateway cannot keep the audit record of this call right now ({0}), and it runs no call it cannot record. Nothing was changed; try again shortly."
+    )]
+    AuditUnavailable(String),
     /// The call waits for its person at a link, told to the model in the result.
     #[error("{0}")]
     OpenLink(Box<crate::policy_gate::PersonLink>),
@@ -119,6 +124,7 @@ impl ToolError {
             ToolError::Rejected(_) => Outcome::Rejected,
             ToolError::Internal(_) => Outcome::Internal,
             ToolError::PolicyDenied { .. } => Outcome::PolicyDenied,
+            ToolError::AuditUnavailable(_) => Outcome::AuditUnavailable,
             ToolError::Declined { .. } => Outcome::ConfirmationDeclined,
             ToolError::InputRequired { waits, .. } => *waits,
             ToolError::OpenLink(link) | ToolError::UrlElicitationRequired(link) => {

@@ -295,6 +295,7 @@ impl Caller {
         tool: &'static ToolDef,
         mut arguments: Value,
         asking: Option<Asking>,
+        audit: Option<(&dyn AuditSink, &str)>,
         note: &mut PolicyNote,
     ) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
@@ -302,6 +303,14 @@ impl Caller {
         let (scopes, token, granted) = self.token().await?;
         self.check_scopes(tool, scopes, granted)?;
         self.judge(tool, &arguments, asking, note).await?;
+        // From here the call reaches Auth0: its intent is kept first, so that not even a crash
+        // leaves it unrecorded.
+        if let Some((sink, id)) = audit {
+            let intent = AuditRecord::intent(id, &self.principal, tool.name, note);
+            sink.begin(&intent)
+                .await
+                .map_err(ToolError::AuditUnavailable)?;
+        }
         let context = |token| {
             CallContext::new(
                 self.tenant.auth0.clone(),
@@ -769,8 +778,13 @@ impl ServerHandler for GatewayServer {
             outcome = tracing::field::Empty,
         );
         let mut policy = PolicyNote::default();
+        let record_id = crate::audit::new_id();
+        let audit = self
+            .audit
+            .as_deref()
+            .map(|sink| (sink, record_id.as_str()));
         let outcome = caller
-            .call(tool, arguments, asking, &mut policy)
+            .call(tool, arguments, asking, audit, &mut policy)
             .instrument(span.clone())
             .await;
         let latency_ms = started.elapsed().as_millis() as u64;
@@ -790,6 +804,7 @@ impl ServerHandler for GatewayServer {
                 _ => None,
             };
             audit.record(AuditRecord {
+                id: record_id,
                 at_ms: crate::audit::now_ms(),
                 tenant: caller.principal.tenant.clone(),
                 principal: caller.principal.subject.clone(),

@@ -8,9 +8,10 @@ use super::{Store, StoreError};
 impl Store {
     /// Writes records in one transaction, a multi-row `INSERT` per 25 rows: a statement per
     /// record costs a round trip each (through sqlx's worker thread, on SQLite), and SQLite finds
-    /// each `$N` by name, which grows with the square of a statement's parameters.
+    /// each `$N` by name, which grows with the square of a statement's parameters. A record whose
+    /// id is stored already is skipped: the journal may hand a record over twice.
     pub async fn append_audit(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
-        const COLUMNS: usize = 14;
+        const COLUMNS: usize = 15;
         const ROWS: usize = 25;
         let mut tx = self.pool().begin().await?;
         for chunk in records.chunks(ROWS) {
@@ -23,7 +24,7 @@ impl Store {
                 })
                 .collect();
             let sql = format!(
-                "INSERT INTO audit_log (at_ms, tenant, principal, connection_id, oauth_client, tool, outcome, upstream_status, upstream_request_id, latency_ms, policy_rule, policy_action, policy_request, approved_by) VALUES {}",
+                "INSERT INTO audit_log (at_ms, tenant, principal, connection_id, oauth_client, tool, outcome, upstream_status, upstream_request_id, latency_ms, policy_rule, policy_action, policy_request, approved_by, record_id) VALUES {} ON CONFLICT DO NOTHING",
                 rows.join(", ")
             );
             let mut query = sqlx::query(&sql);
@@ -44,7 +45,8 @@ impl Store {
                     .bind(&r.policy.request_id)
                     .bind((!r.policy.approvers.is_empty()).then(|| {
                         serde_json::to_string(&r.policy.approvers).expect("strings serialise")
-                    }));
+                    }))
+                    .bind(&r.id);
             }
             query.execute(&mut *tx).await?;
         }
@@ -75,6 +77,9 @@ impl Store {
 fn audit_record(row: &sqlx::any::AnyRow) -> Result<AuditRecord, StoreError> {
     let outcome: String = row.get("outcome");
     Ok(AuditRecord {
+        id: row
+            .get::<Option<String>, _>("record_id")
+            .unwrap_or_default(),
         at_ms: row.get("at_ms"),
         tenant: row.get("tenant"),
         principal: row.get("principal"),

@@ -602,6 +602,7 @@ async fn audit_batches_are_written_whole_and_read_back_in_order_on_every_backend
         // 250 rows: ten multi-row statements in one transaction.
         let records: Vec<gw_mcp::AuditRecord> = (0..250)
             .map(|i| gw_mcp::AuditRecord {
+                id: gw_mcp::audit::new_id(),
                 at_ms: 1_000_000 + i,
                 tenant: if i % 2 == 0 { "even" } else { "odd" }.to_owned(),
                 principal: format!("key {i}"),
@@ -746,6 +747,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
 
         // As gw-mcp writes them: the display string for people, the ids in columns of their own.
         let by_con_1 = |at_ms: i64, outcome: Outcome| gw_mcp::AuditRecord {
+            id: gw_mcp::audit::new_id(),
             at_ms,
             tenant: "acme".into(),
             principal: "ops@example.com (con_1)".into(),
@@ -759,6 +761,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
             policy: Default::default(),
         };
         let by_agent_key = |at_ms: i64, name: &str| gw_mcp::AuditRecord {
+            id: gw_mcp::audit::new_id(),
             principal: format!("access key `{name}` (key_1)"),
             connection_id: None,
             ..by_con_1(at_ms, Outcome::Ok)
@@ -815,6 +818,7 @@ async fn portal_tenants_admin_sessions_and_recent_calls_behave_alike_on_every_ba
         // A call through an MCP client the user authorized is a use of the connection too.
         store
             .append_audit(&[gw_mcp::AuditRecord {
+                id: gw_mcp::audit::new_id(),
                 principal: "ops@example.com (con_1) via OAuth client mcpc_9".into(),
                 oauth_client: Some("mcpc_9".into()),
                 ..by_con_1(6_000, Outcome::Ok)
@@ -1141,10 +1145,12 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
         );
         refusal.at_ms = old_ms;
         let recent_refusal = gw_mcp::AuditRecord {
+            id: gw_mcp::audit::new_id(),
             at_ms: now_ms,
             ..refusal.clone()
         };
         let call = gw_mcp::AuditRecord {
+            id: gw_mcp::audit::new_id(),
             at_ms: old_ms,
             tenant: "acme".into(),
             principal: "key k".into(),

@@ -319,6 +319,10 @@ async fn serve_http(
         false,
         vec![],
         crate::http::listener::Limits::default(),
+        &crate::audit::JournalSettings {
+            dir: data_dir.join("audit-journal"),
+            max_bytes: 64 * 1024 * 1024,
+        },
     )
     .await
 }

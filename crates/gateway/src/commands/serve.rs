@@ -126,6 +126,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
             max_connections: config.server.max_connections,
             ..Limits::default()
         },
+        &config.journal,
     )
     .await
 }
@@ -179,10 +180,11 @@ pub(crate) async fn run(
     stateless: bool,
     allowed_hosts: Vec<String>,
     limits: Limits,
+    journal: &crate::audit::JournalSettings,
 ) -> anyhow::Result<ExitCode> {
     let audit_stop = CancellationToken::new();
     let (audit, audit_writer) =
-        crate::audit::StoreAudit::start(state.store.clone(), audit_stop.clone());
+        crate::audit::StoreAudit::start(state.store.clone(), journal, audit_stop.clone())?;
     state.audit = Some(audit);
     // Tenants saved through another replica's portal appear here within a few seconds.
     let sync_stop = CancellationToken::new();
@@ -217,13 +219,14 @@ pub(crate) async fn run(
     })
     .await?;
     sync_stop.cancel();
-    // No request is in flight any more: write what the audit queue holds, then stop.
+    // No request is in flight any more: the journal keeps what is queued, and the store is
+    // given what it takes within a few seconds (the journal keeps the rest for the next start).
     audit_stop.cancel();
-    if tokio::time::timeout(Duration::from_secs(5), audit_writer)
+    if tokio::time::timeout(Duration::from_secs(10), audit_writer)
         .await
         .is_err()
     {
-        tracing::warn!("the audit log could not be flushed within 5 s");
+        tracing::warn!("the audit journal did not stop within 10 s; what it holds goes to the store at the next start");
     }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

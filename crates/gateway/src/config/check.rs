@@ -70,7 +70,9 @@ impl<'a> Checker<'a> {
         let telemetry = self.telemetry(raw.telemetry.unwrap_or_default());
         let (oauth_server, unused_registration_hours) =
             self.oauth_server(raw.oauth_server.unwrap_or_default());
-        let retention = self.retention(unused_registration_hours, raw.audit.unwrap_or_default());
+        let audit = raw.audit.unwrap_or_default();
+        let journal = self.journal(&audit);
+        let retention = self.retention(unused_registration_hours, audit);
         let approvals = self.approvals(raw.approvals.unwrap_or_default());
         let (tenants, policies) = self.tenants(raw.tenants);
         if store.encryption_key.is_none()
@@ -93,6 +95,7 @@ impl<'a> Checker<'a> {
                 telemetry,
                 oauth_server,
                 retention,
+                journal,
                 approvals,
                 tenants,
                 policies,
@@ -126,6 +129,20 @@ impl<'a> Checker<'a> {
             client_address_header,
         };
         (settings, raw.unused_registration_hours)
+    }
+
+    /// `[audit] journal_dir` and `journal_max_mb`.
+    fn journal(&mut self, audit: &RawAudit) -> crate::audit::JournalSettings {
+        let max_mb = self.count("audit.journal_max_mb", audit.journal_max_mb, 256, 1..=1_048_576);
+        crate::audit::JournalSettings {
+            dir: self.path(
+                audit
+                    .journal_dir
+                    .as_deref()
+                    .unwrap_or(Path::new("audit-journal")),
+            ),
+            max_bytes: max_mb.unsigned_abs() * 1024 * 1024,
+        }
     }
 
     /// How long unused registrations and refusal records are kept.

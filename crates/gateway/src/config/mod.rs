@@ -37,6 +37,8 @@ pub struct Config {
     pub oauth_server: OAuthServerSettings,
     /// `[oauth_server] unused_registration_hours` and `[audit] refusal_retention_days`.
     pub retention: gw_store::Retention,
+    /// `[audit] journal_dir` and `journal_max_mb`.
+    pub journal: crate::audit::JournalSettings,
     pub approvals: ApprovalsConfig,
     pub tenants: Vec<TenantSettings>,
     /// `[[tenants.policies]]` of the tenants that have any, by tenant name.

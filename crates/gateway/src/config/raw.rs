@@ -101,6 +101,14 @@ pub struct RawAudit {
     /// Days that records of refused requests (bad credentials, forged hosts, sign-in states…) are
     /// kept (default 30). Tool calls are kept.
     pub refusal_retention_days: Option<i64>,
+    /// Directory of this process's audit journal, where every record is kept (fsync'd) before
+    /// it goes to the store and until the store has it: a store outage or a crash loses none.
+    /// Relative to this file; default `audit-journal` beside it. One per process: replicas need
+    /// their own (a local disk, e.g. a Kubernetes emptyDir).
+    pub journal_dir: Option<PathBuf>,
+    /// Largest size of the journal in MiB (default 256, from 1 to 1048576). A full journal
+    /// refuses tool calls until the store takes records again.
+    pub journal_max_mb: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

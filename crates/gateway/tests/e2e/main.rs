@@ -11,6 +11,7 @@ mod harness;
 
 mod admin_portal;
 mod approval_page;
+mod audit_journal;
 mod check_online;
 mod cli_startup;
 mod client_snippets;

@@ -72,8 +72,13 @@ impl World {
         };
         let shutdown = CancellationToken::new();
         // Tool calls and refusals go to the store's audit log, as under `serve`.
+        let journal = mcp_gateway::audit::JournalSettings {
+            dir: self.dir.path().join(format!("audit-journal-{}", gw_mcp::audit::new_id())),
+            max_bytes: 64 * 1024 * 1024,
+        };
         let (audit, _writer) =
-            mcp_gateway::audit::StoreAudit::start(store.clone(), shutdown.clone());
+            mcp_gateway::audit::StoreAudit::start(store.clone(), &journal, shutdown.clone())
+                .unwrap();
         let sessions = SessionBindings::new(b.sessions);
         let sse = SseSessions::default();
         // One webhook for new requests and for decisions, as `serve` wires it.

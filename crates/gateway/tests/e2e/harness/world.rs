@@ -325,7 +325,7 @@ pub struct World {
     port: u16,
     pub(super) portal: Option<super::portal::PortalUpstream>,
     pub(super) builder: Builder,
-    dir: tempfile::TempDir,
+    pub(super) dir: tempfile::TempDir,
 }
 
 impl World {
@@ -480,6 +480,10 @@ url = "{store_url}"
 
 [oauth_server]
 registrations_per_hour = {registrations}
+
+[audit]
+# Each process its own journal, as each replica must have.
+journal_dir = "audit-journal-{port}"
 
 [server]
 listen = "127.0.0.1:{port}"
