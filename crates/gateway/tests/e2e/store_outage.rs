@@ -3,7 +3,7 @@
 //! store refuses with 503 and `Retry-After` within the acquire timeout instead of hanging,
 //! `/readyz` says so within a second and flips back once the store answers, `/healthz` never
 //! notices, and calls work again after the store is back. Once with the server gone (connections
-//! reset) and once with the network swallowing everything (only the gateway's deadlines end its
+//! closed) and once with the network swallowing everything (only the gateway's deadlines end its
 //! waits). Runs when `GATEWAY_TEST_POSTGRES` names a server (`.ci/run` sets it).
 
 use std::time::{Duration, Instant};
@@ -146,6 +146,7 @@ fn doors(served: &Served, key: &str) -> Vec<(&'static str, reqwest::RequestBuild
         "/authorize?response_type=code&client_id=mcpc_unknown&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&code_challenge=abc&code_challenge_method=S256",
     ));
     let connect = http.get(served.url("/connect/acme"));
+    let callback = http.get(served.url("/integration-callback?state=a-sign-in&code=a-code"));
     let approval = http.get(served.url("/approvals/preq_abcdefghijklmnopqrstuvwx"));
     let portal = http
         .get(served.url("/admin"))
@@ -156,6 +157,7 @@ fn doors(served: &Served, key: &str) -> Vec<(&'static str, reqwest::RequestBuild
         ("/token", token),
         ("/authorize", authorize),
         ("/connect/acme", connect),
+        ("/integration-callback", callback),
         ("the approval page", approval),
         ("the portal", portal),
     ]

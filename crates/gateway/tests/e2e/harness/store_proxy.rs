@@ -2,7 +2,7 @@
 //! restore, to play a store outage without stopping the server other tests share. Open, it
 //! relays bytes both ways. Cut, it plays one of two outages ([`Cut`]); restored, it relays new
 //! connections again (connections a cut left hanging are closed then, as a recovered network
-//! would reset them).
+//! would end them).
 
 use std::net::SocketAddr;
 
