@@ -64,7 +64,11 @@ pub enum StoreError {
     #[error("cannot apply the store's migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("store query failed: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(sqlx::Error),
+    /// The store could not be reached in time: no connection within the acquire timeout, or the
+    /// connection broke. Requests answer 503 with `Retry-After` at once rather than wait.
+    #[error("the store cannot be reached: {0}")]
+    Unavailable(sqlx::Error),
     #[error(
         "the store's encryption key does not match the key its tokens were sealed with; set the key this store was created with (losing it means every user must reconnect)"
     )]
@@ -98,6 +102,52 @@ pub enum StoreError {
     UnknownValue { what: &'static str, value: String },
 }
 
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        if StoreError::is_outage(&error) {
+            StoreError::Unavailable(error)
+        } else {
+            StoreError::Query(error)
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether this is the store being out of reach (worth retrying in a moment) rather than
+    /// something wrong with a request or with what the store holds.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+
+    fn is_outage(error: &sqlx::Error) -> bool {
+        matches!(
+            error,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+        )
+    }
+}
+
+/// How long a store operation waits for a connection when none is given
+/// ([`StoreOptions::acquire_timeout`]).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// How the store's connections are managed.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// How long an operation waits for a connection (an idle one that still answers, or a new
+    /// one) before failing with [`StoreError::Unavailable`]. Short, so that during an outage a
+    /// request is refused in about this time instead of hanging.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+        }
+    }
+}
+
 /// What the key check seals, and where.
 const KEY_CHECK: &[u8] = b"mcp-gateway store key check";
 const KEY_CHECK_CONTEXT: &str = "store_meta:key_check";
@@ -125,6 +175,11 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_with(url, StoreOptions::default()).await
+    }
+
+    /// As [`Store::open`], with `options`.
+    pub async fn open_with(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(path) = url.strip_prefix("sqlite:") {
             // Created on first use, owner-only.
@@ -141,7 +196,9 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10))
+            // Also bounds the check that an idle connection still answers (sqlx pings it before
+            // handing it out), so a connection cut without a reset fails here too.
+            .acquire_timeout(options.acquire_timeout)
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -187,23 +244,27 @@ impl Store {
     /// sealed check value), so a different key is refused here rather than failing later, one
     /// token at a time.
     pub async fn open_with_key(url: &str, cipher: TokenCipher) -> Result<Store, StoreError> {
-        let mut store = Store::open(url).await?;
+        Store::open(url).await?.with_key(cipher).await
+    }
+
+    /// This store with the key that seals its tokens, checked as [`Store::open_with_key`] does.
+    pub async fn with_key(mut self, cipher: TokenCipher) -> Result<Store, StoreError> {
         // Insert-if-absent then read back: two processes starting together agree on one key.
         sqlx::query(
             "INSERT INTO store_meta (name, value) VALUES ('key_check', $1) ON CONFLICT (name) DO NOTHING",
         )
         .bind(cipher.seal(KEY_CHECK, KEY_CHECK_CONTEXT))
-        .execute(&store.pool)
+        .execute(&self.pool)
         .await?;
         let sealed: Vec<u8> =
             sqlx::query_scalar("SELECT value FROM store_meta WHERE name = 'key_check'")
-                .fetch_one(&store.pool)
+                .fetch_one(&self.pool)
                 .await?;
         if cipher.open(&sealed, KEY_CHECK_CONTEXT).as_deref() != Ok(KEY_CHECK) {
             return Err(StoreError::WrongKey);
         }
-        store.cipher = Some(Arc::new(cipher));
-        Ok(store)
+        self.cipher = Some(Arc::new(cipher));
+        Ok(self)
     }
 
     /// Whether tokens can be sealed and opened (a key is configured).
@@ -265,4 +326,23 @@ pub use gw_oauth::unix_now;
 pub fn sha256_hex(value: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(value.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_out_of_reach_is_told_apart_from_a_failed_query() {
+        let io = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed");
+        for outage in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(io()),
+        ] {
+            assert!(StoreError::from(outage).is_unavailable());
+        }
+        assert!(!StoreError::from(sqlx::Error::RowNotFound).is_unavailable());
+        assert!(!StoreError::Full("sign-ins").is_unavailable());
+    }
 }

@@ -311,6 +311,7 @@ async fn serve_http(
         })),
         registrations: Default::default(),
         retention: Default::default(),
+        store_probe: Default::default(),
     };
     super::serve::run(
         listener,

@@ -37,7 +37,7 @@ pub(super) async fn execute(config: &Path, command: KeysCommand) -> anyhow::Resu
                 );
             }
             super::announce_store(&config.store);
-            let store = Store::open(&config.store.url).await?;
+            let store = Store::open_with(&config.store.url, config.store.options).await?;
             let expires_at = expires.map(|days| unix_now() + i64::from(days) * 86_400);
             let (record, key) = store
                 .create_key(NewKey {
@@ -60,7 +60,7 @@ pub(super) async fn execute(config: &Path, command: KeysCommand) -> anyhow::Resu
         }
         KeysCommand::List { tenant } => {
             super::announce_store(&config.store);
-            let store = Store::open(&config.store.url).await?;
+            let store = Store::open_with(&config.store.url, config.store.options).await?;
             let now = unix_now();
             for key in store.list_keys(tenant.as_deref()).await? {
                 let state = match (key.revoked_at, key.expires_at) {
@@ -76,7 +76,7 @@ pub(super) async fn execute(config: &Path, command: KeysCommand) -> anyhow::Resu
         }
         KeysCommand::Revoke { id } => {
             super::announce_store(&config.store);
-            let store = Store::open(&config.store.url).await?;
+            let store = Store::open_with(&config.store.url, config.store.options).await?;
             if store.revoke_key(&id).await? {
                 println!("Revoked {id}.");
             } else {

@@ -92,6 +92,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
             }
         },
         retention: config.retention,
+        store_probe: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await

@@ -278,9 +278,22 @@ impl<'a> Checker<'a> {
             );
         }
         let encryption_key = self.encryption_key(raw.encryption_key_env, raw.encryption_key_file);
+        let default_ms =
+            i64::try_from(gw_store::DEFAULT_ACQUIRE_TIMEOUT.as_millis()).expect("the default fits");
+        let acquire_timeout_ms = self.count(
+            "store.acquire_timeout_ms",
+            raw.acquire_timeout_ms,
+            default_ms,
+            100..=10_000,
+        );
         StoreSettings {
             url,
             encryption_key,
+            options: gw_store::StoreOptions {
+                acquire_timeout: std::time::Duration::from_millis(
+                    u64::try_from(acquire_timeout_ms).expect("checked to be positive"),
+                ),
+            },
         }
     }
 

@@ -135,6 +135,8 @@ pub struct StoreSettings {
     pub url: String,
     /// The checked key that seals tokens, base64; `None` when connections are not set up.
     pub encryption_key: Option<secrecy::SecretString>,
+    /// How the store's connections are managed (`acquire_timeout_ms`).
+    pub options: gw_store::StoreOptions,
 }
 
 impl StoreSettings {
@@ -157,12 +159,13 @@ impl StoreSettings {
     /// Opens the store, with its key when one is configured.
     pub async fn open(&self) -> Result<gw_store::Store, gw_store::StoreError> {
         use secrecy::ExposeSecret;
+        let store = gw_store::Store::open_with(&self.url, self.options).await?;
         match &self.encryption_key {
-            None => gw_store::Store::open(&self.url).await,
+            None => Ok(store),
             Some(key) => {
                 let cipher = gw_oauth::TokenCipher::from_base64(key.expose_secret())
                     .expect("the key was checked when the configuration was loaded");
-                gw_store::Store::open_with_key(&self.url, cipher).await
+                store.with_key(cipher).await
             }
         }
     }

@@ -68,6 +68,9 @@ pub struct RawStore {
     pub encryption_key_env: Option<String>,
     /// Path of a file holding that key instead.
     pub encryption_key_file: Option<PathBuf>,
+    /// Milliseconds a request waits for a store connection before it is refused with 503 and
+    /// `Retry-After` (default 1500, 100–10000): during a store outage requests fail this fast.
+    pub acquire_timeout_ms: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -49,8 +49,32 @@ fn the_store_location_shown_to_people_never_carries_a_password() {
         let store = StoreSettings {
             url: url.to_owned(),
             encryption_key: None,
+            options: gw_store::StoreOptions::default(),
         };
         assert_eq!(store.location(), shown);
+    }
+}
+
+#[test]
+fn the_store_acquire_timeout_defaults_to_a_second_and_a_half_and_is_checked_by_key() {
+    let config = Config::parse(GOOD, &env).unwrap();
+    assert_eq!(
+        config.store.options.acquire_timeout,
+        std::time::Duration::from_millis(1500)
+    );
+    let config =
+        Config::parse(&format!("[store]\nacquire_timeout_ms = 250\n{GOOD}"), &env).unwrap();
+    assert_eq!(
+        config.store.options.acquire_timeout,
+        std::time::Duration::from_millis(250)
+    );
+    for bad in [0, 99, 10_001] {
+        let found = problems(&format!("[store]\nacquire_timeout_ms = {bad}\n{GOOD}"));
+        assert_eq!(found.len(), 1, "{bad}: {found:?}");
+        assert!(
+            found[0].starts_with("store.acquire_timeout_ms: ") && found[0].contains("out of range"),
+            "{bad}: {found:?}"
+        );
     }
 }
 

@@ -5,11 +5,14 @@
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::{AppState, pages};
+use super::{AppState, pages, store_outage};
 use crate::approvals::{DecideError, approval_url};
 use crate::sign_in::SignInError;
 use crate::step_ups::StepUpRefused;
 use gw_store::StoreError;
+
+/// The error code of a page for a store that did not answer (sent with `Retry-After`).
+const STORE_UNAVAILABLE: &str = "store_unavailable";
 
 pub(crate) enum ApprovalError {
     /// No approval request has this id, or the id could not be one: one answer for both, so the
@@ -65,7 +68,7 @@ impl ApprovalError {
         let store_unavailable = || {
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "store_unavailable",
+                STORE_UNAVAILABLE,
                 "The gateway's store is unavailable; try again shortly.".to_owned(),
                 None,
             )
@@ -256,13 +259,18 @@ impl ApprovalError {
                 }
             },
         };
-        pages::titled_failure(
+        let response = pages::titled_failure(
             headers,
             status,
             "Approval request",
             error,
             &explanation,
             next_step.as_deref(),
-        )
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE && error == STORE_UNAVAILABLE {
+            store_outage::retry_later(response)
+        } else {
+            response
+        }
     }
 }

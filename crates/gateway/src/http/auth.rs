@@ -238,11 +238,13 @@ fn prefix(presented: &str) -> String {
 
 fn store_unavailable(error: &gw_store::StoreError) -> Response {
     tracing::error!(%error, "the store failed while checking an access key");
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the gateway's store is unavailable; try again shortly",
+    super::store_outage::retry_later(
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the gateway's store is unavailable; try again shortly",
+        )
+            .into_response(),
     )
-        .into_response()
 }
 
 /// The credential of an `Authorization: Bearer …` header.

@@ -6,9 +6,12 @@
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::{AppState, pages};
+use super::{AppState, pages, store_outage};
 use crate::sign_in::SignInError;
 use gw_store::StoreError;
+
+/// The error code of a page for a store that did not answer (sent with `Retry-After`).
+const STORE_UNAVAILABLE: &str = "store_unavailable";
 
 pub(crate) enum ConnectError {
     /// `/connect/{tenant}` names a tenant this gateway does not serve.
@@ -86,7 +89,7 @@ impl ConnectError {
                 tracing::error!(%error, "cannot store a pending authorization");
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "store_unavailable",
+                    STORE_UNAVAILABLE,
                     store_unavailable.to_owned(),
                     None,
                 )
@@ -119,7 +122,7 @@ impl ConnectError {
                 tracing::error!(%error, "cannot read a pending authorization");
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "store_unavailable",
+                    STORE_UNAVAILABLE,
                     store_unavailable.to_owned(),
                     None,
                 )
@@ -162,12 +165,17 @@ impl ConnectError {
                 tracing::error!(tenant, %error, "cannot store a connection");
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "store_unavailable",
+                    STORE_UNAVAILABLE,
                     store_unavailable.to_owned(),
                     start_again(&tenant),
                 )
             }
         };
-        pages::failure(headers, status, error, &explanation, next_step.as_deref())
+        let response = pages::failure(headers, status, error, &explanation, next_step.as_deref());
+        if error == STORE_UNAVAILABLE {
+            store_outage::retry_later(response)
+        } else {
+            response
+        }
     }
 }

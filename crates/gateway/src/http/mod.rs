@@ -24,6 +24,8 @@ mod request_body;
 mod session_slots;
 mod sessions;
 mod sign_in_cookie;
+mod store_outage;
+mod store_probe;
 mod tracked_sessions;
 mod well_known;
 
@@ -46,6 +48,7 @@ pub use legacy_sse::SseSessions;
 pub use oauth_server::{DEFAULT_REGISTRATIONS_PER_HOUR, RegistrationLimiter};
 pub use session_slots::SessionLimits;
 pub use sessions::SessionBindings;
+pub use store_probe::StoreProbe;
 
 /// How callers prove who they are.
 #[derive(Clone)]
@@ -87,6 +90,8 @@ pub struct AppState {
     pub registrations: RegistrationLimiter,
     /// How long the store keeps what unauthenticated callers leave (swept while serving).
     pub retention: gw_store::Retention,
+    /// `/readyz`'s pings of the store: one at a time, each with a short deadline.
+    pub store_probe: StoreProbe,
 }
 
 impl AppState {
@@ -178,6 +183,7 @@ pub fn sign_in_app(sign_ins: &SignIns, public_url: Url, settings: McpSettings) -
         portal: None,
         registrations: RegistrationLimiter::default(),
         retention: Default::default(),
+        store_probe: Default::default(),
     };
     app(state, settings)
 }

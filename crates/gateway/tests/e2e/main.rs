@@ -42,6 +42,7 @@ mod session_limits;
 mod shipped_files;
 mod stdio_protocol;
 mod step_up;
+mod store_outage;
 mod token_vault;
 mod tool_listing;
 mod upstream_errors;

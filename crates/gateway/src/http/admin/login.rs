@@ -91,11 +91,11 @@ pub(super) async fn sign_in(
         }
         Err(error) => {
             tracing::error!(%error, "cannot open a portal session");
-            sign_in_page(
+            crate::http::store_outage::retry_later(sign_in_page(
                 &state,
                 StatusCode::SERVICE_UNAVAILABLE,
                 Some(SignInProblem::StoreDown),
-            )
+            ))
         }
     }
 }

@@ -147,5 +147,5 @@ fn store_failed(operator: &Operator, error: &StoreError) -> Response {
         frame: operator.frame(),
         message: "The gateway's store did not answer, so nothing was changed. Try again in a moment.",
     };
-    layout::page(StatusCode::SERVICE_UNAVAILABLE, &page)
+    crate::http::store_outage::retry_later(layout::page(StatusCode::SERVICE_UNAVAILABLE, &page))
 }

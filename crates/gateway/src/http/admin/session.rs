@@ -90,7 +90,10 @@ impl FromRequestParts<AppState> for Operator {
                     frame: Frame::ANONYMOUS,
                     message: "The gateway's store is not answering. Try again in a moment.",
                 };
-                Err(layout::page(StatusCode::SERVICE_UNAVAILABLE, &page))
+                Err(crate::http::store_outage::retry_later(layout::page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &page,
+                )))
             }
         }
     }

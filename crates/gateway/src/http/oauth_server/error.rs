@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{oauth_error, redirect_to_client};
-use crate::http::pages;
+use crate::http::{pages, store_outage};
 use gw_store::StoreError;
 
 #[derive(Debug)]
@@ -109,10 +109,12 @@ impl OAuthError {
 /// `{error, error_description}` with the error's status (RFC 6749 §5.2).
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let retry_after = if let OAuthError::TooManyRegistrations { retry_after } = &self {
-            Some(retry_after.as_secs())
-        } else {
-            None
+        let retry_after = match &self {
+            OAuthError::TooManyRegistrations { retry_after } => Some(retry_after.as_secs()),
+            OAuthError::Store(error) if !matches!(error, StoreError::Full(_)) => {
+                Some(store_outage::RETRY_AFTER.as_secs())
+            }
+            _ => None,
         };
         let (status, error, description) = self.answer();
         let mut response = oauth_error(status, error, &description);
@@ -223,11 +225,13 @@ impl AuthorizeError {
             ),
             AuthorizeError::Store(error) => {
                 tracing::error!(%error, "the OAuth server's store request failed");
-                (
+                return store_outage::retry_later(pages::failure(
+                    headers,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "temporarily_unavailable",
-                    "The gateway's store is unavailable; try again shortly.".into(),
-                )
+                    "The gateway's store is unavailable; try again shortly.",
+                    None,
+                ));
             }
             AuthorizeError::Refused {
                 to: Some(to),

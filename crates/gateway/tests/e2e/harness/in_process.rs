@@ -119,6 +119,7 @@ impl World {
             }),
             registrations: RegistrationLimiter::new(b.registrations_per_hour),
             retention: Default::default(),
+            store_probe: Default::default(),
         };
         let app = mcp_gateway::http::app(
             state,

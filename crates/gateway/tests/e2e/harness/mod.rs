@@ -21,6 +21,7 @@ pub mod process;
 pub mod request_page;
 pub mod sse;
 pub mod stdio;
+pub mod store_proxy;
 pub mod webhook;
 pub mod world;
 

@@ -33,6 +33,8 @@ pub struct Builder {
     pub(super) portal: bool,
     pub(super) store_key: bool,
     pub(super) postgres: bool,
+    pub(super) store_proxy: bool,
+    pub(super) store_options: gw_store::StoreOptions,
     pub(super) stateless: bool,
     pub(super) sessions: SessionLimits,
     pub(super) registrations_per_hour: u32,
@@ -60,6 +62,8 @@ pub fn world() -> Builder {
         portal: false,
         store_key: true,
         postgres: false,
+        store_proxy: false,
+        store_options: gw_store::StoreOptions::default(),
         stateless: false,
         sessions: SessionLimits::default(),
         registrations_per_hour: mcp_gateway::http::DEFAULT_REGISTRATIONS_PER_HOUR,
@@ -168,6 +172,20 @@ impl Builder {
         self
     }
 
+    /// The store on PostgreSQL (as [`Builder::postgres`]) reached through a proxy the test can
+    /// cut and restore ([`World::store_proxy`]).
+    pub fn postgres_through_proxy(mut self) -> Builder {
+        self.postgres = true;
+        self.store_proxy = true;
+        self
+    }
+
+    /// `[store] acquire_timeout_ms`.
+    pub fn store_acquire_timeout(mut self, timeout: Duration) -> Builder {
+        self.store_options.acquire_timeout = timeout;
+        self
+    }
+
     /// `[server] stateless = true`: no MCP sessions.
     pub fn stateless(mut self) -> Builder {
         self.stateless = true;
@@ -249,16 +267,26 @@ impl Builder {
             None
         };
         let dir = tempfile::tempdir().unwrap();
-        let store_url = if self.postgres {
-            super::postgres::fresh_schema(&super::postgres::required()).await
+        let (store_url, store_proxy) = if self.postgres {
+            let url = super::postgres::fresh_schema(&super::postgres::required()).await;
+            if self.store_proxy {
+                let proxy = super::store_proxy::StoreProxy::start(server_address(&url).await).await;
+                (proxy.route(&url), Some(proxy))
+            } else {
+                (url, None)
+            }
         } else {
-            format!("sqlite://{}", dir.path().join("gateway.db").display())
+            (
+                format!("sqlite://{}", dir.path().join("gateway.db").display()),
+                None,
+            )
         };
         let world = World {
             fake,
             others,
             key: TokenCipher::generate_key(),
             store_url,
+            store_proxy,
             port: free_port(),
             portal,
             builder: self,
@@ -321,6 +349,8 @@ pub struct World {
     /// The store's encryption key (base64); a test that rekeys the store sets the new one.
     pub key: String,
     store_url: String,
+    /// Between the gateway and PostgreSQL, when the builder asked for it.
+    store_proxy: Option<super::store_proxy::StoreProxy>,
     /// Where the real binary listens (the same port on every start, as an operator's would).
     port: u16,
     pub(super) portal: Option<super::portal::PortalUpstream>,
@@ -352,17 +382,25 @@ impl World {
         &self.store_url
     }
 
+    /// The proxy between the gateway and PostgreSQL ([`Builder::postgres_through_proxy`]).
+    pub fn store_proxy(&self) -> &super::store_proxy::StoreProxy {
+        self.store_proxy
+            .as_ref()
+            .expect("the world was built with postgres_through_proxy()")
+    }
+
     /// The store as the gateway opens it (with the key, unless the world has none).
     pub async fn open_store(&self) -> Store {
-        if self.builder.store_key {
-            Store::open_with_key(
-                &self.store_url,
-                TokenCipher::from_base64(&self.key).unwrap(),
-            )
+        let store = Store::open_with(&self.store_url, self.builder.store_options)
             .await
-            .unwrap()
+            .unwrap();
+        if self.builder.store_key {
+            store
+                .with_key(TokenCipher::from_base64(&self.key).unwrap())
+                .await
+                .unwrap()
         } else {
-            Store::open(&self.store_url).await.unwrap()
+            store
         }
     }
 
@@ -477,6 +515,7 @@ deny = {deny}
 [store]
 url = "{store_url}"
 {key}
+acquire_timeout_ms = {acquire_timeout_ms}
 
 [oauth_server]
 registrations_per_hour = {registrations}
@@ -496,6 +535,7 @@ session_idle_seconds = {idle}
 {more}
 "#,
             store_url = self.store_url,
+            acquire_timeout_ms = b.store_options.acquire_timeout.as_millis(),
             registrations = b.registrations_per_hour,
             portal = b.portal,
             stateless = b.stateless,
@@ -517,6 +557,17 @@ session_idle_seconds = {idle}
 fn list<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     let quoted: Vec<String> = values.into_iter().map(|v| format!("\"{v}\"")).collect();
     format!("[{}]", quoted.join(", "))
+}
+
+/// The host and port a PostgreSQL URL names.
+async fn server_address(url: &str) -> std::net::SocketAddr {
+    let url = url::Url::parse(url).unwrap();
+    let host = url.host_str().expect("the PostgreSQL URL names a host");
+    tokio::net::lookup_host((host, url.port().unwrap_or(5432)))
+        .await
+        .unwrap()
+        .next()
+        .expect("the PostgreSQL host resolves")
 }
 
 /// A port nothing listens on now (bound and released), for a child that must listen where its
