@@ -779,10 +779,7 @@ impl ServerHandler for GatewayServer {
         );
         let mut policy = PolicyNote::default();
         let record_id = crate::audit::new_id();
-        let audit = self
-            .audit
-            .as_deref()
-            .map(|sink| (sink, record_id.as_str()));
+        let audit = self.audit.as_deref().map(|sink| (sink, record_id.as_str()));
         let outcome = caller
             .call(tool, arguments, asking, audit, &mut policy)
             .instrument(span.clone())

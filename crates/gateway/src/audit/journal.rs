@@ -36,7 +36,9 @@ pub enum JournalError {
         "the audit journal at {0} is in use by another gateway process; give each process its own [audit] journal_dir"
     )]
     Locked(PathBuf),
-    #[error("the audit journal is full ({max_bytes} bytes, [audit] journal_max_mb): the store has not taken its records")]
+    #[error(
+        "the audit journal is full ({max_bytes} bytes, [audit] journal_max_mb): the store has not taken its records"
+    )]
     Full { max_bytes: u64 },
 }
 
@@ -291,10 +293,11 @@ impl Journal {
 
     fn rotate(&mut self) -> Result<(), JournalError> {
         let next = self.current_seq + 1;
-        self.current = Journal::create_segment(&self.dir, next).map_err(|source| JournalError::Io {
-            path: self.dir.clone(),
-            source,
-        })?;
+        self.current =
+            Journal::create_segment(&self.dir, next).map_err(|source| JournalError::Io {
+                path: self.dir.clone(),
+                source,
+            })?;
         self.current_seq = next;
         self.current_bytes = 0;
         self.segments.insert(next, Segment::default());
@@ -401,7 +404,10 @@ mod tests {
             let (mut journal, left) = Journal::open(dir.path(), 1 << 20).unwrap();
             assert!(left.is_empty());
             journal
-                .append(&[&record("a", Outcome::Interrupted), &record("b", Outcome::Interrupted)])
+                .append(&[
+                    &record("a", Outcome::Interrupted),
+                    &record("b", Outcome::Interrupted),
+                ])
                 .unwrap();
             journal.append(&[&record("a", Outcome::Ok)]).unwrap();
             journal.append(&[&record("c", Outcome::Ok)]).unwrap();
@@ -428,7 +434,10 @@ mod tests {
         let segment = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().path())
-            .find(|p| p.extension().is_some_and(|x| x == "jsonl") && std::fs::metadata(p).unwrap().len() > 0)
+            .find(|p| {
+                p.extension().is_some_and(|x| x == "jsonl")
+                    && std::fs::metadata(p).unwrap().len() > 0
+            })
             .unwrap();
         let mut file = OpenOptions::new().append(true).open(&segment).unwrap();
         file.write_all(br#"{"id":"b","at_ms":1,"ten"#).unwrap();

@@ -312,6 +312,7 @@ async fn serve_http(
         registrations: Default::default(),
         retention: Default::default(),
         store_probe: Default::default(),
+        audit_journal: None,
     };
     super::serve::run(
         listener,

@@ -93,6 +93,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         },
         retention: config.retention,
         store_probe: Default::default(),
+        audit_journal: None,
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -186,6 +187,7 @@ pub(crate) async fn run(
     let audit_stop = CancellationToken::new();
     let (audit, audit_writer) =
         crate::audit::StoreAudit::start(state.store.clone(), journal, audit_stop.clone())?;
+    state.audit_journal = Some(audit.health());
     state.audit = Some(audit);
     // Tenants saved through another replica's portal appear here within a few seconds.
     let sync_stop = CancellationToken::new();
@@ -227,7 +229,9 @@ pub(crate) async fn run(
         .await
         .is_err()
     {
-        tracing::warn!("the audit journal did not stop within 10 s; what it holds goes to the store at the next start");
+        tracing::warn!(
+            "the audit journal did not stop within 10 s; what it holds goes to the store at the next start"
+        );
     }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

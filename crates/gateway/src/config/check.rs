@@ -133,7 +133,12 @@ impl<'a> Checker<'a> {
 
     /// `[audit] journal_dir` and `journal_max_mb`.
     fn journal(&mut self, audit: &RawAudit) -> crate::audit::JournalSettings {
-        let max_mb = self.count("audit.journal_max_mb", audit.journal_max_mb, 256, 1..=1_048_576);
+        let max_mb = self.count(
+            "audit.journal_max_mb",
+            audit.journal_max_mb,
+            256,
+            1..=1_048_576,
+        );
         crate::audit::JournalSettings {
             dir: self.path(
                 audit

@@ -1,6 +1,7 @@
 //! `/healthz`: the process answers; it never touches the store, so an orchestrator does not restart
 //! replicas because the database is down. `/readyz`: it can serve — the store answers — within a
-//! second whatever the store does (see `store_probe.rs`). Each tenant's
+//! second whatever the store does (see `store_probe.rs`) — and the audit journal takes records,
+//! without which no tool call runs. Each tenant's
 //! state is reported beside it (does Auth0 give the machine token, where one is used) but does not
 //! make the replica unready: every replica shares a tenant's Auth0 problem, so taking replicas out
 //! of service would only stop the other tenants too — and with tenants added in the operator
@@ -40,9 +41,22 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
             (tenant.settings.name.clone(), status)
         }));
     let (store, tenants) = tokio::join!(store, tenants);
-    let (ready, store) = match store {
+    let (store_ok, store) = match store {
         Ok(()) => (true, json!("ok")),
         Err(error) => (false, json!(error)),
+    };
+    // A journal that refuses records means tool calls are refused: not ready.
+    let journal_ok = !state
+        .audit_journal
+        .as_ref()
+        .is_some_and(|journal| journal.journal_failing());
+    let ready = store_ok && journal_ok;
+    let journal = if journal_ok {
+        json!("ok")
+    } else {
+        json!(
+            "failing: the audit journal refuses records (full, or its disk fails), so tool calls are refused; see the log"
+        )
     };
     let tenants: serde_json::Map<String, Value> = tenants.into_iter().collect();
     let status = if ready {
@@ -52,6 +66,8 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
     };
     (
         status,
-        Json(json!({ "ready": ready, "store": store, "tenants": tenants })),
+        Json(
+            json!({ "ready": ready, "store": store, "audit_journal": journal, "tenants": tenants }),
+        ),
     )
 }

@@ -92,6 +92,8 @@ pub struct AppState {
     pub retention: gw_store::Retention,
     /// `/readyz`'s pings of the store: one at a time, each with a short deadline.
     pub store_probe: StoreProbe,
+    /// Whether the audit journal takes records (`serve`); `/readyz` fails while it does not.
+    pub audit_journal: Option<Arc<crate::audit::AuditHealth>>,
 }
 
 impl AppState {
@@ -184,6 +186,7 @@ pub fn sign_in_app(sign_ins: &SignIns, public_url: Url, settings: McpSettings) -
         registrations: RegistrationLimiter::default(),
         retention: Default::default(),
         store_probe: Default::default(),
+        audit_journal: None,
     };
     app(state, settings)
 }

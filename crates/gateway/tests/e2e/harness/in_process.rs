@@ -73,8 +73,11 @@ impl World {
         let shutdown = CancellationToken::new();
         // Tool calls and refusals go to the store's audit log, as under `serve`.
         let journal = mcp_gateway::audit::JournalSettings {
-            dir: self.dir.path().join(format!("audit-journal-{}", gw_mcp::audit::new_id())),
-            max_bytes: 64 * 1024 * 1024,
+            dir: self
+                .dir
+                .path()
+                .join(format!("audit-journal-{}", gw_mcp::audit::new_id())),
+            max_bytes: b.journal_max_bytes,
         };
         let (audit, _writer) =
             mcp_gateway::audit::StoreAudit::start(store.clone(), &journal, shutdown.clone())
@@ -106,6 +109,7 @@ impl World {
             sessions: sessions.clone(),
             sse: sse.clone(),
             oauth_http: gw_oauth::OAuthHttp::new(Duration::from_secs(10)),
+            audit_journal: Some(audit.health()),
             audit: Some(audit),
             policy_requests: Some(policy_requests),
             approval_webhook,

@@ -46,6 +46,7 @@ pub struct Builder {
     pub(super) policies: String,
     pub(super) approval_webhook: Option<url::Url>,
     pub(super) approval_wait: Duration,
+    pub(super) journal_max_bytes: u64,
 }
 
 /// Starts describing a world: `harness::world().grant(…).build().await`.
@@ -75,6 +76,7 @@ pub fn world() -> Builder {
         policies: String::new(),
         approval_webhook: None,
         approval_wait: Duration::ZERO,
+        journal_max_bytes: 64 * 1024 * 1024,
     }
 }
 
@@ -117,6 +119,12 @@ impl Builder {
     /// wait_seconds`).
     pub fn approval_wait(mut self, wait: Duration) -> Builder {
         self.approval_wait = wait;
+        self
+    }
+
+    /// In process: the audit journal's bound in bytes (`[audit] journal_max_mb`, finer).
+    pub fn journal_max_bytes(mut self, bytes: u64) -> Builder {
+        self.journal_max_bytes = bytes;
         self
     }
 
