@@ -5,6 +5,7 @@
 //! storm), writes one JSON file and prints a summary table. `mcp-bench load …` runs the load
 //! generator once against one target, for poking by hand.
 
+mod journal;
 mod load;
 mod official;
 mod policy;
@@ -45,6 +46,11 @@ enum Command {
     Load(LoadArgs),
     /// Only the in-process cost of judging a call by a tenant's policy; prints JSON.
     Policy {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Only what keeping a call's audit intent on disk costs the call; prints JSON.
+    Journal {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
@@ -189,6 +195,13 @@ async fn main() -> Result<()> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&policy::measure(runs.max(1)))?
+            );
+            Ok(())
+        }
+        Command::Journal { runs } => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&journal::measure(runs.max(1)).await)?
             );
             Ok(())
         }
@@ -461,6 +474,7 @@ async fn all(a: AllArgs) -> Result<()> {
     let storm_errors: u64 = storms.iter().map(|s| s.latency.errors).sum();
 
     let policy = policy::measure(runs);
+    let audit_journal = journal::measure(runs).await;
     let report = json!({
         "mode": if a.quick { "quick" } else { "full" },
         "date": a.date,
@@ -514,6 +528,7 @@ async fn all(a: AllArgs) -> Result<()> {
             "servers": c,
         })),
         "policy_evaluation": policy,
+        "audit_journal": audit_journal,
         "bench_seconds": started.elapsed().as_secs_f64(),
     });
     if let Some(dir) = a.out.parent() {
@@ -569,6 +584,15 @@ async fn all(a: AllArgs) -> Result<()> {
             .as_f64()
             .unwrap_or(0.0),
         policy["tools_list_of_37_tools_with_twenty_rules"]
+            .as_f64()
+            .unwrap_or(0.0),
+    );
+    println!(
+        "Audit intent kept on disk, wait per call (µs): one caller {:.0}; 32 callers {:.0}",
+        audit_journal["one_caller_us_per_call"]
+            .as_f64()
+            .unwrap_or(0.0),
+        audit_journal["thirty_two_callers_us_per_call"]
             .as_f64()
             .unwrap_or(0.0),
     );
