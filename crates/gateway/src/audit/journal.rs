@@ -486,6 +486,53 @@ mod tests {
             .expect("the store took a: its room is free again");
     }
 
+    /// A real disk running out of room (a 64 KiB tmpfs; mounting needs root, which CI has — the
+    /// test says so and ends where it has not): the append fails with the disk's error rather
+    /// than pretending, what was kept stays readable, and room freed by the store is used again.
+    #[test]
+    fn a_disk_that_runs_out_of_room_refuses_and_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("cannot mount a tmpfs here (not root?): the disk-full case is not exercised");
+            return;
+        }
+        struct Unmount<'a>(&'a Path);
+        impl Drop for Unmount<'_> {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("umount").arg(self.0).status();
+            }
+        }
+        let _unmount = Unmount(dir.path());
+        let journal_dir = dir.path().join("journal");
+        let (mut journal, _) = Journal::open(&journal_dir, 1 << 30).unwrap();
+        let mut kept = Vec::new();
+        let failure = loop {
+            let mut r = record(&format!("r{}", kept.len()), Outcome::Ok);
+            r.principal = "p".repeat(2000);
+            match journal.append(&[&r]) {
+                Ok(()) => kept.push(r.id),
+                Err(error) => break error,
+            }
+            assert!(kept.len() < 1000, "a 64 KiB disk cannot take this much");
+        };
+        assert!(matches!(failure, JournalError::Io { .. }), "{failure}");
+        assert!(!kept.is_empty());
+
+        // The store takes what was kept: the room comes back and appends work again.
+        journal.stored(kept.iter().map(String::as_str));
+        journal
+            .append(&[&record("after", Outcome::Ok)])
+            .expect("room again once the store has the records");
+        drop(journal);
+        let (_, left) = Journal::open(&journal_dir, 1 << 30).unwrap();
+        assert!(left.iter().any(|r| r.id == "after"), "{left:?}");
+    }
+
     #[test]
     fn one_process_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
