@@ -132,6 +132,9 @@ pub struct Journal {
     /// Bytes of every segment on disk, the current one included.
     total_bytes: u64,
     max_bytes: u64,
+    /// The current segment may end in a line cut short by a failed write: the next append
+    /// starts on a new line, so the cut line cannot swallow it.
+    torn: bool,
     /// Per segment: its size, and how many records appended to it the store does not have yet.
     segments: BTreeMap<u64, Segment>,
     /// Per record id owed to the store: the segments holding a line of it.
@@ -225,6 +228,7 @@ impl Journal {
             current_bytes: 0,
             total_bytes,
             max_bytes,
+            torn: false,
             segments,
             owed,
         };
@@ -245,7 +249,10 @@ impl Journal {
     /// Appends `records` and waits until they are on disk (one `fsync` for all of them). On
     /// `Err` none of them counts as kept.
     pub fn append(&mut self, records: &[&AuditRecord]) -> Result<(), JournalError> {
-        let mut text = Vec::with_capacity(records.len() * 320);
+        let mut text = Vec::with_capacity(records.len() * 320 + 1);
+        if self.torn {
+            text.push(b'\n');
+        }
         for record in records {
             serde_json::to_writer(&mut text, &Line::from(*record)).expect("plain data serialises");
             text.push(b'\n');
@@ -274,12 +281,13 @@ impl Journal {
         self.total_bytes += size;
         self.segments.entry(self.current_seq).or_default().bytes += size;
         if let Err(source) = written {
-            let _ = self.rotate();
+            self.torn = self.rotate().is_err();
             return Err(JournalError::Io {
                 path: self.dir.clone(),
                 source,
             });
         }
+        self.torn = false;
         let segment = self.segments.entry(self.current_seq).or_default();
         for record in records {
             segment.owed += 1;
@@ -300,6 +308,7 @@ impl Journal {
             })?;
         self.current_seq = next;
         self.current_bytes = 0;
+        self.torn = false;
         self.segments.insert(next, Segment::default());
         self.drop_finished();
         Ok(())
