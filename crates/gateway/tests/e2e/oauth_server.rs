@@ -362,6 +362,43 @@ async fn authorize_refuses_unknown_clients_and_unregistered_redirects_without_re
     gateway.stop().await;
 }
 
+/// A native client registers a loopback redirect without a port and listens on whatever port it
+/// gets (RFC 8252 §7.3): any port is accepted there, and nothing else is loosened.
+#[tokio::test]
+async fn a_loopback_redirect_matches_on_any_port() {
+    let (_world, gateway) = setup().await;
+    let (status, body) = register(
+        &gateway,
+        json!({"redirect_uris": ["http://127.0.0.1/callback"], "client_name": "Test client", "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let client = Client {
+        id: body["client_id"].as_str().unwrap().to_owned(),
+        verifier: "a-verifier-that-is-long-enough-to-be-a-real-pkce-verifier-0123".to_owned(),
+    };
+    let status_for = |redirect: &'static str| {
+        let url = authorize_url(&gateway, &client, &[("redirect_uri", redirect)]);
+        async move {
+            step_client()
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        status_for("http://127.0.0.1:54321/callback").await,
+        200,
+        "the consent page"
+    );
+    assert_eq!(status_for("http://127.0.0.1:54321/other").await, 400);
+    assert_eq!(status_for("http://localhost:54321/callback").await, 400);
+    gateway.stop().await;
+}
+
 #[tokio::test]
 async fn authorize_sends_protocol_errors_back_to_the_client() {
     let (_world, gateway) = setup().await;

@@ -58,9 +58,12 @@ async fn ask_consent(
     let Some(client) = state.store.oauth_client(client_id).await? else {
         return Err(AuthorizeError::UnknownClient);
     };
-    let Some(redirect_uri) =
-        get("redirect_uri").filter(|uri| client.redirect_uris.iter().any(|r| r == uri))
-    else {
+    let Some(redirect_uri) = get("redirect_uri").filter(|uri| {
+        client
+            .redirect_uris
+            .iter()
+            .any(|r| super::redirect_uri_matches(r, uri))
+    }) else {
         return Err(AuthorizeError::RedirectUriNotRegistered);
     };
     let client_state = get("state");

@@ -75,4 +75,78 @@ pub(crate) fn redirect_uri_allowed(uri: &str) -> bool {
     }
 }
 
+/// Whether the redirect URI an authorization request names is one the client registered. Exact,
+/// except that a registered `http` URI on a loopback IP literal (`127.0.0.1`, `[::1]`) matches on
+/// any port (RFC 8252 §7.3): a native client registers `http://127.0.0.1/callback` and listens on
+/// whatever port it gets. Scheme, host, path and query must still be the same.
+pub(crate) fn redirect_uri_matches(registered: &str, requested: &str) -> bool {
+    if registered == requested {
+        return true;
+    }
+    let (Ok(registered), Ok(requested)) = (Url::parse(registered), Url::parse(requested)) else {
+        return false;
+    };
+    let loopback_literal = |url: &Url| match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    };
+    registered.scheme() == "http"
+        && requested.scheme() == "http"
+        && loopback_literal(&registered)
+        && registered.host() == requested.host()
+        && registered.path() == requested.path()
+        && registered.query() == requested.query()
+        && requested.fragment().is_none()
+        && requested.username().is_empty()
+        && requested.password().is_none()
+}
+
 pub(crate) use authorize::complete;
+
+#[cfg(test)]
+mod tests {
+    use super::redirect_uri_matches;
+
+    #[test]
+    fn a_loopback_literal_matches_on_any_port_and_nothing_else_is_loosened() {
+        let matches = |registered, requested| redirect_uri_matches(registered, requested);
+        assert!(matches(
+            "http://127.0.0.1/callback",
+            "http://127.0.0.1:51234/callback"
+        ));
+        assert!(matches(
+            "http://127.0.0.1:9/callback",
+            "http://127.0.0.1:51234/callback"
+        ));
+        assert!(matches("http://[::1]/cb?x=1", "http://[::1]:8000/cb?x=1"));
+        assert!(matches("https://app.example/cb", "https://app.example/cb"));
+
+        assert!(!matches(
+            "http://127.0.0.1/callback",
+            "http://127.0.0.1:51234/other"
+        ));
+        assert!(!matches(
+            "http://127.0.0.1/callback",
+            "http://127.0.0.2:51234/callback"
+        ));
+        assert!(!matches(
+            "http://127.0.0.1/callback",
+            "https://127.0.0.1:51234/callback"
+        ));
+        assert!(!matches(
+            "http://127.0.0.1/cb?x=1",
+            "http://127.0.0.1:5/cb?x=2"
+        ));
+        assert!(!matches(
+            "http://127.0.0.1/cb",
+            "http://user@127.0.0.1:5/cb"
+        ));
+        // `localhost` is a name, not a literal: it could resolve elsewhere, so it stays exact.
+        assert!(!matches("http://localhost/cb", "http://localhost:5/cb"));
+        assert!(!matches(
+            "https://app.example/cb",
+            "https://app.example:8443/cb"
+        ));
+    }
+}
