@@ -241,13 +241,22 @@ impl AuthorizeError {
                 return to.send(&[("error", error), ("error_description", &description)]);
             }
             AuthorizeError::Refused { to: None, error } => {
+                // A store that cannot be reached: the page says to try again, and when.
+                let unavailable =
+                    matches!(&error, OAuthError::Store(e) if !matches!(e, StoreError::Full(_)));
                 let (status, error, description) = error.answer();
-                (
+                let page = pages::failure(
+                    headers,
                     status,
                     error,
-                    format!("The application's authorization request was refused: {description}.")
-                        .into(),
-                )
+                    &format!("The application's authorization request was refused: {description}."),
+                    None,
+                );
+                return if unavailable {
+                    store_outage::retry_later(page)
+                } else {
+                    page
+                };
             }
         };
         pages::failure(headers, status, error, &explanation, None)
