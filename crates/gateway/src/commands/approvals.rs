@@ -118,9 +118,15 @@ fn approvals_given(request: &PolicyRequest) -> usize {
         .count()
 }
 
+/// One request per line; a confirmation or a step-up (the caller's own user's to give, not the
+/// operator's) says which it is.
 fn line(request: &PolicyRequest) -> String {
+    let kind = match request.kind {
+        gw_store::RequestKind::Approve => String::new(),
+        other => format!(" ({}: the caller's own user answers it)", other.as_str()),
+    };
     format!(
-        "{}  {}  tenant {}  {}  by {}  rule `{}`  approvals {}/{}  expires {}",
+        "{}  {}{kind}  tenant {}  {}  by {}  rule `{}`  approvals {}/{}  expires {}",
         request.id,
         request.status.as_str(),
         request.tenant,

@@ -56,6 +56,16 @@ async fn the_user_confirms_at_the_link_and_the_repeated_call_runs_once() {
     assert!(world.fake.fake.user("auth0|bob").is_some(), "nothing ran");
     gateway.audited("awaiting_confirmation").await;
     let id = request_id(&said);
+    // The operator's list says whose answer it waits for; the operator cannot give it.
+    let (_, listed, _) = world.run(&["approvals", "list"]).await;
+    assert!(
+        listed.contains(&format!(
+            "{id}  pending (confirm: the caller's own user answers it)"
+        )),
+        "{listed}"
+    );
+    let (status, _, said_no) = world.run(&["approvals", "approve", &id]).await;
+    assert_eq!(status.code(), Some(2), "{said_no}");
 
     let (browser, page) = sign_in(&gateway, &id).await;
     assert_eq!(page.status, 200, "{}", page.body);
