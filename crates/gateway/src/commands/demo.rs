@@ -60,14 +60,8 @@ fn demo_policies(on: bool) -> Arc<gw_policy::PolicySet> {
     if !on {
         return Arc::default();
     }
-    #[derive(serde::Deserialize)]
-    struct File {
-        policies: Vec<gw_policy::RuleSpec>,
-    }
-    let file: File = toml::from_str(DEMO_POLICIES).expect("the demo's policies parse");
-    let set = gw_policy::compile(&file.policies, &gw_mcp::catalog().policy_tools())
-        .expect("the demo's policies are valid");
-    Arc::new(set)
+    // Read as the portal's editor reads a tenant's rules.
+    Arc::new(crate::tenant_policies::parse(DEMO_POLICIES).expect("the demo's policies are valid"))
 }
 
 pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
