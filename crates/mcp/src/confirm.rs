@@ -191,3 +191,21 @@ pub(crate) struct State {
     /// Unix seconds.
     pub expires_at: i64,
 }
+
+impl State {
+    /// The state of stored request `request`, bound to exactly the call `key` names.
+    pub(crate) fn bound(
+        request: String,
+        key: &crate::policy_gate::CallKey<'_>,
+        expires_at: i64,
+    ) -> State {
+        State {
+            request,
+            tenant: key.tenant.to_owned(),
+            requester: key.requester.to_owned(),
+            tool: key.tool.to_owned(),
+            call_hash: key.call_hash.to_owned(),
+            expires_at,
+        }
+    }
+}

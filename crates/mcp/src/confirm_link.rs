@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::catalog::ToolDef;
 use crate::error::ToolError;
 use crate::policy_gate::{
-    self, Asks, CallKey, NewRequest, PersonLink, PolicyNote, RequestKind, RequestStatus,
+    self, Asks, NewRequest, PersonLink, PolicyNote, RequestKind, RequestStatus,
 };
 use crate::server::Caller;
 
@@ -23,17 +23,10 @@ impl Caller {
         expires_minutes: u32,
         note: &mut PolicyNote,
     ) -> Result<(), ToolError> {
-        let Some(requests) = &self.requests else {
-            return Err(policy_gate::requests_missing(tool.name));
-        };
+        let requests = self.requests_for(tool.name)?;
         let fail = |error| policy_gate::store_failed(tool.name, error);
         let hash = gw_policy::call_hash(tool.name, arguments);
-        let key = CallKey {
-            tenant: &self.principal.tenant,
-            requester: &self.principal.subject,
-            tool: tool.name,
-            call_hash: &hash,
-        };
+        let key = self.call_key(tool.name, &hash);
         if let Some(confirmed) = requests.consume_approved(&key).await.map_err(fail)? {
             note.request_id = Some(confirmed.id);
             note.approvers = confirmed.approved_by;

@@ -336,6 +336,24 @@ impl Caller {
 }
 
 impl Caller {
+    /// Where calls that need a person's decision wait; an error when this process keeps none.
+    pub(crate) fn requests_for(&self, tool: &str) -> Result<&dyn PolicyRequests, ToolError> {
+        self.requests
+            .as_deref()
+            .ok_or_else(|| policy_gate::requests_missing(tool))
+    }
+
+    /// What a request for this caller's call of `tool` with arguments hashed to `call_hash` is
+    /// bound to.
+    pub(crate) fn call_key<'a>(&'a self, tool: &'a str, call_hash: &'a str) -> CallKey<'a> {
+        CallKey {
+            tenant: &self.principal.tenant,
+            requester: &self.principal.subject,
+            tool,
+            call_hash,
+        }
+    }
+
     /// What the tenant's policy says about this call: `Ok` to go ahead (with what to audit),
     /// or why not. Only a rule that needs a person's decision touches the store.
     async fn judge(
@@ -417,17 +435,10 @@ impl Caller {
             required,
             expires_minutes,
         } = held;
-        let Some(requests) = &self.requests else {
-            return Err(policy_gate::requests_missing(tool.name));
-        };
+        let requests = self.requests_for(tool.name)?;
         let fail = |error| policy_gate::store_failed(tool.name, error);
         let hash = gw_policy::call_hash(tool.name, arguments);
-        let key = CallKey {
-            tenant: &self.principal.tenant,
-            requester: &self.principal.subject,
-            tool: tool.name,
-            call_hash: &hash,
-        };
+        let key = self.call_key(tool.name, &hash);
         let stopped = |request: Request, created: bool| {
             ToolError::Request(Box::new(policy_gate::RequestState {
                 tool: tool.name.to_owned(),
@@ -554,19 +565,12 @@ impl Caller {
                 }
             }
             Channel::RoundTrip { answer, state } => {
-                let Some(requests) = &self.requests else {
-                    return Err(policy_gate::requests_missing(tool.name));
-                };
+                let requests = self.requests_for(tool.name)?;
                 let fail = |error| policy_gate::store_failed(tool.name, error);
                 let hash = gw_policy::call_hash(tool.name, arguments);
-                let key = CallKey {
-                    tenant: &self.principal.tenant,
-                    requester: &self.principal.subject,
-                    tool: tool.name,
-                    call_hash: &hash,
-                };
+                let key = self.call_key(tool.name, &hash);
                 if let (Some(answer), Some(state)) = (answer, state) {
-                    let state = self.open_state(requests.as_ref(), &state, &key)?;
+                    let state = self.open_state(requests, &state, &key)?;
                     note.request_id = Some(state.request.clone());
                     let answer = confirm::answer_in(&answer).ok_or_else(|| {
                         ToolError::InvalidArguments(format!(
@@ -614,15 +618,8 @@ impl Caller {
                     .await
                     .map_err(fail)?;
                 note.request_id = Some(request.id.clone());
-                let state = confirm::State {
-                    request: request.id,
-                    tenant: key.tenant.to_owned(),
-                    requester: key.requester.to_owned(),
-                    tool: tool.name.to_owned(),
-                    call_hash: hash.clone(),
-                    expires_at: request.expires_at,
-                };
-                let sealed = confirm::seal_state(requests.as_ref(), tool.name, &state)?;
+                let state = confirm::State::bound(request.id, &key, request.expires_at);
+                let sealed = confirm::seal_state(requests, tool.name, &state)?;
                 Err(ToolError::InputRequired {
                     tool: tool.name.to_owned(),
                     result: Box::new(confirm::input_required(

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::catalog::ToolDef;
 use crate::confirm;
 use crate::error::ToolError;
-use crate::policy_gate::{self, Asks, CallKey, NewRequest, PersonLink, PolicyNote, RequestKind};
+use crate::policy_gate::{self, Asks, NewRequest, PersonLink, PolicyNote, RequestKind};
 use crate::server::Caller;
 
 /// The key under which the URL request travels in `inputRequests` / `inputResponses`.
@@ -109,9 +109,7 @@ impl Caller {
         links: Links,
         note: &mut PolicyNote,
     ) -> Result<(), ToolError> {
-        let Some(requests) = &self.requests else {
-            return Err(policy_gate::requests_missing(tool.name));
-        };
+        let requests = self.requests_for(tool.name)?;
         let Some(user_id) = self.principal.user_id.as_deref() else {
             return Err(ToolError::PolicyDenied {
                 tool: tool.name.to_owned(),
@@ -121,12 +119,7 @@ impl Caller {
         };
         let fail = |error| policy_gate::store_failed(tool.name, error);
         let hash = gw_policy::call_hash(tool.name, arguments);
-        let key = CallKey {
-            tenant: &self.principal.tenant,
-            requester: &self.principal.subject,
-            tool: tool.name,
-            call_hash: &hash,
-        };
+        let key = self.call_key(tool.name, &hash);
         // The request of a step-up finished for this very call is retired here, so once the
         // step-up lapses the next call gets a fresh link rather than a finished page.
         let finished = requests.consume_approved(&key).await.map_err(fail)?;
@@ -149,7 +142,7 @@ impl Caller {
             state: Some(state),
         } = &links
         {
-            let state = self.open_state(requests.as_ref(), state, &key)?;
+            let state = self.open_state(requests, state, &key)?;
             note.request_id = Some(state.request);
             let action = serde_json::from_value::<ElicitResult>(answer.clone())
                 .map_err(|_| {
@@ -200,15 +193,8 @@ impl Caller {
         };
         match links {
             Links::RoundTrip { .. } => {
-                let state = confirm::State {
-                    request: request.id,
-                    tenant: key.tenant.to_owned(),
-                    requester: key.requester.to_owned(),
-                    tool: tool.name.to_owned(),
-                    call_hash: hash.clone(),
-                    expires_at: request.expires_at,
-                };
-                let sealed = confirm::seal_state(requests.as_ref(), tool.name, &state)?;
+                let state = confirm::State::bound(request.id, &key, request.expires_at);
+                let sealed = confirm::seal_state(requests, tool.name, &state)?;
                 Err(ToolError::InputRequired {
                     tool: tool.name.to_owned(),
                     result: Box::new(input_required(&link, sealed)),

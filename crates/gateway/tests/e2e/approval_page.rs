@@ -4,8 +4,9 @@
 
 use gw_oauth::{ScopeSet, UserGrant, UserMatch};
 use rmcp::model::CallToolRequestParams;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::harness::mcp::tool_call as call;
 use crate::harness::request_page::{decide, request_id, shown, sign_in};
 use crate::harness::webhook::webhook_receiver;
 use crate::harness::{InProcess, World, browser, text, world};
@@ -17,11 +18,6 @@ tools = ["auth0_delete_*"]
 action = "approve"
 approvers = ["sec@example.com", "@secops.example.com"]
 "#;
-
-fn call(tool: &str, arguments: Value) -> CallToolRequestParams {
-    CallToolRequestParams::new(tool.to_owned())
-        .with_arguments(arguments.as_object().unwrap().clone())
-}
 
 fn delete_bob() -> CallToolRequestParams {
     call("auth0_delete_user", json!({"user_id": "auth0|bob"}))

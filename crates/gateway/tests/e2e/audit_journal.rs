@@ -13,8 +13,7 @@ use crate::harness::world;
 const ROUTE: &str = "GET /api/v2/users/{id}";
 
 fn get_bob() -> CallToolRequestParams {
-    CallToolRequestParams::new("auth0_get_user")
-        .with_arguments(json!({"user_id": "auth0|bob"}).as_object().unwrap().clone())
+    crate::harness::mcp::tool_call("auth0_get_user", json!({"user_id": "auth0|bob"}))
 }
 
 /// The tool-call records the store holds for `auth0_get_user`: (id, outcome).

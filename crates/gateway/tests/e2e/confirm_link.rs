@@ -6,6 +6,7 @@
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
 
+use crate::harness::mcp::tool_call;
 use crate::harness::request_page::{decide, request_id, sign_in};
 use crate::harness::webhook::webhook_receiver;
 use crate::harness::{InProcess, World, text, world};
@@ -18,8 +19,7 @@ action = "confirm"
 "#;
 
 fn delete(user_id: &str) -> CallToolRequestParams {
-    CallToolRequestParams::new("auth0_delete_user")
-        .with_arguments(json!({"user_id": user_id}).as_object().unwrap().clone())
+    tool_call("auth0_delete_user", json!({"user_id": user_id}))
 }
 
 /// A gateway over the confirm rule where auth0|admin (the fake's login user) may delete users,
@@ -31,15 +31,11 @@ async fn connected() -> (World, InProcess, String) {
 async fn connected_with(builder: crate::harness::Builder) -> (World, InProcess, String) {
     let world = builder
         .policies(CONFIRM_DELETES)
-        .user_policy(vec![gw_oauth::UserGrant {
-            matches: gw_oauth::UserMatch::UserId("auth0|admin".into()),
-            scopes: gw_oauth::ScopeSet::all(),
-        }])
+        .admin_has_every_scope()
         .build()
         .await;
     let gateway = world.in_process().await;
-    let connected = gateway.connect().await;
-    let key = connected["key"].as_str().unwrap().to_owned();
+    let key = gateway.connected_key().await;
     (world, gateway, key)
 }
 

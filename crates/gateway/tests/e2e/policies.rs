@@ -5,6 +5,7 @@
 use rmcp::model::{CallToolRequestParams, CallToolResponse, InputResponses};
 use serde_json::{Value, json};
 
+use crate::harness::mcp::tool_call as call;
 use crate::harness::person::{Person, Says, in_session, on_2026_07_28};
 use crate::harness::request_page::request_id;
 use crate::harness::{text, world};
@@ -22,11 +23,6 @@ tools = ["auth0_delete_*"]
 action = "approve"
 approvers = ["sec@example.com", "@secops.example.com"]
 "#;
-
-fn call(tool: &str, arguments: Value) -> CallToolRequestParams {
-    CallToolRequestParams::new(tool.to_owned())
-        .with_arguments(arguments.as_object().unwrap().clone())
-}
 
 #[tokio::test]
 async fn tools_list_hides_what_is_denied_outright_and_says_what_needs_approval() {

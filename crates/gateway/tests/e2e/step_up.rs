@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
+use crate::harness::mcp::tool_call;
 use crate::harness::person::{Person, Says, in_session, on_2026_07_28};
 use crate::harness::request_page::{Shown, request_id, shown};
 use crate::harness::{InProcess, World, browser, text, world};
@@ -20,8 +21,7 @@ action = "step_up"
 "#;
 
 fn delete(user_id: &str) -> CallToolRequestParams {
-    CallToolRequestParams::new("auth0_delete_user")
-        .with_arguments(json!({"user_id": user_id}).as_object().unwrap().clone())
+    tool_call("auth0_delete_user", json!({"user_id": user_id}))
 }
 
 /// A gateway over the step-up rule where auth0|admin (the fake's login user) may delete users,
@@ -29,15 +29,11 @@ fn delete(user_id: &str) -> CallToolRequestParams {
 async fn connected() -> (World, InProcess, String) {
     let world = world()
         .policies(STEP_UP_DELETES)
-        .user_policy(vec![gw_oauth::UserGrant {
-            matches: gw_oauth::UserMatch::UserId("auth0|admin".into()),
-            scopes: gw_oauth::ScopeSet::all(),
-        }])
+        .admin_has_every_scope()
         .build()
         .await;
     let gateway = world.in_process().await;
-    let connected = gateway.connect().await;
-    let key = connected["key"].as_str().unwrap().to_owned();
+    let key = gateway.connected_key().await;
     (world, gateway, key)
 }
 

@@ -205,6 +205,15 @@ impl InProcess {
         super::browser::connect(&self.url("/connect/acme")).await
     }
 
+    /// The access key a user gets by connecting to `acme` in a browser.
+    pub async fn connected_key(&self) -> String {
+        let connected = self.connect().await;
+        connected["key"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no key in {connected}"))
+            .to_owned()
+    }
+
     /// Walks the flow to the point where Auth0 redirects back: the browser (holding the
     /// gateway's cookie) and the callback URL, not yet visited.
     pub async fn callback_url(&self, extra_authorize_params: &str) -> (reqwest::Client, String) {

@@ -8,6 +8,16 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
+/// A `tools/call` of `tool` with `arguments` (a JSON object).
+pub fn tool_call(tool: &str, arguments: Value) -> rmcp::model::CallToolRequestParams {
+    rmcp::model::CallToolRequestParams::new(tool.to_owned()).with_arguments(
+        arguments
+            .as_object()
+            .expect("arguments are an object")
+            .clone(),
+    )
+}
+
 /// rmcp's client on `{base}/mcp` with `key`, after the handshake.
 pub async fn client(base: &str, key: &str) -> RunningService<RoleClient, ()> {
     try_client(base, key)

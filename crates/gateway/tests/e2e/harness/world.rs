@@ -147,6 +147,14 @@ impl Builder {
         self
     }
 
+    /// A user policy letting the fake's login user, auth0|admin, have every scope.
+    pub fn admin_has_every_scope(self) -> Builder {
+        self.user_policy(vec![UserGrant {
+            matches: gw_oauth::UserMatch::UserId("auth0|admin".into()),
+            scopes: ScopeSet::all(),
+        }])
+    }
+
     /// What Auth0 grants the gateway's machine token (Auth0 scope names; default: everything).
     pub fn machine_token_scopes(mut self, scopes: Vec<String>) -> Builder {
         self.machine_token_scopes = scopes;
