@@ -20,7 +20,6 @@ from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull,
 
 from demo import demo
 
-GATEWAY = sys.argv[1]
 REDIRECT = "http://127.0.0.1:53682/callback"
 
 
@@ -48,6 +47,7 @@ class Browser:
     def __init__(self) -> None:
         self.result: AuthorizationCodeResult | None = None
         self.consent_pages = 0
+        self.last_consent_page = ""
 
     async def open(self, url: str) -> None:
         async with httpx2.AsyncClient(follow_redirects=False, timeout=10) as http:
@@ -63,6 +63,7 @@ class Browser:
                     response = await http.get(location)
                 elif response.status_code == 200 and 'action="/authorize/consent"' in response.text:
                     self.consent_pages += 1
+                    self.last_consent_page = response.text
                     assert "interop python" in response.text, "the consent page must name the client"
                     request = re.search(r'name="request" value="([^"]+)"', response.text).group(1)
                     consent = urljoin(str(response.url), "/authorize/consent")
@@ -78,7 +79,7 @@ class Browser:
 
 
 async def main() -> None:
-    with demo(GATEWAY) as gw:
+    with demo(sys.argv[1]) as gw:
         storage = MemoryStorage()
         browser = Browser()
         provider = OAuthClientProvider(
@@ -129,4 +130,5 @@ async def main() -> None:
     print("python_oauth: ok")
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -50,8 +50,9 @@ impl SelfSigned {
 }
 
 /// Accepts TLS connections and serves `app` on each until `stop` fires. Open connections are
-/// dropped at stop rather than drained: the TLS mode serves benchmarks, not graceful tests.
-pub(crate) async fn serve(
+/// dropped at stop rather than drained: the TLS mode serves benchmarks and test fixtures (e.g.
+/// documents the gateway must fetch over https), not graceful tests.
+pub async fn serve(
     listener: TcpListener,
     app: Router,
     tls: SelfSigned,

@@ -48,6 +48,11 @@ pub enum Command {
         /// real Auth0, carries only current-user scopes: no tool beyond auth0_whoami).
         #[arg(long, value_enum, default_value_t = DemoGrant::ClientCredentials)]
         grant: DemoGrant,
+        /// HTTP: accept Client ID Metadata Documents served on this machine (127.0.0.1,
+        /// localhost, [::1]) with a certificate from this PEM file, to try a metadata-document
+        /// client locally. Without it, documents are fetched from public addresses only.
+        #[arg(long)]
+        client_metadata_ca: Option<PathBuf>,
     },
     /// Serve every configured tenant over HTTP: streamable HTTP at /mcp, with access keys.
     Serve,

@@ -4,6 +4,7 @@ pub mod approval_webhook;
 pub mod approvals;
 pub mod audit;
 pub mod cli;
+pub mod client_metadata;
 pub mod commands;
 pub mod config;
 pub mod connection_revocation;

@@ -241,10 +241,13 @@ pub enum RefusalKind {
     /// A step-up sign-in that does not count: another user than the caller's, no MFA, or not
     /// fresh.
     StepUp,
+    /// A `client_id` URL whose metadata document was not accepted: not https, on a private
+    /// address, too slow or large, redirected, or not a valid document for that URL.
+    ClientMetadata,
 }
 
 impl RefusalKind {
-    const ALL: [RefusalKind; 15] = [
+    const ALL: [RefusalKind; 16] = [
         RefusalKind::Credential,
         RefusalKind::StoreUnavailable,
         RefusalKind::Session,
@@ -260,6 +263,7 @@ impl RefusalKind {
         RefusalKind::RefreshReuse,
         RefusalKind::Approver,
         RefusalKind::StepUp,
+        RefusalKind::ClientMetadata,
     ];
 
     /// The text the audit log keeps. `store_unavailable` has no `refused_` prefix: it was
@@ -281,6 +285,7 @@ impl RefusalKind {
             RefusalKind::RefreshReuse => "refused_refresh_reuse",
             RefusalKind::Approver => "refused_approver",
             RefusalKind::StepUp => "refused_step_up",
+            RefusalKind::ClientMetadata => "refused_client_metadata",
         }
     }
 }
@@ -365,6 +370,7 @@ mod tests {
                 "refused_refresh_reuse",
                 "refused_approver",
                 "refused_step_up",
+                "refused_client_metadata",
             ]
         );
     }

@@ -59,16 +59,8 @@ impl Store {
         new: NewClient,
         unused_ttl_secs: i64,
     ) -> Result<Option<(OAuthClient, Option<String>)>, StoreError> {
-        if self.count_clients().await? >= MAX_CLIENTS {
-            let removed = self
-                .remove_unused_clients(unix_now() - unused_ttl_secs)
-                .await?;
-            if removed > 0 {
-                tracing::info!(removed, "removed client registrations that were never used");
-            }
-            if self.count_clients().await? >= MAX_CLIENTS {
-                return Ok(None);
-            }
+        if !self.room_for_a_client(unused_ttl_secs).await? {
+            return Ok(None);
         }
         let client_id = format!("mcpc_{}", Alphanumeric.sample_string(&mut rand::rng(), 24));
         let secret = (new.auth_method != "none")
@@ -96,6 +88,49 @@ impl Store {
         Ok(Some((client, secret)))
     }
 
+    /// The client named by a metadata document's URL (`client_id`), kept in step with the
+    /// document: added when first seen, its name and redirect URIs updated when they changed.
+    /// Such clients are public (the document is public) and, like registrations, expire unless
+    /// a user authorizes them. `None` when the store holds as many clients as it accepts.
+    pub async fn metadata_client(
+        &self,
+        document: NewClient,
+        client_id: &str,
+        unused_ttl_secs: i64,
+    ) -> Result<Option<OAuthClient>, StoreError> {
+        if let Some(known) = self.oauth_client(client_id).await? {
+            if known.client_name == document.client_name
+                && known.redirect_uris == document.redirect_uris
+            {
+                return Ok(Some(known));
+            }
+            sqlx::query(
+                "UPDATE oauth_clients SET client_name = $1, redirect_uris = $2 WHERE client_id = $3",
+            )
+            .bind(&document.client_name)
+            .bind(serde_json::to_string(&document.redirect_uris).unwrap_or_default())
+            .bind(client_id)
+            .execute(self.pool())
+            .await?;
+            return self.oauth_client(client_id).await;
+        }
+        if !self.room_for_a_client(unused_ttl_secs).await? {
+            return Ok(None);
+        }
+        // Another replica may add the same client meanwhile: the document decides either way.
+        sqlx::query(
+            "INSERT INTO oauth_clients (client_id, secret_hash, auth_method, client_name, redirect_uris, created_at) VALUES ($1, NULL, 'none', $2, $3, $4) \
+             ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name, redirect_uris = excluded.redirect_uris",
+        )
+        .bind(client_id)
+        .bind(&document.client_name)
+        .bind(serde_json::to_string(&document.redirect_uris).unwrap_or_default())
+        .bind(unix_now())
+        .execute(self.pool())
+        .await?;
+        self.oauth_client(client_id).await
+    }
+
     pub async fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>, StoreError> {
         let row = sqlx::query("SELECT * FROM oauth_clients WHERE client_id = $1")
             .bind(client_id)
@@ -110,6 +145,21 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         Ok(rows.iter().map(client_from).collect())
+    }
+
+    /// Whether another client may be kept, after removing those older than `unused_ttl_secs`
+    /// that never completed an authorization if the store is full.
+    async fn room_for_a_client(&self, unused_ttl_secs: i64) -> Result<bool, StoreError> {
+        if self.count_clients().await? < MAX_CLIENTS {
+            return Ok(true);
+        }
+        let removed = self
+            .remove_unused_clients(unix_now() - unused_ttl_secs)
+            .await?;
+        if removed > 0 {
+            tracing::info!(removed, "removed client registrations that were never used");
+        }
+        Ok(self.count_clients().await? < MAX_CLIENTS)
     }
 
     async fn count_clients(&self) -> Result<i64, StoreError> {

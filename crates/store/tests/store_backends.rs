@@ -2420,3 +2420,52 @@ async fn approver_sign_ins_show_one_form_at_a_time_and_decide_once_on_every_back
         );
     }
 }
+
+#[tokio::test]
+async fn clients_named_by_their_metadata_document_follow_the_document_on_every_backend() {
+    const URL: &str = "https://app.example.com/oauth/client.json";
+    for (backend, url, _dir) in backends().await {
+        let store = Store::open_with_key(&url, cipher(&TokenCipher::generate_key()))
+            .await
+            .unwrap();
+        let document = |name: &str, redirect: &str| gw_store::NewClient {
+            auth_method: "none".into(),
+            client_name: Some(name.into()),
+            redirect_uris: vec![redirect.into()],
+        };
+        let first = store
+            .metadata_client(document("App", "https://app.example.com/cb"), URL, 86_400)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.client_id, URL, "{backend}");
+        assert!(first.is_public() && first.secret_matches(None), "{backend}");
+        assert_eq!(first.authorized_at, None, "{backend}");
+        let same = store
+            .metadata_client(document("App", "https://app.example.com/cb"), URL, 86_400)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            same, first,
+            "{backend}: an unchanged document changes nothing"
+        );
+        let moved = store
+            .metadata_client(
+                document("App 2", "https://app.example.com/new"),
+                URL,
+                86_400,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(moved.client_name.as_deref(), Some("App 2"), "{backend}");
+        assert_eq!(
+            moved.redirect_uris,
+            ["https://app.example.com/new"],
+            "{backend}"
+        );
+        assert_eq!(moved.created_at, first.created_at, "{backend}");
+        assert_eq!(store.list_clients().await.unwrap().len(), 1, "{backend}");
+    }
+}

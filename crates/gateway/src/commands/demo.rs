@@ -29,6 +29,8 @@ pub(crate) struct DemoOptions {
     pub data_dir: Option<PathBuf>,
     pub insecure_no_auth: bool,
     pub policies: bool,
+    /// Trust metadata documents on this machine signed by this PEM file's certificates.
+    pub client_metadata_ca: Option<PathBuf>,
 }
 
 /// `demo --policies`: one rule of each kind a newcomer can try in a minute.
@@ -304,6 +306,13 @@ async fn serve_http(
             demo: true,
         })),
         registrations: Default::default(),
+        client_metadata: Arc::new(
+            crate::client_metadata::ClientMetadata::new(metadata_settings(
+                options.client_metadata_ca.as_deref(),
+            )?)
+            .map_err(anyhow::Error::msg)
+            .context("--client-metadata-ca")?,
+        ),
         retention: Default::default(),
         store_probe: Default::default(),
         audit_journal: None,
@@ -341,4 +350,21 @@ fn demo_key(data_dir: &std::path::Path) -> anyhow::Result<String> {
         .with_context(|| format!("cannot create {}", path.display()))?;
     std::io::Write::write_all(&mut file, key.as_bytes())?;
     Ok(key)
+}
+
+/// Which metadata documents the demo accepts: public ones, and with `--client-metadata-ca` also
+/// those served on this machine with a certificate from that file.
+fn metadata_settings(
+    ca: Option<&std::path::Path>,
+) -> anyhow::Result<crate::client_metadata::MetadataSettings> {
+    let Some(ca) = ca else {
+        return Ok(Default::default());
+    };
+    let pem = std::fs::read(ca)
+        .with_context(|| format!("--client-metadata-ca: cannot read {}", ca.display()))?;
+    Ok(crate::client_metadata::MetadataSettings {
+        private_hosts: vec!["127.0.0.1".into(), "localhost".into(), "[::1]".into()],
+        extra_roots_pem: Some(pem),
+        ..Default::default()
+    })
 }

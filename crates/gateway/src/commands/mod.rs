@@ -45,10 +45,12 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             insecure_no_auth,
             policies,
             grant,
+            client_metadata_ca,
         } => {
             demo::execute(demo::DemoOptions {
                 stdio,
                 grant,
+                client_metadata_ca,
                 scopes,
                 listen,
                 data_dir,

@@ -91,6 +91,13 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
                 None => limiter,
             }
         },
+        client_metadata: Arc::new(
+            crate::client_metadata::ClientMetadata::new(
+                config.oauth_server.client_metadata.clone(),
+            )
+            .map_err(anyhow::Error::msg)
+            .context("[oauth_server] client_metadata_ca_file")?,
+        ),
         retention: config.retention,
         store_probe: Default::default(),
         audit_journal: None,

@@ -12,6 +12,7 @@ use super::{
     Config, OAuthServerSettings, ParseError, Problem, ServerSettings, StoreSettings,
     TelemetrySettings,
 };
+use crate::client_metadata::MetadataSettings;
 
 /// Whether the command being configured opens the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +113,7 @@ impl<'a> Checker<'a> {
             i64::from(crate::http::DEFAULT_REGISTRATIONS_PER_HOUR),
             0..=100_000,
         );
+        let client_metadata = self.client_metadata(&raw);
         let client_address_header = raw.client_address_header.and_then(|name| {
             match axum::http::HeaderName::from_bytes(name.trim().as_bytes()) {
                 Ok(header) => Some(header),
@@ -127,8 +129,63 @@ impl<'a> Checker<'a> {
         let settings = OAuthServerSettings {
             registrations_per_hour: u32::try_from(registrations_per_hour).unwrap_or(u32::MAX),
             client_address_header,
+            client_metadata,
         };
         (settings, raw.unused_registration_hours)
+    }
+
+    /// `[oauth_server] client_metadata_*`.
+    fn client_metadata(&mut self, raw: &RawOAuthServer) -> MetadataSettings {
+        let mut hosts = |key: &str, list: &Option<Vec<String>>| -> Option<Vec<String>> {
+            let list = list.as_ref()?;
+            let mut hosts = Vec::with_capacity(list.len());
+            for host in list {
+                // Written as URLs write them (IPv6 in brackets), to compare with a URL's host.
+                let bare = host.trim().trim_matches(['[', ']']);
+                let parsed = match bare.parse::<std::net::Ipv6Addr>() {
+                    Ok(v6) => Ok(url::Host::<String>::Ipv6(v6)),
+                    Err(_) if bare.contains([':', '/', '@']) => Err(()),
+                    Err(_) => url::Host::parse(bare).map_err(|_| ()),
+                };
+                match parsed {
+                    Ok(parsed) => hosts.push(parsed.to_string()),
+                    Err(()) => self.problem(
+                        format!("oauth_server.{key}"),
+                        format!("`{host}` is not a host name or IP address (give hosts, not URLs or ports)"),
+                    ),
+                }
+            }
+            Some(hosts)
+        };
+        let allowed = hosts("client_metadata_hosts", &raw.client_metadata_hosts);
+        let private_hosts = hosts(
+            "client_metadata_private_hosts",
+            &raw.client_metadata_private_hosts,
+        )
+        .unwrap_or_default();
+        let extra_roots_pem = raw.client_metadata_ca_file.as_ref().and_then(|file| {
+            let path = self.path(std::path::Path::new(file));
+            let checked = std::fs::read(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                .and_then(|pem| match reqwest::Certificate::from_pem_bundle(&pem) {
+                    Ok(certs) if !certs.is_empty() => Ok(pem),
+                    Ok(_) => Err(format!("{} holds no PEM certificate", path.display())),
+                    Err(e) => Err(format!("{} is not PEM certificates: {e}", path.display())),
+                });
+            match checked {
+                Ok(pem) => Some(pem),
+                Err(why) => {
+                    self.problem("oauth_server.client_metadata_ca_file", why);
+                    None
+                }
+            }
+        });
+        MetadataSettings {
+            enabled: raw.client_metadata_documents.unwrap_or(true),
+            hosts: allowed,
+            private_hosts,
+            extra_roots_pem,
+        }
     }
 
     /// `[audit] journal_dir` and `journal_max_mb`.

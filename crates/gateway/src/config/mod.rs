@@ -108,6 +108,8 @@ pub struct OAuthServerSettings {
     pub registrations_per_hour: u32,
     /// Where a trusted reverse proxy writes the client's address; `None`: the TCP peer.
     pub client_address_header: Option<axum::http::HeaderName>,
+    /// Which Client ID Metadata Documents are accepted.
+    pub client_metadata: crate::client_metadata::MetadataSettings,
 }
 
 /// Where spans are exported; `otlp_endpoint: None` means no export.

@@ -96,6 +96,20 @@ pub struct RawOAuthServer {
     /// last address counts as the source for `registrations_per_hour`. Set only when every
     /// request reaches the gateway through that proxy (default: the TCP peer).
     pub client_address_header: Option<String>,
+    /// Accept MCP clients that name themselves by the https URL of a Client ID Metadata Document
+    /// instead of registering (default true): the gateway fetches the document at
+    /// authorization time.
+    pub client_metadata_documents: Option<bool>,
+    /// Accept metadata documents only from these hosts, e.g. `["claude.ai"]` (default: any host
+    /// on a public address).
+    pub client_metadata_hosts: Option<Vec<String>>,
+    /// Hosts whose metadata documents may be on private, loopback or link-local addresses, e.g.
+    /// an internal client's (default none: such fetches are refused, the gateway will not be sent
+    /// into its own network by a stranger's URL).
+    pub client_metadata_private_hosts: Option<Vec<String>>,
+    /// A PEM file of CA certificates trusted for metadata documents besides the system's, e.g.
+    /// the internal CA of a host in `client_metadata_private_hosts`. Relative to this file.
+    pub client_metadata_ca_file: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -584,3 +584,65 @@ fn the_approval_wait_defaults_to_none_and_stays_under_the_request_deadline() {
         "{found:?}"
     );
 }
+
+#[test]
+fn client_metadata_documents_are_accepted_by_default_and_their_settings_checked_by_key() {
+    let config = Config::parse(GOOD, &env).unwrap();
+    assert_eq!(
+        config.oauth_server.client_metadata,
+        crate::client_metadata::MetadataSettings::default()
+    );
+    assert!(config.oauth_server.client_metadata.enabled);
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("internal-ca.pem");
+    std::fs::write(&ca, fake_auth0::tls::SelfSigned::generate().cert_pem).unwrap();
+    let text = format!(
+        "[oauth_server]\nclient_metadata_documents = true\nclient_metadata_hosts = [\"Claude.AI\", \"vscode.dev\"]\nclient_metadata_private_hosts = [\"clients.corp.internal\", \"10.0.0.8\", \"::1\"]\nclient_metadata_ca_file = {:?}\n{GOOD}",
+        ca.display().to_string()
+    );
+    let settings = Config::parse(&text, &env)
+        .unwrap()
+        .oauth_server
+        .client_metadata;
+    assert_eq!(settings.hosts.unwrap(), ["claude.ai", "vscode.dev"]);
+    assert_eq!(
+        settings.private_hosts,
+        ["clients.corp.internal", "10.0.0.8", "[::1]"]
+    );
+    assert!(settings.extra_roots_pem.is_some());
+
+    let missing = dir.path().join("missing.pem");
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    for (setting, why) in [
+        (
+            "client_metadata_hosts = [\"https://claude.ai/x\"]".to_owned(),
+            "oauth_server.client_metadata_hosts: `https://claude.ai/x` is not a host name or IP address",
+        ),
+        (
+            "client_metadata_private_hosts = [\"10.0.0.8:8443\"]".to_owned(),
+            "oauth_server.client_metadata_private_hosts: `10.0.0.8:8443` is not a host name",
+        ),
+        (
+            format!(
+                "client_metadata_ca_file = {:?}",
+                missing.display().to_string()
+            ),
+            "oauth_server.client_metadata_ca_file: cannot read",
+        ),
+        (
+            format!(
+                "client_metadata_ca_file = {:?}",
+                not_pem.display().to_string()
+            ),
+            "oauth_server.client_metadata_ca_file:",
+        ),
+    ] {
+        let found = problems(&format!("[oauth_server]\n{setting}\n{GOOD}"));
+        assert!(
+            found.len() == 1 && found[0].starts_with(why),
+            "{setting}: {found:?}"
+        );
+    }
+}

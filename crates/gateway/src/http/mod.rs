@@ -86,8 +86,11 @@ pub struct AppState {
     pub user_checks: crate::user_check::UserChecks,
     /// The operator portal (`/admin`); `None` where a gateway serves no portal.
     pub portal: Option<Arc<admin::Portal>>,
-    /// Client registrations (`/register`) allowed per source address.
+    /// Client registrations (`/register`) allowed per source address; also counts the metadata
+    /// documents fetched for `client_id` URLs.
     pub registrations: RegistrationLimiter,
+    /// Clients named by the URL of their metadata document.
+    pub client_metadata: Arc<crate::client_metadata::ClientMetadata>,
     /// How long the store keeps what unauthenticated callers leave (swept while serving).
     pub retention: gw_store::Retention,
     /// `/readyz`'s pings of the store: one at a time, each with a short deadline.
@@ -184,6 +187,10 @@ pub fn sign_in_app(sign_ins: &SignIns, public_url: Url, settings: McpSettings) -
         user_checks: Default::default(),
         portal: None,
         registrations: RegistrationLimiter::default(),
+        client_metadata: Arc::new(
+            crate::client_metadata::ClientMetadata::new(Default::default())
+                .expect("the default metadata client builds"),
+        ),
         retention: Default::default(),
         store_probe: Default::default(),
         audit_journal: None,

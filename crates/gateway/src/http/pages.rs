@@ -183,8 +183,11 @@ struct AlreadyConnected<'a> {
 #[template(path = "pages/consent.html")]
 pub(crate) struct Consent<'a> {
     pub request_id: &'a str,
-    /// As the client registered itself: unverified.
+    /// As the client registered itself (or its metadata document says): unverified.
     pub client_name: Option<&'a str>,
+    /// For a client named by its metadata document's URL, that URL's host: the one thing about
+    /// it that is verified (the document was fetched from there).
+    pub client_host: Option<&'a str>,
     pub redirect_uri: &'a str,
     /// `None`: everything the tenant allows the user.
     pub scopes: Option<Vec<&'static str>>,

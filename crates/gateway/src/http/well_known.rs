@@ -32,6 +32,7 @@ pub(crate) async fn authorization_server(State(state): State<AppState>) -> Json<
         "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
         "scopes_supported": scopes_supported(&state),
         "authorization_response_iss_parameter_supported": true,
+        "client_id_metadata_document_supported": state.client_metadata.enabled(),
     }))
 }
 

@@ -14,6 +14,7 @@ mod approval_page;
 mod audit_journal;
 mod check_online;
 mod cli_startup;
+mod client_metadata;
 mod client_snippets;
 mod confirm_link;
 mod connect_cli;

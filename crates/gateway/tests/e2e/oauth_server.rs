@@ -2,157 +2,16 @@
 //! registration, /authorize with consent and the tenant's Auth0 in between, /token with PKCE and
 //! rotation, /revoke; and every misuse refused with the right OAuth error.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gw_oauth::GrantMode::AuthorizationCode;
 use gw_oauth::ScopeSet;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::harness::mcp::{tool_names, tools_for};
+use crate::harness::oauth_client::{
+    Client, REDIRECT, VERIFIER, authorize, authorize_url, client_redirect, exchange, new_client,
+    register, token_request,
+};
 use crate::harness::{InProcess, World, step_client, world};
-
-const REDIRECT: &str = "http://127.0.0.1:9/callback";
-
-struct Client {
-    id: String,
-    verifier: String,
-}
-
-async fn register(gateway: &InProcess, body: Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/register", gateway.base))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
-async fn new_client(gateway: &InProcess) -> Client {
-    let (status, body) = register(
-        gateway,
-        json!({"redirect_uris": [REDIRECT], "client_name": "Test client", "token_endpoint_auth_method": "none"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    Client {
-        id: body["client_id"].as_str().unwrap().to_owned(),
-        verifier: "a-verifier-that-is-long-enough-to-be-a-real-pkce-verifier-0123".to_owned(),
-    }
-}
-
-fn challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-fn authorize_url(gateway: &InProcess, client: &Client, extra: &[(&str, &str)]) -> String {
-    let mut url = url::Url::parse(&format!("{}/authorize", gateway.base)).unwrap();
-    let challenge = challenge(&client.verifier);
-    let resource = format!("{}/mcp", gateway.base);
-    let mut params: Vec<(&str, &str)> = vec![
-        ("response_type", "code"),
-        ("client_id", &client.id),
-        ("redirect_uri", REDIRECT),
-        ("state", "client-state-123"),
-        ("code_challenge", &challenge),
-        ("code_challenge_method", "S256"),
-        ("resource", &resource),
-    ];
-    for (k, v) in extra {
-        params.retain(|(name, _)| name != k);
-        if !v.is_empty() {
-            params.push((k, v));
-        }
-    }
-    url.query_pairs_mut().extend_pairs(params);
-    url.into()
-}
-
-/// The query of a redirect to the client.
-fn client_redirect(location: &str) -> std::collections::HashMap<String, String> {
-    assert!(
-        location.starts_with(REDIRECT),
-        "not a redirect to the client: {location}"
-    );
-    url::Url::parse(location)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
-
-/// Walks /authorize → consent (allow) → Auth0 → callback as a browser; the client's redirect.
-async fn authorize(
-    gateway: &InProcess,
-    client: &Client,
-    extra: &[(&str, &str)],
-) -> std::collections::HashMap<String, String> {
-    let browser = step_client();
-    let page = browser
-        .get(authorize_url(gateway, client, extra))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
-    // Under `no-referrer` a browser posts the consent form with `Origin: null`, which the origin
-    // check refuses: the page keeps its referrer within the gateway instead.
-    assert_eq!(page.headers()["referrer-policy"], "same-origin");
-    let html = page.text().await.unwrap();
-    assert!(
-        html.contains("Test client"),
-        "the consent page names the client"
-    );
-    let request = html
-        .split("name=\"request\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a request id in the consent form")
-        .to_owned();
-    let mut response = browser
-        .post(format!("{}/authorize/consent", gateway.base))
-        .form(&[("request", request.as_str()), ("decision", "allow")])
-        .send()
-        .await
-        .unwrap();
-    for _ in 0..5 {
-        let location = response.headers()["location"].to_str().unwrap().to_owned();
-        if location.starts_with(REDIRECT) {
-            return client_redirect(&location);
-        }
-        response = browser.get(&location).send().await.unwrap();
-        assert!(
-            response.status().is_redirection(),
-            "{}",
-            response.text().await.unwrap()
-        );
-    }
-    panic!("never sent back to the client");
-}
-
-async fn token_request(gateway: &InProcess, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/token", gateway.base))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
-async fn exchange(gateway: &InProcess, client: &Client, code: &str) -> (u16, Value) {
-    token_request(
-        gateway,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client.id),
-            ("code_verifier", &client.verifier),
-        ],
-    )
-    .await
-}
 
 async fn setup() -> (World, InProcess) {
     world().grant(AuthorizationCode).in_process().await
@@ -375,7 +234,8 @@ async fn a_loopback_redirect_matches_on_any_port() {
     assert_eq!(status, 201, "{body}");
     let client = Client {
         id: body["client_id"].as_str().unwrap().to_owned(),
-        verifier: "a-verifier-that-is-long-enough-to-be-a-real-pkce-verifier-0123".to_owned(),
+        verifier: VERIFIER.to_owned(),
+        name: "Test client".to_owned(),
     };
     let status_for = |redirect: &'static str| {
         let url = authorize_url(&gateway, &client, &[("redirect_uri", redirect)]);
@@ -1007,6 +867,7 @@ async fn bidi_override_characters_in_client_names_never_reach_the_consent_page()
     let client = Client {
         id: body["client_id"].as_str().unwrap().to_owned(),
         verifier: "v".repeat(50),
+        name: String::new(),
     };
     let html = step_client()
         .get(authorize_url(&gateway, &client, &[]))
@@ -1052,6 +913,7 @@ async fn markup_in_a_client_name_is_shown_as_text_on_the_consent_page() {
     let client = Client {
         id: body["client_id"].as_str().unwrap().to_owned(),
         verifier: "v".repeat(50),
+        name: String::new(),
     };
     let html = step_client()
         .get(authorize_url(&gateway, &client, &[]))

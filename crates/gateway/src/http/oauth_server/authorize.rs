@@ -9,8 +9,11 @@
 //! completed authorization, they go back to the client as OAuth error redirects.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
-use axum::extract::{Form, Query, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine;
@@ -21,11 +24,13 @@ use sha2::{Digest, Sha256};
 
 use super::client_name;
 use super::error::{AuthorizeError, ClientRedirect, OAuthError};
+use crate::client_metadata::{self, ClientDocument};
 use crate::http::{AppState, cookies, pages, sign_in_cookie};
 use crate::sign_in::{Purpose, SignInError, SignedIn};
+use gw_mcp::RefusalKind;
 use gw_store::{
-    Grant, MAX_CLIENT_STATE_LEN, OAuthRequest, REQUEST_TTL_SECS, new_family, new_request_id,
-    sha256_hex, unix_now,
+    Grant, MAX_CLIENT_STATE_LEN, NewClient, OAuthRequest, REQUEST_TTL_SECS, new_family,
+    new_request_id, sha256_hex, unix_now,
 };
 
 fn consent_cookie(request_id: &str) -> String {
@@ -34,10 +39,13 @@ fn consent_cookie(request_id: &str) -> String {
 
 pub(crate) async fn authorize(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    ask_consent(&state, &params)
+    let peer = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0.0.ip());
+    let source = state.registrations.source(peer, &headers);
+    ask_consent(&state, &params, source)
         .await
         .unwrap_or_else(|error| error.respond(&headers))
 }
@@ -45,6 +53,7 @@ pub(crate) async fn authorize(
 async fn ask_consent(
     state: &AppState,
     params: &HashMap<String, String>,
+    source: IpAddr,
 ) -> Result<Response, AuthorizeError> {
     let get = |name: &str| {
         params
@@ -55,15 +64,40 @@ async fn ask_consent(
     let Some(client_id) = get("client_id") else {
         return Err(AuthorizeError::NoClientId);
     };
-    let Some(client) = state.store.oauth_client(client_id).await? else {
-        return Err(AuthorizeError::UnknownClient);
+    let registered = |uris: &[String]| {
+        get("redirect_uri").filter(|uri| uris.iter().any(|r| super::redirect_uri_matches(r, uri)))
     };
-    let Some(redirect_uri) = get("redirect_uri").filter(|uri| {
-        client
-            .redirect_uris
-            .iter()
-            .any(|r| super::redirect_uri_matches(r, uri))
-    }) else {
+    let (client, document) = if client_metadata::is_url(client_id) {
+        let document = metadata_document(state, client_id, source).await?;
+        // Checked before the client is kept: a request its own document does not back leaves
+        // nothing behind.
+        if registered(&document.redirect_uris).is_none() {
+            return Err(AuthorizeError::RedirectUriNotRegistered);
+        }
+        let client = state
+            .store
+            .metadata_client(
+                NewClient {
+                    auth_method: "none".to_owned(),
+                    client_name: document.client_name.clone(),
+                    redirect_uris: document.redirect_uris.clone(),
+                },
+                &document.client_id,
+                state.retention.unused_client_secs,
+            )
+            .await?
+            .ok_or(AuthorizeError::Refused {
+                to: None,
+                error: OAuthError::RegistrationsFull,
+            })?;
+        (client, Some(document))
+    } else {
+        match state.store.oauth_client(client_id).await? {
+            Some(client) => (client, None),
+            None => return Err(AuthorizeError::UnknownClient),
+        }
+    };
+    let Some(redirect_uri) = registered(&client.redirect_uris) else {
         return Err(AuthorizeError::RedirectUriNotRegistered);
     };
     let client_state = get("state");
@@ -155,6 +189,7 @@ async fn ask_consent(
     let mut response = pages::consent(&pages::Consent {
         request_id: &request.id,
         client_name: shown_name.as_deref(),
+        client_host: document.as_ref().map(|d| d.host.as_str()),
         redirect_uri,
         scopes: request.scopes.map(|s| s.names()),
         tenants: &tenants,
@@ -172,6 +207,50 @@ async fn ask_consent(
         },
     );
     Ok(response)
+}
+
+/// The metadata document a `client_id` URL leads to: kept, or fetched — a fetch counts against
+/// the asking address like a registration, since it is one. Refusals are audited.
+async fn metadata_document(
+    state: &AppState,
+    client_id: &str,
+    source: IpAddr,
+) -> Result<Arc<ClientDocument>, AuthorizeError> {
+    if let Some(document) = state.client_metadata.cached(client_id) {
+        return Ok(document);
+    }
+    if let Err(refused) = state.registrations.check(source) {
+        if refused.first {
+            tracing::warn!(%source, "refusing client metadata fetches: too many from this address");
+            state.audit_refusal(
+                "-",
+                &format!("source {source}"),
+                "/authorize",
+                RefusalKind::RateLimit,
+            );
+        }
+        return Err(AuthorizeError::Refused {
+            to: None,
+            error: OAuthError::TooManyRegistrations {
+                retry_after: refused.retry_after,
+            },
+        });
+    }
+    state
+        .client_metadata
+        .fetch(client_id)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%source, %error, "refused a client metadata document");
+            let shown: String = client_id.chars().take(200).collect();
+            state.audit_refusal(
+                "-",
+                &format!("source {source}, client {shown}"),
+                "/authorize",
+                RefusalKind::ClientMetadata,
+            );
+            AuthorizeError::ClientMetadata(error)
+        })
 }
 
 #[derive(Debug, serde::Deserialize)]

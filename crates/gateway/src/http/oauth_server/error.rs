@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{oauth_error, redirect_to_client};
+use crate::client_metadata::MetadataError;
 use crate::http::{pages, store_outage};
 use gw_store::StoreError;
 
@@ -163,6 +164,8 @@ pub(crate) enum AuthorizeError {
     NoTenantChosen,
     /// The request expired while the user was signing in at Auth0.
     ExpiredWhileSigningIn,
+    /// The `client_id` is a metadata document's URL, and the document was not accepted.
+    ClientMetadata(MetadataError),
     /// The store failed before the client could be answered.
     Store(StoreError),
     /// Refused in OAuth's terms: sent to the client when it can be trusted with a redirect
@@ -222,6 +225,15 @@ impl AuthorizeError {
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "The application's authorization request expired while you were signing in; start again from the application.".into(),
+            ),
+            AuthorizeError::ClientMetadata(error) => (
+                if matches!(error, MetadataError::Busy) {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                "invalid_client",
+                format!("The application that sent you here cannot be used: {error}.").into(),
             ),
             AuthorizeError::Store(error) => {
                 tracing::error!(%error, "the OAuth server's store request failed");

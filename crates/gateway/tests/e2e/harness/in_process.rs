@@ -122,6 +122,10 @@ impl World {
                 })
             }),
             registrations: RegistrationLimiter::new(b.registrations_per_hour),
+            client_metadata: Arc::new(
+                mcp_gateway::client_metadata::ClientMetadata::new(b.client_metadata.clone())
+                    .unwrap(),
+            ),
             retention: Default::default(),
             store_probe: Default::default(),
         };

@@ -12,8 +12,10 @@
 #![allow(unreachable_pub)]
 
 pub mod browser;
+pub mod document_server;
 pub mod in_process;
 pub mod mcp;
+pub mod oauth_client;
 pub mod person;
 pub mod portal;
 pub mod postgres;

@@ -47,6 +47,7 @@ pub struct Builder {
     pub(super) approval_webhook: Option<url::Url>,
     pub(super) approval_wait: Duration,
     pub(super) journal_max_bytes: u64,
+    pub(super) client_metadata: mcp_gateway::client_metadata::MetadataSettings,
 }
 
 /// Starts describing a world: `harness::world().grant(…).build().await`.
@@ -77,6 +78,7 @@ pub fn world() -> Builder {
         approval_webhook: None,
         approval_wait: Duration::ZERO,
         journal_max_bytes: 64 * 1024 * 1024,
+        client_metadata: Default::default(),
     }
 }
 
@@ -211,6 +213,16 @@ impl Builder {
     /// `[server] max_sessions`, `max_sessions_per_credential` and `session_idle_seconds`.
     pub fn sessions(mut self, limits: SessionLimits) -> Builder {
         self.sessions = limits;
+        self
+    }
+
+    /// In this process only: `[oauth_server] client_metadata_*`, which metadata documents are
+    /// accepted (default: any on a public address).
+    pub fn client_metadata(
+        mut self,
+        settings: mcp_gateway::client_metadata::MetadataSettings,
+    ) -> Builder {
+        self.client_metadata = settings;
         self
     }
 
