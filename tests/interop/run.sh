@@ -13,9 +13,17 @@
 #                    client_metadata_url, served over https on loopback) instead of registering
 #   typescript_http  official TypeScript SDK (typescript/package.json) on the system Node 20
 #   typescript_oauth official TypeScript SDK logging in by itself, then refreshing
+#   typescript_oauth_v2
+#                    TypeScript SDK v2's client package (@modelcontextprotocol/client) logging in
+#                    by itself, tools on 2025-11-25, then refreshing and tools on 2026-07-28
 #   inspector_cli    MCP Inspector CLI on Node 22 (node22/package.json)
 #   conformance      official MCP conformance suite on Node 22, baseline in
 #                    conformance-expected-failures.yml
+#   conformance_2026 the suite's pre-release (0.2.x), server scenarios at protocol 2026-07-28,
+#                    baseline in conformance-2026-expected-failures.yml
+#   conformance_auth the pre-release's `authorization` command: the gateway as OAuth
+#                    authorization server (metadata, a code grant through the demo's sign-in),
+#                    baseline in conformance-auth-expected-failures.yml
 #   deploy_files     deploy/: Kubernetes manifests validated (kubernetes-validate from PyPI),
 #                    compose file and the configurations it mounts checked
 #   portal_browser   the operator portal in Debian's Chromium, driven by Playwright
@@ -87,8 +95,11 @@ run_test python_cimd 60 "$py" "$here/python_cimd.py"
 run_test python_sse 45 "$py" "$here/python_sse.py"
 run_test typescript_http 45 node "$here/typescript/streamable_http.mjs"
 run_test typescript_oauth 60 node "$here/typescript/oauth.mjs"
+run_test typescript_oauth_v2 60 node "$here/typescript/oauth_v2.mjs"
 run_test inspector_cli 45 "$py" "$here/inspector_cli.py"
 run_test conformance 60 "$py" "$here/conformance.py"
+run_test conformance_2026 60 "$py" "$here/conformance_2026.py"
+run_test conformance_auth 60 "$py" "$here/conformance_auth.py"
 run_test deploy_files 60 "$py" "$here/deploy_files.py"
 run_test portal_browser 180 node "$root/tests/browser/portal.mjs"
 run_test approvals_browser 180 node "$root/tests/browser/approvals.mjs"

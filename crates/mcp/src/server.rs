@@ -6,8 +6,9 @@ use std::time::Instant;
 use gw_auth0::Auth0Error;
 use gw_oauth::{AccessToken, GrantMode, ScopeSet};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -722,6 +723,39 @@ impl ServerHandler for GatewayServer {
         Err(ErrorData::new(
             rmcp::model::ErrorCode::METHOD_NOT_FOUND,
             format!("Method not found: {}", request.method),
+            None,
+        ))
+    }
+
+    /// The declared resource list is empty, so no URI names a resource: "not found" with the URI,
+    /// in the words of the protocol version in use (-32002 up to 2025-11-25; -32602 from
+    /// 2026-07-28, SEP-2164), rather than the "method not found" of a method never declared.
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let message = format!("Resource not found: {}", request.uri);
+        let data = Some(serde_json::json!({ "uri": request.uri }));
+        if context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
+        {
+            Err(ErrorData::invalid_params(message, data))
+        } else {
+            Err(ErrorData::resource_not_found(message, data))
+        }
+    }
+
+    /// The declared prompt list is empty, so every name is unknown: invalid params, as the
+    /// protocol words an unknown prompt.
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        Err(ErrorData::invalid_params(
+            format!("Unknown prompt: {}", request.name),
             None,
         ))
     }

@@ -38,6 +38,7 @@ mod policies;
 mod portal_least_privilege;
 mod portal_policies;
 mod replicas;
+mod resources_and_prompts;
 mod roles_tools;
 mod session_limits;
 mod shipped_files;
