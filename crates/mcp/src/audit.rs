@@ -241,10 +241,15 @@ pub enum RefusalKind {
     /// A step-up sign-in that does not count: another user than the caller's, no MFA, or not
     /// fresh.
     StepUp,
+    /// A tool call by an MCP client whose grant lacks a scope the tool needs and its
+    /// connection holds: answered 403 `insufficient_scope`, so the client asks for a wider grant.
+    InsufficientScope,
+    /// A tool's consent link finished by someone other than the user of the connection it is for.
+    Consent,
 }
 
 impl RefusalKind {
-    const ALL: [RefusalKind; 15] = [
+    const ALL: [RefusalKind; 17] = [
         RefusalKind::Credential,
         RefusalKind::StoreUnavailable,
         RefusalKind::Session,
@@ -260,6 +265,8 @@ impl RefusalKind {
         RefusalKind::RefreshReuse,
         RefusalKind::Approver,
         RefusalKind::StepUp,
+        RefusalKind::InsufficientScope,
+        RefusalKind::Consent,
     ];
 
     /// The text the audit log keeps. `store_unavailable` has no `refused_` prefix: it was
@@ -281,6 +288,8 @@ impl RefusalKind {
             RefusalKind::RefreshReuse => "refused_refresh_reuse",
             RefusalKind::Approver => "refused_approver",
             RefusalKind::StepUp => "refused_step_up",
+            RefusalKind::InsufficientScope => "refused_insufficient_scope",
+            RefusalKind::Consent => "refused_consent",
         }
     }
 }
@@ -365,6 +374,8 @@ mod tests {
                 "refused_refresh_reuse",
                 "refused_approver",
                 "refused_step_up",
+                "refused_insufficient_scope",
+                "refused_consent",
             ]
         );
     }

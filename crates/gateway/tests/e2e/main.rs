@@ -38,6 +38,7 @@ mod portal_least_privilege;
 mod portal_policies;
 mod replicas;
 mod roles_tools;
+mod scope_challenges;
 mod session_limits;
 mod shipped_files;
 mod stdio_protocol;

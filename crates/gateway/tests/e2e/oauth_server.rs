@@ -14,8 +14,8 @@ use crate::harness::{InProcess, World, step_client, world};
 
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
 
-struct Client {
-    id: String,
+pub(crate) struct Client {
+    pub(crate) id: String,
     verifier: String,
 }
 
@@ -29,7 +29,7 @@ async fn register(gateway: &InProcess, body: Value) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-async fn new_client(gateway: &InProcess) -> Client {
+pub(crate) async fn new_client(gateway: &InProcess) -> Client {
     let (status, body) = register(
         gateway,
         json!({"redirect_uris": [REDIRECT], "client_name": "Test client", "token_endpoint_auth_method": "none"}),
@@ -83,7 +83,7 @@ fn client_redirect(location: &str) -> std::collections::HashMap<String, String> 
 }
 
 /// Walks /authorize → consent (allow) → Auth0 → callback as a browser; the client's redirect.
-async fn authorize(
+pub(crate) async fn authorize(
     gateway: &InProcess,
     client: &Client,
     extra: &[(&str, &str)],
@@ -140,7 +140,7 @@ async fn token_request(gateway: &InProcess, form: &[(&str, &str)]) -> (u16, Valu
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-async fn exchange(gateway: &InProcess, client: &Client, code: &str) -> (u16, Value) {
+pub(crate) async fn exchange(gateway: &InProcess, client: &Client, code: &str) -> (u16, Value) {
     token_request(
         gateway,
         &[
