@@ -22,6 +22,7 @@ mod demo_http;
 mod graceful_shutdown;
 mod hostile_http;
 mod http_transport;
+mod incremental_consent;
 mod input_properties;
 mod keys_cli;
 mod legacy_sse;
