@@ -3,14 +3,18 @@
 The SDK's OAuthClientProvider is pointed at the demo's /mcp URL with no key. It must discover
 the gateway as authorization server (RFC 9728, RFC 8414), register (RFC 7591), send the "user"
 to /authorize, exchange the code with PKCE, list and call the user's tools, and refresh its token
-when it expires. The user is played by a small browser (httpx2 with cookies) that approves the
+when it expires. Holding a narrower grant, it must step up by itself when the gateway answers a
+call outside it with 403 insufficient_scope, and repeat the call. The user is played by a small browser (httpx2 with cookies) that approves the
 gateway's consent page and lets the fake tenant's /authorize approve the sign-in.
 """
 import asyncio
+import base64
+import hashlib
 import re
+import secrets
 import sys
 import time
-from urllib.parse import parse_qs, urljoin, urlparse
+from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import httpx2
 from mcp import Client
@@ -78,6 +82,26 @@ class Browser:
         return result
 
 
+async def narrow_tokens(gw_url: str, client: OAuthClientInformationFull, browser: Browser, scope: str) -> OAuthToken:
+    """Tokens for `scope` only, got as the SDK would get them (PKCE), by the same person."""
+    base = gw_url.rsplit("/mcp", 1)[0]
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    query = {
+        "response_type": "code", "client_id": client.client_id, "redirect_uri": REDIRECT, "state": "narrow",
+        "code_challenge": challenge, "code_challenge_method": "S256", "resource": gw_url, "scope": scope,
+    }
+    await browser.open(f"{base}/authorize?{urlencode(query)}")
+    code = (await browser.callback()).code
+    async with httpx2.AsyncClient(timeout=10) as raw:
+        response = await raw.post(f"{base}/token", data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+            "client_id": client.client_id, "code_verifier": verifier,
+        })
+    assert response.status_code == 200, response.text
+    return OAuthToken.model_validate_json(response.content)
+
+
 async def main() -> None:
     with demo(sys.argv[1]) as gw:
         storage = MemoryStorage()
@@ -127,6 +151,31 @@ async def main() -> None:
             assert spent.status_code == 400 and spent.json()["error"] == "invalid_grant", spent.text
             refused = await raw.post(gw.url, headers={"Authorization": f"Bearer {second.access_token}", "Accept": "application/json, text/event-stream"}, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
             assert refused.status_code == 401, refused.status_code
+
+        # Step-up: the client holds a grant for read:users only and calls a tool that needs
+        # read:roles, which the user's connection holds. The gateway answers 403
+        # insufficient_scope; the SDK authorizes again for the union by itself (the person
+        # consents once more) and repeats the call.
+        narrow = MemoryStorage()
+        narrow.client = storage.client
+        narrow.tokens = await narrow_tokens(gw.url, storage.client, browser, "openid read:users")
+        assert narrow.tokens.scope == "openid read:users", narrow.tokens.scope
+        stepping = OAuthClientProvider(
+            server_url=gw.url,
+            client_metadata=provider.context.client_metadata,
+            storage=narrow,
+            redirect_handler=browser.open,
+            callback_handler=browser.callback,
+        )
+        http = httpx2.AsyncClient(auth=stepping, timeout=30)
+        async with http, Client(streamable_http_client(gw.url, http_client=http), mode="auto") as client:
+            listed = {tool.name for tool in (await client.list_tools()).tools}
+            assert "auth0_list_roles" not in listed, sorted(listed)
+            result = await client.call_tool("auth0_list_roles", {})
+            assert not result.is_error, result.content
+        assert browser.consent_pages == 3, browser.consent_pages
+        granted = narrow.tokens.scope.split()
+        assert {"read:users", "read:roles"} <= set(granted), granted
     print("python_oauth: ok")
 
 

@@ -62,5 +62,6 @@ pub fn connection_principal(tenant: &TenantSettings, connection: &ConnectionReco
             .clone()
             .filter(|_| connection.email_verified),
         key_name: None,
+        grant: None,
     }
 }

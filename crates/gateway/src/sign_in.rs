@@ -40,6 +40,9 @@ pub struct SignIns {
 pub enum Purpose {
     /// Connecting the user: a connection and a key (`/connect`, the CLI's `connect`).
     Connect,
+    /// Consenting to more scopes for a connection (its id), from a tool's link: as `Connect`,
+    /// but only that connection's user may finish it.
+    Consent(String),
     /// An MCP client's authorization request (its id): the callback ends with a code for it.
     OAuthRequest(String),
     /// Deciding a request a policy holds a call on (its id): an approval, or the caller's own
@@ -136,10 +139,11 @@ impl SignIns {
         let browser_secret = in_browser.then(|| Alphanumeric.sample_string(&mut rand::rng(), 32));
         // A step-up's request is found like an approval's; its kind tells the callback to check
         // the ID token.
-        let (oauth_request, approval_request) = match purpose {
-            Purpose::Connect => (None, None),
-            Purpose::OAuthRequest(id) => (Some(id), None),
-            Purpose::Approval(id) | Purpose::StepUp(id) => (None, Some(id)),
+        let (oauth_request, approval_request, consent_connection) = match purpose {
+            Purpose::Connect => (None, None, None),
+            Purpose::Consent(connection) => (None, None, Some(connection)),
+            Purpose::OAuthRequest(id) => (Some(id), None, None),
+            Purpose::Approval(id) | Purpose::StepUp(id) => (None, Some(id), None),
         };
         let pending = PendingAuthorization {
             tenant: settings.name.clone(),
@@ -148,6 +152,7 @@ impl SignIns {
             browser_hash: browser_secret.as_deref().map(sha256_hex),
             oauth_request,
             approval_request,
+            consent_connection,
         };
         self.store.save_pending(&start.state, &pending).await?;
         Ok(Started {

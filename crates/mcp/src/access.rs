@@ -6,7 +6,7 @@
 //! email, offline_access) describe the principal's login, not the Management token, so they are
 //! not cut by the Management grant.
 
-use gw_oauth::{ScopeSet, TenantSettings};
+use gw_oauth::{Scope, ScopeSet, TenantSettings};
 
 use crate::catalog::{ToolDef, catalog};
 use crate::error::ToolError;
@@ -31,6 +31,19 @@ pub struct Principal {
     pub email: Option<String>,
     /// An agent key's name, which policies name keys by.
     pub key_name: Option<String>,
+    /// For an MCP client's OAuth token: what its grant holds and what the connection behind it
+    /// holds (`scopes` is what both hold), so that a call the connection covers but the grant
+    /// does not can be answered with a scope challenge ([`wider_grant`]).
+    pub grant: Option<GrantScopes>,
+}
+
+/// The two sets an OAuth principal's scopes are cut from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantScopes {
+    /// What the MCP client's grant holds (what it asked for, within the tenant's scopes).
+    pub granted: ScopeSet,
+    /// What the connection the grant acts for holds.
+    pub connection: ScopeSet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +69,7 @@ impl Principal {
             user_id: None,
             email: None,
             key_name: None,
+            grant: None,
         }
     }
 }
@@ -70,6 +84,29 @@ pub fn effective_scopes(
         .scopes
         .intersection(tenant.scopes)
         .intersection(upstream.union(ScopeSet::IDENTITY))
+}
+
+/// The scopes an MCP client should ask a new grant for so that `tool` can run (the MCP
+/// "step-up authorization flow"): its grant's scopes and the tool's, when its grant lacks some of
+/// the tool's and a new grant is all it takes — the tenant allows the tool and its scopes, and
+/// the connection behind the grant holds them. `None` for everyone else: no new grant would help.
+/// Never `offline_access`: it is how the client gets refresh tokens, not something a tool needs.
+pub fn wider_grant(
+    principal: &Principal,
+    tenant: &TenantSettings,
+    tool: &ToolDef,
+) -> Option<ScopeSet> {
+    let grant = principal.grant?;
+    let helps = !grant.granted.covers(tool.needs)
+        && grant.connection.covers(tool.needs)
+        && tenant.scopes.covers(tool.needs)
+        && operator_allows(tool, tenant).is_ok();
+    helps.then(|| {
+        grant
+            .granted
+            .union(tool.needs)
+            .difference(ScopeSet::from_slice(&[Scope::OfflineAccess]))
+    })
 }
 
 /// Whether the operator's settings for the tenant let `tool` be offered at all.
@@ -248,5 +285,84 @@ mod tests {
             names(visible_tools(&key, &tenant, ScopeSet::all())),
             &READ_USERS_TOOLS[1..]
         );
+    }
+
+    #[test]
+    fn a_scope_challenge_is_made_only_where_a_wider_grant_would_let_the_tool_run() {
+        use Scope::*;
+        let list_roles = catalog().get("auth0_list_roles").unwrap();
+        let oauth = |tenant: &TenantSettings, granted: &[Scope], connection: &[Scope]| {
+            let (granted, connection) = (
+                ScopeSet::from_slice(granted),
+                ScopeSet::from_slice(connection),
+            );
+            Principal {
+                scopes: granted.intersection(connection),
+                grant: Some(GrantScopes {
+                    granted,
+                    connection,
+                }),
+                ..Principal::local_operator(tenant)
+            }
+        };
+        let all = tenant(Scope::ALL);
+        let mut denied = tenant(Scope::ALL);
+        denied.deny = vec!["auth0_list_roles".into()];
+        let narrow = tenant(&[Openid, OfflineAccess, ReadUsers]);
+        type Case<'a> = (
+            &'static str,
+            Principal,
+            &'a TenantSettings,
+            Option<&'static [Scope]>,
+        );
+        let cases: [Case; 6] = [
+            (
+                "the grant lacks the tool's scope and the connection holds it: the grant plus the tool's, without offline_access",
+                oauth(
+                    &all,
+                    &[Openid, OfflineAccess, ReadUsers],
+                    &[Openid, OfflineAccess, ReadUsers, ReadRoles],
+                ),
+                &all,
+                Some(&[Openid, ReadUsers, ReadRoles]),
+            ),
+            (
+                "the grant holds it: nothing to ask for",
+                oauth(&all, &[Openid, ReadRoles], &[Openid, ReadRoles]),
+                &all,
+                None,
+            ),
+            (
+                "the connection lacks it too: a new grant would not help (consent does)",
+                oauth(&all, &[Openid], &[Openid, ReadUsers]),
+                &all,
+                None,
+            ),
+            (
+                "the tenant does not allow it",
+                oauth(&narrow, &[Openid], &[Openid, ReadRoles]),
+                &narrow,
+                None,
+            ),
+            (
+                "the operator denies the tool",
+                oauth(&denied, &[Openid], &[Openid, ReadRoles]),
+                &denied,
+                None,
+            ),
+            (
+                "not an OAuth client: no grant to widen",
+                holding(&all, &[Openid]),
+                &all,
+                None,
+            ),
+        ];
+        for (name, principal, tenant, want) in cases {
+            assert_eq!(
+                wider_grant(&principal, tenant, list_roles),
+                want.map(ScopeSet::from_slice),
+                "case {name}"
+            );
+        }
     }
 }

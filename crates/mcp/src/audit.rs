@@ -244,10 +244,15 @@ pub enum RefusalKind {
     /// A `client_id` URL whose metadata document was not accepted: not https, on a private
     /// address, too slow or large, redirected, or not a valid document for that URL.
     ClientMetadata,
+    /// A tool call by an MCP client whose grant lacks a scope the tool needs and its
+    /// connection holds: answered 403 `insufficient_scope`, so the client asks for a wider grant.
+    InsufficientScope,
+    /// A tool's consent link finished by someone other than the user of the connection it is for.
+    Consent,
 }
 
 impl RefusalKind {
-    const ALL: [RefusalKind; 16] = [
+    const ALL: [RefusalKind; 18] = [
         RefusalKind::Credential,
         RefusalKind::StoreUnavailable,
         RefusalKind::Session,
@@ -264,6 +269,8 @@ impl RefusalKind {
         RefusalKind::Approver,
         RefusalKind::StepUp,
         RefusalKind::ClientMetadata,
+        RefusalKind::InsufficientScope,
+        RefusalKind::Consent,
     ];
 
     /// The text the audit log keeps. `store_unavailable` has no `refused_` prefix: it was
@@ -286,6 +293,8 @@ impl RefusalKind {
             RefusalKind::Approver => "refused_approver",
             RefusalKind::StepUp => "refused_step_up",
             RefusalKind::ClientMetadata => "refused_client_metadata",
+            RefusalKind::InsufficientScope => "refused_insufficient_scope",
+            RefusalKind::Consent => "refused_consent",
         }
     }
 }
@@ -371,6 +380,8 @@ mod tests {
                 "refused_approver",
                 "refused_step_up",
                 "refused_client_metadata",
+                "refused_insufficient_scope",
+                "refused_consent",
             ]
         );
     }

@@ -70,14 +70,15 @@ pub enum ToolError {
         rule: String,
         cancelled: bool,
     },
-    /// The client must ask its person and repeat the call with the answer (2026-07-28).
+    /// The client must ask its person and repeat the call with the answer (2026-07-28): to
+    /// confirm it, sign in again with MFA, or consent to more scopes.
     #[error(
         "{tool} needs the person using this client; the client asks them and repeats the call."
     )]
     InputRequired {
         tool: String,
         result: Box<rmcp::model::InputRequiredResult>,
-        /// `AwaitingConfirmation` or `AwaitingStepUp`.
+        /// `AwaitingConfirmation`, `AwaitingStepUp`, or `MissingScopes` for a consent.
         waits: Outcome,
     },
     /// The call's audit record cannot be kept, so it does not run.
@@ -90,8 +91,12 @@ pub enum ToolError {
     OpenLink(Box<crate::policy_gate::PersonLink>),
     /// The call waits for its person at a link, for a client that opens links itself: a
     /// URL-elicitation-required error (-32042, up to protocol 2025-11-25).
-    #[error("{0}")]
-    UrlElicitationRequired(Box<crate::policy_gate::PersonLink>),
+    #[error("{ask}")]
+    UrlElicitationRequired {
+        ask: Box<crate::url_elicitation::UrlAsk>,
+        /// `AwaitingStepUp`, or `MissingScopes` for a consent to more scopes.
+        waits: Outcome,
+    },
 }
 
 impl ToolError {
@@ -108,7 +113,7 @@ impl ToolError {
                 | ToolError::Declined { .. }
                 | ToolError::InputRequired { .. }
                 | ToolError::OpenLink(_)
-                | ToolError::UrlElicitationRequired(_)
+                | ToolError::UrlElicitationRequired { .. }
         )
     }
 
@@ -126,13 +131,12 @@ impl ToolError {
             ToolError::PolicyDenied { .. } => Outcome::PolicyDenied,
             ToolError::AuditUnavailable(_) => Outcome::AuditUnavailable,
             ToolError::Declined { .. } => Outcome::ConfirmationDeclined,
-            ToolError::InputRequired { waits, .. } => *waits,
-            ToolError::OpenLink(link) | ToolError::UrlElicitationRequired(link) => {
-                match link.asks {
-                    crate::policy_gate::Asks::StepUp { .. } => Outcome::AwaitingStepUp,
-                    crate::policy_gate::Asks::Confirm => Outcome::AwaitingConfirmation,
-                }
-            }
+            ToolError::InputRequired { waits, .. }
+            | ToolError::UrlElicitationRequired { waits, .. } => *waits,
+            ToolError::OpenLink(link) => match link.asks {
+                crate::policy_gate::Asks::StepUp { .. } => Outcome::AwaitingStepUp,
+                crate::policy_gate::Asks::Confirm => Outcome::AwaitingConfirmation,
+            },
             ToolError::Request(state) => match state.request.status {
                 crate::policy_gate::RequestStatus::Denied { .. } => Outcome::ApprovalDenied,
                 crate::policy_gate::RequestStatus::Pending => Outcome::AwaitingApproval,

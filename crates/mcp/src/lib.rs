@@ -7,6 +7,7 @@ pub mod call;
 pub mod catalog;
 mod confirm;
 mod confirm_link;
+mod consent;
 pub mod error;
 pub mod policy_gate;
 pub mod render;
@@ -16,6 +17,7 @@ mod step_up;
 pub mod tenant_runtime;
 mod tenants;
 mod tools;
+pub mod url_elicitation;
 
 pub use access::{Principal, PrincipalKind};
 pub use audit::{AuditRecord, AuditSink, Outcome, RefusalKind};

@@ -128,6 +128,15 @@ pub enum Asks {
 }
 
 impl PersonLink {
+    /// The link as a URL elicitation: the request's page, tracked by the request's id.
+    pub fn ask(&self) -> crate::url_elicitation::UrlAsk {
+        crate::url_elicitation::UrlAsk {
+            message: self.message(),
+            url: self.url.clone(),
+            elicitation_id: self.request_id.clone(),
+        }
+    }
+
     /// What the person reads (in their client's URL prompt).
     pub fn message(&self) -> String {
         match self.asks {

@@ -25,9 +25,9 @@ use crate::policy_gate::{
     self, CallKey, CallOrigin, NewRequest, PolicyNote, PolicyRequests, Progress, Request,
     RequestKind, RequestStatus, SourceAddress,
 };
-use crate::step_up::Links;
 use crate::tenant_runtime::TenantRuntime;
 use crate::tenants::Tenants;
+use crate::url_elicitation::Links;
 
 /// The MCP server handler. Over stdio it acts for one fixed principal; over HTTP each request
 /// carries its own (put in the request's extensions by the HTTP layer after checking the
@@ -264,37 +264,11 @@ impl Caller {
         )
     }
 
-    /// Refuses a tool the scopes do not cover, naming the missing scopes; for a connected user,
-    /// with a link to consent to them when the tenant allows them (on top of `granted`, what the
-    /// user's token holds, so consenting does not take anything away).
-    fn check_scopes(
-        &self,
-        tool: &ToolDef,
-        scopes: ScopeSet,
-        granted: ScopeSet,
-    ) -> Result<(), ToolError> {
-        let missing = tool.needs.difference(scopes);
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let settings = &self.tenant.settings;
-        let consent_url = match (&self.principal.connection, settings.grant) {
-            (Some(_), GrantMode::AuthorizationCode) if settings.scopes.covers(missing) => self
-                .tenant
-                .consent_url(granted.intersection(settings.scopes), missing),
-            _ => None,
-        };
-        Err(ToolError::MissingScopes {
-            tool: tool.name.to_owned(),
-            missing,
-            consent_url,
-        })
-    }
-
     async fn call(
         &self,
         tool: &'static ToolDef,
         mut arguments: Value,
+        links: Links,
         asking: Option<Asking>,
         audit: Option<(&dyn AuditSink, &str)>,
         note: &mut PolicyNote,
@@ -302,8 +276,8 @@ impl Caller {
         access::operator_allows(tool, &self.tenant.settings)?;
         tool.validate(&mut arguments)?;
         let (scopes, token, granted) = self.token().await?;
-        self.check_scopes(tool, scopes, granted)?;
-        self.judge(tool, &arguments, asking, note).await?;
+        self.check_scopes(tool, scopes, granted, &links)?;
+        self.judge(tool, &arguments, links, asking, note).await?;
         // From here the call reaches Auth0: its intent is kept first, so that not even a crash
         // leaves it unrecorded.
         if let Some((sink, id)) = audit {
@@ -361,16 +335,12 @@ impl Caller {
         &self,
         tool: &'static ToolDef,
         arguments: &Value,
+        links: Links,
         asking: Option<Asking>,
         note: &mut PolicyNote,
     ) -> Result<(), ToolError> {
         // `None` exactly when the tenant has no policies.
-        let Some(Asking {
-            channel,
-            links,
-            progress,
-        }) = asking
-        else {
+        let Some(Asking { channel, progress }) = asking else {
             return Ok(());
         };
         let policies = &self.tenant.policies;
@@ -670,7 +640,6 @@ impl Caller {
 /// them a call waits for approval.
 struct Asking {
     channel: Channel,
-    links: Links,
     progress: Option<Progress>,
 }
 
@@ -788,7 +757,6 @@ impl ServerHandler for GatewayServer {
         // How a person could be asked or told progress: only a tenant with policies needs it.
         let asking = (!caller.tenant.policies.is_empty()).then(|| Asking {
             channel: Channel::of(&context, &request, self.sessions),
-            links: Links::of(&context, &request),
             progress: context
                 .meta
                 .get_progress_token()
@@ -798,6 +766,8 @@ impl ServerHandler for GatewayServer {
                     cancelled: context.ct.clone(),
                 }),
         });
+        // How a link reaches the person: a consent to more scopes or a step-up may need one.
+        let links = Links::of(&context, &request);
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
         let span = tracing::info_span!(
@@ -812,7 +782,7 @@ impl ServerHandler for GatewayServer {
         let record_id = crate::audit::new_id();
         let audit = self.audit.as_deref().map(|sink| (sink, record_id.as_str()));
         let outcome = caller
-            .call(tool, arguments, asking, audit, &mut policy)
+            .call(tool, arguments, links, asking, audit, &mut policy)
             .instrument(span.clone())
             .await;
         let latency_ms = started.elapsed().as_millis() as u64;
@@ -856,9 +826,9 @@ impl ServerHandler for GatewayServer {
             Err(ToolError::InputRequired { result, .. }) => {
                 return Ok(CallToolResponse::InputRequired(*result));
             }
-            Err(ToolError::UrlElicitationRequired(link)) => {
-                tracing::info!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = Outcome::AwaitingStepUp.as_str(), "tool call held by the tenant's policy");
-                return Err(crate::step_up::url_required_error(&link));
+            Err(ToolError::UrlElicitationRequired { ask, waits }) => {
+                tracing::info!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = waits.as_str(), "tool call waits for its person at a link");
+                return Err(crate::url_elicitation::url_required_error(&ask));
             }
             outcome => outcome,
         };

@@ -1,102 +1,22 @@
 //! `step_up`: the caller's user signs in again at the tenant's Auth0, with MFA, before the call
-//! runs. The gateway cannot watch that sign-in from the MCP session: it hands out a link (the
-//! request's page, where the sign-in happens and is checked) and, when the call is repeated,
-//! looks in the store for a step-up that still counts. How the link reaches the person depends
-//! on the client: URL-mode elicitation (the -32042 error up to 2025-11-25, an `input_required`
-//! URL request on 2026-07-28), or else the tool result, for the model to pass on.
+//! runs. The gateway hands out a link (the request's page, where the sign-in happens and is
+//! checked; see `url_elicitation.rs` for how it reaches the person) and, when the call is
+//! repeated, looks in the store for a step-up that still counts.
 
-use rmcp::model::{
-    CallToolRequestParams, ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction,
-    ErrorCode, InputRequest, InputRequiredResult, ProtocolVersion,
-};
-use rmcp::service::RequestContext;
-use rmcp::{ErrorData, RoleServer};
-use serde_json::{Value, json};
+use rmcp::model::{ElicitResult, ElicitationAction};
+use serde_json::Value;
 
 use crate::catalog::ToolDef;
 use crate::confirm;
 use crate::error::ToolError;
 use crate::policy_gate::{self, Asks, NewRequest, PersonLink, PolicyNote, RequestKind};
 use crate::server::Caller;
+use crate::url_elicitation::{self, Links};
 
 /// The key under which the URL request travels in `inputRequests` / `inputResponses`.
 const INPUT_KEY: &str = "step_up";
-/// The JSON-RPC error a 2025-11-25 server answers when the user must first visit a URL.
-const URL_ELICITATION_REQUIRED: ErrorCode = ErrorCode(-32042);
 /// How long a step-up link stays good: a sign-in with MFA takes minutes, not hours.
 const LINK_SECS: i64 = 15 * 60;
-
-/// How this request's client can send its person to a link.
-pub(crate) enum Links {
-    /// 2026-07-28 with URL elicitation declared: an `input_required` URL request; a repeat
-    /// carries the person's answer and the sealed state.
-    RoundTrip {
-        answer: Option<Value>,
-        state: Option<String>,
-    },
-    /// URL elicitation declared, before 2026-07-28: the -32042 error carrying the URL.
-    UrlError,
-    /// Neither: the link goes in the tool result.
-    InResult,
-}
-
-impl Links {
-    pub(crate) fn of(
-        context: &RequestContext<RoleServer>,
-        request: &CallToolRequestParams,
-    ) -> Links {
-        let urls = context
-            .client_capabilities()
-            .and_then(|c| c.elicitation)
-            .is_some_and(|modes| modes.url.is_some());
-        if !urls {
-            return Links::InResult;
-        }
-        if context
-            .protocol_version()
-            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
-        {
-            Links::RoundTrip {
-                answer: request
-                    .input_responses
-                    .as_ref()
-                    .and_then(|answers| answers.get(INPUT_KEY))
-                    .cloned(),
-                state: request.request_state.clone(),
-            }
-        } else {
-            Links::UrlError
-        }
-    }
-}
-
-fn url_request(link: &PersonLink) -> ElicitRequestParams {
-    ElicitRequestParams::UrlElicitationParams {
-        meta: None,
-        message: link.message(),
-        url: link.url.clone(),
-        elicitation_id: link.request_id.clone(),
-    }
-}
-
-/// The -32042 error for `link` (MCP 2025-11-25, "URL elicitation required").
-pub(crate) fn url_required_error(link: &PersonLink) -> ErrorData {
-    let request = serde_json::to_value(url_request(link)).expect("plain data serialises");
-    ErrorData::new(
-        URL_ELICITATION_REQUIRED,
-        link.message(),
-        Some(json!({ "elicitations": [request] })),
-    )
-}
-
-fn input_required(link: &PersonLink, state: String) -> InputRequiredResult {
-    let mut requests = rmcp::model::InputRequests::new();
-    requests.insert(
-        INPUT_KEY.to_owned(),
-        InputRequest::Elicitation(ElicitRequest::new(url_request(link))),
-    );
-    InputRequiredResult::new(Some(requests), Some(state))
-}
 
 impl Caller {
     /// Runs the call only when its user has a step-up that still counts; else sends them to
@@ -137,10 +57,12 @@ impl Caller {
             ];
             return Ok(());
         }
-        if let Links::RoundTrip {
-            answer: Some(answer),
-            state: Some(state),
-        } = &links
+        if let (
+            Some(answer),
+            Links::RoundTrip {
+                state: Some(state), ..
+            },
+        ) = (links.answer(INPUT_KEY), &links)
         {
             let state = self.open_state(requests, state, &key)?;
             note.request_id = Some(state.request);
@@ -197,11 +119,18 @@ impl Caller {
                 let sealed = confirm::seal_state(requests, tool.name, &state)?;
                 Err(ToolError::InputRequired {
                     tool: tool.name.to_owned(),
-                    result: Box::new(input_required(&link, sealed)),
+                    result: Box::new(url_elicitation::input_required(
+                        INPUT_KEY,
+                        &link.ask(),
+                        Some(sealed),
+                    )),
                     waits: crate::audit::Outcome::AwaitingStepUp,
                 })
             }
-            Links::UrlError => Err(ToolError::UrlElicitationRequired(Box::new(link))),
+            Links::UrlError => Err(ToolError::UrlElicitationRequired {
+                ask: Box::new(link.ask()),
+                waits: crate::audit::Outcome::AwaitingStepUp,
+            }),
             Links::InResult => Err(ToolError::OpenLink(Box::new(link))),
         }
     }

@@ -64,13 +64,15 @@ impl TenantRuntime {
         self
     }
 
-    /// The link that asks the user to consent to `more` scopes on top of `held` (what their token
-    /// holds). It names every scope to ask for rather than the connection, so `/connect` need
-    /// not look a connection up for a caller who has not signed in yet.
-    pub fn consent_url(&self, held: ScopeSet, more: ScopeSet) -> Option<String> {
+    /// The link that asks the user of `connection` to consent to `more` scopes on top of `held`
+    /// (what their token holds). It names every scope to ask for, so `/connect` need not look
+    /// the connection up for a caller who has not signed in yet; the connection (`for`) is
+    /// checked once they have: only its user may finish.
+    pub fn consent_url(&self, held: ScopeSet, more: ScopeSet, connection: &str) -> Option<String> {
         let mut url = self.connect_url.clone()?;
         url.query_pairs_mut()
-            .append_pair("add", &held.union(more).names().join(","));
+            .append_pair("add", &held.union(more).names().join(","))
+            .append_pair("for", connection);
         Some(url.into())
     }
 }

@@ -32,6 +32,9 @@ pub struct PendingAuthorization {
     /// The approval request this sign-in serves, if any: the callback then shows the approver
     /// that request, and stores no connection and no key.
     pub approval_request: Option<String>,
+    /// The connection a tool's consent link asks more scopes for, if any: the callback then
+    /// lets only that connection's user finish the sign-in.
+    pub consent_connection: Option<String>,
 }
 
 /// What presenting a state found.
@@ -86,7 +89,7 @@ impl Store {
             }
         }
         sqlx::query(
-            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, oauth_request, approval_request, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO pending_authorizations (state_hash, tenant, verifier, requested, browser_hash, oauth_request, approval_request, consent_connection, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&hash)
         .bind(&pending.tenant)
@@ -95,6 +98,7 @@ impl Store {
         .bind(&pending.browser_hash)
         .bind(&pending.oauth_request)
         .bind(&pending.approval_request)
+        .bind(&pending.consent_connection)
         .bind(now)
         .bind(now + PENDING_TTL_SECS)
         .execute(self.pool())
@@ -157,6 +161,7 @@ impl Store {
             browser_hash: row.get("browser_hash"),
             oauth_request: row.get("oauth_request"),
             approval_request: row.get("approval_request"),
+            consent_connection: row.get("consent_connection"),
         }))
     }
 

@@ -191,15 +191,18 @@ async fn states_codes_and_refresh_tokens_work_once_on_every_backend() {
                     browser_hash: None,
                     oauth_request: None,
                     approval_request: None,
+                    consent_connection: Some("con_caller".into()),
                 },
             )
             .await
             .unwrap();
-        assert!(
-            matches!(
-                store.take_pending("state-1").await.unwrap(),
-                Taken::Found(_)
-            ),
+        // A consent link's sign-in keeps the connection it is for, for the callback to check.
+        let Taken::Found(taken) = store.take_pending("state-1").await.unwrap() else {
+            panic!("{backend}: the sign-in is not found");
+        };
+        assert_eq!(
+            taken.consent_connection.as_deref(),
+            Some("con_caller"),
             "{backend}"
         );
         assert!(
@@ -1121,6 +1124,7 @@ async fn sweeps_remove_unused_registrations_stale_sign_ins_and_old_refusals_on_e
                         browser_hash: None,
                         oauth_request: None,
                         approval_request: None,
+                        consent_connection: None,
                     },
                 )
                 .await
@@ -2270,6 +2274,7 @@ async fn approver_sign_ins_show_one_form_at_a_time_and_decide_once_on_every_back
                     browser_hash: Some("b".repeat(64)),
                     oauth_request: None,
                     approval_request: Some("preq_one".into()),
+                    consent_connection: None,
                 },
             )
             .await

@@ -7,6 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use gw_mcp::access::GrantScopes;
 use gw_mcp::{Principal, PrincipalKind, RefusalKind};
 use gw_store::{AccessKey, ConnectionRecord, ConnectionStatus};
 
@@ -125,6 +126,7 @@ async fn resolve(state: &AppState, presented: &str) -> Result<(Principal, Creden
             user_id: None,
             email: None,
             key_name: Some(record.name.clone()),
+            grant: None,
         },
         Some(connection) => connection_principal(state, &record.tenant, connection)
             .await?
@@ -177,11 +179,20 @@ async fn resolve_oauth_token(
     };
     let connection = usable_connection(state, &runtime, connection).await?;
     let mut principal = crate::runtime::connection_principal(&runtime.settings, &connection);
+    // Both sets are kept: a call the connection covers but the grant does not is answered with
+    // a scope challenge (`scope_challenge.rs`).
+    principal.grant = Some(GrantScopes {
+        granted: grant.scopes,
+        connection: principal.scopes,
+    });
     principal.scopes = principal.scopes.intersection(grant.scopes);
     principal.subject = format!("{} via OAuth client {}", principal.subject, grant.client_id);
     principal.oauth_client = Some(grant.client_id.clone());
-    // A session belongs to the grant, so it survives the client refreshing its token.
-    Ok((principal, CredentialId(format!("oauth:{}", grant.family))))
+    // A session belongs to the client acting for the connection, not to one grant: it survives
+    // the client refreshing its token, and a new grant it gets after a scope challenge (MCP
+    // clients step up and repeat the refused request in the same session).
+    let credential = CredentialId(format!("oauth:{}:{}", grant.client_id, grant.connection_id));
+    Ok((principal, credential))
 }
 
 /// The principal a connection acts as; `None` when it was revoked.
@@ -256,10 +267,7 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// 401 with the `WWW-Authenticate` challenge MCP clients follow (RFC 6750 + RFC 9728).
 fn unauthorized(state: &AppState, problem: Option<&str>) -> Response {
-    let metadata = format!(
-        "{}/.well-known/oauth-protected-resource",
-        state.public_url.as_str().trim_end_matches('/')
-    );
+    let metadata = state.protected_resource_metadata();
     let challenge = match problem {
         None => format!("Bearer resource_metadata=\"{metadata}\""),
         Some(problem) => format!(

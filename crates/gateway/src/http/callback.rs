@@ -87,6 +87,9 @@ async fn come_back(
         tenant: tenant.clone(),
         error,
     })?;
+    if let Some(connection) = &pending.consent_connection {
+        connect::consenting_user(state, connection, &signed_in).await?;
+    }
     let connected = connect::finish(state, &signed_in)
         .await
         .map_err(|error| ConnectError::NotStored { tenant, error })?;

@@ -5,7 +5,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use gw_mcp::{TenantRuntime, access};
+use gw_mcp::{RefusalKind, TenantRuntime, access};
 use gw_oauth::{GrantMode, ScopeSet};
 use serde::Deserialize;
 
@@ -13,7 +13,7 @@ use super::connect_error::ConnectError;
 use super::pages::Connected;
 use super::{AppState, sign_in_cookie};
 use crate::sign_in::{Purpose, SignedIn};
-use gw_store::{NewKey, StoreError};
+use gw_store::{ConnectionStatus, NewKey, StoreError};
 
 /// `/connect/{tenant}`'s query. Nothing in it is looked up: an unauthenticated caller must not
 /// learn from the answer whether a connection exists or what it holds. (Links from before this
@@ -24,6 +24,10 @@ pub(crate) struct ConnectQuery {
     /// plus its identity scopes. A tool's consent link lists what the user holds and what the
     /// tool lacks, so the new grant loses nothing.
     add: Option<String>,
+    /// The connection a tool's consent link is for: not looked up here, but kept with the
+    /// sign-in, and only that connection's user may finish it ([`consenting_user`]).
+    #[serde(rename = "for")]
+    for_connection: Option<String>,
 }
 
 pub(crate) async fn connect(
@@ -68,13 +72,63 @@ async fn send_to_auth0(
             .union(settings.scopes.intersection(ScopeSet::IDENTITY))
             .intersection(settings.scopes);
     }
+    let purpose = match &query.for_connection {
+        None => Purpose::Connect,
+        Some(id) if is_connection_id(id) => Purpose::Consent(id.clone()),
+        Some(_) => return Err(ConnectError::InvalidConsentLink),
+    };
     let started = state
         .sign_ins()
-        .begin(settings, requested, true, Purpose::Connect)
+        .begin(settings, requested, true, purpose)
         .await
         .map_err(ConnectError::NotStarted)?;
     tracing::info!(tenant, requested = %requested, "sending a user to Auth0 to connect");
     Ok(sign_in_cookie::redirect(&started, state, StatusCode::FOUND))
+}
+
+/// Whether `id` has the shape of a connection id (`con_` and letters or digits), which is all
+/// `/connect` checks before sign-in.
+fn is_connection_id(id: &str) -> bool {
+    id.strip_prefix("con_").is_some_and(|rest| {
+        !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+/// Lets a consent link (`for=`) be finished only by the user of the connection it names; anyone
+/// else is refused and audited, and nothing is stored.
+pub(super) async fn consenting_user(
+    state: &AppState,
+    connection_id: &str,
+    signed_in: &SignedIn,
+) -> Result<(), ConnectError> {
+    let tenant = signed_in.runtime.settings.name.clone();
+    let connection = match state.store.connection(connection_id).await {
+        Ok(connection) => connection,
+        Err(error) => return Err(ConnectError::NotStored { tenant, error }),
+    };
+    let theirs = connection.is_some_and(|connection| {
+        connection.tenant == tenant
+            && connection.status != ConnectionStatus::Revoked
+            && connection.user_id == signed_in.identity.user_id
+    });
+    if theirs {
+        return Ok(());
+    }
+    tracing::warn!(
+        tenant,
+        connection = connection_id,
+        "a consent link was finished by someone other than its connection's user"
+    );
+    state.audit(gw_mcp::AuditRecord {
+        connection_id: Some(connection_id.to_owned()),
+        ..gw_mcp::AuditRecord::refusal(
+            &tenant,
+            &signed_in.identity.user_id,
+            "/integration-callback",
+            RefusalKind::Consent,
+        )
+    });
+    Err(ConnectError::NotTheCaller)
 }
 
 /// A stored connection and its new key.

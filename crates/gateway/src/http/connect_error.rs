@@ -43,6 +43,10 @@ pub(crate) enum ConnectError {
         tenant: String,
         error: SignInError,
     },
+    /// A consent link's `for` is not a connection id.
+    InvalidConsentLink,
+    /// A consent link for another user's connection was finished by someone else.
+    NotTheCaller,
     /// The user signed in, but the connection or its key could not be stored.
     NotStored {
         tenant: String,
@@ -161,6 +165,19 @@ impl ConnectError {
                     ),
                 }
             }
+            ConnectError::InvalidConsentLink => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "This consent link's `for` is not a connection id; open the link exactly as the tool gave it.".to_owned(),
+                None,
+            ),
+            // Starting again cannot help: only the caller's user may finish this link.
+            ConnectError::NotTheCaller => (
+                StatusCode::FORBIDDEN,
+                "wrong_user",
+                "This link asks the user of another connection to consent to more scopes, and you signed in as someone else. Nothing was changed: only the person whose client asked may grant them, signed in as themselves.".to_owned(),
+                None,
+            ),
             ConnectError::NotStored { tenant, error } => {
                 tracing::error!(tenant, %error, "cannot store a connection");
                 (

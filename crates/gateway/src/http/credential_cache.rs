@@ -86,6 +86,7 @@ mod tests {
             user_id: None,
             email: None,
             key_name: Some("key".into()),
+            grant: None,
         })
     }
 

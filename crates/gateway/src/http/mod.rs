@@ -21,6 +21,7 @@ pub(crate) mod oauth_server;
 mod pages;
 mod prose;
 mod request_body;
+mod scope_challenge;
 mod session_slots;
 mod sessions;
 mod sign_in_cookie;
@@ -162,6 +163,11 @@ impl AppState {
         self.public_link("mcp")
     }
 
+    /// The protected-resource document (RFC 9728) that `WWW-Authenticate` challenges point at.
+    pub(crate) fn protected_resource_metadata(&self) -> String {
+        format!("{}/.well-known/oauth-protected-resource", self.issuer())
+    }
+
     /// An absolute link to one of the gateway's pages.
     pub fn public_link(&self, path: &str) -> String {
         gw_mcp::tenant_runtime::join(&self.public_url, path).to_string()
@@ -264,7 +270,12 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     );
     let mcp_routes = Router::new()
         .nest_service("/mcp", mcp)
-        // Innermost: bodies are read only for authenticated callers.
+        // Innermost, on the body read whole: an MCP client's call its grant does not cover.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            scope_challenge::challenge,
+        ))
+        // Bodies are read only for authenticated callers.
         .layer(middleware::from_fn(request_body::read_whole))
         .layer(middleware::from_fn_with_state(
             sessions::SessionLayer {

@@ -11,7 +11,10 @@ pub(crate) async fn protected_resource(State(state): State<AppState>) -> Json<Va
     Json(json!({
         "resource": state.resource(),
         "authorization_servers": [state.issuer()],
-        "scopes_supported": scopes_supported(&state),
+        // `offline_access` asks the authorization server for refresh tokens, which no tool
+        // needs: clients that want them find it in the server's own metadata (MCP scope
+        // selection), so it is never among the resource's scopes nor in a challenge.
+        "scopes_supported": without_offline_access(scopes_supported(&state)),
         "bearer_methods_supported": ["header"],
         "resource_name": "MCP gateway for Auth0",
     }))
@@ -34,6 +37,11 @@ pub(crate) async fn authorization_server(State(state): State<AppState>) -> Json<
         "authorization_response_iss_parameter_supported": true,
         "client_id_metadata_document_supported": state.client_metadata.enabled(),
     }))
+}
+
+fn without_offline_access(mut scopes: Vec<&'static str>) -> Vec<&'static str> {
+    scopes.retain(|scope| *scope != gw_oauth::Scope::OfflineAccess.as_str());
+    scopes
 }
 
 /// Every scope some served tenant allows, by name.

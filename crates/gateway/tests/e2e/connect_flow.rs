@@ -93,14 +93,16 @@ async fn when_auth0_grants_less_than_asked_the_tool_list_follows_the_grant() {
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no consent link in {message}"))
         .to_owned();
-    // The link names every scope to ask for (what the user holds and what the tool lacks), not
-    // the connection, so /connect looks nothing up for a caller who has not signed in.
+    // The link names every scope to ask for (what the user holds and what the tool lacks), so
+    // /connect looks nothing up for a caller who has not signed in.
     let query: std::collections::HashMap<_, _> = url::Url::parse(&consent)
         .unwrap()
         .query_pairs()
         .into_owned()
         .collect();
     assert!(!query.contains_key("connection"), "{consent}");
+    // It is for this connection: only its user may finish it (`incremental_consent.rs`).
+    assert_eq!(query["for"], connected["connection_id"].as_str().unwrap());
     assert_eq!(
         ScopeSet::parse_list(&query["add"]).unwrap(),
         expected.union(scopes(&["read:roles"])),
