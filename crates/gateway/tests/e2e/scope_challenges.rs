@@ -5,16 +5,12 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{InProcess, World, world};
 use crate::harness::oauth_client::{Client, authorize, exchange, new_client};
+use crate::harness::{InProcess, World, world};
 use gw_oauth::GrantMode::AuthorizationCode;
 
 /// The access token of a new client that asked for `scope`.
-async fn token_for(
-    gateway: &InProcess,
-    client: &Client,
-    scope: &str,
-) -> String {
+async fn token_for(gateway: &InProcess, client: &Client, scope: &str) -> String {
     let redirect = authorize(gateway, client, &[("scope", scope)]).await;
     let (status, tokens) = exchange(gateway, client, &redirect["code"]).await;
     assert_eq!(status, 200, "{tokens}");
