@@ -90,7 +90,7 @@ async fn come_back(
     if let Some(connection) = &pending.consent_connection {
         connect::consenting_user(state, connection, &signed_in).await?;
     }
-    let connected = connect::finish(state, &signed_in)
+    let connected = connect::finish(state, &signed_in, pending.consent_connection.is_none())
         .await
         .map_err(|error| ConnectError::NotStored { tenant, error })?;
     sign_ins.finished(presented_state).await;

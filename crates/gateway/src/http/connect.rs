@@ -131,30 +131,41 @@ pub(super) async fn consenting_user(
     Err(ConnectError::NotTheCaller)
 }
 
-/// A stored connection and its new key.
+/// A stored connection and its new key (none after a consent link).
 pub(super) struct Finished {
     connection: gw_store::ConnectionRecord,
-    key: gw_store::AccessKey,
+    key: Option<gw_store::AccessKey>,
     scopes: ScopeSet,
     tools: Vec<&'static str>,
 }
 
-/// Stores the connection of a user who signed in through `/connect`, and a new key bound to it.
-pub(super) async fn finish(state: &AppState, signed_in: &SignedIn) -> Result<Finished, StoreError> {
+/// Stores the connection of a user who signed in through `/connect`, and a new key bound to it
+/// unless `new_key` is false: a consent link widens the connection of a caller who already holds
+/// a credential, and a key nobody asked for would be one more secret left live.
+pub(super) async fn finish(
+    state: &AppState,
+    signed_in: &SignedIn,
+    new_key: bool,
+) -> Result<Finished, StoreError> {
     let runtime = &signed_in.runtime;
     let settings = &runtime.settings;
     let connection = state.sign_ins().store_connection(signed_in).await?;
     let principal = crate::runtime::connection_principal(settings, &connection);
-    let (_, key) = state
-        .store
-        .create_key(NewKey {
-            tenant: settings.name.clone(),
-            name: format!("{} via /connect", connection.display_name()),
-            scopes: principal.scopes,
-            expires_at: None,
-            connection_id: Some(connection.id.clone()),
-        })
-        .await?;
+    let key = if new_key {
+        let (_, key) = state
+            .store
+            .create_key(NewKey {
+                tenant: settings.name.clone(),
+                name: format!("{} via /connect", connection.display_name()),
+                scopes: principal.scopes,
+                expires_at: None,
+                connection_id: Some(connection.id.clone()),
+            })
+            .await?;
+        Some(key)
+    } else {
+        None
+    };
     // The tools the new key will list: what the principal holds, cut by the operator's settings,
     // the tenant's policy and, for the machine token, by what Auth0 granted it.
     let upstream = match settings.grant {
@@ -194,7 +205,7 @@ impl Finished {
             email: self.connection.email.as_deref(),
             granted_scopes: self.scopes.names(),
             tools: self.tools.clone(),
-            key: self.key.expose_secret(),
+            key: self.key.as_ref().map(|key| key.expose_secret()),
             mcp_url: state.public_link("mcp"),
             basis: match runtime.settings.grant {
                 GrantMode::AuthorizationCode => {

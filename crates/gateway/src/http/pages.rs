@@ -83,7 +83,8 @@ pub(crate) struct Connected<'a> {
     pub email: Option<&'a str>,
     pub granted_scopes: Vec<&'static str>,
     pub tools: Vec<&'static str>,
-    pub key: &'a str,
+    /// `None` after a consent link: the caller already has its credential.
+    pub key: Option<&'a str>,
     pub mcp_url: String,
     /// Why the principal has these scopes (the grant mode explained).
     pub basis: &'a str,
@@ -100,7 +101,7 @@ struct Snippet {
 impl Connected<'_> {
     fn snippets(&self) -> [Snippet; 3] {
         let name = format!("auth0-{}", self.tenant);
-        let bearer = format!("Bearer {}", self.key);
+        let bearer = format!("Bearer {}", self.key.unwrap_or("<key>"));
         let json =
             |value: serde_json::Value| serde_json::to_string_pretty(&value).unwrap_or_default();
         [

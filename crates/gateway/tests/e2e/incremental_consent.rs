@@ -92,9 +92,20 @@ async fn the_link_in_the_result_is_for_the_callers_connection_and_the_same_key_g
         "auth0_list_roles"
     );
 
+    let keys_before = gateway.store.list_keys(None).await.unwrap().len();
     let (status, page) = open(&link).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["connection_id"], connection.as_str());
+    assert_eq!(
+        page["key"],
+        Value::Null,
+        "a consent makes no new key: {page}"
+    );
+    assert_eq!(
+        gateway.store.list_keys(None).await.unwrap().len(),
+        keys_before,
+        "no key is left live that nobody asked for"
+    );
     let ran = client.call_tool(list_roles()).await.unwrap();
     assert_ne!(ran.is_error, Some(true), "{}", text(&ran));
     gateway.stop().await;
