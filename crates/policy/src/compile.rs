@@ -13,6 +13,7 @@ use crate::call::Effect;
 use crate::hours::{Hours, parse_day, parse_time};
 use crate::rule::{Action, ArgumentTest, Person, Rule, Test};
 use crate::spec::{ArgumentSpec, HoursSpec, RuleSpec};
+use crate::who::Who;
 
 /// A problem with one key of a rule list, e.g. `[2].approvers`: "`approve` needs approvers".
 /// Keys are relative to the list; the caller puts its own prefix (`tenants[0].policies`) in front.
@@ -114,13 +115,13 @@ impl Checker<'_> {
         if let (Some(_), Some(_)) = (&spec.tools, &spec.effects) {
             self.tools_and_effects_overlap(key, &tools, &effects);
         }
-        let people = self.people(&format!("{key}.users"), spec.users.as_deref());
-        let agent_keys = self.names(&format!("{key}.agent_keys"), spec.agent_keys.as_deref());
-        let oauth_clients = self.names(
-            &format!("{key}.oauth_clients"),
+        let who = self.who(
+            key,
+            spec.users.as_deref(),
+            spec.agent_keys.as_deref(),
             spec.oauth_clients.as_deref(),
+            spec.client_names.as_deref(),
         );
-        let client_names = self.client_names(key, spec.client_names.as_deref());
         let arguments = self.arguments(key, spec.arguments.as_deref().unwrap_or_default());
         let sources = self.sources(key, spec.sources.as_deref().unwrap_or_default());
         let hours = spec.hours.as_ref().and_then(|h| self.hours(key, h));
@@ -140,10 +141,7 @@ impl Checker<'_> {
         Some(Rule {
             name: name?,
             tools: selected,
-            people,
-            agent_keys,
-            oauth_clients,
-            client_names,
+            who,
             arguments,
             sources,
             hours,
@@ -219,6 +217,23 @@ impl Checker<'_> {
                 format!("{key}.effects"),
                 "no tool named in `tools` has these effects, so the rule matches nothing",
             );
+        }
+    }
+
+    /// The callers a rule names (`users`, `agent_keys`, `oauth_clients`, `client_names`).
+    pub(crate) fn who(
+        &mut self,
+        key: &str,
+        users: Option<&[String]>,
+        agent_keys: Option<&[String]>,
+        oauth_clients: Option<&[String]>,
+        client_names: Option<&[String]>,
+    ) -> Who {
+        Who {
+            people: self.people(&format!("{key}.users"), users),
+            agent_keys: self.names(&format!("{key}.agent_keys"), agent_keys),
+            oauth_clients: self.names(&format!("{key}.oauth_clients"), oauth_clients),
+            client_names: self.client_names(key, client_names),
         }
     }
 

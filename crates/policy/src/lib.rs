@@ -11,6 +11,7 @@ mod listing;
 mod rule;
 mod spec;
 mod summary;
+mod who;
 
 pub use call::{Call, Caller, CallerKind, Effect};
 pub use canonical::{call_hash, canonical_json};
@@ -129,31 +130,7 @@ impl Rule {
     /// Whether the rule is about this tool and this caller, whatever the arguments, source and
     /// time.
     fn covers(&self, tool: &str, caller: &Caller<'_>) -> bool {
-        self.tools.contains(tool)
-            && self.names_caller(caller)
-            && (self.oauth_clients.is_empty()
-                || caller
-                    .oauth_client
-                    .is_some_and(|id| self.oauth_clients.iter().any(|c| c == id)))
-            && (self.client_names.is_empty()
-                || caller
-                    .client_name
-                    .is_some_and(|name| self.client_names.iter().any(|g| g.is_match(name))))
-    }
-
-    fn names_caller(&self, caller: &Caller<'_>) -> bool {
-        if self.people.is_empty() && self.agent_keys.is_empty() {
-            return true;
-        }
-        match caller.kind {
-            CallerKind::User => caller
-                .email
-                .is_some_and(|email| self.people.iter().any(|p| p.includes(email))),
-            CallerKind::AgentKey => caller
-                .key_name
-                .is_some_and(|name| self.agent_keys.iter().any(|k| k == name)),
-            CallerKind::LocalOperator => false,
-        }
+        self.tools.contains(tool) && self.who.includes(caller)
     }
 
     /// Whether the rule depends on more than the tool and the caller.

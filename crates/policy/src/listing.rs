@@ -63,11 +63,7 @@ impl PolicySet {
     /// denials before it. What the portal leaves out when it counts a tenant's tools.
     pub fn denied_to_everyone(&self, tool: &str) -> bool {
         for rule in self.rules.iter().filter(|r| r.tools.contains(tool)) {
-            let everyone = rule.people.is_empty()
-                && rule.agent_keys.is_empty()
-                && rule.oauth_clients.is_empty()
-                && rule.client_names.is_empty()
-                && !rule.conditional();
+            let everyone = rule.who.is_everyone() && !rule.conditional();
             match rule.action {
                 Action::Deny { .. } if everyone => return true,
                 // Refuses some calls; the others go on to the next rule.

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use globset::GlobMatcher;
+use crate::who::Who;
 use ipnet::IpNet;
 use regex::Regex;
 use serde_json::Value;
@@ -16,10 +16,7 @@ pub struct Rule {
     /// The known tools its `tools` and `effects` select, worked out once at compile: a lookup
     /// per call instead of a glob match per pattern.
     pub(crate) tools: HashSet<String>,
-    pub(crate) people: Vec<Person>,
-    pub(crate) agent_keys: Vec<String>,
-    pub(crate) oauth_clients: Vec<String>,
-    pub(crate) client_names: Vec<GlobMatcher>,
+    pub(crate) who: Who,
     pub(crate) arguments: Vec<ArgumentTest>,
     pub(crate) sources: Vec<IpNet>,
     pub(crate) hours: Option<Hours>,

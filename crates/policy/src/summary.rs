@@ -20,18 +20,26 @@ impl Rule {
         let mut tools: Vec<String> = self.tools.iter().cloned().collect();
         tools.sort();
         let mut conditions = Vec::new();
-        let people: Vec<String> = self.people.iter().map(|p| p.as_written()).collect();
+        let people: Vec<String> = self.who.people.iter().map(|p| p.as_written()).collect();
         if !people.is_empty() {
             conditions.push(format!("users: {}", people.join(", ")));
         }
-        if !self.agent_keys.is_empty() {
-            conditions.push(format!("agent keys: {}", self.agent_keys.join(", ")));
+        if !self.who.agent_keys.is_empty() {
+            conditions.push(format!("agent keys: {}", self.who.agent_keys.join(", ")));
         }
-        if !self.oauth_clients.is_empty() {
-            conditions.push(format!("OAuth clients: {}", self.oauth_clients.join(", ")));
+        if !self.who.oauth_clients.is_empty() {
+            conditions.push(format!(
+                "OAuth clients: {}",
+                self.who.oauth_clients.join(", ")
+            ));
         }
-        if !self.client_names.is_empty() {
-            let names: Vec<&str> = self.client_names.iter().map(|g| g.glob().glob()).collect();
+        if !self.who.client_names.is_empty() {
+            let names: Vec<&str> = self
+                .who
+                .client_names
+                .iter()
+                .map(|g| g.glob().glob())
+                .collect();
             conditions.push(format!("client names: {}", names.join(", ")));
         }
         for argument in &self.arguments {
