@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Summary, after, before, continues_after, digits, glues_before, scan};
+use super::{
+    Summary, after, before, continues_after, digits, glues_before, inside_grouped_code, scan,
+};
 
 static CARD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d(?:[ \-]?\d){12,18}").expect("the card pattern compiles"));
@@ -26,7 +28,10 @@ fn card(text: &str, r: Range<usize>) -> bool {
     if found.contains(' ') && found.contains('-') {
         return false;
     }
-    if before(text, r.start).is_some_and(glues_before) {
+    if before(text, r.start).is_some_and(glues_before) || inside_grouped_code(text, r.start) {
+        return false;
+    }
+    if !card_grouping(found) {
         return false;
     }
     let (next, then) = after(text, r.end);
@@ -37,6 +42,17 @@ fn card(text: &str, r: Range<usize>) -> bool {
     }
     let d = digits(found);
     known_issuer(&d) && luhn(&d)
+}
+
+/// Separated numbers are grouped as cards print them: fours (the last group shorter), or
+/// 4-6-5 / 4-6-4 (Amex, Diners). `353-5582102-4567915` is an order id.
+fn card_grouping(found: &str) -> bool {
+    let groups: Vec<usize> = found.split([' ', '-']).map(str::len).collect();
+    match groups.as_slice() {
+        [_] | [4, 6, 5] | [4, 6, 4] => true,
+        [init @ .., last] => init.iter().all(|&g| g == 4) && (1..=4).contains(last),
+        [] => false,
+    }
 }
 
 pub(crate) fn luhn(d: &[u8]) -> bool {

@@ -47,7 +47,7 @@ fn iban(text: &str, r: Range<usize>) -> Option<Range<usize>> {
         return None;
     }
     let compact: Vec<u8> = text[r.start..end].bytes().filter(|&b| b != b' ').collect();
-    mod97(&compact).then_some(r.start..end)
+    (bban_ok(&found[..2], &compact[4..]) && mod97(&compact)).then_some(r.start..end)
 }
 
 fn mod97(iban: &[u8]) -> bool {
@@ -66,6 +66,21 @@ fn mod97(iban: &[u8]) -> bool {
         };
     }
     rem == 1
+}
+
+/// The account part's letters-and-digits layout where it is fixed and simple: all digits, or a
+/// four-letter bank code then digits. Other countries are checked by length and mod-97 only.
+fn bban_ok(country: &str, bban: &[u8]) -> bool {
+    let digits = |b: &[u8]| b.iter().all(u8::is_ascii_digit);
+    let letters = |b: &[u8]| b.iter().all(u8::is_ascii_uppercase);
+    match country {
+        "GB" | "IE" | "NL" => bban.len() > 4 && letters(&bban[..4]) && digits(&bban[4..]),
+        "AT" | "BA" | "BE" | "CZ" | "DE" | "DK" | "EE" | "ES" | "FI" | "FO" | "GL" | "HR"
+        | "HU" | "LT" | "ME" | "NO" | "PL" | "PT" | "RS" | "SE" | "SI" | "SK" | "TN" => {
+            digits(bban)
+        }
+        _ => true,
+    }
 }
 
 /// The length of an IBAN from `country` (ISO 13616 registry), or `None` when it issues none.

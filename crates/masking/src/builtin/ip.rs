@@ -15,7 +15,9 @@ static V4: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}").expect("the IPv4 pattern compiles")
 });
 static V6: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}").expect("the IPv6 pattern compiles")
+    // An IPv4-mapped tail (`::ffff:198.51.100.7`) first, else hex groups only.
+    Regex::new(r"(?:[0-9A-Fa-f]{0,4}:){2,6}\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}")
+        .expect("the IPv6 pattern compiles")
 });
 
 pub(crate) fn may_hold(s: &Summary) -> bool {
@@ -25,15 +27,16 @@ pub(crate) fn may_hold(s: &Summary) -> bool {
 pub(crate) fn find(text: &str, out: &mut Vec<Range<usize>>) {
     let summary = Summary::of(text);
     let mut found = Vec::new();
-    if summary.dots && summary.digits >= 4 {
-        scan(&V4, text, &mut found, |t, r| v4(t, r.clone()).then_some(r));
-    }
     if summary.colons >= 2 {
-        let mut six = Vec::new();
-        scan(&V6, text, &mut six, |t, r| {
-            v6(t, r).filter(|r| !found.iter().any(|f| f.start < r.end && r.start < f.end))
+        scan(&V6, text, &mut found, v6);
+    }
+    if summary.dots && summary.digits >= 4 {
+        let mut four = Vec::new();
+        scan(&V4, text, &mut four, |t, r| {
+            (v4(t, r.clone()) && !found.iter().any(|f| f.start < r.end && r.start < f.end))
+                .then_some(r)
         });
-        found.extend(six);
+        found.extend(four);
     }
     out.extend(found);
 }
@@ -78,34 +81,63 @@ fn v4(text: &str, r: Range<usize>) -> bool {
     }
 }
 
-fn v6(text: &str, mut r: Range<usize>) -> Option<Range<usize>> {
+fn v6(text: &str, r: Range<usize>) -> Option<Range<usize>> {
     if before(text, r.start).is_some_and(|c| c.is_alphanumeric() || matches!(c, ':' | '.' | '_')) {
         return None;
     }
-    // A sentence may end the address with a colon: `… from 2001:db8::1: denied`.
-    let end = r.end;
-    if text[r.clone()].ends_with(':') && !text[r.clone()].ends_with("::") {
-        r.end -= 1;
+    // The whole token: the pattern stops after four hex digits, so a port (`…::a48:37850`) or a
+    // word may run on.
+    let mut end = r.end;
+    while let (Some(c), _) = after(text, end)
+        && c.is_ascii_alphanumeric()
+    {
+        end += 1;
     }
-    let found = &text[r.clone()];
-    found.parse::<Ipv6Addr>().ok()?;
-    match after(text, end) {
+    let token = &text[r.start..end];
+    let found = if token.parse::<Ipv6Addr>().is_ok() {
+        r.start..end
+    } else if let Some((address, port)) = token.rsplit_once(':')
+        && (1..=5).contains(&port.len())
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && (!address.ends_with(':') || address.ends_with("::"))
+        && address.parse::<Ipv6Addr>().is_ok()
+    {
+        // `2001:db8::a48:37850`: an address and a port, unbracketed.
+        r.start..r.start + address.len()
+    } else if let Some(address) = token.strip_suffix(':')
+        && !address.ends_with(':')
+        && address.parse::<Ipv6Addr>().is_ok()
+    {
+        // A sentence may end the address with a colon: `… from 2001:db8::1: denied`.
+        r.start..r.start + address.len()
+    } else {
+        return None;
+    };
+    let rest = r.start + token.len();
+    match after(text, rest) {
         (Some(c), _) if c.is_alphanumeric() || c == '_' => return None,
+        (Some(':'), Some(_)) if found.end == rest && is_port(&text[rest + 1..]) => {}
         (Some(':' | '.'), Some(c)) if c.is_alphanumeric() => return None,
         _ => {}
     }
-    let groups: Vec<&str> = found.split(':').filter(|g| !g.is_empty()).collect();
+    let groups: Vec<&str> = text[found.clone()]
+        .split(':')
+        .filter(|g| !g.is_empty() && !g.contains('.'))
+        .collect();
     // `12:30::` parses, but only a full address or one with a few real groups reads as one.
     let short_decimal = groups
         .iter()
         .all(|g| g.len() <= 2 && g.bytes().all(|b| b.is_ascii_digit()));
-    if groups.len() < 8 && short_decimal && groups.len() > 1 {
+    if groups.is_empty() || (groups.len() < 8 && short_decimal && groups.len() > 1) {
         return None;
     }
-    if groups.is_empty() {
-        return None; // `::` alone
-    }
-    Some(r)
+    Some(found)
+}
+
+/// Whether `rest` starts with a port number standing alone (`41783)`, `443 `).
+fn is_port(rest: &str) -> bool {
+    let n = rest.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=5).contains(&n) && !rest[n..].starts_with(|c: char| c.is_alphanumeric() || c == '.')
 }
 
 /// IPv4 keeps its network (`203.0.113.*`); IPv6 its first four groups (`2001:db8:85a3:0:*`).

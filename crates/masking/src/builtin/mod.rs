@@ -123,3 +123,19 @@ pub(crate) fn continues_after(next: Option<char>, then: Option<char>) -> bool {
         Some(_) => false,
     }
 }
+
+/// Whether `start` follows two blocks of four capitals or digits (`NL91 ABNA 0417…`,
+/// `PL06 1447 2718 …`): the tail of an IBAN or of another grouped code, not a number of its own.
+pub(crate) fn inside_grouped_code(text: &str, start: usize) -> bool {
+    let head = &text[..start];
+    if !head.ends_with(' ') {
+        return false;
+    }
+    let block = |t: &str| {
+        t.len() == 4
+            && t.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let mut tokens = head.split(' ').rev().skip(1);
+    matches!((tokens.next(), tokens.next()), (Some(a), Some(b)) if block(a) && block(b))
+}

@@ -11,7 +11,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Summary, after, before, continues_after, digits, glues_before, scan};
+use super::{
+    Summary, after, before, continues_after, digits, glues_before, inside_grouped_code, scan,
+};
 
 static INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\+\d(?:[ .\-()]{0,2}\d){7,14}").expect("the phone pattern compiles")
@@ -88,6 +90,9 @@ fn national_ok(text: &str, r: Range<usize>) -> bool {
             return false;
         }
         _ => {}
+    }
+    if inside_grouped_code(text, r.start) {
+        return false;
     }
     let (next, then) = after(text, r.end);
     if continues_after(next, then) || !balanced(found) {
