@@ -1,7 +1,7 @@
 //! Phone numbers: international (`+` then 8–15 digits, separated by spaces, dots, dashes or
 //! brackets as people write them) and national numbers with separators in the groupings North
 //! American and European numbers use (`(415) 555-2671`, `415-555-2671`, `020 7946 0958`,
-//! `06 12 34 56 78`: 10–12 digits in groups of 2–4). A run of digits without separators and
+//! `06 12 34 56 78`: 10–12 digits, 3-3-4 or starting with the trunk `0`). A run of digits without separators and
 //! without `+` is not taken for a phone number: it is as likely an order number, a Unix time or an
 //! id. Dates, dotted quads (IP addresses, versions) and numbers glued to letters, `|`, `-` or `#`
 //! (`ORD-2024-000123`, `auth0|…`) are refused.
@@ -105,7 +105,23 @@ fn national_ok(text: &str, r: Range<usize>) -> bool {
     if dots && found.split('.').count() == 4 && found.split('.').all(|g| g.len() <= 3) {
         return false; // a dotted quad: an address or a version
     }
-    !DATE.is_match(found)
+    !DATE.is_match(found) && national_grouping(found)
+}
+
+/// A national number either starts with the trunk `0` (`020 7946 0958`, `06 12 34 56 78`) or is
+/// grouped the North American way, 3-3-4 (`(415) 555-2671`, `1-800-555-0199`). Other groupings
+/// of small numbers (`12 34 56 78 90`, `2024 2025 2026`) are lists, not phone numbers.
+fn national_grouping(found: &str) -> bool {
+    let groups: Vec<&str> = found
+        .split([' ', '.', '-', '(', ')'])
+        .filter(|g| !g.is_empty())
+        .collect();
+    let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    match lengths.as_slice() {
+        [3, 3, 4] => true,
+        [1, 3, 3, 4] => groups[0] == "1",
+        _ => groups.first().is_some_and(|g| g.starts_with('0')),
+    }
 }
 
 fn balanced(found: &str) -> bool {

@@ -351,6 +351,9 @@ SENTENCES_NEAR = [
     lambda: f"Version string {version()} and {version()} on host app-{rng.randint(1, 30)}.internal.",
     lambda: f"Ratio {rng.randint(1, 99)}.{digits(2)} / {digits(3)}.{digits(3)}, scale 1:{rng.randint(100, 99999)}",
     lambda: f"Amounts: {amount()}, {amount()}, {amount()}",
+    lambda: f"Seats {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+    lambda: f"Seasons {rng.randint(2019, 2023)} {rng.randint(2024, 2025)} {rng.randint(2026, 2027)}",
+    lambda: f"Lot {digits(4)}-{digits(4)}-{digits(2)}, batch {rng.randint(10, 99)}.{digits(4)}.{digits(4)}",
 ]
 
 
