@@ -48,7 +48,7 @@ pub enum Auth0Error {
     OutcomeUnknown {
         /// The HTTP method (always a non-idempotent one).
         method: String,
-        /// The request path, without the query string.
+        /// The request's route (`/api/v2/users/{id}`): values in the path are left out.
         path: String,
     },
     /// An idempotent call timed out on every attempt.

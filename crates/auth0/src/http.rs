@@ -153,7 +153,42 @@ pub(crate) struct Call<'a> {
     body: Option<Vec<u8>>,
 }
 
+/// The words of Management and Authentication API paths; any other segment is a value (an id,
+/// an email, a name) and is not written to logs or traces.
+const PATH_WORDS: [&str; 10] = [
+    "clients",
+    "logs",
+    "members",
+    "name",
+    "organizations",
+    "permissions",
+    "roles",
+    "userinfo",
+    "users",
+    "users-by-email",
+];
+
 impl<'a> Call<'a> {
+    /// The path as logs and traces show it: `/api/v2/users/{id}/roles`. Values in the path (a
+    /// user id is often an email, and may have come from a pseudonym the model was given) stay
+    /// out of the logs and of what is exported to a trace collector.
+    pub(crate) fn route(&self) -> String {
+        let mut route = if self.management {
+            "/api/v2".to_owned()
+        } else {
+            String::new()
+        };
+        for segment in &self.segments {
+            route.push('/');
+            route.push_str(if PATH_WORDS.contains(segment) {
+                segment
+            } else {
+                "{id}"
+            });
+        }
+        route
+    }
+
     /// A Management API call to `/api/v2/{segments…}`. Each segment is percent-encoded, so an
     /// id can never add path segments.
     pub(crate) fn api(method: Method, segments: &[&'a str]) -> Self {
@@ -248,7 +283,7 @@ impl Auth0Client {
     ) -> Result<Reply, Auth0Error> {
         let url = self.url_for(&call)?;
         let span = tracing::Span::current();
-        span.record("path", url.path());
+        span.record("path", call.route());
         let policy = &self.inner.options.retry;
         let idempotent = retry::is_idempotent(&call.method);
         let mut budget = Budget::new(policy);
@@ -340,7 +375,7 @@ impl Auth0Client {
                             );
                             wait
                         }
-                        _ => return Err(self.failure_error(failure, idempotent, &call, &url)),
+                        _ => return Err(self.failure_error(failure, idempotent, &call)),
                     }
                 }
             };
@@ -350,13 +385,7 @@ impl Auth0Client {
         }
     }
 
-    fn failure_error(
-        &self,
-        failure: Failure,
-        idempotent: bool,
-        call: &Call<'_>,
-        url: &Url,
-    ) -> Auth0Error {
+    fn failure_error(&self, failure: Failure, idempotent: bool, call: &Call<'_>) -> Auth0Error {
         match failure {
             Failure::NotSent { timeout: true, .. } => Auth0Error::Timeout,
             Failure::NotSent { detail, .. } => Auth0Error::Transport(detail),
@@ -364,7 +393,7 @@ impl Auth0Client {
                 tracing::warn!("request sent but no answer: outcome unknown");
                 Auth0Error::OutcomeUnknown {
                     method: call.method.to_string(),
-                    path: url.path().to_owned(),
+                    path: call.route(),
                 }
             }
             Failure::Timeout => Auth0Error::Timeout,

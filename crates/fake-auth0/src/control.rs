@@ -19,8 +19,18 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_fake/stats", get(stats))
         .route("/_fake/faults", post(add_fault).delete(clear_faults))
         .route("/_fake/settings", post(settings))
+        .route("/_fake/users/{user_id}", get(user))
         .route("/_fake/users/{user_id}/mfa", put(user_mfa))
         .with_state(shared)
+}
+
+/// The user as the tenant holds it, so a test can see what a tool really changed (the gateway
+/// may mask what it shows).
+async fn user(State(shared): State<Arc<Shared>>, Path(user_id): Path<String>) -> Response {
+    match shared.tenant().users.get(&user_id) {
+        Some(user) => Json(user.render(true)).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {

@@ -22,6 +22,12 @@ pub fn tenant_runtime(
     };
     let timeout = options.request_timeout;
     let mut runtime = TenantRuntime::new(settings, options)?.with_policies(policies);
+    // Pseudonyms are sealed per tenant: one tenant's never open in another.
+    if let Some(secret) = connections
+        .and_then(|(_, store)| store.derive_key(&format!("pseudonyms:{}", runtime.settings.name)))
+    {
+        runtime = runtime.with_pseudonyms(secret);
+    }
     if let Some((public_url, store)) = connections
         && store.can_hold_tokens()
     {

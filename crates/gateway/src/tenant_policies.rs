@@ -1,8 +1,9 @@
-//! Checking a tenant's tool policies wherever they are written — `[[tenants.policies]]` in
-//! gateway.toml, or the portal's Policies page (TOML `[[policies]]` tables, kept in the store as
-//! typed) — so a rule one refuses the other refuses too.
+//! Checking a tenant's tool policies and data-protection rules wherever they are written —
+//! `[[tenants.policies]]` and `[[tenants.masking]]` in gateway.toml, or the portal's Policies page
+//! (TOML `[[policies]]` and `[[masking]]` tables, kept in the store as typed) — so a rule one
+//! refuses the other refuses too.
 
-use gw_policy::{PolicySet, Problem, RuleSpec};
+use gw_policy::{MaskingSpec, PolicySet, Problem, RuleSpec};
 use serde::Deserialize;
 
 /// What the portal's editor holds: `[[policies]]` tables with the keys of `[[tenants.policies]]`.
@@ -11,6 +12,8 @@ use serde::Deserialize;
 struct PolicyText {
     #[serde(default)]
     policies: Vec<RuleSpec>,
+    #[serde(default)]
+    masking: Vec<MaskingSpec>,
 }
 
 /// Shown in the portal's editor when a tenant has no policies yet.
@@ -32,14 +35,35 @@ effects = ["write"]
 action = "confirm"
 "#;
 
-/// Checks `rules` against this gateway's tools. Problems are keyed relative to the list
-/// (`[2].approvers`); the caller puts where the list is in front.
-pub fn check(rules: &[RuleSpec]) -> Result<PolicySet, Vec<Problem>> {
-    gw_policy::compile(rules, &gw_mcp::catalog().policy_tools())
+/// Checks `rules` and `masking` against this gateway's tools. Problems are keyed from the lists
+/// (`policies[2].approvers`, `masking[0].mode`); the caller puts where they are in front.
+pub fn check(rules: &[RuleSpec], masking: &[MaskingSpec]) -> Result<PolicySet, Vec<Problem>> {
+    let tools = gw_mcp::catalog().policy_tools();
+    let prefixed = |list: &str, problems: Vec<Problem>| -> Vec<Problem> {
+        problems
+            .into_iter()
+            .map(|p| Problem {
+                key: format!("{list}{}", p.key),
+                why: p.why,
+            })
+            .collect()
+    };
+    let policies = gw_policy::compile(rules, &tools).map_err(|p| prefixed("policies", p));
+    let masking = gw_policy::compile_masking(masking, &tools).map_err(|p| prefixed("masking", p));
+    match (policies, masking) {
+        (Ok(policies), Ok(masking)) => Ok(policies.with_masking(masking)),
+        (policies, masking) => Err(policies
+            .err()
+            .into_iter()
+            .chain(masking.err())
+            .flatten()
+            .collect()),
+    }
 }
 
 /// Reads and checks the portal's policy text. Every problem is named by its key
-/// (`policies[2].approvers`), or by its line when the text is not TOML of this shape.
+/// (`policies[2].approvers`, `masking[0].detectors[1]`), or by its line when the text is not TOML
+/// of this shape.
 pub fn parse(text: &str) -> Result<PolicySet, Vec<Problem>> {
     let parsed: PolicyText = toml::from_str(text).map_err(|error| {
         let line = error
@@ -50,15 +74,7 @@ pub fn parse(text: &str) -> Result<PolicySet, Vec<Problem>> {
             why: error.message().trim().to_owned(),
         }]
     })?;
-    check(&parsed.policies).map_err(|problems| {
-        problems
-            .into_iter()
-            .map(|p| Problem {
-                key: format!("policies{}", p.key),
-                why: p.why,
-            })
-            .collect()
-    })
+    check(&parsed.policies, &parsed.masking)
 }
 
 #[cfg(test)]

@@ -94,6 +94,9 @@ pub enum Outcome {
     Ok,
     /// The tool failed; the kinds are [`crate::error::ToolError`]'s.
     InvalidArguments,
+    /// A pseudonym in the arguments was unknown, altered, another tenant's, or this caller may
+    /// not hand pseudonyms back.
+    PseudonymRefused,
     MissingScopes,
     NotAllowed,
     Token,
@@ -135,6 +138,7 @@ impl Outcome {
         [
             Outcome::Ok,
             Outcome::InvalidArguments,
+            Outcome::PseudonymRefused,
             Outcome::MissingScopes,
             Outcome::NotAllowed,
             Outcome::Token,
@@ -164,6 +168,7 @@ impl Outcome {
         match self {
             Outcome::Ok => "ok",
             Outcome::InvalidArguments => "invalid_arguments",
+            Outcome::PseudonymRefused => "pseudonym_refused",
             Outcome::MissingScopes => "missing_scopes",
             Outcome::NotAllowed => "not_allowed",
             Outcome::Token => "token",

@@ -39,7 +39,7 @@ impl Caller {
                 rule: &rule.name,
                 principal: &self.principal,
                 client_name: self.origin.client_name.as_deref(),
-                arguments_shown: policy_gate::shown_arguments(arguments),
+                arguments_shown: self.shown_arguments(arguments),
                 approvers: Vec::new(),
                 required: 1,
                 ttl_secs: i64::from(expires_minutes) * 60,

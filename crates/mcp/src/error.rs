@@ -81,6 +81,12 @@ pub enum ToolError {
         /// `AwaitingConfirmation`, `AwaitingStepUp`, or `MissingScopes` for a consent.
         waits: Outcome,
     },
+    /// A pseudonym in the arguments cannot be used: not this tenant's, altered, or this caller
+    /// may not hand pseudonyms back.
+    #[error(
+        "A pseudonym in the arguments cannot be used: {0}. Nothing was changed; use values (or pseudonyms) this tenant's results gave you."
+    )]
+    Pseudonym(String),
     /// The call's audit record cannot be kept, so it does not run.
     #[error(
         "The gateway cannot keep the audit record of this call right now ({0}), and it runs no call it cannot record. Nothing was changed; try again shortly."
@@ -121,6 +127,7 @@ impl ToolError {
     pub fn outcome(&self) -> Outcome {
         match self {
             ToolError::InvalidArguments(_) => Outcome::InvalidArguments,
+            ToolError::Pseudonym(_) => Outcome::PseudonymRefused,
             ToolError::MissingScopes { .. } => Outcome::MissingScopes,
             ToolError::NotAllowed { .. } => Outcome::NotAllowed,
             ToolError::Token(_) => Outcome::Token,

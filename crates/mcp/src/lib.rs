@@ -8,6 +8,7 @@ pub mod catalog;
 mod confirm;
 mod confirm_link;
 mod consent;
+mod data_protection;
 pub mod error;
 pub mod policy_gate;
 pub mod render;

@@ -50,6 +50,8 @@ pub(crate) struct Caller {
     pub(crate) principal: Arc<Principal>,
     pub(crate) origin: CallOrigin,
     pub(crate) requests: Option<Arc<dyn PolicyRequests>>,
+    /// How this call's results are masked (set once the tool is known; `None`: not at all).
+    pub(crate) masker: Option<Arc<gw_masking::Masker>>,
 }
 
 impl GatewayServer {
@@ -121,7 +123,7 @@ impl GatewayServer {
                 .and_then(|parts| parts.extensions.get::<SourceAddress>())
                 .map(|source| source.0),
             // Only policies look at the client's name; without them, nothing is copied.
-            client_name: if tenant.policies.is_empty() {
+            client_name: if tenant.policies.is_empty() && tenant.policies.masking().is_empty() {
                 None
             } else {
                 context.client_info().map(|info| info.name)
@@ -132,6 +134,7 @@ impl GatewayServer {
             principal,
             origin,
             requests: self.requests.clone(),
+            masker: None,
         })
     }
 }
@@ -251,12 +254,18 @@ impl Caller {
                 .filter_map(|tool| {
                     let listing = self.tenant.policies.listing(tool.name, &caller);
                     let mut shown = tool.to_mcp();
+                    let mut notes = Vec::new();
                     match listing {
                         gw_policy::Listing::Hidden => return None,
                         gw_policy::Listing::Plain => {}
-                        gw_policy::Listing::Noted(note) => {
-                            shown.description = Some(format!("{} {note}", tool.description).into());
-                        }
+                        gw_policy::Listing::Noted(note) => notes.push(note),
+                    }
+                    if let Some(note) = self.tenant.policies.masking().note(tool.name, &caller) {
+                        notes.push(note);
+                    }
+                    if !notes.is_empty() {
+                        shown.description =
+                            Some(format!("{} {}", tool.description, notes.join(" ")).into());
                     }
                     Some(shown)
                 })
@@ -274,6 +283,9 @@ impl Caller {
         note: &mut PolicyNote,
     ) -> Result<crate::render::Rendered, ToolError> {
         access::operator_allows(tool, &self.tenant.settings)?;
+        // Pseudonyms are resolved first: the schema, the policy's conditions and Auth0 judge
+        // the real values (a condition on an email must not be dodged by its pseudonym).
+        self.resolve_pseudonyms(&mut arguments)?;
         tool.validate(&mut arguments)?;
         let (scopes, token, granted) = self.token().await?;
         self.check_scopes(tool, scopes, granted, &links)?;
@@ -299,14 +311,18 @@ impl Caller {
                 self.origin.client_name.clone(),
             )
         };
-        match tool.run(context(token.clone()), arguments.clone()).await {
+        let mut rendered = match tool.run(context(token.clone()), arguments.clone()).await {
             // Auth0 processed nothing on a 401, so after a fresh token one retry is safe even for writes.
             Err(ToolError::Upstream(Auth0Error::Api { status: 401, .. })) => {
                 let token = self.token_after_rejection(&token).await?;
                 tool.run(context(token), arguments).await
             }
             outcome => outcome,
+        }?;
+        if let Some(masker) = &self.masker {
+            crate::data_protection::mask_rendered(masker, &mut rendered);
         }
+        Ok(rendered)
     }
 }
 
@@ -432,7 +448,7 @@ impl Caller {
                         rule: &rule.name,
                         principal: &self.principal,
                         client_name: self.origin.client_name.as_deref(),
-                        arguments_shown: policy_gate::shown_arguments(arguments),
+                        arguments_shown: self.shown_arguments(arguments),
                         approvers: approvers
                             .iter()
                             .map(gw_policy::Person::as_written)
@@ -500,7 +516,7 @@ impl Caller {
         channel: Channel,
         note: &mut PolicyNote,
     ) -> Result<(), ToolError> {
-        let shown = policy_gate::shown_arguments(arguments);
+        let shown = self.shown_arguments(arguments);
         let person = self
             .principal
             .email
@@ -747,13 +763,15 @@ impl ServerHandler for GatewayServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let caller = self.caller(&context)?;
+        let mut caller = self.caller(&context)?;
         let Some(tool) = catalog().get(&request.name) else {
             return Err(ErrorData::invalid_params(
                 format!("Unknown tool: {}", request.name),
                 None,
             ));
         };
+        let masker = caller.masker(tool.name);
+        caller.masker = masker.as_ref().ok().cloned().flatten();
         // How a person could be asked or told progress: only a tenant with policies needs it.
         let asking = (!caller.tenant.policies.is_empty()).then(|| Asking {
             channel: Channel::of(&context, &request, self.sessions),
@@ -781,10 +799,15 @@ impl ServerHandler for GatewayServer {
         let mut policy = PolicyNote::default();
         let record_id = crate::audit::new_id();
         let audit = self.audit.as_deref().map(|sink| (sink, record_id.as_str()));
-        let outcome = caller
-            .call(tool, arguments, links, asking, audit, &mut policy)
-            .instrument(span.clone())
-            .await;
+        let outcome = match masker {
+            Ok(_) => {
+                caller
+                    .call(tool, arguments, links, asking, audit, &mut policy)
+                    .instrument(span.clone())
+                    .await
+            }
+            Err(unusable) => Err(unusable),
+        };
         let latency_ms = started.elapsed().as_millis() as u64;
         let ended = match &outcome {
             Ok(_) => Outcome::Ok,
@@ -844,9 +867,19 @@ impl ServerHandler for GatewayServer {
                     // The policy working as meant: a request waits, or a person said no.
                     tracing::info!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = error.outcome().as_str(), "tool call held by the tenant's policy");
                 } else {
-                    tracing::warn!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = error.outcome().as_str(), %error, "tool call failed");
+                    // Masked like the result: an error may quote a value of the call.
+                    let said = error.to_string();
+                    let said = match &caller.masker {
+                        Some(masker) => masker.mask_text(&said).0.into_owned(),
+                        None => said,
+                    };
+                    tracing::warn!(tool = tool.name, tenant = %caller.principal.tenant, principal = %caller.principal.subject, latency_ms, kind = error.outcome().as_str(), error = %said, "tool call failed");
                 }
-                error.into_result()
+                let mut result = error.into_result();
+                if let Some(masker) = &caller.masker {
+                    crate::data_protection::mask_result(masker, &mut result);
+                }
+                result
             }
         };
         Ok(result.into())

@@ -89,7 +89,7 @@ impl Caller {
                 rule: &rule.name,
                 principal: &self.principal,
                 client_name: self.origin.client_name.as_deref(),
-                arguments_shown: policy_gate::shown_arguments(arguments),
+                arguments_shown: self.shown_arguments(arguments),
                 approvers: Vec::new(),
                 required: 1,
                 ttl_secs: LINK_SECS,

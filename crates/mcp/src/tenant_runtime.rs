@@ -17,8 +17,11 @@ pub struct TenantRuntime {
     pub users: Option<UserTokenProvider>,
     /// Where users connect (`{public_url}/connect/{tenant}`), for links in tool errors.
     pub connect_url: Option<Url>,
-    /// The tenant's tool policies (empty: calls go by scopes alone).
+    /// The tenant's tool policies and data-protection rules (empty: calls go by scopes alone,
+    /// results leave as Auth0 gave them).
     pub policies: Arc<gw_policy::PolicySet>,
+    /// The tenant's key for pseudonyms (derived from the store's key); `None` without one.
+    pub pseudonyms: Option<Arc<gw_masking::PseudonymKey>>,
 }
 
 impl TenantRuntime {
@@ -37,12 +40,19 @@ impl TenantRuntime {
             users: None,
             connect_url: None,
             policies: Arc::default(),
+            pseudonyms: None,
         })
     }
 
     /// Judges this tenant's calls by `policies`.
     pub fn with_policies(mut self, policies: Arc<gw_policy::PolicySet>) -> TenantRuntime {
         self.policies = policies;
+        self
+    }
+
+    /// Seals and opens this tenant's pseudonyms with `secret` (32 bytes derived for it alone).
+    pub fn with_pseudonyms(mut self, secret: [u8; 32]) -> TenantRuntime {
+        self.pseudonyms = Some(Arc::new(gw_masking::PseudonymKey::new(secret)));
         self
     }
 

@@ -9,7 +9,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
 use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretBox};
+use sha2::Sha256;
 
 const NONCE_LEN: usize = 24;
 
@@ -27,6 +29,8 @@ pub enum CipherError {
 /// The vault's key. `Debug` does not show it.
 pub struct TokenCipher {
     aead: XChaCha20Poly1305,
+    /// The same key as an HMAC-SHA256 key, for [`TokenCipher::derive_key`].
+    kdf: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for TokenCipher {
@@ -50,12 +54,26 @@ impl TokenCipher {
         }
         let aead = XChaCha20Poly1305::new_from_slice(bytes.expose_secret())
             .map_err(|_| CipherError::InvalidKey("a key of the wrong length".to_owned()))?;
-        Ok(TokenCipher { aead })
+        let kdf = <Hmac<Sha256> as Mac>::new_from_slice(bytes.expose_secret())
+            .map_err(|_| CipherError::InvalidKey("a key of the wrong length".to_owned()))?;
+        Ok(TokenCipher { aead, kdf })
     }
 
     /// A fresh random key, base64-encoded.
     pub fn generate_key() -> String {
         STANDARD.encode(XChaCha20Poly1305::generate_key(&mut OsRng))
+    }
+
+    /// A 32-byte key for another purpose (`purpose` names it, e.g. `pseudonyms:acme`), so that
+    /// one operator secret serves several uses without any two sharing a key: HKDF-Expand's
+    /// single block, HMAC-SHA256(key, label ‖ purpose ‖ 0x01) — the vault key is already uniformly
+    /// random, so no extract step is needed.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = self.kdf.clone();
+        mac.update(b"mcp-gateway derived key: ");
+        mac.update(purpose.as_bytes());
+        mac.update(&[1]);
+        mac.finalize().into_bytes().into()
     }
 
     /// `nonce || ciphertext+tag` of `plaintext`, bound to `context`.
@@ -152,5 +170,24 @@ mod tests {
             CipherError::InvalidKey("16 bytes".into())
         );
         assert!(TokenCipher::from_base64(&format!("  {}\n", STANDARD.encode([7u8; 32]))).is_ok());
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_by_vault_key_and_are_stable() {
+        let key = TokenCipher::generate_key();
+        let one = TokenCipher::from_base64(&key).unwrap();
+        let again = TokenCipher::from_base64(&key).unwrap();
+        assert_eq!(
+            one.derive_key("pseudonyms:acme"),
+            again.derive_key("pseudonyms:acme")
+        );
+        assert_ne!(
+            one.derive_key("pseudonyms:acme"),
+            one.derive_key("pseudonyms:globex")
+        );
+        assert_ne!(
+            one.derive_key("pseudonyms:acme"),
+            cipher().derive_key("pseudonyms:acme")
+        );
     }
 }

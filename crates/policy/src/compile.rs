@@ -44,10 +44,7 @@ const MAX_EXPIRES_MINUTES: u32 = 7 * 24 * 60;
 
 /// Checks and compiles `specs`, in order.
 pub fn compile(specs: &[RuleSpec], tools: KnownTools<'_>) -> Result<PolicySet, Vec<Problem>> {
-    let mut checker = Checker {
-        problems: Vec::new(),
-        tools,
-    };
+    let mut checker = Checker::new(tools);
     if specs.len() > MAX_RULES {
         checker.problem(
             String::new(),
@@ -72,28 +69,49 @@ pub fn compile(specs: &[RuleSpec], tools: KnownTools<'_>) -> Result<PolicySet, V
         }
     }
     if checker.problems.is_empty() {
-        Ok(PolicySet { rules })
+        Ok(PolicySet {
+            rules,
+            masking: Default::default(),
+        })
     } else {
         Err(checker.problems)
     }
 }
 
-struct Checker<'a> {
+/// Collects every problem of a rule list (tool policies and data-protection rules alike).
+pub(crate) struct Checker<'a> {
     problems: Vec<Problem>,
     tools: KnownTools<'a>,
 }
 
+impl<'a> Checker<'a> {
+    pub(crate) fn new(tools: KnownTools<'a>) -> Checker<'a> {
+        Checker {
+            problems: Vec::new(),
+            tools,
+        }
+    }
+}
+
 impl Checker<'_> {
-    fn problem(&mut self, key: String, why: impl Into<String>) {
+    pub(crate) fn problem(&mut self, key: String, why: impl Into<String>) {
         self.problems.push(Problem {
             key,
             why: why.into(),
         });
     }
 
-    fn rule(&mut self, key: &str, spec: &RuleSpec) -> Option<Rule> {
-        let before = self.problems.len();
-        let name = match spec.name.as_deref().map(str::trim) {
+    pub(crate) fn problem_count(&self) -> usize {
+        self.problems.len()
+    }
+
+    pub(crate) fn into_problems(self) -> Vec<Problem> {
+        self.problems
+    }
+
+    /// A rule's `name`: required, at most 100 characters.
+    pub(crate) fn rule_name(&mut self, key: &str, name: Option<&str>) -> Option<String> {
+        match name.map(str::trim) {
             None | Some("") => {
                 self.problem(format!("{key}.name"), "is required: every rule has a name");
                 None
@@ -103,7 +121,30 @@ impl Checker<'_> {
                 None
             }
             Some(name) => Some(name.to_owned()),
-        };
+        }
+    }
+
+    /// Every tool this gateway has.
+    pub(crate) fn all_tools(&self) -> HashSet<String> {
+        self.tools
+            .iter()
+            .map(|(tool, _)| (*tool).to_owned())
+            .collect()
+    }
+
+    /// The tools `patterns` (names or globs) select; each must select one.
+    pub(crate) fn selected_tools(&mut self, key: &str, patterns: &[String]) -> HashSet<String> {
+        let matchers = self.tools_list(key, patterns);
+        self.tools
+            .iter()
+            .filter(|(tool, _)| matchers.iter().any(|glob| glob.is_match(tool)))
+            .map(|(tool, _)| (*tool).to_owned())
+            .collect()
+    }
+
+    fn rule(&mut self, key: &str, spec: &RuleSpec) -> Option<Rule> {
+        let before = self.problems.len();
+        let name = self.rule_name(key, spec.name.as_deref());
         if spec.tools.is_none() && spec.effects.is_none() {
             self.problem(
                 format!("{key}.tools"),

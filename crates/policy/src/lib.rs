@@ -3,11 +3,14 @@
 //! scopes do not). Pure: no I/O, no clock (the time is part of the call), so the gateway, the
 //! portal and `check` judge alike and tests need no server.
 
+use std::sync::Arc;
+
 mod call;
 mod canonical;
 mod compile;
 mod hours;
 mod listing;
+mod masking;
 mod rule;
 mod spec;
 mod summary;
@@ -17,14 +20,17 @@ pub use call::{Call, Caller, CallerKind, Effect};
 pub use canonical::{call_hash, canonical_json};
 pub use compile::{KnownTools, Problem, compile};
 pub use listing::Listing;
+pub use masking::{Masking, MaskingRule, MaskingSpec, compile_masking};
 pub use rule::{Action, Person, Rule};
 pub use spec::{ArgumentSpec, HoursSpec, RuleSpec};
 pub use summary::RuleSummary;
 
-/// A tenant's checked rules, in order. Empty means no policy: every call goes by scopes.
+/// A tenant's checked rules, in order, and its data-protection rules. No rules means no policy:
+/// every call goes by scopes.
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
     rules: Vec<Rule>,
+    masking: Arc<Masking>,
 }
 
 /// What the first matching rule says about a call.
@@ -71,8 +77,19 @@ impl PartialEq for Rule {
 }
 
 impl PolicySet {
+    /// Whether there are no tool policies (data-protection rules aside).
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+
+    /// These tool policies with `masking` as the data-protection rules.
+    pub fn with_masking(mut self, masking: Masking) -> PolicySet {
+        self.masking = Arc::new(masking);
+        self
+    }
+
+    pub fn masking(&self) -> &Masking {
+        &self.masking
     }
 
     pub fn rules(&self) -> &[Rule] {

@@ -278,6 +278,12 @@ impl Store {
         Some(self.cipher.as_deref()?.seal(value, context))
     }
 
+    /// A key for `purpose` derived from the store's key (e.g. a tenant's pseudonyms); `None`
+    /// without a key.
+    pub fn derive_key(&self, purpose: &str) -> Option<[u8; 32]> {
+        Some(self.cipher.as_deref()?.derive_key(purpose))
+    }
+
     /// Opens what [`Store::seal_for_client`] sealed under the same `context`.
     pub fn open_from_client(&self, sealed: &[u8], context: &str) -> Option<Vec<u8>> {
         self.cipher.as_deref()?.open(sealed, context).ok()

@@ -89,6 +89,16 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
+        if store.encryption_key.is_none() {
+            for (tenant, rules) in &policies {
+                if rules.set.masking().uses_pseudonyms() {
+                    self.problem(
+                        format!("tenants.{tenant}.masking"),
+                        "`mode = \"pseudonym\"` seals values with the store's key: set [store] encryption_key_env or encryption_key_file (make a key with `mcp-gateway gen-key`)",
+                    );
+                }
+            }
+        }
         match (server, self.problems.is_empty()) {
             (Some(server), true) => Ok(Config {
                 server,

@@ -49,6 +49,7 @@ pub struct Config {
 #[derive(Debug, Clone, Default)]
 pub struct TenantPolicies {
     pub rules: Vec<gw_policy::RuleSpec>,
+    pub masking: Vec<gw_policy::MaskingSpec>,
     pub set: Arc<gw_policy::PolicySet>,
 }
 

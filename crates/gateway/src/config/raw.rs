@@ -190,6 +190,9 @@ pub struct RawTenant {
     /// Tool policies, in order: the first rule matching a call decides it (allow, deny, confirm,
     /// approve, step_up); no match leaves the call to scopes. A policy never grants what scopes do not.
     pub policies: Option<Vec<gw_policy::RuleSpec>>,
+    /// Data protection: personal data in tool results masked (redact, partial, drop) or given as
+    /// pseudonyms the model may pass back. Every rule that applies to a call is applied.
+    pub masking: Option<Vec<gw_policy::MaskingSpec>>,
 }
 
 /// One `[[tenants.users]]` entry: exactly one of `user_id`, `email`, `email_domain`, and `scopes`.

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use gw_oauth::{ClientSecret, GrantMode, Scope, ScopeSet, TenantSettings, UserGrant, UserMatch};
-use gw_policy::RuleSpec;
+use gw_policy::{MaskingSpec, RuleSpec};
 use secrecy::ExposeSecret;
 use url::Url;
 
@@ -23,7 +23,7 @@ impl Checker<'_> {
         let mut names = HashSet::new();
         for (i, raw) in raw.into_iter().enumerate() {
             if let Some((tenant, rules)) = self.tenant(&format!("tenants[{i}]"), raw) {
-                if !rules.rules.is_empty() {
+                if !rules.rules.is_empty() || !rules.masking.is_empty() {
                     policies.insert(tenant.name.clone(), rules);
                 }
                 if !names.insert(tenant.name.clone()) {
@@ -98,7 +98,11 @@ impl Checker<'_> {
             }
             (Some(users), _, scopes) => self.user_policy(key, users, scopes.unwrap_or_default()),
         };
-        let policies = self.policies(key, raw.policies.unwrap_or_default());
+        let policies = self.policies(
+            key,
+            raw.policies.unwrap_or_default(),
+            raw.masking.unwrap_or_default(),
+        );
         if self.problem_count() > before {
             return None;
         }
@@ -118,16 +122,23 @@ impl Checker<'_> {
         Some((settings, policies?))
     }
 
-    /// `[[tenants.policies]]`, checked against the tools this gateway has (as the portal's are).
-    fn policies(&mut self, key: &str, rules: Vec<RuleSpec>) -> Option<TenantPolicies> {
-        match crate::tenant_policies::check(&rules) {
+    /// `[[tenants.policies]]` and `[[tenants.masking]]`, checked against the tools this gateway
+    /// has (as the portal's are).
+    fn policies(
+        &mut self,
+        key: &str,
+        rules: Vec<RuleSpec>,
+        masking: Vec<MaskingSpec>,
+    ) -> Option<TenantPolicies> {
+        match crate::tenant_policies::check(&rules, &masking) {
             Ok(set) => Some(TenantPolicies {
                 rules,
+                masking,
                 set: Arc::new(set),
             }),
             Err(problems) => {
                 for problem in problems {
-                    self.problem(format!("{key}.policies{}", problem.key), problem.why);
+                    self.problem(format!("{key}.{}", problem.key), problem.why);
                 }
                 None
             }

@@ -19,6 +19,7 @@ mod client_snippets;
 mod confirm_link;
 mod connect_cli;
 mod connect_flow;
+mod data_protection;
 mod demo_http;
 mod graceful_shutdown;
 mod hostile_http;

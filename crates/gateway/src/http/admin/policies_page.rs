@@ -160,7 +160,16 @@ async fn save_policies(
             ),
         }])
     } else {
-        tenant_policies::parse(&text)
+        tenant_policies::parse(&text).and_then(|set| {
+            if set.masking().uses_pseudonyms() && !state.store.can_hold_tokens() {
+                Err(vec![Problem {
+                    key: "masking".to_owned(),
+                    why: "`mode = \"pseudonym\"` seals values with the store's key, and this gateway has none: set [store] encryption_key_env".to_owned(),
+                }])
+            } else {
+                Ok(set)
+            }
+        })
     };
     let rules = match checked {
         Ok(set) => set.rules().len(),

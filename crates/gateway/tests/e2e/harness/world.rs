@@ -475,7 +475,7 @@ impl World {
             .collect()
     }
 
-    /// The first tenant's policies, checked as `gateway.toml`'s are.
+    /// The first tenant's policies and data-protection rules, checked as `gateway.toml`'s are.
     pub(super) fn policies(&self) -> std::sync::Arc<gw_policy::PolicySet> {
         #[derive(serde::Deserialize)]
         struct File {
@@ -483,11 +483,17 @@ impl World {
         }
         #[derive(serde::Deserialize)]
         struct Tenant {
+            #[serde(default)]
             policies: Vec<gw_policy::RuleSpec>,
+            #[serde(default)]
+            masking: Vec<gw_policy::MaskingSpec>,
         }
         let file: File = toml::from_str(&self.builder.policies).expect("the test's policies parse");
-        let rules = file.tenants.map(|t| t.policies).unwrap_or_default();
-        let set = gw_policy::compile(&rules, &gw_mcp::catalog().policy_tools())
+        let tenant = file.tenants.unwrap_or(Tenant {
+            policies: Vec::new(),
+            masking: Vec::new(),
+        });
+        let set = mcp_gateway::tenant_policies::check(&tenant.policies, &tenant.masking)
             .unwrap_or_else(|problems| panic!("the test's policies: {problems:?}"));
         std::sync::Arc::new(set)
     }
