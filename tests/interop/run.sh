@@ -11,6 +11,8 @@
 #                    PKCE, refresh) through the demo's fake Auth0
 #   python_cimd      official Python SDK logging in with a Client ID Metadata Document (its
 #                    client_metadata_url, served over https on loopback) instead of registering
+#   python_masking   official Python SDK against `demo --data-protection`: finds and blocks a user
+#                    by the email pseudonym it was given, never seeing the email
 #   typescript_http  official TypeScript SDK (typescript/package.json) on the system Node 20
 #   typescript_oauth official TypeScript SDK logging in by itself, then refreshing
 #   typescript_oauth_v2
@@ -92,6 +94,7 @@ run_test python_policies 60 "$py" "$here/python_policies.py"
 run_test python_step_up 60 "$py" "$here/python_step_up.py"
 run_test python_oauth 60 "$py" "$here/python_oauth.py"
 run_test python_cimd 60 "$py" "$here/python_cimd.py"
+run_test python_masking 60 "$py" "$here/python_masking.py"
 run_test python_sse 45 "$py" "$here/python_sse.py"
 run_test typescript_http 45 node "$here/typescript/streamable_http.mjs"
 run_test typescript_oauth 60 node "$here/typescript/oauth.mjs"

@@ -43,6 +43,11 @@ pub enum Command {
         /// ask the person at the client to confirm.
         #[arg(long)]
         policies: bool,
+        /// HTTP: mask personal data in tool results: emails and phone numbers become pseudonyms
+        /// the model can pass back (`pii:email:…`), IP addresses are redacted, user metadata is
+        /// left out.
+        #[arg(long)]
+        data_protection: bool,
         /// How the demo tenant's calls are authorized: the gateway's machine token with every
         /// connected user allowed everything, or each connected user's own token (which, as on
         /// real Auth0, carries only current-user scopes: no tool beyond auth0_whoami).

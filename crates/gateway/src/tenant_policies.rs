@@ -133,4 +133,68 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn bad_masking_rules_are_named_by_their_key() {
+        let rule = |body: &str| format!("[[masking]]\nname = \"m\"\n{body}\n");
+        let cases = [
+            (
+                "an unknown detector",
+                rule("detectors = [\"email\", \"passport\"]\nmode = \"redact\""),
+                "masking[0].detectors[1]: ",
+            ),
+            (
+                "an invalid regex",
+                rule(
+                    "detectors = [\"employee\"]\npatterns = { employee = \"E[0-9\" }\nmode = \"redact\"",
+                ),
+                "masking[0].patterns.employee: ",
+            ),
+            (
+                "a regex that matches the empty string",
+                rule(
+                    "detectors = [\"anything\"]\npatterns = { anything = \"x*\" }\nmode = \"redact\"",
+                ),
+                "masking[0].patterns.anything: ",
+            ),
+            (
+                "a mode that does not exist",
+                rule("detectors = [\"email\"]\nmode = \"scramble\""),
+                "masking[0].mode: `scramble` is not a mode",
+            ),
+            (
+                "nothing to mask",
+                rule("mode = \"redact\""),
+                "masking[0].detectors: is required",
+            ),
+            (
+                "a bad field path",
+                rule("fields = [\"user_metadata..x\"]\nmode = \"drop\""),
+                "masking[0].fields[0]: ",
+            ),
+            (
+                "round_trip outside pseudonym mode",
+                rule("detectors = [\"email\"]\nmode = \"partial\"\nround_trip = false"),
+                "masking[0].round_trip: applies only to",
+            ),
+            (
+                "a tool that does not exist",
+                rule("detectors = [\"email\"]\nmode = \"redact\"\ntools = [\"auth0_list_usres\"]"),
+                "masking[0].tools[0]: `auth0_list_usres` is not a tool",
+            ),
+        ];
+        for (what, text, expected) in cases {
+            let found = problems(&text);
+            assert!(
+                found.iter().any(|p| p.starts_with(expected)),
+                "{what}: expected {expected:?} in {found:?}"
+            );
+        }
+        let good = rule(
+            "detectors = [\"email\", \"employee\"]\npatterns = { employee = \"E[0-9]{6}\" }\nfields = [\"last_ip\", \"user_metadata.*\"]\nmode = \"pseudonym\"\nagent_keys = [\"support\"]",
+        );
+        let set = parse(&good).unwrap();
+        assert_eq!(set.masking().rules().len(), 1);
+        assert!(set.masking().uses_pseudonyms());
+    }
 }

@@ -29,6 +29,8 @@ pub(crate) struct DemoOptions {
     pub data_dir: Option<PathBuf>,
     pub insecure_no_auth: bool,
     pub policies: bool,
+    /// Mask personal data in results (`DEMO_MASKING`).
+    pub data_protection: bool,
     /// Trust metadata documents on this machine signed by this PEM file's certificates.
     pub client_metadata_ca: Option<PathBuf>,
 }
@@ -58,12 +60,36 @@ tools = ["auth0_update_client"]
 action = "step_up"
 "#;
 
-fn demo_policies(on: bool) -> Arc<gw_policy::PolicySet> {
-    if !on {
-        return Arc::default();
+/// `demo --data-protection`: emails and phone numbers given as pseudonyms the model can pass
+/// back, addresses redacted, metadata left out — for every caller.
+const DEMO_MASKING: &str = r#"
+[[masking]]
+name = "contact details as pseudonyms"
+detectors = ["email", "phone"]
+mode = "pseudonym"
+
+[[masking]]
+name = "no addresses"
+detectors = ["ip"]
+fields = ["last_ip", "location_info"]
+mode = "redact"
+
+[[masking]]
+name = "no metadata"
+fields = ["user_metadata"]
+mode = "drop"
+"#;
+
+fn demo_policies(options: &DemoOptions) -> Arc<gw_policy::PolicySet> {
+    let mut text = String::new();
+    if options.policies {
+        text.push_str(DEMO_POLICIES);
+    }
+    if options.data_protection {
+        text.push_str(DEMO_MASKING);
     }
     // Read as the portal's editor reads a tenant's rules.
-    Arc::new(crate::tenant_policies::parse(DEMO_POLICIES).expect("the demo's policies are valid"))
+    Arc::new(crate::tenant_policies::parse(&text).expect("the demo's policies are valid"))
 }
 
 pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
@@ -81,6 +107,11 @@ pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
             set
         }
     };
+    if options.stdio && options.data_protection {
+        bail!(
+            "--data-protection seals pseudonyms with the store's key, which the stdio demo does not keep; serve it over HTTP (drop --stdio)"
+        );
+    }
     if options.stdio && options.grant == DemoGrant::AuthorizationCode {
         bail!(
             "--grant authorization_code acts for users who connect in a browser; serve it over HTTP (drop --stdio)"
@@ -88,8 +119,7 @@ pub(super) async fn execute(options: DemoOptions) -> anyhow::Result<ExitCode> {
     }
     let (fake, settings) = start_demo_tenant(scopes, options.grant).await?;
     let code = if options.stdio {
-        let runtime =
-            crate::runtime::tenant_runtime(settings, demo_policies(options.policies), None)?;
+        let runtime = crate::runtime::tenant_runtime(settings, demo_policies(&options), None)?;
         let principal = Principal::local_operator(&runtime.settings);
         super::stdio::serve(runtime, principal).await
     } else {
@@ -205,7 +235,7 @@ async fn serve_http(
     let client_secret = settings.client_secret.clone();
     let runtime = crate::runtime::tenant_runtime(
         settings,
-        demo_policies(options.policies),
+        demo_policies(&options),
         Some((&public_url, &store)),
     )?;
     let tenants = Arc::new(Tenants::of([runtime]));

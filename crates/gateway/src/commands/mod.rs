@@ -44,6 +44,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             data_dir,
             insecure_no_auth,
             policies,
+            data_protection,
             grant,
             client_metadata_ca,
         } => {
@@ -56,6 +57,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 data_dir,
                 insecure_no_auth,
                 policies,
+                data_protection,
             })
             .await
         }

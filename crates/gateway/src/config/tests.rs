@@ -646,3 +646,33 @@ fn client_metadata_documents_are_accepted_by_default_and_their_settings_checked_
         );
     }
 }
+
+#[test]
+fn pseudonyms_need_the_store_key_and_masking_problems_are_named_under_the_tenant() {
+    let masking =
+        "[[tenants.masking]]\nname = \"p\"\ndetectors = [\"email\"]\nmode = \"pseudonym\"\n";
+    let found = problems(&format!("{GOOD}\n{masking}"));
+    assert!(
+        found.iter().any(|p| p.starts_with(
+            "tenants.demo.masking: `mode = \"pseudonym\"` seals values with the store's key"
+        )),
+        "{found:?}"
+    );
+    let key = gw_oauth::TokenCipher::generate_key();
+    let keyed = move |name: &str| match name {
+        "DEMO_SECRET" => Some("s3cret".to_owned()),
+        "STORE_KEY" => Some(key.clone()),
+        _ => None,
+    };
+    let text = format!("[store]\nencryption_key_env = \"STORE_KEY\"\n{GOOD}\n{masking}");
+    let config = Config::parse(&text, &keyed).unwrap();
+    assert!(config.policies["demo"].set.masking().uses_pseudonyms());
+
+    let found = problems(&format!(
+        "{GOOD}\n[[tenants.masking]]\nname = \"x\"\ndetectors = [\"passport\"]\nmode = \"redact\"\n"
+    ));
+    assert!(
+        found[0].starts_with("tenants[0].masking[0].detectors[0]:"),
+        "{found:?}"
+    );
+}
