@@ -138,7 +138,6 @@ impl Outcome {
         [
             Outcome::Ok,
             Outcome::InvalidArguments,
-            Outcome::PseudonymRefused,
             Outcome::MissingScopes,
             Outcome::NotAllowed,
             Outcome::Token,
@@ -158,6 +157,7 @@ impl Outcome {
             Outcome::AuditUnavailable,
             Outcome::Approved,
             Outcome::Denied,
+            Outcome::PseudonymRefused,
         ]
         .into_iter()
         .chain(RefusalKind::ALL.map(Outcome::Refused))
@@ -369,6 +369,7 @@ mod tests {
                 "audit_unavailable",
                 "approved",
                 "denied",
+                "pseudonym_refused",
                 "refused_credential",
                 "store_unavailable",
                 "refused_session",
