@@ -3,8 +3,9 @@
 // An operator signs in, adds a tenant (a wrong secret is refused in words, then fixed), connects,
 // sees the connection and its tools, makes a key that the official MCP TypeScript SDK then uses,
 // writes tool policies on the tenant's Policies page (a bad rule set is refused by its key; a good
-// one hides and refuses the denied tool at once), revokes the key, and a form posted without its
-// CSRF token is refused. Every page shown is also audited with axe-core (pinned in package.json)
+// one hides and refuses the denied tool at once), previews data-protection rules (a log sample as
+// the key and any other caller get it; a sample that is not JSON is refused), revokes the key,
+// and a form posted without its CSRF token is refused. Every page shown is also audited with axe-core (pinned in package.json)
 // against WCAG 2.1 A and AA: labels, contrast, landmarks, names of buttons and links.
 // Screenshots of every page go to $ARTIFACTS_DIR (default target/browser-artifacts).
 // Usage: node portal.mjs path/to/mcp-gateway
@@ -234,6 +235,37 @@ try {
   assert.ok(denied.isError, "the denied tool is refused");
   assert.match(JSON.stringify(denied.content), /created by the HR system/);
   await governed.close();
+
+  console.log("data protection: the preview shows each caller the sample as its rules mask it");
+  await rules.fill(
+    (await rules.inputValue()) +
+      '\n[[masking]]\nname = "support works on pseudonyms"\ndetectors = ["email"]\nmode = "pseudonym"\nagent_keys = ["support agent"]\n' +
+      '\n[[masking]]\nname = "no addresses"\ndetectors = ["ip"]\nmode = "redact"\n',
+  );
+  await page.getByRole("button", { name: "Check and save" }).click();
+  await page.locator(".notice.ok", { hasText: "Saved." }).waitFor();
+  await page.getByRole("link", { name: "Preview what each caller gets" }).click();
+  await page.getByRole("heading", { name: "Data protection preview of acme" }).waitFor();
+  await assertLabelled(page);
+  assert.match(await page.getByLabel("Result").inputValue(), /jane\.doe@example\.com/, "a sample of users to start from");
+  await screenshot(page, "masking-preview-form");
+  await page.getByLabel("Tool").selectOption("auth0_list_logs");
+  await page.getByRole("button", { name: "Use the tool's sample" }).click();
+  assert.match(await page.getByLabel("Result").inputValue(), /"user_agent"/, "the log events sample");
+  await page.getByRole("button", { name: "Preview for each caller" }).click();
+  await page.getByRole("heading", { name: "agent key support agent" }).waitFor();
+  const masked = (name) => page.locator("section.caller", { has: page.getByRole("heading", { name }) }).locator("pre");
+  const forSupport = await masked("agent key support agent").textContent();
+  assert.match(forSupport, /pii:email:/, "emails as pseudonyms for the support key");
+  assert.ok(!forSupport.includes("jane.doe@example.com") && !forSupport.includes("203.0.113.42"), forSupport);
+  const forOthers = await masked("any other caller").textContent();
+  assert.ok(forOthers.includes("jane.doe@example.com") && !forOthers.includes("203.0.113.42"), forOthers);
+  await screenshot(page, "masking-preview");
+  await page.getByLabel("Result").fill("not json");
+  await page.getByRole("button", { name: "Preview for each caller" }).click();
+  await page.getByText("The sample is not JSON").waitFor();
+  assert.equal(await page.getByLabel("Result").getAttribute("aria-invalid"), "true");
+  await screenshot(page, "masking-preview-refused");
 
   console.log("the call shows in the tenant page; revoke the key");
   // The audit log is written behind the call (within ~100 ms): reload until it is there.

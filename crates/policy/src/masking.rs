@@ -56,13 +56,13 @@ pub struct MaskingSpec {
 pub struct MaskingRule {
     pub name: String,
     tools: HashSet<String>,
-    who: Who,
+    pub(crate) who: Who,
     pub mode: Mode,
     round_trip: bool,
     /// Detector names (built-in and custom) and the custom patterns, as checked.
-    detectors: Vec<String>,
+    pub(crate) detectors: Vec<String>,
     patterns: BTreeMap<String, String>,
-    fields: Vec<String>,
+    pub(crate) fields: Vec<String>,
 }
 
 impl MaskingRule {
@@ -112,7 +112,7 @@ impl Masking {
         self.rules.iter().any(|r| r.mode == Mode::Pseudonym)
     }
 
-    fn applying(&self, tool: &str, caller: &Caller<'_>) -> u64 {
+    pub(crate) fn applying(&self, tool: &str, caller: &Caller<'_>) -> u64 {
         self.rules
             .iter()
             .enumerate()

@@ -38,6 +38,7 @@ mod organizations_tools;
 mod otlp_export;
 mod policies;
 mod portal_least_privilege;
+mod portal_masking_preview;
 mod portal_policies;
 mod replicas;
 mod resources_and_prompts;

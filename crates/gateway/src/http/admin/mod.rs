@@ -5,6 +5,8 @@
 mod error;
 mod layout;
 mod login;
+mod masking_preview;
+mod masking_samples;
 mod policies_page;
 mod removals;
 mod session;
@@ -52,6 +54,16 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
             get(policies_page::show).post(policies_page::save).layer(
                 axum::extract::DefaultBodyLimit::max(4 * gw_store::MAX_POLICY_TEXT_BYTES),
             ),
+        )
+        .route(
+            "/admin/tenants/{name}/masking",
+            // A sample up to `MAX_SAMPLE_BYTES`, form-encoded (JSON's quotes, braces and line
+            // ends take three bytes each).
+            get(masking_preview::show)
+                .post(masking_preview::preview)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    4 * masking_preview::MAX_SAMPLE_BYTES,
+                )),
         )
         .route("/admin/tenants/{name}/keys", post(tenant_page::create_key))
         .route(

@@ -38,6 +38,14 @@ fn tools_for(settings: &TenantSettings, scopes: ScopeSet) -> Vec<&'static ToolDe
     gw_mcp::access::visible_tools(&holder, settings, ScopeSet::all())
 }
 
+/// The names of the tools the tenant offers to some caller (its scopes allow them).
+pub(super) fn offered_tools(settings: &TenantSettings) -> Vec<&'static str> {
+    tools_for(settings, ScopeSet::all())
+        .into_iter()
+        .map(|tool| tool.name)
+        .collect()
+}
+
 pub(super) async fn show(
     State(state): State<AppState>,
     operator: Operator,

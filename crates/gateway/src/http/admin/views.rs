@@ -121,6 +121,60 @@ pub(super) struct PoliciesPage<'a> {
     pub(super) example: &'static str,
 }
 
+/// A tenant's data-protection preview: the form, and the sample as each caller gets it.
+#[derive(Template)]
+#[template(path = "admin/masking_preview.html")]
+pub(super) struct MaskingPreviewPage<'a> {
+    pub(super) frame: Frame<'a>,
+    pub(super) csrf: &'a str,
+    pub(super) name: &'a str,
+    /// The tenant's tools, for the select.
+    pub(super) tools: Vec<&'static str>,
+    pub(super) tool: &'a str,
+    /// Whether the portal has a sample for `tool`.
+    pub(super) has_sample: bool,
+    pub(super) sample: &'a str,
+    /// Why the sample was not previewed.
+    pub(super) problem: Option<String>,
+    /// How many data-protection rules the tenant has.
+    pub(super) rules: usize,
+    /// Some rule gives pseudonyms and the gateway has no store key to seal them with.
+    pub(super) no_key: bool,
+    /// `None` until a sample is previewed.
+    pub(super) callers: Option<Vec<CallerView>>,
+    /// The rules name more callers than are shown.
+    pub(super) more_callers: bool,
+    pub(super) max_sample_bytes: usize,
+}
+
+/// What one caller gets.
+pub(super) struct CallerView {
+    pub(super) label: String,
+    pub(super) rules: Vec<AppliedRule>,
+    /// With pseudonyms: whether this caller may hand them back in arguments.
+    pub(super) round_trip: Option<bool>,
+    pub(super) outcome: Outcome,
+}
+
+/// A data-protection rule applied to a caller's result.
+pub(super) struct AppliedRule {
+    pub(super) name: String,
+    pub(super) mode: &'static str,
+    /// Its detectors and field paths: "email, phone, last_ip".
+    pub(super) masks: String,
+}
+
+pub(super) enum Outcome {
+    /// No rule applies: the result as Auth0 gave it.
+    Unmasked,
+    Masked {
+        json: String,
+        replaced: usize,
+    },
+    /// The rules cannot be applied (pseudonyms without a store key): such calls are refused.
+    Refused(String),
+}
+
 /// Who saved a portal tenant's rules last, and when ("3 min ago").
 pub(super) struct LastSaved {
     pub(super) by: String,
