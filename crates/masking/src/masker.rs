@@ -147,8 +147,9 @@ impl Masker {
 
     /// Masks a tool result's structured content in place: the value at a field path, whatever
     /// its type, then detectors over every string (values, not object keys). A string at a field
-    /// path stays a string; any other value there becomes the string `[masked]` (in `drop` mode
-    /// it goes); `null` stays `null`. A value a field path hid is not scanned again.
+    /// path stays a string; any other value there goes (its type could not be kept, and output
+    /// schemas are checked by clients), as everything does in `drop` mode; `null` stays `null`. A
+    /// value a field path hid is not scanned again.
     pub fn mask_json(&self, value: &mut Value) -> Masked {
         let mut masked = Masked::default();
         if self.is_empty() {
@@ -268,7 +269,13 @@ impl Masker {
         }
         masked.add(FIELD_KIND);
         let hidden = match (mode, &*value) {
-            (Mode::Drop, _) => return Action::Drop,
+            // An object, list, number or boolean cannot be hidden and keep its type, and a string
+            // in its place would contradict the tool's output schema (which clients check): it
+            // goes, as in `drop` (Auth0's fields are optional in those schemas).
+            (Mode::Drop, _)
+            | (_, Value::Object(_) | Value::Array(_) | Value::Number(_) | Value::Bool(_)) => {
+                return Action::Drop;
+            }
             (Mode::Partial, Value::String(s)) => first_and_stars(s),
             (Mode::Pseudonym, Value::String(s)) if s.len() <= MAX_VALUE => match &self.key {
                 Some(key) => key.seal(FIELD_KIND, s),
