@@ -30,7 +30,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub(crate) fn may_hold(s: &Summary) -> bool {
-    s.digits >= 8
+    s.run >= 10 || (s.plus && s.run >= 8)
 }
 
 pub(crate) fn find(text: &str, out: &mut Vec<Range<usize>>) {
