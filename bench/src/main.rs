@@ -7,6 +7,7 @@
 
 mod journal;
 mod load;
+mod masking;
 mod official;
 mod policy;
 mod scale;
@@ -46,6 +47,11 @@ enum Command {
     Load(LoadArgs),
     /// Only the in-process cost of judging a call by a tenant's policy; prints JSON.
     Policy {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Only what masking a 100-user page costs (data protection); prints JSON.
+    Masking {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
@@ -195,6 +201,13 @@ async fn main() -> Result<()> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&policy::measure(runs.max(1)))?
+            );
+            Ok(())
+        }
+        Command::Masking { runs } => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&masking::measure(runs.max(1)))?
             );
             Ok(())
         }
@@ -475,6 +488,7 @@ async fn all(a: AllArgs) -> Result<()> {
 
     let policy = policy::measure(runs);
     let audit_journal = journal::measure(runs).await;
+    let masking = masking::measure(runs);
     let report = json!({
         "mode": if a.quick { "quick" } else { "full" },
         "date": a.date,
@@ -529,6 +543,7 @@ async fn all(a: AllArgs) -> Result<()> {
         })),
         "policy_evaluation": policy,
         "audit_journal": audit_journal,
+        "masking": masking,
         "bench_seconds": started.elapsed().as_secs_f64(),
     });
     if let Some(dir) = a.out.parent() {
@@ -593,6 +608,23 @@ async fn all(a: AllArgs) -> Result<()> {
             .as_f64()
             .unwrap_or(0.0),
         audit_journal["thirty_two_callers_us_per_call"]
+            .as_f64()
+            .unwrap_or(0.0),
+    );
+    println!(
+        "Masking a {}-byte page of 100 users (µs per call / per KB): no rules {:.3}; all detectors, redact {:.0} / {:.1}; pseudonym {:.0} / {:.1}",
+        masking["page"]["bytes"],
+        masking["no_rules_ns_per_call"].as_f64().unwrap_or(0.0) / 1000.0,
+        masking["all_detectors_redact"]["us_per_call"]
+            .as_f64()
+            .unwrap_or(0.0),
+        masking["all_detectors_redact"]["us_per_kb"]
+            .as_f64()
+            .unwrap_or(0.0),
+        masking["all_detectors_pseudonym"]["us_per_call"]
+            .as_f64()
+            .unwrap_or(0.0),
+        masking["all_detectors_pseudonym"]["us_per_kb"]
             .as_f64()
             .unwrap_or(0.0),
     );

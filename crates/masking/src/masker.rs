@@ -203,7 +203,9 @@ impl Masker {
                 Action::Keep
             }
             Value::Array(items) => {
-                items.retain_mut(|item| {
+                // Drops are rare: mark them, then remove, rather than rebuild every array.
+                let mut drop: Vec<usize> = Vec::new();
+                for (index, item) in items.iter_mut().enumerate() {
                     let child = stack.len();
                     for i in from..child {
                         let (f, pos) = stack[i];
@@ -213,14 +215,19 @@ impl Masker {
                     }
                     // Every element of a list is a record a path may start from.
                     stack.extend(self.anchors());
-                    let action = self.visit(item, stack, child, masked);
+                    if self.visit(item, stack, child, masked) == Action::Drop {
+                        drop.push(index);
+                    }
                     stack.truncate(child);
-                    action == Action::Keep
-                });
+                }
+                for index in drop.into_iter().rev() {
+                    items.remove(index);
+                }
                 Action::Keep
             }
             Value::Object(members) => {
-                members.retain(|name, member| {
+                let mut drop: Vec<String> = Vec::new();
+                for (name, member) in members.iter_mut() {
                     let child = stack.len();
                     for i in from..child {
                         let (f, pos) = stack[i];
@@ -230,10 +237,14 @@ impl Masker {
                             _ => {}
                         }
                     }
-                    let action = self.visit(member, stack, child, masked);
+                    if self.visit(member, stack, child, masked) == Action::Drop {
+                        drop.push(name.clone());
+                    }
                     stack.truncate(child);
-                    action == Action::Keep
-                });
+                }
+                for name in &drop {
+                    members.remove(name);
+                }
                 Action::Keep
             }
             Value::Null | Value::Bool(_) | Value::Number(_) => Action::Keep,
@@ -302,31 +313,40 @@ impl Masker {
         if self.detectors.is_empty() || text.len() < self.min_len {
             return None;
         }
-        let summary = Summary::of(text);
+        // Hits sorted by start, none overlapping; earlier detectors (higher priority) go first.
         let mut hits: Vec<Hit> = Vec::new();
         let mut found = Vec::new();
+        let whole = [(0, text)];
+        let pieces: &[(usize, &str)] = if text.len() > SEGMENT_ABOVE {
+            &segments(text)
+        } else {
+            &whole
+        };
+        let summaries: Vec<Summary> = pieces.iter().map(|(_, p)| Summary::of(p)).collect();
         for (index, (detector, _)) in self.detectors.iter().enumerate() {
-            if text.len() < detector.min_len() || !detector.may_hold(&summary, text) {
+            if matches!(detector, Detector::Custom { .. }) {
+                // An operator's pattern may span anything: it sees the text whole.
+                found.clear();
+                detector.find_into(text, &mut found);
+                add_hits(&mut hits, found.drain(..), index);
                 continue;
             }
-            found.clear();
-            detector.find_into(text, &mut found);
-            for range in found.drain(..) {
-                if !hits
-                    .iter()
-                    .any(|h| h.range.start < range.end && range.start < h.range.end)
-                {
-                    hits.push(Hit {
-                        range,
-                        detector: index,
-                    });
+            for ((offset, piece), summary) in pieces.iter().zip(&summaries) {
+                if piece.len() < detector.min_len() || !detector.may_hold(summary, piece) {
+                    continue;
                 }
+                found.clear();
+                detector.find_into(piece, &mut found);
+                add_hits(
+                    &mut hits,
+                    found.drain(..).map(|r| r.start + offset..r.end + offset),
+                    index,
+                );
             }
         }
         if hits.is_empty() {
             return None;
         }
-        hits.sort_by_key(|h| h.range.start);
         let mut out = String::with_capacity(text.len() + 16);
         let mut last = 0;
         for hit in &hits {
@@ -351,6 +371,40 @@ impl Masker {
         }
         out.push_str(&text[last..]);
         Some(out)
+    }
+}
+
+/// Text longer than this (a result's whole text block) is looked at in pieces between quotes and
+/// line breaks, which no built-in match spans: each piece gets its own byte summary, so the
+/// detectors skip the pieces that cannot hold their kind, as they skip strings of a JSON value.
+const SEGMENT_ABOVE: usize = 256;
+
+fn segments(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'"' || b == b'\n' {
+            if i > start {
+                out.push((start, &text[start..i]));
+            }
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        out.push((start, &text[start..]));
+    }
+    out
+}
+
+/// Adds the ranges that overlap no hit already taken, keeping `hits` sorted by start.
+fn add_hits(hits: &mut Vec<Hit>, ranges: impl Iterator<Item = Range<usize>>, detector: usize) {
+    for range in ranges {
+        let at = hits.partition_point(|h| h.range.start < range.start);
+        let clashes_before = at > 0 && hits[at - 1].range.end > range.start;
+        let clashes_after = at < hits.len() && hits[at].range.start < range.end;
+        if !clashes_before && !clashes_after {
+            hits.insert(at, Hit { range, detector });
+        }
     }
 }
 

@@ -93,6 +93,11 @@ fn phone() {
             "logins_count 1234",
             "123-45-6789",
             "4111 1111 1111 1111",
+            "NL91 ABNA 0417 1643 00",
+            "scores 12 34 56 78 90",
+            "seasons 2024 2025 2026",
+            "ids 1234-5678-90",
+            "Lot 0371-5502-63",
         ],
     );
 }
@@ -112,6 +117,13 @@ fn ip() {
             ("from ::1", "::1"),
             ("[2001:db8::1]:443", "2001:db8::1"),
             ("denied 2001:db8::1: not allowed", "2001:db8::1"),
+            ("from 2001:db8::a48:37850 (port)", "2001:db8::a48"),
+            (
+                "from 2001:db8:1:2:3:4:5:6:41783 (port)",
+                "2001:db8:1:2:3:4:5:6",
+            ),
+            ("mapped ::ffff:198.51.100.7", "::ffff:198.51.100.7"),
+            ("203.0.113.9:443", "203.0.113.9"),
         ],
     );
     ignores(
@@ -153,6 +165,10 @@ fn credit_card() {
             "4111 1111-1111 1111",
             "ORD-4111111111111111",
             "12345678901234567890",
+            // Luhn-valid with a JCB prefix, but grouped like an order id.
+            "353-5582102-4567915",
+            // The tail of a spaced IBAN.
+            "PL06 1447 2718 3969 9120 4424 8473",
         ],
     );
 }
@@ -179,6 +195,8 @@ fn iban() {
             "XX89370400440532013000",
             "AcmeDashboardRegularWeb000000001",
             "ABDE89370400440532013000",
+            // Length and mod-97 fit, but a British account starts with four letters.
+            "GB31X2A54B008YD7AX9960",
         ],
     );
 }

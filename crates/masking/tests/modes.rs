@@ -260,3 +260,47 @@ fn an_empty_masker_changes_nothing() {
     assert!(m.mask_json(&mut doc).is_empty());
     assert_eq!(doc, before);
 }
+
+#[test]
+fn a_results_text_block_is_masked_as_its_structured_content_is() {
+    let items: Vec<serde_json::Value> = (0..40)
+        .map(|i| {
+            json!({
+                "user_id": format!("auth0|user{i}"),
+                "email": format!("user.{i}@example.com"),
+                "last_ip": format!("203.0.113.{i}"),
+                "phone_number": format!("+1415555{:04}", 1000 + i),
+                "created_at": "2024-01-08T09:00:00.000Z",
+                "user_metadata": {"note": format!("card 4111 1111 1111 1111, ref ORD-2024-{i:06}")},
+            })
+        })
+        .collect();
+    let page = json!({"items": items, "has_more": false});
+    let all: Vec<Detector> = gw_masking::BUILTIN_NAMES
+        .iter()
+        .map(|n| Detector::builtin(n).expect("built-in"))
+        .collect();
+    for mode in [Mode::Redact, Mode::Pseudonym, Mode::Partial] {
+        let m = Masker::new(
+            vec![Rule {
+                detectors: all.clone(),
+                fields: vec![],
+                mode,
+            }],
+            Some(key(5)),
+        )
+        .expect("valid");
+        let text = serde_json::to_string_pretty(&page).expect("serialisable");
+        assert!(text.len() > 4096, "long enough to be looked at in pieces");
+        let (masked_text, from_text) = m.mask_text(&text);
+        let mut structured = page.clone();
+        let from_json = m.mask_json(&mut structured);
+        assert_eq!(
+            masked_text,
+            serde_json::to_string_pretty(&structured).expect("serialisable"),
+            "{mode}"
+        );
+        assert_eq!(from_text, from_json, "{mode}");
+        assert_eq!(from_json.replaced, 40 * 4, "{mode}");
+    }
+}

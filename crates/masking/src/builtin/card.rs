@@ -16,7 +16,7 @@ static CARD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d(?:[ \-]?\d){12,18}").expect("the card pattern compiles"));
 
 pub(crate) fn may_hold(s: &Summary) -> bool {
-    s.digits >= 13
+    s.run >= 13
 }
 
 pub(crate) fn find(text: &str, out: &mut Vec<Range<usize>>) {

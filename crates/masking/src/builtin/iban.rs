@@ -13,7 +13,7 @@ static IBAN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub(crate) fn may_hold(s: &Summary) -> bool {
-    s.upper && s.digits >= 2 && s.len >= 15
+    s.iban_start && s.len >= 15
 }
 
 pub(crate) fn find(text: &str, out: &mut Vec<Range<usize>>) {

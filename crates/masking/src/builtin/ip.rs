@@ -21,16 +21,21 @@ static V6: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub(crate) fn may_hold(s: &Summary) -> bool {
-    (s.dots && s.digits >= 4) || s.colons >= 2
+    s.dotted_digits >= 3 || may_hold_v6(s)
+}
+
+/// An IPv6 address has `::` or all eight groups; a time (`09:30:00`) has neither.
+fn may_hold_v6(s: &Summary) -> bool {
+    s.double_colon || s.colons >= 7
 }
 
 pub(crate) fn find(text: &str, out: &mut Vec<Range<usize>>) {
     let summary = Summary::of(text);
     let mut found = Vec::new();
-    if summary.colons >= 2 {
+    if may_hold_v6(&summary) {
         scan(&V6, text, &mut found, v6);
     }
-    if summary.dots && summary.digits >= 4 {
+    if summary.dotted_digits >= 3 {
         let mut four = Vec::new();
         scan(&V4, text, &mut four, |t, r| {
             (v4(t, r.clone()) && !found.iter().any(|f| f.start < r.end && r.start < f.end))

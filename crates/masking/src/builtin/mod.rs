@@ -16,16 +16,24 @@ use std::ops::Range;
 use regex::Regex;
 
 /// What one pass over a string's bytes tells every detector before any regex runs: most strings
-/// of an Auth0 record (ids, names, flags, dates) are ruled out here.
+/// of an Auth0 record (ids, names, flags, dates, URLs) are ruled out here.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Summary {
     pub(crate) len: usize,
     pub(crate) digits: usize,
+    /// The most digits in one run that separators (` .-()+`, at most two in a row) hold together:
+    /// what a phone or card number needs. An ISO date-time has at most 8.
+    pub(crate) run: usize,
     pub(crate) at: bool,
+    pub(crate) plus: bool,
     pub(crate) colons: usize,
+    pub(crate) double_colon: bool,
     pub(crate) dots: bool,
+    /// `digit.digit` places: a dotted quad has three.
+    pub(crate) dotted_digits: usize,
     pub(crate) dashes: bool,
-    pub(crate) upper: bool,
+    /// Two capitals then two digits somewhere: where an IBAN starts.
+    pub(crate) iban_start: bool,
 }
 
 impl Summary {
@@ -34,16 +42,48 @@ impl Summary {
             len: text.len(),
             ..Summary::default()
         };
+        let (mut run, mut seps) = (0usize, 0usize);
+        let mut last = [0u8; 3];
         for &b in text.as_bytes() {
             match b {
-                b'0'..=b'9' => s.digits += 1,
-                b'@' => s.at = true,
-                b':' => s.colons += 1,
-                b'.' => s.dots = true,
-                b'-' => s.dashes = true,
-                b'A'..=b'Z' => s.upper = true,
-                _ => {}
+                b'0'..=b'9' => {
+                    s.digits += 1;
+                    run = if seps <= 2 { run + 1 } else { 1 };
+                    seps = 0;
+                    s.run = s.run.max(run);
+                    if last[2] == b'.' && last[1].is_ascii_digit() {
+                        s.dotted_digits += 1;
+                    }
+                    if last[2].is_ascii_digit()
+                        && last[1].is_ascii_uppercase()
+                        && last[0].is_ascii_uppercase()
+                    {
+                        s.iban_start = true;
+                    }
+                }
+                b' ' | b'.' | b'-' | b'(' | b')' | b'+' => {
+                    seps += 1;
+                    match b {
+                        b'.' => s.dots = true,
+                        b'-' => s.dashes = true,
+                        b'+' => s.plus = true,
+                        _ => {}
+                    }
+                }
+                _ => {
+                    run = 0;
+                    seps = 3;
+                    match b {
+                        b'@' => s.at = true,
+                        b':' => {
+                            s.colons += 1;
+                            s.double_colon |= last[2] == b':';
+                        }
+                        _ => {}
+                    }
+                }
             }
+            last = [last[1], last[2], b];
         }
         s
     }
@@ -61,9 +101,10 @@ pub(crate) fn after(text: &str, at: usize) -> (Option<char>, Option<char>) {
 }
 
 /// Runs `regex` over `text`, keeping what `check` accepts (it may narrow the match). A rejected
-/// candidate restarts the search one character later, so a number glued to a longer run does not
-/// hide a real match right after it; the patterns this is used with are bounded in length, so
-/// this stays linear in practice.
+/// candidate restarts the search after the word or number it starts in — not after the whole
+/// candidate, so `2025-05-01 415-555-2671` still finds the phone number behind the date; and not
+/// one character later, which would try every position of a 60-digit id. (Every check refuses a
+/// match glued to a letter or digit before it, so nothing inside that word could be accepted.)
 pub(crate) fn scan(
     regex: &Regex,
     text: &str,
@@ -80,7 +121,7 @@ pub(crate) fn scan(
                 at = found.end.max(m.start() + 1);
                 out.push(found);
             }
-            None => at = next_boundary(text, m.start()),
+            None => at = end_of_word(text, m.start()),
         }
         while at < text.len() && !text.is_char_boundary(at) {
             at += 1;
@@ -88,8 +129,13 @@ pub(crate) fn scan(
     }
 }
 
-fn next_boundary(text: &str, at: usize) -> usize {
+/// The end of the run of ASCII letters and digits at `at`; at least one character on.
+fn end_of_word(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
     let mut next = at + 1;
+    while next < bytes.len() && bytes[next].is_ascii_alphanumeric() {
+        next += 1;
+    }
     while next < text.len() && !text.is_char_boundary(next) {
         next += 1;
     }

@@ -30,7 +30,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub(crate) fn may_hold(s: &Summary) -> bool {
-    s.digits >= 8
+    s.run >= 10 || (s.plus && s.run >= 8)
 }
 
 pub(crate) fn find(text: &str, out: &mut Vec<Range<usize>>) {
@@ -110,7 +110,8 @@ fn national_ok(text: &str, r: Range<usize>) -> bool {
 
 /// A national number either starts with the trunk `0` (`020 7946 0958`, `06 12 34 56 78`) or is
 /// grouped the North American way, 3-3-4 (`(415) 555-2671`, `1-800-555-0199`). Other groupings
-/// of small numbers (`12 34 56 78 90`, `2024 2025 2026`) are lists, not phone numbers.
+/// of small numbers (`12 34 56 78 90`, `2024 2025 2026`) are lists, not phone numbers, and a
+/// trunk-`0` number ends in a group of 3 or 4 unless it is written in pairs.
 fn national_grouping(found: &str) -> bool {
     let groups: Vec<&str> = found
         .split([' ', '.', '-', '(', ')'])
@@ -120,6 +121,8 @@ fn national_grouping(found: &str) -> bool {
     match lengths.as_slice() {
         [3, 3, 4] => true,
         [1, 3, 3, 4] => groups[0] == "1",
+        // A short last group only in the French pairs (`06 12 34 56 78`); `0371-5502-63` is a lot number.
+        [.., last] if *last < 3 && lengths.iter().any(|&l| l != 2) => false,
         _ => groups.first().is_some_and(|g| g.starts_with('0')),
     }
 }

@@ -12,7 +12,7 @@ static SSN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d{3}-\d{2}-\d{4}").expect("the SSN pattern compiles"));
 
 pub(crate) fn may_hold(s: &Summary) -> bool {
-    s.digits >= 9 && s.dashes
+    s.run >= 9 && s.dashes
 }
 
 pub(crate) fn find(text: &str, out: &mut Vec<Range<usize>>) {
