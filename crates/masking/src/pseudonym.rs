@@ -134,7 +134,8 @@ fn shown(pseudonym: &str) -> String {
 }
 
 /// Replaces every `pii:…` pseudonym in any string of `arguments` — a whole string, or inside one,
-/// as in a Lucene query `email:"pii:email:…"` — by its value. Object keys are left alone. On an
+/// as in a Lucene query `email:"pii:email:…"` — by its value (inside one, with `"` and `\`
+/// escaped, so the value stays one phrase of the query). Object keys are left alone. On an
 /// unknown, altered or foreign pseudonym nothing is replaced and the error names it. Anything
 /// shaped like `pii:<kind>:` counts, so text that merely looks like a pseudonym is refused too.
 /// Returns how many it replaced.
@@ -163,7 +164,14 @@ fn resolve_in(value: &mut Value, key: &PseudonymKey) -> Result<usize, PseudonymE
             for m in PSEUDONYM.find_iter(s) {
                 let revealed = key.open(m.as_str())?;
                 resolved.push_str(&s[last..m.start()]);
-                resolved.push_str(&revealed.value);
+                if m.as_str() == s.as_str() {
+                    resolved.push_str(&revealed.value);
+                } else {
+                    // Inside a longer text — a Lucene query such as `email:"pii:email:…"` — the
+                    // value must stay one term: a value a stranger chose (a `field` one, say
+                    // `x" OR blocked:false`) must not rewrite the query around it.
+                    escape_in_phrase(&revealed.value, &mut resolved);
+                }
                 last = m.end();
                 count += 1;
             }
@@ -180,6 +188,17 @@ fn resolve_in(value: &mut Value, key: &PseudonymKey) -> Result<usize, PseudonymE
             .values_mut()
             .try_fold(0, |n, v| Ok(n + resolve_in(v, key)?)),
         Value::Null | Value::Bool(_) | Value::Number(_) => Ok(0),
+    }
+}
+
+/// `value` escaped for a quoted Lucene phrase: `"` and `\` take a backslash. Values of the
+/// built-in kinds (emails, phone numbers, addresses) hold neither, so they read the same.
+fn escape_in_phrase(value: &str, out: &mut String) {
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
     }
 }
 

@@ -138,6 +138,17 @@ fn resolving_arguments_replaces_whole_strings_and_pseudonyms_inside_queries() {
 }
 
 #[test]
+fn a_value_resolved_inside_a_query_stays_one_phrase_and_a_whole_one_stays_as_it_was() {
+    let k = key();
+    // A field value a stranger chose (their own name, say) that would rewrite the query.
+    let hostile = k.seal("field", r#"x" OR blocked:false OR name:"\"#);
+    let mut args = json!({"q": format!("name:\"{hostile}\""), "name": hostile});
+    resolve_pseudonyms(&mut args, &k).expect("ours");
+    assert_eq!(args["q"], r#"name:"x\" OR blocked:false OR name:\"\\""#);
+    assert_eq!(args["name"], r#"x" OR blocked:false OR name:"\"#);
+}
+
+#[test]
 fn one_foreign_pseudonym_refuses_the_whole_call_and_changes_nothing() {
     let k = key();
     let ours = k.seal("email", "jane.doe@example.com");
