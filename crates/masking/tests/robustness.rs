@@ -59,7 +59,9 @@ proptest! {
         let query = format!("name:\"{sealed}\"");
         let mut args = json!({ "q": query });
         resolve_pseudonyms(&mut args, &key).expect("ours");
-        let want = format!("name:\"{value}\"");
+        // Inside a query the value is one phrase: its `"` and `\` are escaped.
+        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+        let want = format!("name:\"{escaped}\"");
         prop_assert_eq!(args, json!({ "q": want }));
     }
 }
