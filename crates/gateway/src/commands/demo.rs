@@ -235,7 +235,7 @@ async fn serve_http(
     let client_secret = settings.client_secret.clone();
     let runtime = crate::runtime::tenant_runtime(
         settings,
-        demo_policies(&options),
+        demo_policies(options),
         Some((&public_url, &store)),
     )?;
     let tenants = Arc::new(Tenants::of([runtime]));
