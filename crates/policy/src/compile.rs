@@ -72,6 +72,7 @@ pub fn compile(specs: &[RuleSpec], tools: KnownTools<'_>) -> Result<PolicySet, V
         Ok(PolicySet {
             rules,
             masking: Default::default(),
+            limits: Default::default(),
         })
     } else {
         Err(checker.problems)
@@ -151,11 +152,7 @@ impl Checker<'_> {
                 "is required (or `effects`): a rule says which tools it is about",
             );
         }
-        let tools = self.tools_list(key, spec.tools.as_deref().unwrap_or_default());
-        let effects = self.effects(key, spec.effects.as_deref().unwrap_or_default());
-        if let (Some(_), Some(_)) = (&spec.tools, &spec.effects) {
-            self.tools_and_effects_overlap(key, &tools, &effects);
-        }
+        let selected = self.tools_and_effects(key, spec.tools.as_deref(), spec.effects.as_deref());
         let who = self.who(
             key,
             spec.users.as_deref(),
@@ -170,15 +167,6 @@ impl Checker<'_> {
         if self.problems.len() > before {
             return None;
         }
-        let selected = self
-            .tools
-            .iter()
-            .filter(|(tool, effect)| {
-                (tools.is_empty() || tools.iter().any(|glob| glob.is_match(tool)))
-                    && (effects.is_empty() || effects.contains(effect))
-            })
-            .map(|(tool, _)| (*tool).to_owned())
-            .collect();
         Some(Rule {
             name: name?,
             tools: selected,
@@ -188,6 +176,29 @@ impl Checker<'_> {
             hours,
             action: action?,
         })
+    }
+
+    /// The tools that `tools` (names or globs) and `effects` select together; neither selects
+    /// every tool.
+    pub(crate) fn tools_and_effects(
+        &mut self,
+        key: &str,
+        tools: Option<&[String]>,
+        effects: Option<&[String]>,
+    ) -> HashSet<String> {
+        let matchers = self.tools_list(key, tools.unwrap_or_default());
+        let effects_named = self.effects(key, effects.unwrap_or_default());
+        if tools.is_some() && effects.is_some() {
+            self.tools_and_effects_overlap(key, &matchers, &effects_named);
+        }
+        self.tools
+            .iter()
+            .filter(|(tool, effect)| {
+                (matchers.is_empty() || matchers.iter().any(|glob| glob.is_match(tool)))
+                    && (effects_named.is_empty() || effects_named.contains(effect))
+            })
+            .map(|(tool, _)| (*tool).to_owned())
+            .collect()
     }
 
     fn bounded<'s>(&mut self, key: &str, list: &'s [String]) -> &'s [String] {

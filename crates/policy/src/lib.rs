@@ -9,6 +9,7 @@ mod call;
 mod canonical;
 mod compile;
 mod hours;
+mod limits;
 mod listing;
 mod masking;
 mod named_callers;
@@ -20,6 +21,7 @@ mod who;
 pub use call::{Call, Caller, CallerKind, Effect};
 pub use canonical::{call_hash, canonical_json};
 pub use compile::{KnownTools, Problem, compile};
+pub use limits::{Limit, LimitSpec, Limits, Per, compile_limits};
 pub use listing::Listing;
 pub use masking::{Masking, MaskingRule, MaskingSpec, compile_masking};
 pub use named_callers::NamedCaller;
@@ -27,12 +29,13 @@ pub use rule::{Action, Person, Rule};
 pub use spec::{ArgumentSpec, HoursSpec, RuleSpec};
 pub use summary::RuleSummary;
 
-/// A tenant's checked rules, in order, and its data-protection rules. No rules means no policy:
-/// every call goes by scopes.
+/// A tenant's checked rules, in order, its data-protection rules and its limits. No rules means
+/// no policy: every call goes by scopes.
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
     rules: Vec<Rule>,
     masking: Arc<Masking>,
+    limits: Arc<Limits>,
 }
 
 /// What the first matching rule says about a call.
@@ -92,6 +95,16 @@ impl PolicySet {
 
     pub fn masking(&self) -> &Masking {
         &self.masking
+    }
+
+    /// These tool policies with `limits` as the tenant's limits on calls.
+    pub fn with_limits(mut self, limits: Limits) -> PolicySet {
+        self.limits = Arc::new(limits);
+        self
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     pub fn rules(&self) -> &[Rule] {
