@@ -57,6 +57,23 @@ pub enum PrincipalKind {
 }
 
 impl Principal {
+    /// Who this is for limits counted per caller: stable across its requests and sessions, and
+    /// different for every agent key, connection, and OAuth client of a connection.
+    pub fn limit_identity(&self) -> String {
+        match (self.kind, &self.oauth_client, &self.connection) {
+            (_, Some(client), Some(connection)) => format!("oauth:{client}:{connection}"),
+            (_, Some(client), None) => format!("oauth:{client}"),
+            (_, None, Some(connection)) => format!("connection:{connection}"),
+            (PrincipalKind::AgentKey, None, None) => {
+                format!("key:{}", self.key_name.as_deref().unwrap_or(&self.subject))
+            }
+            (PrincipalKind::LocalOperator, None, None) => "local".to_owned(),
+            (PrincipalKind::User, None, None) => {
+                format!("user:{}", self.user_id.as_deref().unwrap_or(&self.subject))
+            }
+        }
+    }
+
     /// The operator running `mcp-gateway stdio`: everything the tenant allows.
     pub fn local_operator(tenant: &TenantSettings) -> Principal {
         Principal {

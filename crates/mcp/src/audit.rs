@@ -129,6 +129,10 @@ pub enum Outcome {
     Approved,
     /// An approver denied a request.
     Denied,
+    /// A limit of the tenant's was reached: the call was not run.
+    RateLimited,
+    /// The limits' counters could not be reached and the operator refuses calls then.
+    LimitsUnavailable,
     Refused(RefusalKind),
 }
 
@@ -158,6 +162,8 @@ impl Outcome {
             Outcome::Approved,
             Outcome::Denied,
             Outcome::PseudonymRefused,
+            Outcome::RateLimited,
+            Outcome::LimitsUnavailable,
         ]
         .into_iter()
         .chain(RefusalKind::ALL.map(Outcome::Refused))
@@ -188,6 +194,8 @@ impl Outcome {
             Outcome::AuditUnavailable => "audit_unavailable",
             Outcome::Approved => "approved",
             Outcome::Denied => "denied",
+            Outcome::RateLimited => "rate_limited",
+            Outcome::LimitsUnavailable => "limits_unavailable",
             Outcome::Refused(why) => why.as_str(),
         }
     }
@@ -370,6 +378,8 @@ mod tests {
                 "approved",
                 "denied",
                 "pseudonym_refused",
+                "rate_limited",
+                "limits_unavailable",
                 "refused_credential",
                 "store_unavailable",
                 "refused_session",

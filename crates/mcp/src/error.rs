@@ -92,6 +92,26 @@ pub enum ToolError {
         "The gateway cannot keep the audit record of this call right now ({0}), and it runs no call it cannot record. Nothing was changed; try again shortly."
     )]
     AuditUnavailable(String),
+    /// A limit of the tenant's (`[[tenants.limits]]`) is reached for this caller or the tenant.
+    #[error(
+        "{tool} was not run: the tenant's limit {} is reached. Nothing was changed; retry in {retry_secs} s.",
+        name_and_rule(limit, rule)
+    )]
+    RateLimited {
+        tool: String,
+        /// The limit's name.
+        limit: String,
+        /// The limit in words (`30 calls per 1m per caller`).
+        rule: String,
+        /// Whole seconds (at least 1) until the limit allows one more call.
+        retry_secs: u64,
+    },
+    /// The limits' counters (Redis) cannot be reached and the operator chose to refuse calls
+    /// then (`on_redis_down = "closed"`).
+    #[error(
+        "The gateway cannot count this call against the tenant's limits right now ({0}), and it runs no call it cannot count. Nothing was changed; try again shortly."
+    )]
+    LimitsUnavailable(String),
     /// The call waits for its person at a link, told to the model in the result.
     #[error("{0}")]
     OpenLink(Box<crate::policy_gate::PersonLink>),
@@ -137,6 +157,8 @@ impl ToolError {
             ToolError::Internal(_) => Outcome::Internal,
             ToolError::PolicyDenied { .. } => Outcome::PolicyDenied,
             ToolError::AuditUnavailable(_) => Outcome::AuditUnavailable,
+            ToolError::RateLimited { .. } => Outcome::RateLimited,
+            ToolError::LimitsUnavailable(_) => Outcome::LimitsUnavailable,
             ToolError::Declined { .. } => Outcome::ConfirmationDeclined,
             ToolError::InputRequired { waits, .. }
             | ToolError::UrlElicitationRequired { waits, .. } => *waits,
@@ -150,6 +172,15 @@ impl ToolError {
                 _ => Outcome::ApprovalUsed,
             },
         }
+    }
+}
+
+/// A limit as the model is told it: its name, and what it allows when the name does not say.
+fn name_and_rule(name: &str, rule: &str) -> String {
+    if name == rule {
+        format!("`{name}`")
+    } else {
+        format!("`{name}` ({rule})")
     }
 }
 

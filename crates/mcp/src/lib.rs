@@ -10,7 +10,10 @@ mod confirm_link;
 mod consent;
 mod data_protection;
 pub mod error;
+pub mod limit_counters;
+mod limit_gate;
 pub mod policy_gate;
+pub mod redis_counters;
 pub mod render;
 mod schema;
 pub mod server;
@@ -23,10 +26,12 @@ pub mod url_elicitation;
 pub use access::{Principal, PrincipalKind};
 pub use audit::{AuditRecord, AuditSink, Outcome, RefusalKind};
 pub use catalog::{Catalog, Effect, ToolDef, catalog};
+pub use limit_counters::{CountersUnavailable, LimitCounters, LimitKey, MemoryCounters, Take};
 pub use policy_gate::{
     Asks, CallKey, NewRequest, PersonLink, PolicyNote, PolicyRequests, Request, RequestKind,
     RequestStatus, SourceAddress,
 };
+pub use redis_counters::{OnRedisDown, RedisCounters};
 pub use server::{GatewayServer, RequestSpan};
 pub use tenant_runtime::TenantRuntime;
 pub use tenants::Tenants;

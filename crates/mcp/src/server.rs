@@ -21,6 +21,7 @@ use crate::call::CallContext;
 use crate::catalog::{ToolDef, catalog};
 use crate::confirm::{self, Answer, Channel};
 use crate::error::ToolError;
+use crate::limit_counters::{LimitCounters, MemoryCounters};
 use crate::policy_gate::{
     self, CallKey, CallOrigin, NewRequest, PolicyNote, PolicyRequests, Progress, Request,
     RequestKind, RequestStatus, SourceAddress,
@@ -41,6 +42,8 @@ pub struct GatewayServer {
     /// Whether calls run in sessions the gateway can send requests on (stdio, `/mcp` with
     /// sessions, legacy SSE), so a confirmation can be asked while the call waits.
     sessions: bool,
+    /// Where the tenants' limits are counted (this process's memory unless given others).
+    limits: Arc<dyn LimitCounters>,
 }
 
 /// What one request runs as: the tenant and the principal, where it came from, and where calls
@@ -50,6 +53,7 @@ pub(crate) struct Caller {
     pub(crate) principal: Arc<Principal>,
     pub(crate) origin: CallOrigin,
     pub(crate) requests: Option<Arc<dyn PolicyRequests>>,
+    pub(crate) limits: Arc<dyn LimitCounters>,
     /// How this call's results are masked (set once the tool is known; `None`: not at all).
     pub(crate) masker: Option<Arc<gw_masking::Masker>>,
 }
@@ -63,6 +67,7 @@ impl GatewayServer {
             audit: None,
             requests: None,
             sessions: true,
+            limits: Arc::new(MemoryCounters::default()),
         }
     }
 
@@ -74,6 +79,7 @@ impl GatewayServer {
             audit: None,
             requests: None,
             sessions: false,
+            limits: Arc::new(MemoryCounters::default()),
         }
     }
 
@@ -86,6 +92,13 @@ impl GatewayServer {
     /// Keeps calls that need a person's decision (approvals) in `requests`.
     pub fn with_policy_requests(mut self, requests: Arc<dyn PolicyRequests>) -> Self {
         self.requests = Some(requests);
+        self
+    }
+
+    /// Counts the tenants' limits in `counters` (one set for every server of the process, or
+    /// Redis shared by replicas).
+    pub fn with_limit_counters(mut self, counters: Arc<dyn LimitCounters>) -> Self {
+        self.limits = counters;
         self
     }
 
@@ -134,6 +147,7 @@ impl GatewayServer {
             principal,
             origin,
             requests: self.requests.clone(),
+            limits: self.limits.clone(),
             masker: None,
         })
     }
@@ -290,6 +304,8 @@ impl Caller {
         let (scopes, token, granted) = self.token().await?;
         self.check_scopes(tool, scopes, granted, &links)?;
         self.judge(tool, &arguments, links, asking, note).await?;
+        // Counted only once the call would run: a call the policy holds or refuses costs nothing.
+        self.take_limits(tool.name).await?;
         // From here the call reaches Auth0: its intent is kept first, so that not even a crash
         // leaves it unrecorded.
         if let Some((sink, id)) = audit {
