@@ -1,9 +1,9 @@
-//! Checking a tenant's tool policies and data-protection rules wherever they are written —
-//! `[[tenants.policies]]` and `[[tenants.masking]]` in gateway.toml, or the portal's Policies page
-//! (TOML `[[policies]]` and `[[masking]]` tables, kept in the store as typed) — so a rule one
-//! refuses the other refuses too.
+//! Checking a tenant's tool policies, data-protection rules and limits wherever they are written
+//! — `[[tenants.policies]]`, `[[tenants.masking]]` and `[[tenants.limits]]` in gateway.toml, or
+//! the portal's Policies page (TOML `[[policies]]`, `[[masking]]` and `[[limits]]` tables, kept
+//! in the store as typed) — so a rule one refuses the other refuses too.
 
-use gw_policy::{MaskingSpec, PolicySet, Problem, RuleSpec};
+use gw_policy::{LimitSpec, MaskingSpec, PolicySet, Problem, RuleSpec};
 use serde::Deserialize;
 
 /// What the portal's editor holds: `[[policies]]` tables with the keys of `[[tenants.policies]]`.
@@ -14,6 +14,8 @@ struct PolicyText {
     policies: Vec<RuleSpec>,
     #[serde(default)]
     masking: Vec<MaskingSpec>,
+    #[serde(default)]
+    limits: Vec<LimitSpec>,
 }
 
 /// Shown in the portal's editor when a tenant has no policies yet.
@@ -35,9 +37,14 @@ effects = ["write"]
 action = "confirm"
 "#;
 
-/// Checks `rules` and `masking` against this gateway's tools. Problems are keyed from the lists
-/// (`policies[2].approvers`, `masking[0].mode`); the caller puts where they are in front.
-pub fn check(rules: &[RuleSpec], masking: &[MaskingSpec]) -> Result<PolicySet, Vec<Problem>> {
+/// Checks `rules`, `masking` and `limits` against this gateway's tools. Problems are keyed from
+/// the lists (`policies[2].approvers`, `masking[0].mode`, `limits[1].window`); the caller puts
+/// where they are in front.
+pub fn check(
+    rules: &[RuleSpec],
+    masking: &[MaskingSpec],
+    limits: &[LimitSpec],
+) -> Result<PolicySet, Vec<Problem>> {
     let tools = gw_mcp::catalog().policy_tools();
     let prefixed = |list: &str, problems: Vec<Problem>| -> Vec<Problem> {
         problems
@@ -50,12 +57,16 @@ pub fn check(rules: &[RuleSpec], masking: &[MaskingSpec]) -> Result<PolicySet, V
     };
     let policies = gw_policy::compile(rules, &tools).map_err(|p| prefixed("policies", p));
     let masking = gw_policy::compile_masking(masking, &tools).map_err(|p| prefixed("masking", p));
-    match (policies, masking) {
-        (Ok(policies), Ok(masking)) => Ok(policies.with_masking(masking)),
-        (policies, masking) => Err(policies
+    let limits = gw_policy::compile_limits(limits, &tools).map_err(|p| prefixed("limits", p));
+    match (policies, masking, limits) {
+        (Ok(policies), Ok(masking), Ok(limits)) => {
+            Ok(policies.with_masking(masking).with_limits(limits))
+        }
+        (policies, masking, limits) => Err(policies
             .err()
             .into_iter()
             .chain(masking.err())
+            .chain(limits.err())
             .flatten()
             .collect()),
     }
@@ -74,7 +85,7 @@ pub fn parse(text: &str) -> Result<PolicySet, Vec<Problem>> {
             why: error.message().trim().to_owned(),
         }]
     })?;
-    check(&parsed.policies, &parsed.masking)
+    check(&parsed.policies, &parsed.masking, &parsed.limits)
 }
 
 #[cfg(test)]
@@ -196,5 +207,59 @@ mod tests {
         let set = parse(&good).unwrap();
         assert_eq!(set.masking().rules().len(), 1);
         assert!(set.masking().uses_pseudonyms());
+    }
+
+    #[test]
+    fn bad_limits_are_named_by_their_key_and_good_ones_ride_along() {
+        let cases = [
+            (
+                "a window without a unit",
+                "[[limits]]\nmax = 5\nwindow = \"60\"\nper = \"caller\"\n",
+                "limits[0].window: `60` is not a window",
+            ),
+            (
+                "per something else, in the second limit",
+                "[[limits]]\nmax = 5\nwindow = \"1m\"\nper = \"caller\"\n\n[[limits]]\nmax = 5\nwindow = \"1m\"\nper = \"user\"\n",
+                "limits[1].per: `user` is neither",
+            ),
+            (
+                "no max",
+                "[[limits]]\nwindow = \"1m\"\nper = \"tenant\"\n",
+                "limits[0].max: is required",
+            ),
+            (
+                "a tool that does not exist",
+                "[[limits]]\nmax = 5\nwindow = \"1m\"\nper = \"tenant\"\ntools = [\"auth0_delet_user\"]\n",
+                "limits[0].tools[0]: `auth0_delet_user` is not a tool",
+            ),
+            (
+                "an effect that does not exist",
+                "[[limits]]\nmax = 5\nwindow = \"1m\"\nper = \"tenant\"\neffects = [\"dangerous\"]\n",
+                "limits[0].effects[0]: ",
+            ),
+            (
+                "a misspelt key",
+                "[[limits]]\nmax = 5\nwindow = \"1m\"\nper = \"tenant\"\neffect = [\"write\"]\n",
+                "line 5: unknown field `effect`",
+            ),
+        ];
+        for (what, text, expected) in cases {
+            let found = problems(text);
+            assert!(
+                found.iter().any(|p| p.starts_with(expected)),
+                "{what}: expected {expected:?} in {found:?}"
+            );
+        }
+        let set = parse(
+            "[[policies]]\nname = \"a\"\ntools = [\"auth0_list_users\"]\naction = \"allow\"\n\n[[limits]]\nname = \"deletes\"\nmax = 10\nwindow = \"1h\"\nper = \"caller\"\neffects = [\"destructive\"]\n",
+        )
+        .unwrap();
+        let limits: Vec<&str> = set
+            .limits()
+            .applying("auth0_delete_user")
+            .map(|l| l.name.as_str())
+            .collect();
+        assert_eq!(limits, ["deletes"]);
+        assert_eq!(set.limits().applying("auth0_list_users").count(), 0);
     }
 }

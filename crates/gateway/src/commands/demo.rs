@@ -346,6 +346,7 @@ async fn serve_http(
         retention: Default::default(),
         store_probe: Default::default(),
         audit_journal: None,
+        limit_counters: Arc::new(gw_mcp::MemoryCounters::default()),
     };
     super::serve::run(
         listener,

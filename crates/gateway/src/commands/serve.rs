@@ -101,6 +101,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         retention: config.retention,
         store_probe: Default::default(),
         audit_journal: None,
+        limit_counters: limit_counters(&config)?,
     };
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -263,4 +264,24 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// Where the tenants' limits are counted: Redis when `[limits] redis_url` is set (shared by the
+/// replicas), else this process's memory.
+fn limit_counters(config: &Config) -> anyhow::Result<Arc<dyn gw_mcp::LimitCounters>> {
+    Ok(match &config.limits.redis {
+        Some(redis) => {
+            tracing::info!(
+                on_redis_down = redis.on_down.as_str(),
+                "the tenants' limits are counted in Redis"
+            );
+            Arc::new(
+                redis
+                    .counters()
+                    .map_err(anyhow::Error::msg)
+                    .context("[limits] redis_url")?,
+            )
+        }
+        None => Arc::new(gw_mcp::MemoryCounters::default()),
+    })
 }

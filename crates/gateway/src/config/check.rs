@@ -75,6 +75,7 @@ impl<'a> Checker<'a> {
         let journal = self.journal(&audit);
         let retention = self.retention(unused_registration_hours, audit);
         let approvals = self.approvals(raw.approvals.unwrap_or_default());
+        let limits = self.limits(raw.limits.unwrap_or_default());
         let (tenants, policies) = self.tenants(raw.tenants);
         if store.encryption_key.is_none()
             && let Some(tenant) = tenants
@@ -108,6 +109,7 @@ impl<'a> Checker<'a> {
                 retention,
                 journal,
                 approvals,
+                limits,
                 tenants,
                 policies,
             }),

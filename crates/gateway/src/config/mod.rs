@@ -5,6 +5,7 @@
 
 mod approvals;
 mod check;
+mod limits;
 mod raw;
 mod tenants;
 #[cfg(test)]
@@ -21,8 +22,8 @@ use url::Url;
 
 pub(crate) use check::is_loopback_host;
 pub use raw::{
-    RawApprovals, RawAudit, RawConfig, RawOAuthServer, RawServer, RawStore, RawTelemetry,
-    RawTenant, RawUserGrant,
+    RawApprovals, RawAudit, RawConfig, RawLimits, RawOAuthServer, RawServer, RawStore,
+    RawTelemetry, RawTenant, RawUserGrant,
 };
 pub(crate) use tenants::valid_tenant_name;
 
@@ -40,6 +41,8 @@ pub struct Config {
     /// `[audit] journal_dir` and `journal_max_mb`.
     pub journal: crate::audit::JournalSettings,
     pub approvals: ApprovalsConfig,
+    /// `[limits]`: where the tenants' limits are counted.
+    pub limits: LimitsConfig,
     pub tenants: Vec<TenantSettings>,
     /// `[[tenants.policies]]` of the tenants that have any, by tenant name.
     pub policies: BTreeMap<String, TenantPolicies>,
@@ -50,7 +53,48 @@ pub struct Config {
 pub struct TenantPolicies {
     pub rules: Vec<gw_policy::RuleSpec>,
     pub masking: Vec<gw_policy::MaskingSpec>,
+    pub limits: Vec<gw_policy::LimitSpec>,
     pub set: Arc<gw_policy::PolicySet>,
+}
+
+/// `[limits]`: where the tenants' limits are counted.
+#[derive(Debug, Clone, Default)]
+pub struct LimitsConfig {
+    /// `None`: in this process's memory.
+    pub redis: Option<RedisLimits>,
+}
+
+/// The limits' counters in Redis.
+#[derive(Clone)]
+pub struct RedisLimits {
+    /// May hold a password: `Debug` prints its host only.
+    pub url: String,
+    pub key_prefix: String,
+    pub timeout: std::time::Duration,
+    pub on_down: gw_mcp::OnRedisDown,
+}
+
+impl fmt::Debug for RedisLimits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = Url::parse(&self.url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        f.debug_struct("RedisLimits")
+            .field("host", &host)
+            .field("key_prefix", &self.key_prefix)
+            .field("timeout", &self.timeout)
+            .field("on_down", &self.on_down)
+            .finish()
+    }
+}
+
+impl RedisLimits {
+    /// The counters these settings describe.
+    pub fn counters(&self) -> Result<gw_mcp::RedisCounters, String> {
+        gw_mcp::RedisCounters::new(&self.url, &self.key_prefix, self.timeout, self.on_down)
+            .map_err(|error| error.to_string())
+    }
 }
 
 /// `[approvals]`: how approvers hear of tool calls waiting for them.

@@ -23,6 +23,8 @@ pub struct RawConfig {
     pub audit: Option<RawAudit>,
     /// How approvers hear of tool calls waiting for their approval.
     pub approvals: Option<RawApprovals>,
+    /// Where the tenants' limits (`[[tenants.limits]]`) are counted.
+    pub limits: Option<RawLimits>,
     /// One table per Auth0 tenant.
     #[serde(default)]
     pub tenants: Vec<RawTenant>,
@@ -158,6 +160,25 @@ pub struct RawApprovals {
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    /// `redis://HOST:PORT/DB` (or `rediss://` for TLS): the limits' counters are kept there and
+    /// shared by every replica. Unset: each process counts in its own memory (right for one
+    /// process; N replicas would each allow the limit).
+    pub redis_url: Option<String>,
+    /// What calls that a limit covers do while Redis cannot be reached: `closed` (default:
+    /// refused, so an outage does not let a runaway caller loose) or `open` (run uncounted,
+    /// with a warning and `mcp_limit_store_unavailable_total`).
+    pub on_redis_down: Option<String>,
+    /// Milliseconds a call waits for Redis before it counts as unreachable (default 250, from
+    /// 10 to 5000).
+    pub redis_timeout_ms: Option<i64>,
+    /// Put before every key the gateway writes in Redis (default `mcp-gateway:limits:`), so
+    /// several gateways can share one Redis.
+    pub key_prefix: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RawTenant {
     /// The tenant's name in the gateway: lowercase letters, digits, `-` and `_`.
     pub name: Option<String>,
@@ -193,6 +214,9 @@ pub struct RawTenant {
     /// Data protection: personal data in tool results masked (redact, partial, drop) or given as
     /// pseudonyms the model may pass back. Every rule that applies to a call is applied.
     pub masking: Option<Vec<gw_policy::MaskingSpec>>,
+    /// Limits: how many calls of which tools each caller (or the whole tenant) may make per
+    /// window. Every limit that covers a call counts it, and all must allow it.
+    pub limits: Option<Vec<gw_policy::LimitSpec>>,
 }
 
 /// One `[[tenants.users]]` entry: exactly one of `user_id`, `email`, `email_domain`, and `scopes`.

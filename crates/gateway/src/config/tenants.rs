@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use gw_oauth::{ClientSecret, GrantMode, Scope, ScopeSet, TenantSettings, UserGrant, UserMatch};
-use gw_policy::{MaskingSpec, RuleSpec};
+use gw_policy::{LimitSpec, MaskingSpec, RuleSpec};
 use secrecy::ExposeSecret;
 use url::Url;
 
@@ -23,7 +23,8 @@ impl Checker<'_> {
         let mut names = HashSet::new();
         for (i, raw) in raw.into_iter().enumerate() {
             if let Some((tenant, rules)) = self.tenant(&format!("tenants[{i}]"), raw) {
-                if !rules.rules.is_empty() || !rules.masking.is_empty() {
+                if !rules.rules.is_empty() || !rules.masking.is_empty() || !rules.limits.is_empty()
+                {
                     policies.insert(tenant.name.clone(), rules);
                 }
                 if !names.insert(tenant.name.clone()) {
@@ -102,6 +103,7 @@ impl Checker<'_> {
             key,
             raw.policies.unwrap_or_default(),
             raw.masking.unwrap_or_default(),
+            raw.limits.unwrap_or_default(),
         );
         if self.problem_count() > before {
             return None;
@@ -122,18 +124,20 @@ impl Checker<'_> {
         Some((settings, policies?))
     }
 
-    /// `[[tenants.policies]]` and `[[tenants.masking]]`, checked against the tools this gateway
-    /// has (as the portal's are).
+    /// `[[tenants.policies]]`, `[[tenants.masking]]` and `[[tenants.limits]]`, checked against
+    /// the tools this gateway has (as the portal's are).
     fn policies(
         &mut self,
         key: &str,
         rules: Vec<RuleSpec>,
         masking: Vec<MaskingSpec>,
+        limits: Vec<LimitSpec>,
     ) -> Option<TenantPolicies> {
-        match crate::tenant_policies::check(&rules, &masking) {
+        match crate::tenant_policies::check(&rules, &masking, &limits) {
             Ok(set) => Some(TenantPolicies {
                 rules,
                 masking,
+                limits,
                 set: Arc::new(set),
             }),
             Err(problems) => {

@@ -676,3 +676,60 @@ fn pseudonyms_need_the_store_key_and_masking_problems_are_named_under_the_tenant
         "{found:?}"
     );
 }
+
+#[test]
+fn limits_are_checked_under_the_tenant_and_counted_in_memory_without_redis() {
+    let limit = "[[tenants.limits]]\nname = \"writes\"\nmax = 30\nwindow = \"1m\"\nper = \"caller\"\neffects = [\"write\"]\n";
+    let config = Config::parse(&format!("{GOOD}\n{limit}"), &env).unwrap();
+    assert_eq!(config.policies["demo"].set.limits().limits()[0].max, 30);
+    assert!(config.limits.redis.is_none());
+
+    let found = problems(&format!(
+        "{GOOD}\n[[tenants.limits]]\nmax = 30\nwindow = \"1m\"\nper = \"caller\"\n\n[[tenants.limits]]\nmax = 5\nwindow = \"fortnight\"\nper = \"tenant\"\n"
+    ));
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("tenants[0].limits[1].window: `fortnight` is not a window")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn the_limits_redis_is_checked_by_key_and_closed_by_default() {
+    let config = Config::parse(
+        &format!("[limits]\nredis_url = \"redis://:hunter2@cache.internal:6379/0\"\n{GOOD}"),
+        &env,
+    )
+    .unwrap();
+    let redis = config.limits.redis.unwrap();
+    assert_eq!(redis.on_down, gw_mcp::OnRedisDown::Closed);
+    assert_eq!(redis.timeout, std::time::Duration::from_millis(250));
+    assert_eq!(redis.key_prefix, "mcp-gateway:limits:");
+    assert!(!format!("{redis:?}").contains("hunter2"), "{redis:?}");
+
+    for (table, expected) in [
+        (
+            "redis_url = \"http://cache:6379\"",
+            "limits.redis_url: is not a redis:// or rediss:// URL",
+        ),
+        (
+            "redis_url = \"redis://cache\"\non_redis_down = \"sometimes\"",
+            "limits.on_redis_down: `sometimes` is neither",
+        ),
+        (
+            "redis_url = \"redis://cache\"\nredis_timeout_ms = 60000",
+            "limits.redis_timeout_ms: ",
+        ),
+        (
+            "on_redis_down = \"open\"",
+            "limits.on_redis_down: applies only with `redis_url`",
+        ),
+    ] {
+        let found = problems(&format!("[limits]\n{table}\n{GOOD}"));
+        assert!(
+            found.iter().any(|p| p.starts_with(expected)),
+            "{table}: expected {expected:?} in {found:?}"
+        );
+    }
+}

@@ -123,7 +123,9 @@ pub(crate) async fn open(
         rx.recv().await.map(|message| (message, rx))
     });
     // The principal and the tenant come with each message (see `message`), not from here.
-    let mut server = GatewayServer::per_request(state.tenants.clone()).with_sessions(true);
+    let mut server = GatewayServer::per_request(state.tenants.clone())
+        .with_sessions(true)
+        .with_limit_counters(state.limit_counters.clone());
     if let Some(audit) = &state.audit {
         server = server.with_audit(audit.clone());
     }

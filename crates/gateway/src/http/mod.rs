@@ -98,6 +98,8 @@ pub struct AppState {
     pub store_probe: StoreProbe,
     /// Whether the audit journal takes records (`serve`); `/readyz` fails while it does not.
     pub audit_journal: Option<Arc<crate::audit::AuditHealth>>,
+    /// Where the tenants' limits are counted: one set for the process (memory), or Redis.
+    pub limit_counters: Arc<dyn gw_mcp::LimitCounters>,
 }
 
 impl AppState {
@@ -198,6 +200,7 @@ pub fn sign_in_app(sign_ins: &SignIns, public_url: Url, settings: McpSettings) -
                 .expect("the default metadata client builds"),
         ),
         retention: Default::default(),
+        limit_counters: Arc::new(gw_mcp::MemoryCounters::default()),
         store_probe: Default::default(),
         audit_journal: None,
     };
@@ -223,6 +226,7 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
     let tenants = state.tenants.clone();
     let audit = state.audit.clone();
     let policy_requests = state.policy_requests.clone();
+    let limit_counters = state.limit_counters.clone();
     let sessions = !settings.stateless;
     let mut hosts = vec![
         "localhost".to_owned(),
@@ -254,7 +258,9 @@ pub fn app(state: AppState, settings: McpSettings) -> Router {
         .with_cancellation_token(settings.shutdown);
     let mcp = StreamableHttpService::new(
         move || {
-            let mut server = GatewayServer::per_request(tenants.clone()).with_sessions(sessions);
+            let mut server = GatewayServer::per_request(tenants.clone())
+                .with_sessions(sessions)
+                .with_limit_counters(limit_counters.clone());
             if let Some(audit) = &audit {
                 server = server.with_audit(audit.clone());
             }

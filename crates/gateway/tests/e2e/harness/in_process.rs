@@ -128,6 +128,10 @@ impl World {
             ),
             retention: Default::default(),
             store_probe: Default::default(),
+            limit_counters: match &b.redis_limits {
+                Some(redis) => Arc::new(redis.counters().unwrap()),
+                None => Arc::new(gw_mcp::MemoryCounters::default()),
+            },
         };
         let app = mcp_gateway::http::app(
             state,

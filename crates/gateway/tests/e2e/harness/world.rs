@@ -48,6 +48,7 @@ pub struct Builder {
     pub(super) approval_wait: Duration,
     pub(super) journal_max_bytes: u64,
     pub(super) client_metadata: mcp_gateway::client_metadata::MetadataSettings,
+    pub(super) redis_limits: Option<mcp_gateway::config::RedisLimits>,
 }
 
 /// Starts describing a world: `harness::world().grant(…).build().await`.
@@ -79,6 +80,7 @@ pub fn world() -> Builder {
         approval_wait: Duration::ZERO,
         journal_max_bytes: 64 * 1024 * 1024,
         client_metadata: Default::default(),
+        redis_limits: None,
     }
 }
 
@@ -242,6 +244,13 @@ impl Builder {
     /// In this process only: the listener's deadlines and connection cap.
     pub fn limits(mut self, limits: Limits) -> Builder {
         self.limits = limits;
+        self
+    }
+
+    /// In this process only: the tenants' limits are counted in Redis (each gateway started
+    /// is a replica with its own connection), not in each gateway's memory.
+    pub fn redis_limits(mut self, redis: mcp_gateway::config::RedisLimits) -> Builder {
+        self.redis_limits = Some(redis);
         self
     }
 
@@ -487,14 +496,18 @@ impl World {
             policies: Vec<gw_policy::RuleSpec>,
             #[serde(default)]
             masking: Vec<gw_policy::MaskingSpec>,
+            #[serde(default)]
+            limits: Vec<gw_policy::LimitSpec>,
         }
         let file: File = toml::from_str(&self.builder.policies).expect("the test's policies parse");
         let tenant = file.tenants.unwrap_or(Tenant {
             policies: Vec::new(),
             masking: Vec::new(),
+            limits: Vec::new(),
         });
-        let set = mcp_gateway::tenant_policies::check(&tenant.policies, &tenant.masking)
-            .unwrap_or_else(|problems| panic!("the test's policies: {problems:?}"));
+        let set =
+            mcp_gateway::tenant_policies::check(&tenant.policies, &tenant.masking, &tenant.limits)
+                .unwrap_or_else(|problems| panic!("the test's policies: {problems:?}"));
         std::sync::Arc::new(set)
     }
 
