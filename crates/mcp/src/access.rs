@@ -64,9 +64,8 @@ impl Principal {
             (_, Some(client), Some(connection)) => format!("oauth:{client}:{connection}"),
             (_, Some(client), None) => format!("oauth:{client}"),
             (_, None, Some(connection)) => format!("connection:{connection}"),
-            (PrincipalKind::AgentKey, None, None) => {
-                format!("key:{}", self.key_name.as_deref().unwrap_or(&self.subject))
-            }
+            // The subject names the key by its id too: two keys may share a name.
+            (PrincipalKind::AgentKey, None, None) => format!("key:{}", self.subject),
             (PrincipalKind::LocalOperator, None, None) => "local".to_owned(),
             (PrincipalKind::User, None, None) => {
                 format!("user:{}", self.user_id.as_deref().unwrap_or(&self.subject))

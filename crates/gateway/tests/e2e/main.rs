@@ -28,6 +28,7 @@ mod incremental_consent;
 mod input_properties;
 mod keys_cli;
 mod legacy_sse;
+mod limits;
 mod logs_and_clients_tools;
 mod machine_token;
 mod message_logging;
