@@ -38,6 +38,20 @@ fn limited(result: &CallToolResult) -> bool {
     result.is_error == Some(true) && text(result).contains("limit")
 }
 
+/// The lines of `/metrics` about `name`.
+async fn metric_lines(base: &str, name: &str) -> Vec<String> {
+    let body = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    body.lines()
+        .filter(|line| line.starts_with(name))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The whole seconds the model is told to wait.
 fn retry_secs(result: &CallToolResult) -> u64 {
     let said = text(result);
@@ -54,9 +68,9 @@ async fn a_caller_over_its_limit_is_told_which_and_when_and_nothing_reaches_auth
         .policies(
             r#"
 [[tenants.limits]]
-name = "user lists"
+name = "listing users"
 max = 2
-window = "2s"
+window = "6s"
 per = "caller"
 tools = ["auth0_list_users"]
 "#,
@@ -77,14 +91,24 @@ tools = ["auth0_list_users"]
     assert!(limited(&refused), "{}", text(&refused));
     let said = text(&refused);
     assert!(
-        said.contains("`user lists` (2 calls per 2s per caller)")
+        said.contains("`listing users` (2 calls per 6s per caller)")
             && said.contains("Nothing was changed"),
         "{said}"
     );
-    assert_eq!(retry_secs(&refused), 1);
+    // One call comes back every window / max = 3 s.
+    let wait = retry_secs(&refused);
+    assert!((1..=3).contains(&wait), "{said}");
     assert_eq!(world.stats().management_requests_for(LIST_USERS), reached);
     let record = gateway.audited("rate_limited").await;
     assert_eq!(record.tool, "auth0_list_users");
+    let refusals = metric_lines(&gateway.base, "mcp_limit_refusals_total").await;
+    assert!(
+        refusals
+            .iter()
+            .any(|line| line.contains(r#"limit="listing users""#)
+                && line.contains(r#"tenant="acme""#)),
+        "{refusals:?}"
+    );
 
     // Another tool is not counted, and another caller has its own count.
     let roles = client
@@ -95,8 +119,8 @@ tools = ["auth0_list_users"]
     let other_client = gateway.mcp_client(other.expose_secret()).await;
     assert_eq!(list_users(&other_client).await.is_error, Some(false));
 
-    // As the window passes, the caller may call again (one call every window / max).
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // As the window passes, the caller may call again, once.
+    tokio::time::sleep(Duration::from_secs(wait)).await;
     let again = list_users(&client).await;
     assert_eq!(again.is_error, Some(false), "{}", text(&again));
     assert!(limited(&list_users(&client).await));
@@ -134,7 +158,11 @@ effects = ["destructive"]
         "{}",
         text(&refused)
     );
-    assert_eq!(retry_secs(&refused), 2);
+    assert!(
+        (1..=2).contains(&retry_secs(&refused)),
+        "{}",
+        text(&refused)
+    );
     assert_eq!(world.stats().management_requests_for(DELETE_ROLE), 1);
     // Reads are not destructive.
     for _ in 0..3 {
@@ -255,6 +283,13 @@ async fn an_unreachable_redis_refuses_the_calls_a_limit_covers_when_closed() {
     );
     assert_eq!(world.stats().management_requests_for(LIST_USERS), 0);
     gateway.audited("limits_unavailable").await;
+    let unavailable = metric_lines(&gateway.base, "mcp_limit_store_unavailable_total").await;
+    assert!(
+        unavailable
+            .iter()
+            .any(|line| line.contains(r#"on_redis_down="closed""#)),
+        "{unavailable:?}"
+    );
     // A tool no limit covers needs no counter.
     let roles = client
         .call_tool(call("auth0_list_roles", json!({})))
