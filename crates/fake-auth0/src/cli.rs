@@ -9,11 +9,37 @@ use crate::config::{
     FakeConfig, RegisteredClient, Seed, UserGrants, all_management_scopes, default_callbacks,
 };
 use crate::fake::FakeAuth0;
+use crate::plan_limits::RateLimits;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum SeedArg {
     Demo,
     Empty,
+}
+
+/// The Auth0 plan whose Management API rate limits the tenant enforces.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RateLimitsArg {
+    /// No limiting; the headers report a bucket that never empties.
+    Off,
+    /// One bucket for the whole API: 2 requests, refilled at 2/s.
+    Free,
+    /// Essentials/Professional: a bucket per endpoint family (user reads, user writes,
+    /// logs, clients, everything else).
+    Essentials,
+    /// Enterprise production: one bucket for the whole API, 50 requests refilled at 16/s.
+    Enterprise,
+}
+
+impl From<RateLimitsArg> for RateLimits {
+    fn from(arg: RateLimitsArg) -> Self {
+        match arg {
+            RateLimitsArg::Off => RateLimits::Off,
+            RateLimitsArg::Free => RateLimits::Free,
+            RateLimitsArg::Essentials => RateLimits::Essentials,
+            RateLimitsArg::Enterprise => RateLimits::Enterprise,
+        }
+    }
 }
 
 /// An in-memory Auth0 tenant for tests and demos.
@@ -59,6 +85,10 @@ pub struct Args {
     /// PEM to this path for clients to trust (e.g. `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`).
     #[arg(long, value_name = "PATH")]
     pub tls_cert_out: Option<std::path::PathBuf>,
+    /// Enforce an Auth0 plan's Management API rate limits: 429s and real
+    /// `x-ratelimit-*` headers.
+    #[arg(long, value_enum, default_value = "off")]
+    pub rate_limits: RateLimitsArg,
 }
 
 impl Args {
@@ -79,6 +109,7 @@ impl Args {
                 (None, false) => UserGrants::LikeAuth0,
             },
             login_user: self.login_user,
+            rate_limits: self.rate_limits.into(),
             ..FakeConfig::default()
         };
         if let (Some(id), Some(secret)) = (self.client_id, self.client_secret) {

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::plan_limits::RateLimits;
+
 /// The domain a fake tenant claims when none is given. Tokens carry it in `iss` and `aud`,
 /// so it must look like a real tenant domain even though nothing resolves it.
 pub const DEFAULT_DOMAIN: &str = "demo-tenant.us.auth0.com";
@@ -97,6 +99,8 @@ pub struct FakeConfig {
     pub clients: Vec<RegisteredClient>,
     /// The user_id `/authorize` logs in as; created as a database user if the seed lacks it.
     pub login_user: String,
+    /// Which Auth0 plan's Management API rate limits to enforce; off by default.
+    pub rate_limits: RateLimits,
 }
 
 impl Default for FakeConfig {
@@ -114,6 +118,7 @@ impl Default for FakeConfig {
                 management_scopes: all_management_scopes(),
             }],
             login_user: DEFAULT_LOGIN_USER.to_owned(),
+            rate_limits: RateLimits::Off,
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::config::UserGrants;
 use crate::faults::Fault;
+use crate::plan_limits::RateLimits;
 use crate::state::Shared;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -61,6 +62,9 @@ struct SettingsBody {
     /// `true`: the next MFA challenge fails (once).
     #[serde(default)]
     fail_next_mfa: bool,
+    /// `"off"`, `"free"`, `"essentials"` or `"enterprise"`; every bucket starts full again.
+    #[serde(default)]
+    rate_limits: Option<RateLimits>,
 }
 
 /// Tells a present `null` (Some(None)) from an absent field (None).
@@ -87,6 +91,9 @@ async fn settings(State(shared): State<Arc<Shared>>, Json(body): Json<SettingsBo
     });
     if body.fail_next_mfa {
         shared.tenant().sessions.fail_next_mfa();
+    }
+    if let Some(mode) = body.rate_limits {
+        shared.limiter().set_plan(mode);
     }
     StatusCode::NO_CONTENT
 }

@@ -14,6 +14,7 @@ use crate::authn::mint::machine_token;
 use crate::config::{FakeConfig, UserGrants};
 use crate::faults::Fault;
 use crate::keys::SigningKey;
+use crate::plan_limits::RateLimits;
 use crate::state::{Settings, Shared};
 use crate::stats::{Counts, Stats};
 use crate::{app, seed};
@@ -43,7 +44,13 @@ impl FakeAuth0 {
             login_user: config.login_user.clone(),
         };
         FakeAuth0 {
-            shared: Arc::new(Shared::new(config.domain, key, tenant, settings)),
+            shared: Arc::new(Shared::new(
+                config.domain,
+                key,
+                tenant,
+                settings,
+                config.rate_limits,
+            )),
         }
     }
 
@@ -116,6 +123,16 @@ impl FakeAuth0 {
     /// See [`FakeConfig::user_grants`]; applies from the next token (refreshes included).
     pub fn set_user_grants(&self, grants: UserGrants) {
         self.shared.update_settings(|s| s.user_grants = grants);
+    }
+
+    /// Switches the Management API rate-limit mode; every bucket starts full again.
+    pub fn set_rate_limits(&self, mode: RateLimits) {
+        self.shared.limiter().set_plan(mode);
+    }
+
+    /// The rate-limit mode in force.
+    pub fn rate_limits(&self) -> RateLimits {
+        self.shared.limiter().plan()
     }
 
     /// Changes the user `/authorize` logs in as.

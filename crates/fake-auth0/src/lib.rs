@@ -24,12 +24,14 @@ mod faults;
 mod keys;
 mod mgmt;
 mod model;
+mod plan_limits;
 mod ratelimit;
 mod seed;
 mod state;
 mod stats;
 mod tenant;
 pub mod tls;
+mod token_bucket;
 
 pub use config::{
     CURRENT_USER_SCOPES, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_DOMAIN,
@@ -38,4 +40,5 @@ pub use config::{
 };
 pub use fake::{FakeAuth0, RunningFake};
 pub use faults::{Chaos, Fault, FaultKind};
+pub use plan_limits::{RateLimits, UnknownRateLimits};
 pub use stats::{Counts, Stats};

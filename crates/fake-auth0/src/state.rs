@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::authn::grants::Grants;
 use crate::faults::FaultBook;
 use crate::keys::SigningKey;
+use crate::plan_limits::{PlanLimiter, RateLimits};
 use crate::stats::{Stats, empty_stats};
 use crate::tenant::Tenant;
 
@@ -33,6 +34,7 @@ pub(crate) struct Shared {
     settings: RwLock<Settings>,
     faults: Mutex<FaultBook>,
     stats: Mutex<Stats>,
+    limiter: Mutex<PlanLimiter>,
 }
 
 /// A poisoned lock only means another request panicked; the data is still usable.
@@ -41,7 +43,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn new(domain: String, key: SigningKey, tenant: Tenant, settings: Settings) -> Self {
+    pub(crate) fn new(
+        domain: String,
+        key: SigningKey,
+        tenant: Tenant,
+        settings: Settings,
+        rate_limits: RateLimits,
+    ) -> Self {
         Shared {
             issuer: format!("https://{domain}/"),
             management_audience: format!("https://{domain}/api/v2/"),
@@ -53,6 +61,7 @@ impl Shared {
             settings: RwLock::new(settings),
             faults: Mutex::new(FaultBook::default()),
             stats: Mutex::new(empty_stats()),
+            limiter: Mutex::new(PlanLimiter::new(rate_limits)),
         }
     }
 
@@ -90,6 +99,17 @@ impl Shared {
         *lock(&self.stats)
             .token_requests
             .entry(grant_type.to_owned())
+            .or_default() += 1;
+    }
+
+    pub(crate) fn limiter(&self) -> MutexGuard<'_, PlanLimiter> {
+        lock(&self.limiter)
+    }
+
+    pub(crate) fn count_rate_limited(&self, family: &str) {
+        *lock(&self.stats)
+            .rate_limited
+            .entry(family.to_owned())
             .or_default() += 1;
     }
 

@@ -12,6 +12,11 @@ pub struct Stats {
     pub token_requests: BTreeMap<String, u64>,
     /// By `"METHOD /api/v2/route-pattern"`, e.g. `"GET /api/v2/users/{id}"`.
     pub management_requests: BTreeMap<String, u64>,
+    /// Management requests the rate-limit mode ([`crate::RateLimits`]) refused with 429, by
+    /// endpoint family (`user_reads`, `user_writes`, `logs`, `clients`, `other`). Injected
+    /// 429 faults are not counted here.
+    #[serde(default)]
+    pub rate_limited: BTreeMap<String, u64>,
 }
 
 impl Stats {
@@ -28,6 +33,11 @@ impl Stats {
 
     pub fn total_management_requests(&self) -> u64 {
         self.management_requests.values().sum()
+    }
+
+    /// Every 429 the rate-limit mode answered, all families together.
+    pub fn total_rate_limited(&self) -> u64 {
+        self.rate_limited.values().sum()
     }
 }
 

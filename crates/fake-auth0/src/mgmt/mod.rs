@@ -27,6 +27,7 @@ mod users;
 mod validate;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -35,7 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::faults::{Dialect, inject};
-use crate::ratelimit::ensure_rate_limit_headers;
+use crate::ratelimit::{ensure_rate_limit_headers, has_rate_limit_headers};
 use crate::state::Shared;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -120,8 +121,10 @@ pub(crate) async fn not_found() -> Response {
     r
 }
 
-/// Around every Management request: count it, apply faults, authenticate the bearer
-/// token, and stamp the rate-limit and request-id headers on whatever comes back.
+/// Around every Management request: count it, take a token from its rate-limit bucket (when
+/// a plan's limits are on; a refused request goes no further, as on Auth0), apply faults,
+/// authenticate the bearer token, and stamp the rate-limit and request-id headers on
+/// whatever comes back.
 async fn pipeline(
     State(shared): State<Arc<Shared>>,
     matched: MatchedPath,
@@ -131,7 +134,12 @@ async fn pipeline(
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     shared.count_management_request(format!("{method} {}", matched.as_str()));
-    let mut resp = if let Some(r) = inject(&shared, &method, &path, Dialect::Management).await {
+    let verdict = shared.limiter().admit(&method, &path, Instant::now());
+    let mut resp = if let Some(v) = verdict.filter(|v| !v.allowed) {
+        shared.count_rate_limited(v.family.as_str());
+        tracing::info!(%method, %path, family = v.family.as_str(), "rate limited");
+        v.too_many_requests()
+    } else if let Some(r) = inject(&shared, &method, &path, Dialect::Management).await {
         r
     } else {
         match caller::authenticate(&shared, req.headers()) {
@@ -142,7 +150,11 @@ async fn pipeline(
             Err(e) => e.into_response(),
         }
     };
-    ensure_rate_limit_headers(resp.headers_mut());
+    match verdict {
+        // An injected fault's own rate-limit headers win, as they do in the default mode.
+        Some(v) if !has_rate_limit_headers(resp.headers()) => v.set_headers(resp.headers_mut()),
+        _ => ensure_rate_limit_headers(resp.headers_mut()),
+    }
     // Auth0 names every answer for its support staff.
     if let Ok(id) = crate::model::ids::random_alnum(24).to_lowercase().parse() {
         resp.headers_mut().insert("x-auth0-requestid", id);
