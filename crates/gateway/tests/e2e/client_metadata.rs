@@ -21,7 +21,7 @@ use crate::harness::mcp::{tool_names, tools_for};
 use crate::harness::oauth_client::{
     Client, REDIRECT, VERIFIER, authorize, authorize_url, exchange, token_request,
 };
-use crate::harness::{InProcess, World, step_client, world};
+use crate::harness::{InProcess, World, get_json, step_client, world};
 
 const NAME: &str = "Doc Client";
 
@@ -139,6 +139,12 @@ fn client(id: String) -> Client {
     }
 }
 
+/// The gateway's authorization-server metadata (RFC 8414).
+async fn server_metadata(base: &str) -> Value {
+    let url = format!("{base}/.well-known/oauth-authorization-server");
+    get_json(&reqwest::Client::new(), &url).await.1
+}
+
 /// The page `/authorize` answers for `client`, as a browser sees it.
 async fn authorize_page(gateway: &InProcess, client: &Client) -> (u16, String) {
     let page = step_client()
@@ -153,15 +159,7 @@ async fn authorize_page(gateway: &InProcess, client: &Client) -> (u16, String) {
 async fn a_client_named_by_its_document_url_logs_in_calls_tools_and_refreshes() {
     let (documents, _) = documents().await;
     let (_world, gateway) = gateway_for(&documents, loopback_allowed()).await;
-    let metadata: Value = reqwest::get(format!(
-        "{}/.well-known/oauth-authorization-server",
-        gateway.base
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let metadata = server_metadata(&gateway.base).await;
     assert_eq!(metadata["client_id_metadata_document_supported"], true);
 
     let client = client(format!("{}/client.json", documents.base));
@@ -346,15 +344,7 @@ async fn operators_can_limit_documents_to_listed_hosts_or_turn_them_off() {
         },
     )
     .await;
-    let metadata: Value = reqwest::get(format!(
-        "{}/.well-known/oauth-authorization-server",
-        off.base
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let metadata = server_metadata(&off.base).await;
     assert_eq!(metadata["client_id_metadata_document_supported"], false);
     let (status, page) = authorize_page(&off, &client(id)).await;
     assert_eq!(status, 400);
